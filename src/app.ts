@@ -1,0 +1,170 @@
+/**
+ * Wiring with an explicit lifecycle: createApp() builds everything from a Config, start() opens the
+ * HTTP server and the outbox dispatcher, stop() finishes in-flight turns and closes the database.
+ */
+import fs from 'node:fs';
+import type { Config } from './config';
+import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
+import type { MailTransport } from './domain/mail';
+import { systemClock, type Clock } from './domain/ports';
+import { TicketService } from './domain/tickets/service';
+import { pick, type Locale } from './domain/types';
+import { startHttpServer, type HttpServer } from './http/server';
+import { FileDirectory } from './identity/file-directory';
+import { IdentityService } from './identity/identity-service';
+import { createLogger, type Logger } from './logger';
+import { createGraphTransport, createLogTransport, createMsalAppTokenProvider, createSmtpTransport } from './mail';
+import { migrate, openDb, type Db } from './storage/db';
+import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './storage/sqlite-misc';
+import { SqliteOutboxRepository } from './storage/sqlite-outbox';
+import { SqliteTicketRepository } from './storage/sqlite-tickets';
+import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
+import { createBot } from './teams/bot';
+import { CardRenderer } from './teams/cards';
+import { OutboxDispatcher, type DispatcherOptions } from './teams/outbox-sender';
+import { SqlitePrivacyNotices } from './teams/privacy';
+import { RateLimiter } from './teams/rate-limiter';
+import type { Services } from './teams/turn';
+import { TicketViews } from './teams/views';
+
+export interface AppOptions {
+  log?: Logger;
+  clock?: Clock;
+  mail?: MailTransport;
+  dispatcher?: Partial<DispatcherOptions>;
+}
+
+export interface App {
+  readonly db: Db;
+  readonly log: Logger;
+  readonly services: Services;
+  readonly dispatcher: OutboxDispatcher;
+  readonly tickets: SqliteTicketRepository;
+  server?: HttpServer;
+  start(): Promise<HttpServer>;
+  stop(): Promise<void>;
+}
+
+export function loadCatalog(file: string): CatalogService {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CatalogError(`CATALOG_PATH ${file} could not be read as JSON: ${(err as Error).message}`, []);
+  }
+  return new CatalogService(parseCatalog(json, file));
+}
+
+function createMail(cfg: Config, log: Logger): MailTransport {
+  if (cfg.mail.transport === 'smtp') return createSmtpTransport({ url: cfg.mail.smtpUrl!, from: cfg.mail.from! });
+  if (cfg.mail.transport === 'graph') {
+    const g = cfg.mail.graph!;
+    return createGraphTransport({
+      from: cfg.mail.from!,
+      graphBaseUrl: g.baseUrl,
+      tokenProvider: createMsalAppTokenProvider({ tenantId: g.tenantId, clientId: g.clientId, clientSecret: g.clientSecret }),
+    });
+  }
+  return createLogTransport({ info: (obj, msg) => log.info(obj, msg) });
+}
+
+export function createApp(cfg: Config, opts: AppOptions = {}): App {
+  const log = opts.log ?? createLogger(cfg.logLevel);
+  const clock = opts.clock ?? systemClock;
+  if (cfg.auth.anonymous) {
+    log.warn(
+      '!!! BOT_ALLOW_ANONYMOUS=true: requests to /api/messages are NOT authenticated. Local development only — never expose this to a network. !!!',
+    );
+  }
+  const catalog = loadCatalog(cfg.catalogPath);
+  const directory = FileDirectory.load(cfg.directoryPath);
+  const db = openDb(cfg.dbPath);
+  migrate(db);
+
+  const ticketRepo = new SqliteTicketRepository(db);
+  const outbox = new SqliteOutboxRepository(db);
+  const queues = new SqliteQueueRepository(db);
+  const members = new SqliteTeamMembers(db);
+  const refs = new SqliteConversationRefs(db);
+  const profiles = new SqliteProfileRepository(db);
+  const mail = opts.mail ?? createMail(cfg, log);
+  const contactText = (locale: Locale) => cfg.supportContact ?? pick(catalog.contact, locale);
+  const identity = new IdentityService(profiles, directory, clock, cfg.profileTtlMs, async (oid) => {
+    const teamIds = (await queues.list()).map((q) => q.teamId);
+    return members.isMemberOfAny(oid, teamIds);
+  });
+  const tickets = new TicketService(ticketRepo, queues, clock, {
+    radicadoPrefix: cfg.radicadoPrefix,
+    mailEnabled: true,
+    ticketsPerHour: cfg.limits.ticketsPerHour,
+  });
+  const cards = new CardRenderer();
+  const views = new TicketViews(catalog, ticketRepo, contactText);
+  const services: Services = {
+    cfg,
+    log,
+    clock,
+    cards,
+    catalog,
+    tickets,
+    ticketRepo,
+    queues,
+    members,
+    refs,
+    identity,
+    views,
+    privacy: new SqlitePrivacyNotices(db),
+    lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
+  };
+  const adapter = createCloudAdapter(cfg, log);
+  const dispatcher = new OutboxDispatcher(
+    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, cards, views, mail, contactText },
+    { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher },
+  );
+  const bot = createBot(services);
+  const endpoint = new TeamsMessageEndpoint(
+    adapter,
+    async (ctx) => {
+      await bot(ctx);
+      dispatcher.kick();
+    },
+    { allowedTenantIds: cfg.allowedTenantIds, dedup: new SqliteInboundDedup(db), log },
+  );
+  let autoClose: NodeJS.Timeout | null = null;
+
+  const app: App = {
+    db,
+    log,
+    services,
+    dispatcher,
+    tickets: ticketRepo,
+    async start() {
+      app.server = await startHttpServer({
+        port: cfg.port,
+        host: cfg.host,
+        maxBodyBytes: cfg.maxBodyBytes,
+        log,
+        messages: endpoint,
+        health: async () => {
+          const row = db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
+          return { ok: true, details: { database: 'ok', migrations: row.n, outboxPending: await outbox.pendingCount() } };
+        },
+      });
+      dispatcher.start();
+      autoClose = setInterval(() => {
+        tickets.autoClose(cfg.autoCloseDays).catch((err) => log.error({ err }, 'auto-close failed'));
+      }, 3600_000);
+      autoClose.unref();
+      log.info({ url: app.server.url }, 'Mesa de Ayuda listening');
+      return app.server;
+    },
+    async stop() {
+      if (autoClose) clearInterval(autoClose);
+      await app.server?.close();
+      await dispatcher.stop();
+      await mail.close?.();
+      db.close();
+    },
+  };
+  return app;
+}

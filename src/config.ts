@@ -1,0 +1,222 @@
+/**
+ * The only reader of process.env. `readEnv(env)` is pure: it turns an environment into a typed,
+ * validated configuration or throws a ConfigError that says how to fix every problem at once.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ROOT } from './paths';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}\nSee .env.example for every setting.`);
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const int = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be an integer between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const schema = z.object({
+  PORT: int(3978, 0, 65535),
+  HOST: optionalString,
+  DB_PATH: optionalString,
+  MicrosoftAppId: optionalString,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppTenantId: optionalString,
+  MicrosoftAppType: z
+    .enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI', ''])
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+  BOT_ALLOW_ANONYMOUS: bool,
+  ALLOWED_TENANT_IDS: list,
+  RADICADO_PREFIX: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() ? v.trim().toUpperCase() : 'MDA'))
+    .pipe(z.string().regex(/^[A-Z]{2,8}$/, 'must be 2 to 8 letters, e.g. MDA')),
+  CATALOG_PATH: optionalString,
+  DIRECTORY_PATH: optionalString,
+  SSO_CONNECTION_NAME: optionalString,
+  PROFILE_TTL_MINUTES: int(60, 0, 60 * 24 * 30),
+  MAX_BODY_BYTES: int(256 * 1024, 1024, 50 * 1024 * 1024),
+  SUPPORT_CONTACT: optionalString,
+  PRIVACY_POLICY_URL: optionalString,
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent', ''])
+    .optional()
+    .transform((v) => (v ? v : 'info')),
+  MAIL_TRANSPORT: z
+    .enum(['none', 'smtp', 'graph', ''])
+    .optional()
+    .transform((v) => (v ? v : 'none')),
+  SMTP_URL: optionalString,
+  MAIL_FROM: optionalString,
+  GRAPH_MAIL_TENANT_ID: optionalString,
+  GRAPH_MAIL_CLIENT_ID: optionalString,
+  GRAPH_MAIL_CLIENT_SECRET: optionalString,
+  GRAPH_BASE_URL: optionalString,
+  OUTBOX_POLL_MS: int(500, 10, 60_000),
+  AUTO_CLOSE_DAYS: int(5, 1, 365),
+  TICKETS_PER_HOUR: int(20, 1, 10_000),
+  LOOKUPS_PER_MINUTE: int(30, 1, 10_000),
+  // botbuilder's own endpoint keys, passed through untouched (national clouds, offline tests).
+  ToBotFromChannelOpenIdMetadataUrl: optionalString,
+  ToBotFromChannelTokenIssuer: optionalString,
+  ToBotFromEmulatorOpenIdMetadataUrl: optionalString,
+  ToChannelFromBotLoginUrl: optionalString,
+  ToChannelFromBotOAuthScope: optionalString,
+  OAuthUrl: optionalString,
+  CallerId: optionalString,
+  ValidateAuthority: optionalString,
+});
+
+export type MailTransportKind = 'none' | 'smtp' | 'graph';
+
+export interface Config {
+  port: number;
+  host?: string;
+  dbPath: string;
+  auth: {
+    appId?: string;
+    appPassword?: string;
+    tenantId?: string;
+    appType?: string;
+    anonymous: boolean;
+    /** Passed verbatim to ConfigurationBotFrameworkAuthentication. */
+    botFrameworkEndpoints: Record<string, string>;
+  };
+  allowedTenantIds: string[];
+  radicadoPrefix: string;
+  catalogPath: string;
+  directoryPath: string;
+  ssoConnectionName?: string;
+  profileTtlMs: number;
+  maxBodyBytes: number;
+  supportContact?: string;
+  privacyPolicyUrl?: string;
+  logLevel: string;
+  mail: {
+    transport: MailTransportKind;
+    smtpUrl?: string;
+    from?: string;
+    graph?: { tenantId: string; clientId: string; clientSecret: string; baseUrl?: string };
+  };
+  outboxPollMs: number;
+  autoCloseDays: number;
+  limits: { ticketsPerHour: number; lookupsPerMinute: number };
+}
+
+const ENDPOINT_KEYS = [
+  'ToBotFromChannelOpenIdMetadataUrl',
+  'ToBotFromChannelTokenIssuer',
+  'ToBotFromEmulatorOpenIdMetadataUrl',
+  'ToChannelFromBotLoginUrl',
+  'ToChannelFromBotOAuthScope',
+  'OAuthUrl',
+  'CallerId',
+  'ValidateAuthority',
+] as const;
+
+/** Reads and validates the environment. Throws ConfigError with fix-it messages. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (!e.MicrosoftAppId && !e.BOT_ALLOW_ANONYMOUS) {
+    problems.push(
+      'MicrosoftAppId is not set. Set MicrosoftAppId and MicrosoftAppPassword to the Azure Bot registration, ' +
+        'or set BOT_ALLOW_ANONYMOUS=true for local development only (never in production).',
+    );
+  }
+  if (e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI') {
+    problems.push('MicrosoftAppPassword is not set: set it to a client secret of the app registration.');
+  }
+  if (e.MicrosoftAppType === 'SingleTenant' && !e.MicrosoftAppTenantId) {
+    problems.push('MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId (the Entra tenant id).');
+  }
+  if (e.MAIL_TRANSPORT === 'smtp' && (!e.SMTP_URL || !e.MAIL_FROM)) {
+    problems.push('MAIL_TRANSPORT=smtp needs SMTP_URL (e.g. smtp://user:pass@host:587) and MAIL_FROM.');
+  }
+  let graph: Config['mail']['graph'];
+  if (e.MAIL_TRANSPORT === 'graph') {
+    const tenantId = e.GRAPH_MAIL_TENANT_ID ?? e.MicrosoftAppTenantId;
+    const clientId = e.GRAPH_MAIL_CLIENT_ID ?? e.MicrosoftAppId;
+    const clientSecret = e.GRAPH_MAIL_CLIENT_SECRET ?? e.MicrosoftAppPassword;
+    if (!tenantId || !clientId || !clientSecret || !e.MAIL_FROM) {
+      problems.push(
+        'MAIL_TRANSPORT=graph needs MAIL_FROM (the service mailbox) and app credentials ' +
+          '(GRAPH_MAIL_TENANT_ID/CLIENT_ID/CLIENT_SECRET, or the bot\'s MicrosoftApp* values).',
+      );
+    } else {
+      graph = { tenantId, clientId, clientSecret, baseUrl: e.GRAPH_BASE_URL };
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const endpoints: Record<string, string> = {};
+  for (const key of ENDPOINT_KEYS) {
+    const v = e[key];
+    if (v !== undefined) endpoints[key] = v;
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dbPath: e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db'),
+    auth: {
+      appId: e.MicrosoftAppId,
+      appPassword: e.MicrosoftAppPassword,
+      tenantId: e.MicrosoftAppTenantId,
+      appType: e.MicrosoftAppType,
+      anonymous: !e.MicrosoftAppId,
+      botFrameworkEndpoints: endpoints,
+    },
+    allowedTenantIds: e.ALLOWED_TENANT_IDS,
+    radicadoPrefix: e.RADICADO_PREFIX,
+    catalogPath: e.CATALOG_PATH ?? path.join(ROOT, 'config', 'catalog.json'),
+    directoryPath: e.DIRECTORY_PATH ?? path.join(ROOT, 'config', 'directory.json'),
+    ssoConnectionName: e.SSO_CONNECTION_NAME,
+    profileTtlMs: e.PROFILE_TTL_MINUTES * 60_000,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    supportContact: e.SUPPORT_CONTACT,
+    privacyPolicyUrl: e.PRIVACY_POLICY_URL,
+    logLevel: e.LOG_LEVEL,
+    mail: { transport: e.MAIL_TRANSPORT, smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, graph },
+    outboxPollMs: e.OUTBOX_POLL_MS,
+    autoCloseDays: e.AUTO_CLOSE_DAYS,
+    limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
+  };
+}

@@ -1,0 +1,34 @@
+/** Delivery policy for the outbox: what to retry, when, and what is final. Pure. */
+
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    /** Final: the recipient blocked the bot, the conversation is gone, the address is rejected. */
+    readonly permanent: boolean,
+    /** Server-requested wait (Retry-After), in milliseconds. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+/** Statuses worth retrying, as Teams documents them: throttling and transient server errors. */
+export const RETRYABLE_STATUSES = new Set([408, 412, 429, 500, 502, 503, 504]);
+
+/** Exponential backoff with ±20 % jitter, capped; Retry-After wins when larger. */
+export function nextAttemptDelay(attempts: number, retryAfterMs: number | undefined, random = Math.random): number {
+  const base = Math.min(300_000, 1000 * 2 ** Math.min(attempts, 16));
+  const jittered = base * (0.8 + 0.4 * random());
+  return Math.max(Math.round(jittered), retryAfterMs ?? 0);
+}
+
+export function classifyHttpStatus(status: number | undefined, message: string, retryAfterMs?: number): DeliveryError {
+  if (status !== undefined && (status === 403 || status === 404 || status === 400 || status === 401)) {
+    return new DeliveryError(`HTTP ${status}: ${message}`, true);
+  }
+  if (status === undefined || RETRYABLE_STATUSES.has(status) || status >= 500) {
+    return new DeliveryError(status ? `HTTP ${status}: ${message}` : message, false, retryAfterMs);
+  }
+  return new DeliveryError(`HTTP ${status}: ${message}`, true);
+}

@@ -1,0 +1,499 @@
+/**
+ * Recogniser for what users type to the bot in Microsoft Teams, in Spanish (es-CO) and English.
+ *
+ * Pure functions, no framework imports. Every pattern is anchored and built from fixed words with
+ * bounded repetition, and input is capped before matching, so matching stays linear-ish and cannot
+ * backtrack catastrophically. `recognize` never throws.
+ */
+
+export type Intent =
+  | { kind: 'greeting' }
+  | { kind: 'help' }
+  | { kind: 'new_request' }
+  | { kind: 'my_tickets' }
+  | { kind: 'status'; radicado: string } // normalised full radicado
+  | { kind: 'status_missing' } // "estado del radicado" without a number
+  | { kind: 'take'; radicado?: string } // "tomar MDA-2026-000123" / "take ..."
+  | { kind: 'queue' } // "cola" / "queue"
+  | { kind: 'next' } // "siguiente" / "next"
+  | { kind: 'register_queue'; category?: string } // "registrar cola", "registrar cola correo", "register queue"
+  | { kind: 'metrics' } // "indicadores" / "metrics"
+  | { kind: 'cancel'; radicado?: string } // "cancelar radicado X" / "cancel ticket X"
+  | { kind: 'unknown' };
+
+export interface RecognizeOptions {
+  /** Radicado prefix, e.g. "MDA". */
+  prefix: string;
+  /** Current year, used when only the number is given. */
+  year: number;
+}
+
+/** The commands advertised in the Teams manifest; each must be recognised. */
+export const COMMANDS: {
+  personal: { es: string; en: string; intent: Intent['kind'] }[];
+  team: { es: string; en: string; intent: Intent['kind'] }[];
+} = {
+  personal: [
+    { es: 'nueva solicitud', en: 'new request', intent: 'new_request' },
+    { es: 'mis casos', en: 'my tickets', intent: 'my_tickets' },
+    { es: 'estado del radicado', en: 'status of radicado', intent: 'status_missing' },
+    { es: 'ayuda', en: 'help', intent: 'help' },
+  ],
+  team: [
+    { es: 'cola', en: 'queue', intent: 'queue' },
+    { es: 'siguiente', en: 'next', intent: 'next' },
+    { es: 'registrar cola', en: 'register queue', intent: 'register_queue' },
+  ],
+};
+
+/** Raw input longer than this is never a command; rejected before any cleaning. */
+const MAX_RAW_LENGTH = 20_000;
+/** Cleaned text longer than this is never a command; rejected before any matching. */
+const MAX_TEXT_LENGTH = 2_000;
+
+const YEAR_MIN = 2000;
+const YEAR_MAX = 2100;
+const NUMBER_MAX = 999_999;
+
+// ---------------------------------------------------------------------------------------------
+// Cleaning
+// ---------------------------------------------------------------------------------------------
+
+const NAMED_ENTITIES: Record<string, string> = {
+  nbsp: ' ',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  iexcl: '¡',
+  iquest: '¿',
+  aacute: 'á',
+  eacute: 'é',
+  iacute: 'í',
+  oacute: 'ó',
+  uacute: 'ú',
+  ntilde: 'ñ',
+  Aacute: 'Á',
+  Eacute: 'É',
+  Iacute: 'Í',
+  Oacute: 'Ó',
+  Uacute: 'Ú',
+  Ntilde: 'Ñ',
+  uuml: 'ü',
+  Uuml: 'Ü',
+  ordm: 'º',
+  ordf: 'ª',
+  deg: '°',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  laquo: '«',
+  raquo: '»',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  zwnj: '',
+  zwj: '',
+};
+
+/** Removes every `<at ...>…</at>` mention, including its text, with a linear indexOf scan. */
+function removeMentions(html: string): string {
+  const lower = html.toLowerCase();
+  let out = '';
+  let pos = 0;
+  for (;;) {
+    const start = lower.indexOf('<at', pos);
+    if (start < 0) break;
+    const after = lower.charAt(start + 3);
+    if (after !== '>' && after !== ' ' && after !== '\t' && after !== '\n' && after !== '\r' && after !== '/') {
+      // Some other tag starting with "<at" (e.g. "<attachment>"): keep it, move on.
+      out += html.slice(pos, start + 3);
+      pos = start + 3;
+      continue;
+    }
+    const end = lower.indexOf('</at>', start);
+    if (end < 0) break; // unbalanced: leave the rest to the generic tag stripper
+    out += html.slice(pos, start) + ' ';
+    pos = end + 5;
+  }
+  return out + html.slice(pos);
+}
+
+function decodeEntity(whole: string, body: string): string {
+  if (body.charAt(0) === '#') {
+    const hex = body.charAt(1) === 'x' || body.charAt(1) === 'X';
+    const code = hex ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+    if (!Number.isFinite(code) || code < 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return ' ';
+    return code === 0xa0 ? ' ' : String.fromCodePoint(code);
+  }
+  const named = NAMED_ENTITIES[body] ?? NAMED_ENTITIES[body.toLowerCase()];
+  return named ?? whole;
+}
+
+/**
+ * Turns a Teams message into plain text: removes `<at>` mentions (with their text), strips HTML
+ * tags, decodes entities (`&nbsp;`, `&amp;`, numeric ones…), drops zero-width characters and
+ * collapses whitespace. Case and accents are kept.
+ */
+export function cleanText(text: string): string {
+  if (typeof text !== 'string' || text.length === 0) return '';
+  let s = removeMentions(text);
+  s = s.replace(/<[^<>]*>/g, ' ');
+  s = s.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,8});/g, decodeEntity);
+  s = s.replace(/[\u200b-\u200d\u2060\ufeff\u00ad]/g, '');
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Radicado
+// ---------------------------------------------------------------------------------------------
+
+function stripAccents(s: string): string {
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+}
+
+/**
+ * Normalises what a user typed as a radicado into `{PREFIX}-{YYYY}-{NNNNNN}`, or null when it is
+ * not one. Accepts "MDA-2026-000123", "mda-2026-123", "MDA 2026 123", "mda2026000123",
+ * "2026-123" (year + number) and "123" / "#123" / "000123" (number only, current year).
+ */
+export function normalizeRadicado(input: string, opts: RecognizeOptions): string | null {
+  try {
+    if (typeof input !== 'string' || input.length > 64) return null;
+    const prefix = stripAccents(String(opts.prefix ?? '')).trim().toLowerCase();
+    if (!prefix) return null;
+    let s = stripAccents(input).toLowerCase().replace(/[\u2010-\u2015\u2212]/g, '-').trim();
+
+    let year: number;
+    let digits: string;
+    if (/^[a-z]/.test(s)) {
+      // A prefix is given: it must be exactly the configured one, then year and number.
+      if (!s.startsWith(prefix)) return null;
+      s = s.slice(prefix.length);
+      if (/^[a-z]/.test(s)) return null;
+      const m = /^[\s-]*(\d{4})[\s-]*(\d{1,6})$/.exec(s);
+      if (!m) return null;
+      year = Number(m[1]);
+      digits = m[2];
+    } else {
+      const withYear = /^(\d{4})[\s-]+(\d{1,6})$/.exec(s);
+      const numberOnly = /^#?\s*(\d{1,6})$/.exec(s);
+      if (withYear) {
+        year = Number(withYear[1]);
+        digits = withYear[2];
+      } else if (numberOnly) {
+        year = Number(opts.year);
+        digits = numberOnly[1];
+      } else {
+        return null;
+      }
+    }
+
+    const n = Number(digits);
+    if (!Number.isInteger(year) || year < YEAR_MIN || year > YEAR_MAX) return null;
+    if (!Number.isInteger(n) || n < 1 || n > NUMBER_MAX) return null;
+    return `${String(opts.prefix).trim().toUpperCase()}-${year}-${String(n).padStart(6, '0')}`;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalisation for matching
+// ---------------------------------------------------------------------------------------------
+
+/** Lowercase, no accents, no punctuation except "-" and "#" inside tokens, single spaces. */
+function normalizeForMatch(cleaned: string): string {
+  let s = stripAccents(cleaned).toLowerCase();
+  s = s.replace(/[\u2010-\u2015\u2212]/g, '-');
+  s = s.replace(/['’‘`´]/g, ''); // "what's" -> "whats"
+  s = s.replace(/[^a-z0-9#-]+/g, ' ');
+  const tokens: string[] = [];
+  for (const raw of s.split(' ')) {
+    const t = raw.replace(/^-+/, '').replace(/-+$/, '');
+    if (t) tokens.push(t);
+  }
+  return tokens.join(' ');
+}
+
+// Leading words that carry no intent: greetings, the bot's own name, polite fillers.
+const LEADING_FILLER = new RegExp(
+  '^(?:' +
+    [
+      'hola',
+      'holi',
+      'buenas tardes',
+      'buenas noches',
+      'buenos dias',
+      'buenas',
+      'buen dia',
+      'saludos',
+      'good morning',
+      'good afternoon',
+      'good evening',
+      'hello',
+      'hey',
+      'hi',
+      'mesa de ayuda',
+      'bot',
+      'por favor',
+      'porfavor',
+      'porfa',
+      'please',
+      'pls',
+      'plz',
+      'me gustaria',
+      'quisiera',
+      'quiero',
+      'necesito',
+      'deseo',
+      'me puedes',
+      'me podrias',
+      'me puede',
+      'me podria',
+      'puedes',
+      'podrias',
+      'puede',
+      'podria',
+      'i would like to',
+      'i would like',
+      'id like to',
+      'id like',
+      'i want to',
+      'i want',
+      'i need to',
+      'i need',
+      'can you',
+      'could you',
+      'would you',
+      'can i',
+      'could i',
+      'okay',
+      'ok',
+      'oye',
+    ].join('|') +
+    ')(?: |$)',
+);
+
+const TRAILING_FILLER = / (?:por favor|porfavor|porfa|please|pls|plz|gracias|muchas gracias|thanks|thank you|ty)$/;
+
+function stripFillers(s: string): string {
+  for (let i = 0; i < 8; i++) {
+    const next = s.replace(LEADING_FILLER, '');
+    if (next === s) break;
+    s = next;
+  }
+  for (let i = 0; i < 4; i++) {
+    const next = s.replace(TRAILING_FILLER, '');
+    if (next === s) break;
+    s = next;
+  }
+  return s.trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Patterns (all applied to normalised text, anchored)
+// ---------------------------------------------------------------------------------------------
+
+const NOUN = '(?:radicado|caso|solicitud|ticket|tiquete|requerimiento|peticion|incidente|incidencia|case|request|incident)';
+const NOUN_PLURAL =
+  '(?:radicados|casos|solicitudes|tickets|tiquetes|requerimientos|peticiones|incidentes|incidencias|cases|requests|incidents)';
+const NUMBER_WORD = '(?: (?:no|nro|num|numero|number|n))?';
+const DET = '(?: (?:el|la|mi|este|esta|the|my|this))?';
+const VIEW_VERB =
+  '(?:ver|mostrar|mostrarme|muestrame|muestra|consultar|consulta|listar|lista|revisar|dame|show me|show|list|see|view|get|check|display|give me)';
+
+const GREETING_WORD =
+  '(?:hola+|holi|buenas tardes|buenas noches|buenos dias|buenas|buen dia|saludos|good morning|good afternoon|good evening|good day|hello|hey|hiya|hi|que tal|alo)';
+const GREETING = new RegExp(
+  `^${GREETING_WORD}(?: (?:${GREETING_WORD}|como (?:estas|esta|estan|vas|va)|how are you|hows it going|there|everyone|all|team|equipo|a todos|mesa de ayuda|bot)){0,3}$`,
+);
+
+const HELP = new RegExp(
+  '^(?:ayuda|ayudame|ayudar|ayudarme|ayudenme|help|help me|menu|opciones|comandos|commands|options|' +
+    'que puedes hacer|que haces|que sabes hacer|what can you do|how does this work|como funciona|como funcionas|' +
+    'como funciona esto|info|informacion|instrucciones|instructions|guia|guide|sos)$',
+);
+
+const MY_TICKETS = new RegExp(
+  `^(?:${VIEW_VERB} )?(?:(?:todos|todas|all) )?(?:(?:los|las) )?(?:mis|my) (?:(?:open|pending|active) )?${NOUN_PLURAL}` +
+    '(?: (?:abiertos|abiertas|pendientes|activos|activas|open|pending))?$',
+);
+
+const NEW_VERB =
+  '(?:crear|creame|abrir|registrar|radicar|hacer|generar|levantar|poner|iniciar|reportar|enviar|montar|presentar|' +
+    'create|open|raise|submit|log|file|start|make|report|lodge)';
+const NEW_REQUEST = new RegExp(
+  `^(?:${NEW_VERB}(?: (?:una|un|mi|otra|otro|a|an|the|another))?(?: (?:nueva|nuevo|new))? (?:${NOUN}|problema|falla|problem|issue)` +
+    `|(?:nueva|nuevo|new|otra|otro|another) (?:${NOUN}|issue)|radicar)$`,
+);
+
+// "registrar cola", "registrar este canal como cola de Correo", "register queue for Email".
+const REGISTER_QUEUE = new RegExp(
+  '^(?:registrar|registra|register|configurar|configure|vincular|link)(?: (?:la|esta|este|el|this|the|a|una))?' +
+    '(?: (?:canal|channel|equipo|team))?(?: (?:como|as|de|to))?(?: (?:la|the|a|una))? (?:cola|queue)(?: (.+))?$',
+);
+
+const QUEUE = new RegExp(
+  `^(?:${VIEW_VERB} )?(?:(?:la|mi|nuestra|the|my|our) )?(?:cola|queue|work queue|ticket queue)` +
+    '(?: (?:de (?:trabajo|casos|solicitudes|radicados|atencion|la mesa|mi equipo|este canal)|del (?:equipo|canal)))?$',
+);
+
+const NEXT = new RegExp(
+  '^(?:(?:dame|dar|tomar|tomo|toma|pasar|pasa|pasame|atender|atiendo|ver|mostrar|take|give me|get|show|serve|grab|claim|assign me) )?' +
+    '(?:(?:el|la|al|the) )?(?:siguiente|proximo|next)' +
+    '(?: (?:caso|radicado|solicitud|ticket|case|request|one|item|en la cola|de la cola|in queue|in the queue|from the queue))?$',
+);
+
+const METRICS = new RegExp(
+  `^(?:${VIEW_VERB} )?(?:(?:los|las|the|my|mis|our) )?` +
+    '(?:indicadores|indicador|metricas|metrica|estadisticas|metrics|stats|statistics|kpis|kpi|tablero|dashboard)' +
+    '(?: (?:de|del|of|for)(?: (?:la|el|the|this))? (?:mesa de ayuda|mesa|servicio|mes|semana|dia|equipo|area|team|month|week|day|service desk|desk))?' +
+    '(?: (?:hoy|today))?$',
+);
+
+const CANCEL = new RegExp(
+  `^(?:cancelar|cancela|cancelo|anular|anula|anulo|retirar|cancel|withdraw)${DET}(?: (${NOUN}))?${NUMBER_WORD}(?: (.*))?$`,
+);
+
+const TAKE = new RegExp(
+  `^(?:tomar|tomo|toma|asignarme|autoasignar|auto asignar|take|claim|grab|assign me|assign to me)${DET}(?: (${NOUN}))?${NUMBER_WORD}(?: (.*))?$`,
+);
+
+// "estado del radicado X", "what's the status of ticket 45", "status X".
+const STATUS_KEYWORD = new RegExp(
+  '^(?:(?:cual es|cual|como esta|como va|ver|consultar|revisar|verificar|saber|conocer|dame|dime|muestrame|mostrar|' +
+    'what is|whats|what s|check on|check|show me|show|get|see|view|tell me|give me) )?(?:(?:el|la|the) )?' +
+    '(?:estado|estatus|status|seguimiento|avance|progreso|state|progress)(?: (?:de la|de mi|de|del|of|for|on))?' +
+    `${DET}(?: (${NOUN}))?${NUMBER_WORD}(?: (.*))?$`,
+);
+
+// "¿cómo va el radicado X?", "how is ticket X", "any news on case X".
+const STATUS_HOW = new RegExp(
+  '^(?:como (?:va|van|esta|vamos con|vamos en)|que (?:paso|pasa|hay) (?:con|de)|novedades (?:de|del|sobre)|' +
+    'seguimiento (?:a|al)|how is|hows|whats up with|whats happening with|any (?:news|update|updates) (?:on|about|for))' +
+    `${DET} (${NOUN})${NUMBER_WORD}(?: (.*?))?(?: (?:going|doing|going on))?$`,
+);
+
+// "consultar radicado 2026-77", "radicado 123", "ticket 45".
+const STATUS_NOUN = new RegExp(
+  '^(?:(consultar|consulta|ver|revisar|buscar|verificar|mostrar|muestrame|rastrear|check|show me|show|view|see|find|' +
+    `look up|lookup|track) )?(?:(?:el|la|mi|este|esta|the|my|this) )?(${NOUN})${NUMBER_WORD}(?: (.*))?$`,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Recogniser
+// ---------------------------------------------------------------------------------------------
+
+type Tail = { kind: 'none' } | { kind: 'valid'; radicado: string } | { kind: 'invalid'; hasDigit: boolean };
+
+function readTail(tail: string | undefined, opts: RecognizeOptions): Tail {
+  const t = (tail ?? '').trim();
+  if (!t) return { kind: 'none' };
+  const radicado = normalizeRadicado(t, opts);
+  if (radicado) return { kind: 'valid', radicado };
+  return { kind: 'invalid', hasDigit: /[0-9]/.test(t) };
+}
+
+/**
+ * For commands that take an optional radicado: returns the radicado, `null` when the user meant
+ * the command but gave no usable number, or `undefined` when the text is not this command.
+ */
+function radicadoArgument(noun: string | undefined, tail: Tail): string | null | undefined {
+  if (tail.kind === 'valid') return tail.radicado;
+  if (tail.kind === 'none') return null;
+  return noun || tail.hasDigit ? null : undefined;
+}
+
+/** Extracts the queue category as the user typed it (case and accents kept). */
+function queueCategory(cleaned: string, normalizedCategory: string | undefined): string | undefined {
+  if (!normalizedCategory) return undefined;
+  const m = /(?:^|[^a-zA-Z\u00c0-\u024f])(?:cola|queue)(?![a-zA-Z\u00c0-\u024f])/i.exec(cleaned);
+  let category = m ? cleaned.slice(m.index + m[0].length) : normalizedCategory;
+  category = category.replace(/^[\s:,.;\-–—"'“”«»]+/, '');
+  category = category.replace(/^(?:de|del|para|for)\s+/i, '');
+  category = category.replace(/[\s,]*(?:por favor|porfavor|porfa|please|pls|gracias|thanks|thank you)[\s.!?¡¿]*$/i, '');
+  category = category.replace(/[\s:,.;!?¡¿"'“”«»]+$/, '').trim();
+  if (!category) category = normalizedCategory.replace(/^(?:de|del|para|for) /, '').trim();
+  return category ? category.slice(0, 200) : undefined;
+}
+
+function recognizeUnsafe(text: string, opts: RecognizeOptions): Intent {
+  if (typeof text !== 'string' || text.length === 0 || text.length > MAX_RAW_LENGTH) return { kind: 'unknown' };
+  const cleaned = cleanText(text);
+  if (cleaned.length === 0 || cleaned.length > MAX_TEXT_LENGTH) return { kind: 'unknown' };
+
+  // A lone question mark asks for help.
+  if (/^[?¿\s]+$/.test(cleaned)) return { kind: 'help' };
+
+  let s = normalizeForMatch(cleaned);
+  // Plain-text mention of the bot ("@Mesa de Ayuda ...").
+  s = s.replace(/^mesa de ayuda(?: |$)/, '');
+  if (!s) return { kind: 'unknown' };
+
+  // Greeting only when the whole text is a greeting.
+  if (GREETING.test(s)) return { kind: 'greeting' };
+
+  s = stripFillers(s);
+  if (!s) return { kind: 'unknown' };
+
+  // A bare radicado with its prefix ("MDA-2026-000123").
+  if (/^[a-z]/.test(s)) {
+    const bare = normalizeRadicado(s, opts);
+    if (bare) return { kind: 'status', radicado: bare };
+  }
+
+  if (HELP.test(s)) return { kind: 'help' };
+  if (MY_TICKETS.test(s)) return { kind: 'my_tickets' };
+  if (NEW_REQUEST.test(s)) return { kind: 'new_request' };
+
+  let m = REGISTER_QUEUE.exec(s);
+  if (m) {
+    const category = queueCategory(cleaned, m[1]);
+    return category ? { kind: 'register_queue', category } : { kind: 'register_queue' };
+  }
+
+  if (QUEUE.test(s)) return { kind: 'queue' };
+  if (NEXT.test(s)) return { kind: 'next' };
+  if (METRICS.test(s)) return { kind: 'metrics' };
+
+  m = CANCEL.exec(s);
+  if (m) {
+    const rad = radicadoArgument(m[1], readTail(m[2], opts));
+    if (rad !== undefined) return rad ? { kind: 'cancel', radicado: rad } : { kind: 'cancel' };
+  }
+
+  m = TAKE.exec(s);
+  if (m) {
+    const rad = radicadoArgument(m[1], readTail(m[2], opts));
+    if (rad !== undefined) return rad ? { kind: 'take', radicado: rad } : { kind: 'take' };
+  }
+
+  m = STATUS_KEYWORD.exec(s) ?? STATUS_HOW.exec(s);
+  if (m) {
+    const rad = radicadoArgument(m[1], readTail(m[2], opts));
+    if (rad !== undefined) return rad ? { kind: 'status', radicado: rad } : { kind: 'status_missing' };
+  }
+
+  m = STATUS_NOUN.exec(s);
+  if (m) {
+    const verb = m[1];
+    const tail = readTail(m[3], opts);
+    if (tail.kind === 'valid') return { kind: 'status', radicado: tail.radicado };
+    // Without a verb, a bare noun ("radicado", "caso de prueba") is not a status request.
+    if (verb) return { kind: 'status_missing' };
+  }
+
+  return { kind: 'unknown' };
+}
+
+/** Recognises what the user asked for. Never throws; anything unclear is `unknown`. */
+export function recognize(text: string, opts: RecognizeOptions): Intent {
+  try {
+    return recognizeUnsafe(text, opts);
+  } catch {
+    return { kind: 'unknown' };
+  }
+}

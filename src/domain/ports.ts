@@ -1,0 +1,170 @@
+/**
+ * The domain's ports: storage, delivery and time. Adapters (SQLite today, PostgreSQL later)
+ * implement them; the domain never imports an adapter.
+ */
+import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketStatus } from './tickets/model';
+import type { Role } from './types';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+/** One outbound effect, written in the same transaction as the change that caused it. */
+export interface OutboxItem {
+  channel: 'teams' | 'mail';
+  /** Deliveries with the same key are paced together and kept in order (a conversation, a mailbox). */
+  paceKey: string;
+  payload: OutboxPayload;
+  ticketId?: number;
+}
+
+export type OutboxPayload =
+  /** Post the ticket's card to its support queue channel, starting a thread. */
+  | { type: 'queue_post'; ticketId: number }
+  /** Re-render the ticket's queue card in place with its current state. */
+  | { type: 'queue_update'; ticketId: number }
+  /** A message in the ticket's queue thread. */
+  | { type: 'thread_message'; ticketId: number; text: string }
+  /** A proactive 1:1 message to a user, as text and/or a card rendered at delivery time. */
+  | { type: 'user_message'; userOid: string; ticketId?: number; notice: UserNotice }
+  | { type: 'mail'; to: string; ticketId: number; template: 'ticket_created' | 'ticket_resolved' };
+
+export type UserNotice =
+  | { kind: 'agent_reply'; authorName: string; text: string }
+  | { kind: 'requester_reply'; authorName: string; text: string }
+  | { kind: 'status_changed'; status: TicketStatus; by?: string; note?: string }
+  | { kind: 'assigned_to_you'; by?: string };
+
+export interface OutboxRecord extends OutboxItem {
+  id: number;
+  attempts: number;
+  createdAt: Date;
+}
+
+export interface ListOptions {
+  limit: number;
+  offset?: number;
+}
+
+export interface TicketRepository {
+  /**
+   * Allocates the next radicado and inserts the ticket, its 'created' event and effects in one
+   * transaction. Idempotent by submissionKey: a repeated submission returns the first ticket.
+   */
+  create(
+    input: NewTicket,
+    prefix: string,
+    year: number,
+    effects: (ticket: Ticket) => OutboxItem[],
+  ): Promise<{ ticket: Ticket; created: boolean }>;
+  get(id: number): Promise<Ticket | null>;
+  findBySubmission(submissionKey: string): Promise<Ticket | null>;
+  /** The ticket whose queue card is the root of this channel thread. */
+  findByQueueActivity(activityId: string): Promise<Ticket | null>;
+  getByRadicado(radicado: string): Promise<Ticket | null>;
+  /**
+   * Applies a change only if the ticket is still at `expectedVersion` (optimistic concurrency);
+   * returns null when someone else changed it first.
+   */
+  update(
+    id: number,
+    expectedVersion: number,
+    patch: TicketPatch,
+    events: NewEvent[],
+    effects: OutboxItem[],
+  ): Promise<Ticket | null>;
+  /** Appends history and effects without changing the ticket's fields. */
+  append(id: number, events: NewEvent[], effects: OutboxItem[]): Promise<void>;
+  setQueueMessage(id: number, conversationId: string, activityId: string): Promise<void>;
+  listByRequester(oid: string, opts: ListOptions): Promise<{ items: Ticket[]; total: number }>;
+  /** Open tickets in arrival order (FIFO), optionally for some categories. */
+  listOpen(opts: ListOptions & { categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number }>;
+  /** 1-based position among unassigned waiting tickets (new), or null when not waiting. */
+  queuePosition(ticket: Ticket): Promise<number | null>;
+  oldestUnassigned(categoryIds: string[] | null): Promise<Ticket | null>;
+  events(ticketId: number, opts?: { kinds?: string[]; limit?: number }): Promise<TicketEvent[]>;
+  countCreatedSince(requesterOid: string, since: Date): Promise<number>;
+  resolvedBefore(before: Date, limit: number): Promise<Ticket[]>;
+}
+
+export interface TicketPatch {
+  status?: TicketStatus;
+  assignee?: { oid: string; name: string } | null;
+  resolutionNote?: string | null;
+  updatedAt: Date;
+  firstResponseAt?: Date;
+  resolvedAt?: Date | null;
+  closedAt?: Date | null;
+  mailError?: string;
+}
+
+export interface OutboxRepository {
+  enqueue(items: OutboxItem[]): Promise<void>;
+  /** Due items, oldest first, at most one per pace key in flight. */
+  due(now: Date, limit: number): Promise<OutboxRecord[]>;
+  markSent(id: number, at: Date): Promise<void>;
+  markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
+  markFailed(id: number, error: string, at: Date): Promise<void>;
+  pendingCount(): Promise<number>;
+}
+
+export interface SupportQueue {
+  id: number;
+  tenantId: string;
+  teamId: string;
+  channelId: string;
+  categoryId: string | null;
+  registeredBy: string;
+}
+
+export interface QueueRepository {
+  register(q: Omit<SupportQueue, 'id'>): Promise<SupportQueue>;
+  list(): Promise<SupportQueue[]>;
+  /** The queue for a category, else the general one (category null). */
+  forCategory(categoryId: string): Promise<SupportQueue | null>;
+  byChannel(channelId: string): Promise<SupportQueue[]>;
+}
+
+export interface UserProfile {
+  oid: string;
+  tenantId: string;
+  name: string;
+  email?: string;
+  upn?: string;
+  department?: string;
+  jobTitle?: string;
+  phone?: string;
+  groups?: string[];
+  roles: Role[];
+}
+
+export interface TeamMember {
+  teamId: string;
+  oid: string;
+  /** The Teams user id (29:…), needed for card refresh and mentions. */
+  userId: string;
+  name: string;
+}
+
+export interface TeamMemberRepository {
+  replace(teamId: string, members: TeamMember[], at: Date): Promise<void>;
+  upsert(member: TeamMember, at: Date): Promise<void>;
+  list(teamId: string): Promise<TeamMember[]>;
+  isMemberOfAny(oid: string, teamIds: string[]): Promise<boolean>;
+}
+
+export interface ProfileRepository {
+  get(oid: string): Promise<{ profile: UserProfile; fetchedAt: Date } | null>;
+  save(profile: UserProfile, at: Date): Promise<void>;
+}
+
+export interface ConversationRefRepository {
+  save(key: string, reference: unknown, at: Date): Promise<void>;
+  get(key: string): Promise<unknown | null>;
+}
+
+export interface InboundDedup {
+  /** True the first time (conversationId, activityId) is seen. */
+  firstSeen(conversationId: string, activityId: string, at: Date): Promise<boolean>;
+}

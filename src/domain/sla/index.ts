@@ -1,0 +1,12 @@
+/** SLA time arithmetic: Colombian public holidays and the working calendar (office hours, pauses, due dates). */
+export { colombianHolidays, easterSunday, holidayName, isColombianHoliday, MAX_HOLIDAY_YEAR, MIN_HOLIDAY_YEAR } from './holidays';
+export type { HolidayLocale } from './holidays';
+export {
+  addWorkingMinutes,
+  DEFAULT_CALENDAR,
+  dueDate,
+  parseOfficeHours,
+  workingMinutesBetween,
+  workingMinutesExcluding,
+} from './working-calendar';
+export type { CalendarConfig, PauseInterval } from './working-calendar';

@@ -1,0 +1,95 @@
+import type { Locale, Priority } from '../types';
+
+export const STATUSES = ['new', 'assigned', 'in_progress', 'waiting_user', 'resolved', 'closed', 'cancelled'] as const;
+export type TicketStatus = (typeof STATUSES)[number];
+
+/** Statuses in which the ticket still needs the service desk. */
+export const OPEN_STATUSES: TicketStatus[] = ['new', 'assigned', 'in_progress', 'waiting_user'];
+
+export type ContactChannel = 'phone' | 'teams';
+
+/** Who asked: always taken from the authenticated activity and the directory, never from card data. */
+export interface Requester {
+  oid: string;
+  tenantId: string;
+  name: string;
+  email?: string;
+  upn?: string;
+  department?: string;
+}
+
+export interface Ticket {
+  id: number;
+  radicado: string;
+  tenantId: string;
+  requester: Requester;
+  locale: Locale;
+  phone?: string;
+  contactChannel: ContactChannel;
+  categoryId: string;
+  serviceId: string;
+  templateId: string;
+  fieldValues: Record<string, string>;
+  description: string;
+  priority: Priority;
+  status: TicketStatus;
+  assignee?: { oid: string; name: string };
+  resolutionNote?: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  firstResponseAt?: Date;
+  resolvedAt?: Date;
+  closedAt?: Date;
+  queueConversationId?: string;
+  queueActivityId?: string;
+  mailError?: string;
+  imported: boolean;
+}
+
+export interface NewTicket {
+  /** Idempotency key of the submission: the same form submitted twice gives one ticket. */
+  submissionKey: string;
+  requester: Requester;
+  locale: Locale;
+  phone?: string;
+  contactChannel: ContactChannel;
+  categoryId: string;
+  serviceId: string;
+  templateId: string;
+  fieldValues: Record<string, string>;
+  description: string;
+  priority: Priority;
+  createdAt: Date;
+}
+
+export type EventKind =
+  | 'created'
+  | 'assigned'
+  | 'status_changed'
+  | 'message'
+  | 'reopened'
+  | 'confirmed'
+  | 'delivery_failed'
+  | 'mail_failed'
+  | 'escalated';
+
+export interface NewEvent {
+  at: Date;
+  actor?: { oid: string; name: string };
+  kind: EventKind;
+  data: Record<string, unknown>;
+}
+
+export interface TicketEvent extends NewEvent {
+  id: number;
+  ticketId: number;
+}
+
+/** A message between requester and engineer, stored as a 'message' event. */
+export interface TicketMessage {
+  at: Date;
+  from: 'requester' | 'agent';
+  authorName: string;
+  text: string;
+}

@@ -1,0 +1,186 @@
+/**
+ * Ticket use cases: file, take, assign, change state, converse, confirm, reopen, cancel, auto-close.
+ * Each one decides with the state machine, then persists the change, its history and its outbound
+ * effects in one repository call (one transaction).
+ */
+import type { Clock, OutboxItem, QueueRepository, TicketRepository, UserNotice } from '../ports';
+import type { Actor, TicketAction } from './state-machine';
+import { decide } from './state-machine';
+import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
+import { OPEN_STATUSES } from './model';
+import { bogotaYear } from './radicado';
+import { ConflictError, ForbiddenError, RateLimitedError } from '../errors';
+
+export interface TicketServiceOptions {
+  radicadoPrefix: string;
+  mailEnabled: boolean;
+  ticketsPerHour: number;
+}
+
+export type ActionOutcome =
+  | { ok: true; ticket: Ticket }
+  | { ok: false; reason: 'forbidden' | 'invalid_state' | 'taken' | 'conflict'; holder?: string; ticket: Ticket };
+
+const userKey = (oid: string) => `user:${oid}`;
+const channelKey = (channelId: string) => `channel:${channelId}`;
+
+export class TicketService {
+  constructor(
+    private readonly tickets: TicketRepository,
+    private readonly queues: QueueRepository,
+    private readonly clock: Clock,
+    private readonly opts: TicketServiceOptions,
+  ) {}
+
+  /** Files a ticket (idempotent by submission key) and schedules the queue card and the e-mail. */
+  async file(input: Omit<NewTicket, 'createdAt'>): Promise<{ ticket: Ticket; created: boolean }> {
+    const now = this.clock.now();
+    const existing = await this.tickets.findBySubmission(input.submissionKey);
+    if (existing) return { ticket: existing, created: false };
+    const since = new Date(now.getTime() - 3600_000);
+    if ((await this.tickets.countCreatedSince(input.requester.oid, since)) >= this.opts.ticketsPerHour) {
+      throw new RateLimitedError('tickets', 3600);
+    }
+    const queue = await this.queues.forCategory(input.categoryId);
+    return this.tickets.create({ ...input, createdAt: now }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
+      const effects: OutboxItem[] = [];
+      if (queue) effects.push({ channel: 'teams', paceKey: channelKey(queue.channelId), ticketId: t.id, payload: { type: 'queue_post', ticketId: t.id } });
+      if (this.opts.mailEnabled && t.requester.email) {
+        effects.push({
+          channel: 'mail',
+          paceKey: `mail:${t.requester.email.toLowerCase()}`,
+          ticketId: t.id,
+          payload: { type: 'mail', to: t.requester.email, ticketId: t.id, template: 'ticket_created' },
+        });
+      }
+      return effects;
+    });
+  }
+
+  /** "Tomar": assigns the ticket to the engineer; of two at the same moment exactly one wins. */
+  take(ticket: Ticket, actor: Actor): Promise<ActionOutcome> {
+    return this.transition(ticket, 'take', actor, { assignee: { oid: actor.oid, name: actor.name } });
+  }
+
+  /** "Asignar a…": a supervisor assigns the ticket to an engineer. */
+  assign(ticket: Ticket, actor: Actor, to: { oid: string; name: string }): Promise<ActionOutcome> {
+    return this.transition(ticket, 'assign', actor, { assignee: to });
+  }
+
+  setStatus(ticket: Ticket, action: 'start' | 'wait' | 'resolve', actor: Actor, note?: string): Promise<ActionOutcome> {
+    return this.transition(ticket, action, actor, action === 'resolve' ? { note } : {});
+  }
+
+  confirm(ticket: Ticket, actor: Actor) {
+    return this.transition(ticket, 'confirm', actor, {});
+  }
+
+  reopen(ticket: Ticket, actor: Actor, reason?: string) {
+    return this.transition(ticket, 'reopen', actor, { note: reason });
+  }
+
+  cancel(ticket: Ticket, actor: Actor) {
+    return this.transition(ticket, 'cancel', actor, {});
+  }
+
+  /** A message from the requester or the engineer, stored and relayed to the other side. */
+  async reply(ticket: Ticket, actor: Actor, text: string): Promise<ActionOutcome> {
+    return this.transition(ticket, 'reply', actor, { message: text });
+  }
+
+  /** Closes tickets resolved more than `days` ago that the requester neither confirmed nor reopened. */
+  async autoClose(days: number, limit = 100): Promise<number> {
+    const now = this.clock.now();
+    const due = await this.tickets.resolvedBefore(new Date(now.getTime() - days * 86400_000), limit);
+    let closed = 0;
+    for (const t of due) {
+      const events: NewEvent[] = [{ at: now, kind: 'status_changed', data: { from: t.status, to: 'closed', auto: true } }];
+      const done = await this.tickets.update(t.id, t.version, { status: 'closed', closedAt: now, updatedAt: now }, events, this.cardUpdate(t));
+      if (done) closed++;
+    }
+    return closed;
+  }
+
+  private async transition(
+    ticket: Ticket,
+    action: TicketAction,
+    actor: Actor,
+    extra: { assignee?: { oid: string; name: string }; note?: string; message?: string },
+  ): Promise<ActionOutcome> {
+    const decision = decide(ticket, action, actor);
+    if (!decision.ok) return { ok: false, reason: decision.reason, holder: decision.holder, ticket };
+    const now = this.clock.now();
+    const to = decision.to;
+    const by = { oid: actor.oid, name: actor.name };
+    const events: NewEvent[] = [];
+    const effects: OutboxItem[] = [];
+    const isRequester = ticket.requester.oid === actor.oid;
+
+    if (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid) {
+      events.push({ at: now, actor: by, kind: 'assigned', data: { to: extra.assignee } });
+      if (extra.assignee.oid !== actor.oid) effects.push(this.notify(extra.assignee.oid, ticket.id, { kind: 'assigned_to_you', by: actor.name }));
+    }
+    if (extra.message !== undefined) {
+      events.push({ at: now, actor: by, kind: 'message', data: { from: isRequester ? 'requester' : 'agent', text: extra.message } });
+      if (isRequester) {
+        if (ticket.queueConversationId) effects.push({ channel: 'teams', paceKey: channelKey(ticket.queueConversationId), ticketId: ticket.id, payload: { type: 'thread_message', ticketId: ticket.id, text: extra.message } });
+        if (ticket.assignee) effects.push(this.notify(ticket.assignee.oid, ticket.id, { kind: 'requester_reply', authorName: actor.name, text: extra.message }));
+      } else {
+        effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'agent_reply', authorName: actor.name, text: extra.message }));
+      }
+    }
+    if (to !== ticket.status) {
+      events.push({ at: now, actor: by, kind: action === 'reopen' ? 'reopened' : action === 'confirm' ? 'confirmed' : 'status_changed', data: { from: ticket.status, to, note: extra.note } });
+      if (!isRequester) effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'status_changed', status: to, by: actor.name, note: extra.note }));
+      if (to === 'resolved' && this.opts.mailEnabled && ticket.requester.email) {
+        effects.push({ channel: 'mail', paceKey: `mail:${ticket.requester.email.toLowerCase()}`, ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
+      }
+    }
+    effects.push(...this.cardUpdate(ticket));
+
+    const agentActs = !isRequester && (actor.roles.includes('agent') || actor.roles.includes('supervisor'));
+    const updated = await this.tickets.update(
+      ticket.id,
+      ticket.version,
+      {
+        updatedAt: now,
+        status: to !== ticket.status ? to : undefined,
+        assignee: extra.assignee,
+        resolutionNote: to === 'resolved' ? extra.note ?? null : action === 'reopen' ? null : undefined,
+        firstResponseAt: agentActs && action !== 'cancel' ? now : undefined,
+        resolvedAt: to === 'resolved' ? now : action === 'reopen' ? null : undefined,
+        closedAt: to === 'closed' || to === 'cancelled' ? now : action === 'reopen' ? null : undefined,
+      },
+      events,
+      effects,
+    );
+    if (!updated) {
+      const fresh = (await this.tickets.get(ticket.id)) ?? ticket;
+      if (action === 'take' && fresh.assignee && fresh.assignee.oid !== actor.oid) {
+        return { ok: false, reason: 'taken', holder: fresh.assignee.name, ticket: fresh };
+      }
+      return { ok: false, reason: 'conflict', ticket: fresh };
+    }
+    return { ok: true, ticket: updated };
+  }
+
+  /** The queue card shows the current state: every change schedules its update. */
+  private cardUpdate(ticket: Ticket): OutboxItem[] {
+    if (!ticket.queueConversationId) {
+      // Not posted yet: the pending queue_post renders the state at delivery time. Still schedule
+      // an update keyed on the ticket so a post in flight is followed by a fresh render.
+      return [];
+    }
+    return [{ channel: 'teams', paceKey: channelKey(ticket.queueConversationId), ticketId: ticket.id, payload: { type: 'queue_update', ticketId: ticket.id } }];
+  }
+
+  private notify(oid: string, ticketId: number, notice: UserNotice): OutboxItem {
+    return { channel: 'teams', paceKey: userKey(oid), ticketId, payload: { type: 'user_message', userOid: oid, ticketId, notice } };
+  }
+}
+
+export function isOpen(status: TicketStatus): boolean {
+  return OPEN_STATUSES.includes(status);
+}
+
+export { ConflictError, ForbiddenError };

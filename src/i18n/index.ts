@@ -1,0 +1,29 @@
+import type { Locale } from '../domain/types';
+import { en } from './en';
+import { es, type Messages } from './es';
+
+export type { Messages };
+export type MessageKey = keyof Messages;
+
+/** Spanish unless the Teams locale is English ("en", "en-US", …). */
+export function localeOf(teamsLocale: string | undefined | null): Locale {
+  return typeof teamsLocale === 'string' && /^en\b/i.test(teamsLocale) ? 'en' : 'es';
+}
+
+export function messages(locale: Locale): Messages {
+  return locale === 'en' ? en : es;
+}
+
+/** Looks up a message and fills `{name}` placeholders. */
+export function t(locale: Locale, key: MessageKey, vars: Record<string, string | number> = {}): string {
+  return messages(locale)[key].replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+/** Dates and times as people in Bogotá read them. */
+export function formatDateTime(d: Date, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === 'en' ? 'en-US' : 'es-CO', {
+    timeZone: 'America/Bogota',
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  }).format(d);
+}

@@ -1,0 +1,68 @@
+/**
+ * SQLite connection: WAL, busy_timeout, synchronous=FULL (ticket data must survive a power cut),
+ * numbered migrations applied at boot ("migrate or throw"), one transaction helper.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations } from './migrations';
+
+export type Db = Database.Database;
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+  constructor(readonly migration: string, override readonly cause: unknown) {
+    super(`Migration ${migration} failed: ${(cause as Error)?.message ?? cause}. The database was left unchanged.`);
+  }
+}
+
+export interface OpenDbOptions {
+  /** Milliseconds to wait on a lock held by another process before failing. */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+/** Opens (and creates) the database file, with the pragmas the service desk relies on. */
+export function openDb(file: string, opts: OpenDbOptions = {}): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file, { readonly: opts.readonly ?? false });
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  if (file !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/** Applies every pending migration in order, each in its own transaction; throws on failure. */
+export function migrate(db: Db): { applied: string[] } {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+  const done = new Set(
+    (db.prepare('SELECT name FROM schema_migrations').all() as { name: string }[]).map((r) => r.name),
+  );
+  const applied: string[] = [];
+  for (const m of migrations) {
+    if (done.has(m.name)) continue;
+    try {
+      immediate(db, () => {
+        // Re-check under the write lock: another process may have migrated meanwhile.
+        const again = db.prepare('SELECT 1 FROM schema_migrations WHERE name = ?').get(m.name);
+        if (again) return;
+        m.up(db);
+        db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(
+          m.name,
+          new Date().toISOString(),
+        );
+        applied.push(m.name);
+      });
+    } catch (err) {
+      throw new MigrationError(m.name, err);
+    }
+  }
+  return { applied };
+}
+
+/** Runs fn in a BEGIN IMMEDIATE transaction (takes the write lock first: no upgrade deadlocks). */
+export function immediate<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

@@ -1,0 +1,10 @@
+import type { Db } from '../db';
+import { m001Initial } from './001-initial';
+
+export interface Migration {
+  name: string;
+  up(db: Db): void;
+}
+
+/** Static, ordered index of migrations. Never edit an applied migration: add a new one. */
+export const migrations: Migration[] = [m001Initial];

@@ -1,0 +1,70 @@
+import type { Db } from './db';
+import type { OutboxItem, OutboxRecord, OutboxRepository } from '../domain/ports';
+
+/** Inserts outbox items inside the caller's transaction. */
+export function insertOutbox(db: Db, items: OutboxItem[], at: Date): void {
+  if (!items.length) return;
+  const stmt = db.prepare(
+    `INSERT INTO outbox (channel, pace_key, payload, ticket_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const iso = at.toISOString();
+  for (const it of items) stmt.run(it.channel, it.paceKey, JSON.stringify(it.payload), it.ticketId ?? null, iso, iso);
+}
+
+interface Row {
+  id: number;
+  channel: 'teams' | 'mail';
+  pace_key: string;
+  payload: string;
+  ticket_id: number | null;
+  attempts: number;
+  created_at: string;
+}
+
+export class SqliteOutboxRepository implements OutboxRepository {
+  private readonly dueStmt;
+  constructor(private readonly db: Db) {
+    // Only the head of each pace key is due: later deliveries for a conversation wait for the
+    // earlier ones, so a thread's messages arrive in order even across retries.
+    this.dueStmt = db.prepare(`
+      SELECT o.* FROM outbox o
+      JOIN (SELECT pace_key, min(id) AS id FROM outbox WHERE status = 'pending' GROUP BY pace_key) h ON h.id = o.id
+      WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?`);
+  }
+
+  async enqueue(items: OutboxItem[]) {
+    insertOutbox(this.db, items, new Date());
+  }
+
+  async due(now: Date, limit: number): Promise<OutboxRecord[]> {
+    return (this.dueStmt.all(now.toISOString(), limit) as Row[]).map((r) => ({
+      id: r.id,
+      channel: r.channel,
+      paceKey: r.pace_key,
+      payload: JSON.parse(r.payload),
+      ticketId: r.ticket_id ?? undefined,
+      attempts: r.attempts,
+      createdAt: new Date(r.created_at),
+    }));
+  }
+
+  async markSent(id: number, at: Date) {
+    this.db.prepare(`UPDATE outbox SET status = 'sent', attempts = attempts + 1, done_at = ? WHERE id = ?`).run(at.toISOString(), id);
+  }
+
+  async markRetry(id: number, nextAttemptAt: Date, error: string) {
+    this.db
+      .prepare(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`)
+      .run(nextAttemptAt.toISOString(), error.slice(0, 500), id);
+  }
+
+  async markFailed(id: number, error: string, at: Date) {
+    this.db
+      .prepare(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?`)
+      .run(error.slice(0, 500), at.toISOString(), id);
+  }
+
+  async pendingCount() {
+    return (this.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,343 @@
+import { createHash } from 'node:crypto';
+import type { Db } from './db';
+import { immediate } from './db';
+import type { ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../domain/ports';
+import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../domain/tickets/model';
+import { OPEN_STATUSES } from '../domain/tickets/model';
+import { formatRadicado } from '../domain/tickets/radicado';
+import { insertOutbox } from './sqlite-outbox';
+
+interface Row {
+  id: number;
+  radicado: string;
+  tenant_id: string;
+  requester_oid: string;
+  requester_name: string;
+  requester_email: string | null;
+  requester_upn: string | null;
+  requester_department: string | null;
+  locale: string;
+  phone: string | null;
+  contact_channel: string;
+  category_id: string;
+  service_id: string;
+  template_id: string;
+  field_values: string;
+  description: string;
+  priority: string;
+  status: string;
+  assignee_oid: string | null;
+  assignee_name: string | null;
+  resolution_note: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  first_response_at: string | null;
+  resolved_at: string | null;
+  closed_at: string | null;
+  queue_conversation_id: string | null;
+  queue_activity_id: string | null;
+  mail_error: string | null;
+  imported: number;
+}
+
+const d = (s: string | null) => (s ? new Date(s) : undefined);
+const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+function toTicket(r: Row): Ticket {
+  return {
+    id: r.id,
+    radicado: r.radicado,
+    tenantId: r.tenant_id,
+    requester: {
+      oid: r.requester_oid,
+      tenantId: r.tenant_id,
+      name: r.requester_name,
+      email: u(r.requester_email),
+      upn: u(r.requester_upn),
+      department: u(r.requester_department),
+    },
+    locale: r.locale === 'en' ? 'en' : 'es',
+    phone: u(r.phone),
+    contactChannel: r.contact_channel === 'phone' ? 'phone' : 'teams',
+    categoryId: r.category_id,
+    serviceId: r.service_id,
+    templateId: r.template_id,
+    fieldValues: JSON.parse(r.field_values),
+    description: r.description,
+    priority: r.priority as Ticket['priority'],
+    status: r.status as Ticket['status'],
+    assignee: r.assignee_oid ? { oid: r.assignee_oid, name: r.assignee_name ?? '' } : undefined,
+    resolutionNote: u(r.resolution_note),
+    version: r.version,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    firstResponseAt: d(r.first_response_at),
+    resolvedAt: d(r.resolved_at),
+    closedAt: d(r.closed_at),
+    queueConversationId: u(r.queue_conversation_id),
+    queueActivityId: u(r.queue_activity_id),
+    mailError: u(r.mail_error),
+    imported: r.imported === 1,
+  };
+}
+
+const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
+
+/** Hash of one history event chained to the previous one of the same ticket (tamper evidence). */
+export function eventHash(prev: string, ticketId: number, e: { at: string; actorOid: string | null; kind: string; data: string }): string {
+  return createHash('sha256')
+    .update([prev, ticketId, e.at, e.actorOid ?? '', e.kind, e.data].join('\u0000'))
+    .digest('hex');
+}
+
+export class SqliteTicketRepository implements TicketRepository {
+  private readonly stmts;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      bySubmission: db.prepare('SELECT * FROM tickets WHERE submission_key = ?'),
+      byId: db.prepare('SELECT * FROM tickets WHERE id = ?'),
+      byRadicado: db.prepare('SELECT * FROM tickets WHERE radicado = ?'),
+      bumpCounter: db.prepare(
+        `INSERT INTO radicado_counters (prefix, year, last) VALUES (?, ?, 1)
+         ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 RETURNING last`,
+      ),
+      insert: db.prepare(`INSERT INTO tickets (
+          radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, requester_upn,
+          requester_department, locale, phone, contact_channel, category_id, service_id, template_id,
+          field_values, description, priority, status, created_at, updated_at)
+        VALUES (@radicado, @submissionKey, @tenantId, @oid, @name, @email, @upn, @department, @locale, @phone,
+          @contactChannel, @categoryId, @serviceId, @templateId, @fieldValues, @description, @priority, 'new',
+          @createdAt, @createdAt)`),
+      lastHash: db.prepare('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1'),
+      insertEvent: db.prepare(
+        `INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      setQueueMessage: db.prepare('UPDATE tickets SET queue_conversation_id = ?, queue_activity_id = ? WHERE id = ?'),
+      byRequester: db.prepare(
+        `SELECT * FROM tickets WHERE requester_oid = ?
+         ORDER BY CASE WHEN status IN (${OPEN_SQL}) THEN 0 ELSE 1 END,
+                  CASE WHEN status IN (${OPEN_SQL}) THEN id ELSE -id END
+         LIMIT ? OFFSET ?`,
+      ),
+      countByRequester: db.prepare('SELECT count(*) AS n FROM tickets WHERE requester_oid = ?'),
+      position: db.prepare(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND id <= ?`),
+      positionCat: db.prepare(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND category_id = ? AND id <= ?`),
+      createdSince: db.prepare('SELECT count(*) AS n FROM tickets WHERE requester_oid = ? AND created_at >= ?'),
+      resolvedBefore: db.prepare(`SELECT * FROM tickets WHERE status = 'resolved' AND resolved_at < ? ORDER BY id LIMIT ?`),
+    };
+  }
+
+  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[]) {
+    return immediate(this.db, () => {
+      const existing = this.stmts.bySubmission.get(input.submissionKey) as Row | undefined;
+      if (existing) return { ticket: toTicket(existing), created: false };
+      const { last } = this.stmts.bumpCounter.get(prefix, year) as { last: number };
+      const radicado = formatRadicado(prefix, year, last);
+      const createdAt = input.createdAt.toISOString();
+      const info = this.stmts.insert.run({
+        radicado,
+        submissionKey: input.submissionKey,
+        tenantId: input.requester.tenantId,
+        oid: input.requester.oid,
+        name: input.requester.name,
+        email: input.requester.email ?? null,
+        upn: input.requester.upn ?? null,
+        department: input.requester.department ?? null,
+        locale: input.locale,
+        phone: input.phone ?? null,
+        contactChannel: input.contactChannel,
+        categoryId: input.categoryId,
+        serviceId: input.serviceId,
+        templateId: input.templateId,
+        fieldValues: JSON.stringify(input.fieldValues),
+        description: input.description,
+        priority: input.priority,
+        createdAt,
+      });
+      const ticket = toTicket(this.stmts.byId.get(info.lastInsertRowid) as Row);
+      this.insertEvents(ticket.id, [
+        {
+          at: input.createdAt,
+          actor: { oid: input.requester.oid, name: input.requester.name },
+          kind: 'created',
+          data: { radicado, templateId: input.templateId, priority: input.priority },
+        },
+      ]);
+      insertOutbox(this.db, effects(ticket), input.createdAt);
+      return { ticket, created: true };
+    });
+  }
+
+  async get(id: number) {
+    const r = this.stmts.byId.get(id) as Row | undefined;
+    return r ? toTicket(r) : null;
+  }
+
+  async findBySubmission(key: string) {
+    const r = this.stmts.bySubmission.get(key) as Row | undefined;
+    return r ? toTicket(r) : null;
+  }
+
+  async findByQueueActivity(activityId: string) {
+    const r = this.db.prepare('SELECT * FROM tickets WHERE queue_activity_id = ?').get(activityId) as Row | undefined;
+    return r ? toTicket(r) : null;
+  }
+
+  async getByRadicado(radicado: string) {
+    const r = this.stmts.byRadicado.get(radicado) as Row | undefined;
+    return r ? toTicket(r) : null;
+  }
+
+  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[]) {
+    return immediate(this.db, () => {
+      const sets: string[] = ['version = version + 1', 'updated_at = @updatedAt'];
+      const params: Record<string, unknown> = { id, expectedVersion, updatedAt: patch.updatedAt.toISOString() };
+      if (patch.status !== undefined) {
+        sets.push('status = @status');
+        params.status = patch.status;
+      }
+      if (patch.assignee !== undefined) {
+        sets.push('assignee_oid = @assigneeOid', 'assignee_name = @assigneeName');
+        params.assigneeOid = patch.assignee?.oid ?? null;
+        params.assigneeName = patch.assignee?.name ?? null;
+      }
+      if (patch.resolutionNote !== undefined) {
+        sets.push('resolution_note = @resolutionNote');
+        params.resolutionNote = patch.resolutionNote;
+      }
+      if (patch.firstResponseAt) {
+        sets.push('first_response_at = coalesce(first_response_at, @firstResponseAt)');
+        params.firstResponseAt = patch.firstResponseAt.toISOString();
+      }
+      for (const [key, col] of [
+        ['resolvedAt', 'resolved_at'],
+        ['closedAt', 'closed_at'],
+      ] as const) {
+        const v = patch[key];
+        if (v !== undefined) {
+          sets.push(`${col} = @${key}`);
+          params[key] = v ? v.toISOString() : null;
+        }
+      }
+      if (patch.mailError !== undefined) {
+        sets.push('mail_error = @mailError');
+        params.mailError = patch.mailError;
+      }
+      const res = this.db
+        .prepare(`UPDATE tickets SET ${sets.join(', ')} WHERE id = @id AND version = @expectedVersion`)
+        .run(params);
+      if (res.changes === 0) return null;
+      this.insertEvents(id, events);
+      insertOutbox(this.db, effects, patch.updatedAt);
+      return toTicket(this.stmts.byId.get(id) as Row);
+    });
+  }
+
+  async append(id: number, events: NewEvent[], effects: OutboxItem[]) {
+    immediate(this.db, () => {
+      this.insertEvents(id, events);
+      insertOutbox(this.db, effects, events[0]?.at ?? new Date());
+    });
+  }
+
+  async setQueueMessage(id: number, conversationId: string, activityId: string) {
+    this.stmts.setQueueMessage.run(conversationId, activityId, id);
+  }
+
+  async listByRequester(oid: string, opts: ListOptions) {
+    const items = (this.stmts.byRequester.all(oid, opts.limit, opts.offset ?? 0) as Row[]).map(toTicket);
+    const { n } = this.stmts.countByRequester.get(oid) as { n: number };
+    return { items, total: n };
+  }
+
+  async listOpen(opts: ListOptions & { categoryIds?: string[] | null }) {
+    const cats = opts.categoryIds ?? null;
+    const where = `status IN (${OPEN_SQL})` + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
+    const args = cats ?? [];
+    const items = (
+      this.db.prepare(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`).all(...args, opts.limit, opts.offset ?? 0) as Row[]
+    ).map(toTicket);
+    const { n } = this.db.prepare(`SELECT count(*) AS n FROM tickets WHERE ${where}`).get(...args) as { n: number };
+    return { items, total: n };
+  }
+
+  async queuePosition(ticket: Ticket) {
+    if (ticket.status !== 'new') return null;
+    const { n } = this.stmts.position.get(ticket.id) as { n: number };
+    return n;
+  }
+
+  async oldestUnassigned(categoryIds: string[] | null) {
+    const cats = categoryIds;
+    const where = `status = 'new'` + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
+    const r = this.db.prepare(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT 1`).get(...(cats ?? [])) as Row | undefined;
+    return r ? toTicket(r) : null;
+  }
+
+  async events(ticketId: number, opts: { kinds?: string[]; limit?: number } = {}) {
+    const kinds = opts.kinds;
+    const where = 'ticket_id = ?' + (kinds ? ` AND kind IN (${kinds.map(() => '?').join(',')})` : '');
+    const rows = this.db
+      .prepare(`SELECT * FROM (SELECT * FROM ticket_events WHERE ${where} ORDER BY id DESC LIMIT ?) ORDER BY id`)
+      .all(ticketId, ...(kinds ?? []), opts.limit ?? 1000) as {
+      id: number;
+      ticket_id: number;
+      at: string;
+      actor_oid: string | null;
+      actor_name: string | null;
+      kind: string;
+      data: string;
+    }[];
+    return rows.map(
+      (r): TicketEvent => ({
+        id: r.id,
+        ticketId: r.ticket_id,
+        at: new Date(r.at),
+        actor: r.actor_oid ? { oid: r.actor_oid, name: r.actor_name ?? '' } : undefined,
+        kind: r.kind as TicketEvent['kind'],
+        data: JSON.parse(r.data),
+      }),
+    );
+  }
+
+  async countCreatedSince(requesterOid: string, since: Date) {
+    return (this.stmts.createdSince.get(requesterOid, since.toISOString()) as { n: number }).n;
+  }
+
+  async resolvedBefore(before: Date, limit: number) {
+    return (this.stmts.resolvedBefore.all(before.toISOString(), limit) as Row[]).map(toTicket);
+  }
+
+  /** Checks every ticket's hash chain; returns the events where it breaks. */
+  verifyHistory(): { ticketId: number; eventId: number }[] {
+    const rows = this.db
+      .prepare('SELECT id, ticket_id, at, actor_oid, kind, data, prev_hash, hash FROM ticket_events ORDER BY ticket_id, id')
+      .iterate() as Iterable<{ id: number; ticket_id: number; at: string; actor_oid: string | null; kind: string; data: string; prev_hash: string; hash: string }>;
+    const breaks: { ticketId: number; eventId: number }[] = [];
+    let ticket = -1;
+    let prev = '';
+    for (const r of rows) {
+      if (r.ticket_id !== ticket) {
+        ticket = r.ticket_id;
+        prev = '';
+      }
+      const expected = eventHash(prev, r.ticket_id, { at: r.at, actorOid: r.actor_oid, kind: r.kind, data: r.data });
+      if (r.prev_hash !== prev || r.hash !== expected) breaks.push({ ticketId: r.ticket_id, eventId: r.id });
+      prev = r.hash;
+    }
+    return breaks;
+  }
+
+  private insertEvents(ticketId: number, events: NewEvent[]) {
+    let prev = (this.stmts.lastHash.get(ticketId) as { hash: string } | undefined)?.hash ?? '';
+    for (const e of events) {
+      const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };
+      const hash = eventHash(prev, ticketId, row);
+      this.stmts.insertEvent.run(ticketId, row.at, row.actorOid, e.actor?.name ?? null, e.kind, row.data, prev, hash);
+      prev = hash;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Adaptive Card rendering: every view is a template in cards/*.json (version 1.5) expanded with
+ * adaptivecards-templating. Code prepares data; it never builds card JSON.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ACData from 'adaptivecards-templating';
+import { ROOT } from '../paths';
+
+export const CARD_NAMES = [
+  'welcome',
+  'help',
+  'message',
+  'catalog-list',
+  'ticket-form',
+  'ticket-created',
+  'ticket-status',
+  'my-tickets',
+  'queue-ticket',
+  'queue-list',
+  'notice',
+] as const;
+export type CardName = (typeof CARD_NAMES)[number];
+
+export interface AdaptiveCardJson {
+  type: 'AdaptiveCard';
+  version: string;
+  [k: string]: unknown;
+}
+
+export class CardRenderer {
+  private readonly templates = new Map<CardName, ACData.Template>();
+
+  constructor(dir = path.join(ROOT, 'cards')) {
+    for (const name of CARD_NAMES) {
+      const json = JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'));
+      this.templates.set(name, new ACData.Template(json));
+    }
+  }
+
+  render(name: CardName, data: Record<string, unknown>): AdaptiveCardJson {
+    const tpl = this.templates.get(name);
+    if (!tpl) throw new Error(`unknown card template ${name}`);
+    return stripEmpty(tpl.expand({ $root: data })) as AdaptiveCardJson;
+  }
+}
+
+/** Drops empty action arrays and unresolved optional properties so Teams does not reject the card. */
+function stripEmpty(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(stripEmpty);
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (v === undefined || v === null) continue;
+      if ((k === 'placeholder' || k === 'value' || k === 'maxLength' || k === 'errorMessage') && (v === '' || (typeof v === 'string' && v.startsWith('${')))) continue;
+      if (k === 'refresh' && typeof v === 'object' && v !== null && !('action' in v)) continue;
+      out[k] = stripEmpty(v);
+    }
+    return out;
+  }
+  return node;
+}
+
+/**
+ * User text goes on cards only inside RichTextBlock/TextRun (never markdown-interpreted), so a
+ * description with links, mentions or card syntax is shown literally. Here it is only bounded.
+ */
+export function plainText(text: string | undefined | null, max = 2000): string {
+  if (!text) return '';
+  // eslint-disable-next-line no-control-regex
+  const s = text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** For values placed in FactSets and TextBlocks (markdown): escape markdown and HTML. */
+export function escapeMarkdown(text: string | undefined | null, max = 300): string {
+  const s = plainText(text, max);
+  return s.replace(/[\\`*_{}\[\]()#!|~>]/g, (c) => `\\${c}`).replace(/</g, '&lt;');
+}

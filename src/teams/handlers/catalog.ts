@@ -1,0 +1,238 @@
+/**
+ * The service catalog on cards: category → service → templates ("Ver todas las plantillas") →
+ * form → "Guardar" → radicado. Each step replaces the card in place (Action.Execute).
+ * Every value from a card is re-validated here; the caller's roles come from the server.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { validateSubmission, type Template } from '../../domain/catalog';
+import { RateLimitedError } from '../../domain/errors';
+import { pick } from '../../domain/types';
+import { escapeMarkdown, plainText } from '../cards';
+import type { Turn } from '../turn';
+import { mainActions } from '../turn';
+
+const id = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/);
+
+export async function showCategories(turn: Turn): Promise<void> {
+  const { roles } = await turn.user();
+  const items = turn.s.catalog.categoriesFor(roles).map((c) => ({
+    name: escapeMarkdown(pick(c.name, turn.locale)),
+    description: escapeMarkdown(pick(c.description, turn.locale)),
+    verb: 'catalog.services',
+    data: { categoryId: c.id },
+  }));
+  await turn.show(turn.card('catalog-list', { heading: turn.m.chooseCategory, subheading: '', items, extraActions: [] }));
+}
+
+export async function showServices(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const categoryId = id.safeParse(data.categoryId);
+  const category = categoryId.success ? turn.s.catalog.findCategory(categoryId.data) : undefined;
+  if (!category) return showCategories(turn);
+  const { roles } = await turn.user();
+  const items = turn.s.catalog.servicesFor(category.id, roles).map((s) => ({
+    name: escapeMarkdown(pick(s.name, turn.locale)),
+    description: escapeMarkdown(pick(s.description, turn.locale)),
+    verb: 'catalog.templates',
+    data: { serviceId: s.id },
+  }));
+  await turn.show(
+    turn.card('catalog-list', {
+      heading: escapeMarkdown(pick(category.name, turn.locale)),
+      subheading: turn.m.chooseService,
+      items,
+      extraActions: [{ title: turn.m.btnBack, verb: 'catalog.categories', data: {} }],
+    }),
+  );
+}
+
+function templateItems(turn: Turn, templates: Template[], back: { verb: string; data: object }) {
+  return templates.map((tpl) => ({
+    name: escapeMarkdown(pick(tpl.name, turn.locale)),
+    description: escapeMarkdown(pick(tpl.description, turn.locale)),
+    verb: 'catalog.form',
+    data: { templateId: tpl.id, backVerb: back.verb, backData: back.data },
+  }));
+}
+
+export async function showTemplates(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const serviceId = id.safeParse(data.serviceId);
+  const service = serviceId.success ? turn.s.catalog.findService(serviceId.data) : undefined;
+  const loc = service?.templates[0] ? turn.s.catalog.locate(service.templates[0].id) : undefined;
+  if (!service || !loc) return showCategories(turn);
+  const { roles } = await turn.user();
+  const items = templateItems(turn, turn.s.catalog.templatesFor(service.id, roles), { verb: 'catalog.templates', data: { serviceId: service.id } });
+  await turn.show(
+    turn.card('catalog-list', {
+      heading: escapeMarkdown(`${pick(loc.category.name, turn.locale)} › ${pick(service.name, turn.locale)}`),
+      subheading: turn.m.chooseTemplate,
+      items,
+      extraActions: [
+        { title: turn.m.btnSeeAllTemplates, verb: 'catalog.all', data: { categoryId: loc.category.id } },
+        { title: turn.m.btnBack, verb: 'catalog.services', data: { categoryId: loc.category.id } },
+      ],
+    }),
+  );
+}
+
+export async function showAllTemplates(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const categoryId = id.safeParse(data.categoryId);
+  const category = categoryId.success ? turn.s.catalog.findCategory(categoryId.data) : undefined;
+  if (!category) return showCategories(turn);
+  const { roles } = await turn.user();
+  const items = templateItems(turn, turn.s.catalog.allTemplatesInCategory(category.id, roles), { verb: 'catalog.all', data: { categoryId: category.id } });
+  await turn.show(
+    turn.card('catalog-list', {
+      heading: turn.text('allTemplatesOf', { category: escapeMarkdown(pick(category.name, turn.locale)) }),
+      subheading: turn.m.chooseTemplate,
+      items,
+      extraActions: [{ title: turn.m.btnBack, verb: 'catalog.services', data: { categoryId: category.id } }],
+    }),
+  );
+}
+
+/** Refuses templates the caller may not use, with the portal's kind of explanation. Logs the attempt. */
+async function usableTemplate(turn: Turn, templateId: unknown): Promise<Template | null> {
+  const parsed = id.safeParse(templateId);
+  const { roles, oid } = await turn.user();
+  const verdict = parsed.success ? turn.s.catalog.canUse(parsed.data, roles) : 'unknown';
+  if (verdict === 'ok') return turn.s.catalog.findTemplate(parsed.data!) ?? null;
+  turn.s.log.warn({ oid, templateId: String(templateId).slice(0, 100), verdict, roles }, 'catalog template refused');
+  await turn.notice(verdict === 'forbidden' ? turn.m.forbiddenTemplate : turn.m.unknownTemplate, {
+    color: 'Attention',
+    actions: mainActions(turn),
+  });
+  return null;
+}
+
+export async function showForm(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const template = await usableTemplate(turn, data.templateId);
+  if (!template) return;
+  const user = await turn.user();
+  const back = backOf(turn, template, data);
+  await turn.show(
+    renderForm(turn, template, { phone: user.phone ?? '', contactChannel: 'teams' }, {}, randomUUID(), back),
+  );
+}
+
+function backOf(turn: Turn, template: Template, data: Record<string, unknown>) {
+  const verb = z.enum(['catalog.templates', 'catalog.all']).safeParse(data.backVerb);
+  const backData = z.record(z.string().max(100)).safeParse(data.backData);
+  if (verb.success && backData.success) return { verb: verb.data, data: backData.data };
+  const loc = turn.s.catalog.locate(template.id);
+  return { verb: 'catalog.templates', data: { serviceId: loc?.service.id ?? '' } };
+}
+
+interface FormField {
+  id: string;
+  kind: string;
+  label: string;
+  placeholder: string;
+  value: string;
+  required: boolean;
+  maxLength: number;
+  requiredMessage: string;
+  choices: { title: string; value: string }[];
+  error: string;
+}
+
+function renderForm(
+  turn: Turn,
+  template: Template,
+  values: Record<string, string>,
+  errors: Record<string, string>,
+  submissionKey: string,
+  back: { verb: string; data: object },
+) {
+  const m = turn.m;
+  const loc = turn.s.catalog.locate(template.id)!;
+  const req = turn.locale === 'en' ? 'This field is required.' : 'Este campo es obligatorio.';
+  const fields: FormField[] = template.fields.map((f) => ({
+    id: f.id,
+    kind: f.type,
+    label: pick(f.label, turn.locale),
+    placeholder: f.placeholder ? pick(f.placeholder, turn.locale) : '',
+    value: values[f.id] ?? '',
+    required: f.required,
+    maxLength: f.maxLength ?? (f.type === 'multiline' ? 4000 : 500),
+    requiredMessage: req,
+    choices: (f.choices ?? []).map((c) => ({ title: pick(c.label, turn.locale), value: c.value })),
+    error: errors[f.id] ?? '',
+  }));
+  fields.push(
+    { id: 'description', kind: 'multiline', label: m.fieldDescription, placeholder: '', value: values.description ?? '', required: true, maxLength: 4000, requiredMessage: req, choices: [], error: errors.description ?? '' },
+    { id: 'phone', kind: 'phone', label: m.fieldPhone, placeholder: m.fieldPhoneHint, value: values.phone ?? '', required: true, maxLength: 40, requiredMessage: req, choices: [], error: errors.phone ?? '' },
+    {
+      id: 'contactChannel',
+      kind: 'channel',
+      label: m.fieldChannel,
+      placeholder: '',
+      value: values.contactChannel || 'teams',
+      required: true,
+      maxLength: 10,
+      requiredMessage: req,
+      choices: [
+        { title: m.channelTeams, value: 'teams' },
+        { title: m.channelPhone, value: 'phone' },
+      ],
+      error: errors.contactChannel ?? '',
+    },
+  );
+  return turn.card('ticket-form', {
+    title: turn.text('formTitle', { template: escapeMarkdown(pick(template.name, turn.locale)) }),
+    path: escapeMarkdown(`${pick(loc.category.name, turn.locale)} › ${pick(loc.service.name, turn.locale)}`),
+    templateDescription: escapeMarkdown(pick(template.description, turn.locale)),
+    hasErrors: Object.keys(errors).length > 0,
+    fields,
+    templateId: template.id,
+    submissionKey,
+    backVerb: back.verb,
+    backData: back.data,
+  });
+}
+
+const submissionKey = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
+
+/** "Guardar": validate everything again, file the ticket once, show the radicado. */
+export async function submitForm(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const template = await usableTemplate(turn, data.templateId);
+  if (!template) return;
+  const key = submissionKey.safeParse(data.submissionKey);
+  if (!key.success) {
+    turn.s.log.warn({ oid: turn.oid }, 'form submitted without a valid submission key');
+    await turn.notice(turn.m.invalidAction, { color: 'Attention', actions: mainActions(turn) });
+    return;
+  }
+  const result = validateSubmission(template, data, turn.locale);
+  if (!result.ok) {
+    await turn.show(renderForm(turn, template, result.values, result.errors, key.data, backOf(turn, template, data)));
+    return;
+  }
+  const user = await turn.user();
+  const loc = turn.s.catalog.locate(template.id)!;
+  try {
+    const { ticket } = await turn.s.tickets.file({
+      // Scoped by user: a key copied from someone else's card can never return their ticket.
+      submissionKey: `${user.oid}:${key.data}`,
+      requester: { oid: user.oid, tenantId: user.tenantId, name: user.name, email: user.email, upn: user.upn, department: user.department },
+      locale: turn.locale,
+      phone: result.phone,
+      contactChannel: result.contactChannel,
+      categoryId: loc.category.id,
+      serviceId: loc.service.id,
+      templateId: template.id,
+      fieldValues: result.values,
+      description: result.description,
+      priority: template.priority,
+    });
+    await turn.show(turn.card('ticket-created', await turn.s.views.created(ticket, turn.locale)));
+  } catch (err) {
+    if (err instanceof RateLimitedError) {
+      await turn.notice(turn.m.rateLimitedTickets, { color: 'Attention' });
+      return;
+    }
+    throw err;
+  }
+}
+
+export { plainText };

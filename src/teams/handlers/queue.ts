@@ -1,0 +1,214 @@
+/**
+ * The support engineers' side, in the support team's channel or in personal chat: register the
+ * queue, see it in arrival order, take the next ticket, act on a ticket's card, reply in its thread.
+ * Every permission is re-checked on the server by the state machine.
+ */
+import { TeamsInfo } from 'botbuilder';
+import { z } from 'zod';
+import type { Ticket } from '../../domain/tickets/model';
+import type { ActionOutcome } from '../../domain/tickets/service';
+import { pick } from '../../domain/types';
+import { cleanText } from '../../domain/phrases';
+import { escapeMarkdown } from '../cards';
+import type { Turn } from '../turn';
+import { age, statusText } from '../views';
+import { explainOutcome } from './tickets';
+import { rememberConversation } from './welcome';
+
+const ticketId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+async function requireStaff(turn: Turn): Promise<boolean> {
+  if (await turn.isStaff()) return true;
+  await turn.notice(turn.m.notStaff, { color: 'Attention' });
+  return false;
+}
+
+function teamIdOf(turn: Turn): string | undefined {
+  const cd = turn.activity.channelData as { team?: { id?: string } } | undefined;
+  return typeof cd?.team?.id === 'string' ? cd.team.id : undefined;
+}
+
+function channelIdOf(turn: Turn): string {
+  const cd = turn.activity.channelData as { channel?: { id?: string } } | undefined;
+  return (typeof cd?.channel?.id === 'string' ? cd.channel.id : undefined) ?? turn.activity.conversation.id.split(';')[0];
+}
+
+/** "registrar cola [categoría]": a supervisor makes this channel a support queue. */
+export async function registerQueue(turn: Turn, categoryText?: string): Promise<void> {
+  const user = await turn.user();
+  if (!turn.isChannel) {
+    await turn.notice(turn.m.queueRegisterOnlyChannel);
+    return;
+  }
+  if (!user.roles.includes('supervisor')) {
+    await turn.notice(turn.m.notSupervisor, { color: 'Attention' });
+    return;
+  }
+  let categoryId: string | null = null;
+  let categoryName = '';
+  if (categoryText) {
+    const wanted = fold(categoryText);
+    const cat = turn.s.catalog.catalog.categories.find((c) => fold(c.name.es) === wanted || fold(c.name.en) === wanted || c.id === wanted);
+    if (!cat) {
+      const names = turn.s.catalog.catalog.categories.map((c) => pick(c.name, turn.locale)).join(', ');
+      await turn.notice(`${turn.m.invalidAction} (${names})`, { color: 'Attention' });
+      return;
+    }
+    categoryId = cat.id;
+    categoryName = pick(cat.name, turn.locale);
+  }
+  const channelId = channelIdOf(turn);
+  const teamId = teamIdOf(turn) ?? channelId;
+  await rememberConversation(turn);
+  await turn.s.queues.register({ tenantId: turn.tenantId, teamId, channelId, categoryId, registeredBy: user.oid });
+  await syncRoster(turn, teamId);
+  await turn.ctx.sendActivity(turn.text('queueRegistered', { category: categoryName ? ` (${categoryName})` : '' }));
+  turn.s.log.info({ teamId, categoryId, by: user.oid }, 'support queue registered');
+}
+
+/** Reads the team's members (paged) so engineers are recognised and see the card's buttons. */
+async function syncRoster(turn: Turn, teamId: string): Promise<void> {
+  try {
+    const members: { teamId: string; oid: string; userId: string; name: string }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await TeamsInfo.getPagedTeamMembers(turn.ctx, teamId, 500, token);
+      for (const m of page.members) if (m.aadObjectId) members.push({ teamId, oid: m.aadObjectId, userId: m.id, name: m.name ?? '' });
+      token = page.continuationToken;
+    } while (token);
+    await turn.s.members.replace(teamId, members, turn.s.clock.now());
+  } catch (err) {
+    turn.s.log.warn({ err: (err as Error).message, teamId }, 'could not read the team roster');
+  }
+}
+
+function fold(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
+}
+
+/** Categories served by the queue(s) of this channel; null = all. */
+async function scopeOf(turn: Turn): Promise<string[] | null> {
+  if (!turn.isChannel) return null;
+  const queues = await turn.s.queues.byChannel(channelIdOf(turn));
+  if (!queues.length || queues.some((q) => q.categoryId === null)) return null;
+  return queues.map((q) => q.categoryId!);
+}
+
+export async function showQueue(turn: Turn): Promise<void> {
+  if (!(await requireStaff(turn))) return;
+  const now = turn.s.clock.now();
+  const { items, total } = await turn.s.ticketRepo.listOpen({ limit: 15, categoryIds: await scopeOf(turn) });
+  await turn.show(
+    turn.card('queue-list', {
+      title: turn.text('queueTitle', { n: total }),
+      items: items.map((t, i) => ({
+        ticketId: t.id,
+        position: i + 1,
+        radicado: t.radicado,
+        service: escapeMarkdown(turn.s.views.names(t, turn.locale).service),
+        statusText: statusText(t.status, turn.locale),
+        assignee: escapeMarkdown(t.assignee?.name ?? turn.m.unassigned),
+        age: age(t.createdAt, now, turn.locale),
+        canTake: t.status === 'new',
+      })),
+    }),
+  );
+}
+
+/** "siguiente": the oldest unassigned ticket goes to the caller. */
+export async function takeNext(turn: Turn): Promise<void> {
+  if (!(await requireStaff(turn))) return;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const next = await turn.s.ticketRepo.oldestUnassigned(await scopeOf(turn));
+    if (!next) {
+      await turn.notice(turn.m.nextNone);
+      return;
+    }
+    const out = await turn.s.tickets.take(next, await turn.actor());
+    if (out.ok) return showTaken(turn, out.ticket);
+    // Someone else took it in the same instant: try the next one.
+  }
+  await turn.notice(turn.m.nextNone);
+}
+
+async function showTaken(turn: Turn, ticket: Ticket): Promise<void> {
+  if (turn.isCardAction && turn.activity.conversation.conversationType === 'channel') {
+    await turn.show(await queueCard(turn, ticket));
+  } else {
+    await turn.show(turn.card('ticket-status', { ...(await turn.s.views.status(ticket, turn.locale, turn.oid)), canReply: false }));
+    await turn.ctx.sendActivity(turn.text('taken', { radicado: ticket.radicado }));
+  }
+}
+
+export async function queueCard(turn: Turn, ticket: Ticket) {
+  const staff = await turn.isStaff();
+  return turn.card('queue-ticket', await turn.s.views.queue(ticket, turn.locale, turn.s.clock.now(), { staffView: staff, refreshUserIds: [] }));
+}
+
+async function loadForStaff(turn: Turn, id: unknown): Promise<Ticket | null> {
+  if (!(await requireStaff(turn))) return null;
+  const parsed = ticketId.safeParse(id);
+  const ticket = parsed.success ? await turn.s.ticketRepo.get(parsed.data) : null;
+  if (!ticket || ticket.tenantId !== (await turn.user()).tenantId) {
+    await turn.notice(turn.text('ticketNotFound', { radicado: '' }), { color: 'Attention' });
+    return null;
+  }
+  return ticket;
+}
+
+export async function takeTicket(turn: Turn, ref: { id?: unknown; radicado?: string }): Promise<void> {
+  let ticket: Ticket | null;
+  if (ref.radicado) {
+    if (!(await requireStaff(turn))) return;
+    ticket = await turn.s.ticketRepo.getByRadicado(ref.radicado);
+    if (!ticket) {
+      await turn.notice(turn.text('ticketNotFound', { radicado: ref.radicado }), { color: 'Attention' });
+      return;
+    }
+  } else ticket = await loadForStaff(turn, ref.id);
+  if (!ticket) return;
+  const out = await turn.s.tickets.take(ticket, await turn.actor());
+  if (!out.ok) return explainOutcome(turn, out);
+  await showTaken(turn, out.ticket);
+}
+
+const note = z.string().transform((s) => s.trim()).pipe(z.string().min(1).max(4000));
+
+/** Buttons on the queue card: reply, in progress, waiting for user, resolve (with a note). */
+export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 'resolve', data: Record<string, unknown>): Promise<void> {
+  const ticket = await loadForStaff(turn, data.ticketId);
+  if (!ticket) return;
+  const actor = await turn.actor();
+  let out: ActionOutcome;
+  if (verb === 'reply' || verb === 'resolve') {
+    const text = note.safeParse(data.message);
+    if (!text.success) {
+      await turn.notice(verb === 'resolve' ? turn.m.noteRequired : turn.m.replyEmpty, { color: 'Attention' });
+      return;
+    }
+    out = verb === 'reply' ? await turn.s.tickets.reply(ticket, actor, text.data) : await turn.s.tickets.setStatus(ticket, 'resolve', actor, text.data);
+  } else {
+    out = await turn.s.tickets.setStatus(ticket, verb, actor);
+  }
+  if (!out.ok) return explainOutcome(turn, out);
+  await turn.show(await queueCard(turn, out.ticket));
+}
+
+/** A message typed in a ticket's thread in the queue channel: relayed to the requester. */
+export async function threadMessage(turn: Turn, rootActivityId: string): Promise<boolean> {
+  const ticket = await turn.s.ticketRepo.findByQueueActivity(rootActivityId);
+  if (!ticket) return false;
+  const text = cleanText(turn.activity.text ?? '').trim();
+  if (!text) return true;
+  const out = await turn.s.tickets.reply(ticket, await turn.actor(), text.slice(0, 4000));
+  if (!out.ok) await explainOutcome(turn, out);
+  return true;
+}
+
+/** Universal Actions refresh: engineers get the buttons, everyone else a read-only card. */
+export async function refreshQueueCard(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const parsed = ticketId.safeParse(data.ticketId);
+  const ticket = parsed.success ? await turn.s.ticketRepo.get(parsed.data) : null;
+  if (!ticket) return;
+  await turn.show(await queueCard(turn, ticket));
+}

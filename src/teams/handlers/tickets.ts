@@ -1,0 +1,121 @@
+/**
+ * The requester's side: "estado del radicado X", "mis casos", reply, confirm, reopen, cancel.
+ * Only the requester and support staff may see a ticket; anyone else gets exactly the answer for a
+ * radicado that does not exist.
+ */
+import { z } from 'zod';
+import type { Ticket } from '../../domain/tickets/model';
+import { OPEN_STATUSES } from '../../domain/tickets/model';
+import type { ActionOutcome } from '../../domain/tickets/service';
+import { canView } from '../../domain/tickets/state-machine';
+import { formatDateTime } from '../../i18n';
+import { escapeMarkdown } from '../cards';
+import type { Turn } from '../turn';
+import { mainActions } from '../turn';
+import { statusText } from '../views';
+
+const PAGE_SIZE = 5;
+const ticketId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** Loads a ticket the caller may see, or answers "not found" (same answer as a missing one). */
+async function visibleTicket(turn: Turn, ref: { id?: unknown; radicado?: string }): Promise<Ticket | null> {
+  const user = await turn.user();
+  let ticket: Ticket | null = null;
+  if (ref.radicado) ticket = await turn.s.ticketRepo.getByRadicado(ref.radicado);
+  else {
+    const id = ticketId.safeParse(ref.id);
+    if (id.success) ticket = await turn.s.ticketRepo.get(id.data);
+  }
+  if (ticket && canView(ticket, user)) return ticket;
+  await turn.notice(turn.text('ticketNotFound', { radicado: escapeMarkdown(ref.radicado ?? '', 40) }), {
+    color: 'Attention',
+    actions: mainActions(turn),
+  });
+  return null;
+}
+
+export async function showStatus(turn: Turn, ref: { id?: unknown; radicado?: string }): Promise<void> {
+  if (!turn.s.lookups.try(turn.oid)) {
+    await turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
+    return;
+  }
+  const ticket = await visibleTicket(turn, ref);
+  if (!ticket) return;
+  await turn.show(turn.card('ticket-status', await turn.s.views.status(ticket, turn.locale, turn.oid)));
+}
+
+export async function showMine(turn: Turn, data: Record<string, unknown> = {}): Promise<void> {
+  const page = z.coerce.number().int().min(0).max(10_000).catch(0).parse(data.page ?? 0);
+  const { items, total } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  await turn.show(
+    turn.card('my-tickets', {
+      items: items.map((t) => ({
+        ticketId: t.id,
+        radicado: t.radicado,
+        service: escapeMarkdown(turn.s.views.names(t, turn.locale).service),
+        statusText: statusText(t.status, turn.locale),
+        updated: formatDateTime(t.updatedAt, turn.locale),
+        open: OPEN_STATUSES.includes(t.status),
+      })),
+      pageText: total > PAGE_SIZE ? turn.text('pageOf', { page: page + 1, pages }) : '',
+      hasMore: (page + 1) * PAGE_SIZE < total,
+      nextPage: page + 1,
+    }),
+  );
+}
+
+/** Tells the caller why an action did not apply, in words. */
+export async function explainOutcome(turn: Turn, out: ActionOutcome): Promise<void> {
+  if (out.ok) return;
+  const vars = { radicado: out.ticket.radicado, status: statusText(out.ticket.status, turn.locale), name: escapeMarkdown(out.holder ?? '') };
+  const key =
+    out.reason === 'taken' ? 'takenBy' : out.reason === 'forbidden' ? 'forbiddenAction' : out.reason === 'conflict' ? 'conflict' : 'invalidState';
+  await turn.notice(turn.text(key, vars), { color: 'Attention' });
+}
+
+const message = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pipe(z.string().min(1).max(4000));
+
+/** The requester's reply from a card: stored, relayed to the ticket's thread. */
+export async function requesterReply(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const ticket = await visibleTicket(turn, { id: data.ticketId });
+  if (!ticket) return;
+  const text = message.safeParse(data.message);
+  if (!text.success) {
+    await turn.notice(turn.m.replyEmpty, { color: 'Attention', actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: ticket.id } }] });
+    return;
+  }
+  const out = await turn.s.tickets.reply(ticket, await turn.actor(), text.data);
+  if (!out.ok) return explainOutcome(turn, out);
+  await turn.show(turn.card('ticket-status', await turn.s.views.status(out.ticket, turn.locale, turn.oid)));
+}
+
+/** Plain text from a requester: a reply when exactly one ticket is in conversation. */
+export async function requesterFreeText(turn: Turn, text: string): Promise<boolean> {
+  const { items } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: 20 });
+  const talking = items.filter((t) => t.assignee && ['assigned', 'in_progress', 'waiting_user'].includes(t.status));
+  if (talking.length !== 1) {
+    if (talking.length > 1) {
+      await turn.notice(turn.m.whichTicket, { actions: talking.slice(0, 5).map((t) => ({ title: t.radicado, verb: 'ticket.status', data: { ticketId: t.id } })) });
+      return true;
+    }
+    return false;
+  }
+  const out = await turn.s.tickets.reply(talking[0], await turn.actor(), text.slice(0, 4000));
+  if (!out.ok) {
+    await explainOutcome(turn, out);
+    return true;
+  }
+  await turn.ctx.sendActivity(turn.text('replySent', { radicado: out.ticket.radicado }));
+  return true;
+}
+
+export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | 'cancel', data: Record<string, unknown>): Promise<void> {
+  const ticket = await visibleTicket(turn, { id: data.ticketId });
+  if (!ticket) return;
+  const actor = await turn.actor();
+  const out =
+    verb === 'confirm' ? await turn.s.tickets.confirm(ticket, actor) : verb === 'reopen' ? await turn.s.tickets.reopen(ticket, actor) : await turn.s.tickets.cancel(ticket, actor);
+  if (!out.ok) return explainOutcome(turn, out);
+  await turn.show(turn.card('ticket-status', await turn.s.views.status(out.ticket, turn.locale, turn.oid)));
+}

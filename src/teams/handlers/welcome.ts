@@ -1,0 +1,41 @@
+import type { Turn } from '../turn';
+import { mainActions } from '../turn';
+
+/** The welcome card: what the bot does, the main actions, and the personal-data notice once. */
+export async function sendWelcome(turn: Turn): Promise<void> {
+  const showPrivacy = await turn.s.privacy.markShown(turn.oid, turn.s.clock.now());
+  await turn.show(
+    turn.card('welcome', { showPrivacy, privacyUrl: turn.s.cfg.privacyPolicyUrl ?? '' }),
+  );
+}
+
+export async function sendHelp(turn: Turn, intro = ''): Promise<void> {
+  await turn.show(turn.card('help', { intro, isStaff: await turn.isStaff() }));
+}
+
+export async function sendNotUnderstood(turn: Turn): Promise<void> {
+  await turn.notice(turn.m.notUnderstood, { actions: mainActions(turn) });
+}
+
+/** Bot installed in a personal chat or a team: remember where to write, say hello. */
+export async function onInstalled(turn: Turn): Promise<void> {
+  await rememberConversation(turn);
+  if (turn.isPersonal) await sendWelcome(turn);
+  else await sendHelp(turn);
+}
+
+/** Stores the conversation reference the first time a user or channel is seen (for proactive messages). */
+export async function rememberConversation(turn: Turn): Promise<void> {
+  const a = turn.activity;
+  if (!a.serviceUrl) return;
+  const ref = {
+    channelId: a.channelId,
+    serviceUrl: a.serviceUrl,
+    conversation: { id: a.conversation.id.split(';')[0], conversationType: a.conversation.conversationType, tenantId: turn.tenantId, isGroup: a.conversation.isGroup },
+    bot: a.recipient,
+    user: turn.isPersonal ? a.from : undefined,
+    locale: a.locale,
+  };
+  const key = turn.isPersonal ? `user:${turn.oid}` : `conv:${ref.conversation.id}`;
+  await turn.s.refs.save(key, ref, turn.s.clock.now());
+}

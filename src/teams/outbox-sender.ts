@@ -1,0 +1,302 @@
+/**
+ * Delivers the outbox: queue cards, card updates, thread messages, 1:1 notifications and e-mails.
+ * Paced per conversation (Teams allows about 7 messages per second per conversation), in order per
+ * conversation, retried with backoff on 429/412/5xx (honouring Retry-After), final on 403/404.
+ */
+import { CardFactory, type ConversationReference, type TurnContext } from 'botbuilder';
+import type { Config } from '../config';
+import { classifyHttpStatus, DeliveryError, nextAttemptDelay } from '../domain/delivery';
+import { composeTicketCreatedMail, composeTicketResolvedMail, MailDeliveryError, type MailTransport } from '../domain/mail';
+import type {
+  Clock,
+  ConversationRefRepository,
+  OutboxPayload,
+  OutboxRecord,
+  OutboxRepository,
+  QueueRepository,
+  TeamMemberRepository,
+  TicketRepository,
+  UserNotice,
+} from '../domain/ports';
+import type { Ticket } from '../domain/tickets/model';
+import type { Locale } from '../domain/types';
+import { messages, t } from '../i18n';
+import type { Logger } from '../logger';
+import type { BotAdapter } from './adapter';
+import type { CardRenderer } from './cards';
+import { plainText } from './cards';
+import { statusText, type TicketViews } from './views';
+
+export interface OutboxSenderDeps {
+  cfg: Config;
+  log: Logger;
+  clock: Clock;
+  adapter: BotAdapter;
+  outbox: OutboxRepository;
+  tickets: TicketRepository;
+  queues: QueueRepository;
+  members: TeamMemberRepository;
+  refs: ConversationRefRepository;
+  cards: CardRenderer;
+  views: TicketViews;
+  mail: MailTransport;
+  contactText: (locale: Locale) => string;
+}
+
+export interface DispatcherOptions {
+  pollMs: number;
+  /** Minimum spacing between deliveries to one conversation. */
+  perKeyIntervalMs: number;
+  maxAttempts: number;
+  batch: number;
+}
+
+export class OutboxDispatcher {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+  private readonly lastSent = new Map<string, number>();
+  private readonly inFlight = new Set<number>();
+
+  constructor(private readonly d: OutboxSenderDeps, private readonly opts: DispatcherOptions) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops polling and waits for deliveries in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Wakes the dispatcher now (after a change that enqueued something). */
+  kick(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  private schedule(ms: number) {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.tick()
+        .then((n) => n)
+        .catch((err) => {
+          this.d.log.error({ err }, 'outbox dispatcher tick failed');
+          return 0;
+        })
+        .then((n) => {
+          this.running = null;
+          this.schedule(n > 0 ? 0 : this.opts.pollMs);
+        });
+    }, ms);
+  }
+
+  /** Delivers what is due now; returns how many deliveries were attempted. */
+  async tick(): Promise<number> {
+    const now = this.d.clock.now();
+    const due = (await this.d.outbox.due(now, this.opts.batch)).filter((r) => !this.inFlight.has(r.id));
+    const ready = due.filter((r) => now.getTime() - (this.lastSent.get(r.paceKey) ?? 0) >= this.opts.perKeyIntervalMs);
+    if (!ready.length) {
+      if (due.length) await sleep(this.opts.perKeyIntervalMs / 2);
+      return due.length ? 1 : 0;
+    }
+    await Promise.all(ready.map((r) => this.deliverOne(r)));
+    return ready.length;
+  }
+
+  private async deliverOne(rec: OutboxRecord): Promise<void> {
+    this.inFlight.add(rec.id);
+    this.lastSent.set(rec.paceKey, this.d.clock.now().getTime());
+    try {
+      await this.deliver(rec.payload);
+      await this.d.outbox.markSent(rec.id, this.d.clock.now());
+    } catch (err) {
+      const e = toDeliveryError(err);
+      const now = this.d.clock.now();
+      if (e.permanent || rec.attempts + 1 >= this.opts.maxAttempts) {
+        this.d.log.warn({ outboxId: rec.id, type: rec.payload.type, reason: e.message }, 'delivery failed for good');
+        await this.d.outbox.markFailed(rec.id, e.message, now);
+        await this.recordFailure(rec, e.message).catch((err2) => this.d.log.error({ err: err2 }, 'could not record a delivery failure'));
+      } else {
+        const delay = nextAttemptDelay(rec.attempts, e.retryAfterMs);
+        this.d.log.info({ outboxId: rec.id, type: rec.payload.type, reason: e.message, delay }, 'delivery will be retried');
+        // A 429 slows the whole conversation, not just this item.
+        if (e.retryAfterMs) this.lastSent.set(rec.paceKey, now.getTime() + e.retryAfterMs);
+        await this.d.outbox.markRetry(rec.id, new Date(now.getTime() + delay), e.message);
+      }
+    } finally {
+      this.inFlight.delete(rec.id);
+    }
+  }
+
+  /** A final failure is written on the ticket and shown to the engineers on its card. */
+  private async recordFailure(rec: OutboxRecord, reason: string) {
+    if (!rec.ticketId || rec.payload.type === 'queue_update' || rec.payload.type === 'queue_post') return;
+    const ticket = await this.d.tickets.get(rec.ticketId);
+    if (!ticket) return;
+    const now = this.d.clock.now();
+    const warning = t('es', 'deliveryFailed', { reason: reason.slice(0, 200) });
+    const kind = rec.payload.type === 'mail' ? 'mail_failed' : 'delivery_failed';
+    const effects = ticket.queueConversationId
+      ? [{ channel: 'teams' as const, paceKey: `channel:${ticket.queueConversationId}`, ticketId: ticket.id, payload: { type: 'queue_update' as const, ticketId: ticket.id } }]
+      : [];
+    for (let i = 0; i < 3; i++) {
+      const fresh = (await this.d.tickets.get(rec.ticketId))!;
+      const ok = await this.d.tickets.update(fresh.id, fresh.version, { updatedAt: fresh.updatedAt, mailError: warning }, [{ at: now, kind, data: { reason, type: rec.payload.type } }], effects);
+      if (ok) return;
+    }
+  }
+
+  private async deliver(p: OutboxPayload): Promise<void> {
+    switch (p.type) {
+      case 'queue_post':
+        return this.queuePost(p.ticketId);
+      case 'queue_update':
+        return this.queueUpdate(p.ticketId);
+      case 'thread_message':
+        return this.threadMessage(p.ticketId, p.text);
+      case 'user_message':
+        return this.userMessage(p.userOid, p.ticketId, p.notice);
+      case 'mail':
+        return this.sendMail(p.to, p.ticketId, p.template);
+    }
+  }
+
+  private async ticket(id: number): Promise<Ticket> {
+    const t = await this.d.tickets.get(id);
+    if (!t) throw new DeliveryError(`ticket ${id} does not exist`, true);
+    return t;
+  }
+
+  private async ref(key: string): Promise<Partial<ConversationReference>> {
+    const ref = (await this.d.refs.get(key)) as Partial<ConversationReference> | null;
+    if (!ref) throw new DeliveryError(`no conversation reference for ${key}`, true);
+    return ref;
+  }
+
+  private async continue(ref: Partial<ConversationReference>, logic: (ctx: TurnContext) => Promise<void>) {
+    await this.d.adapter.continueConversationAsync(this.d.cfg.auth.appId ?? '', ref, logic);
+  }
+
+  private async queueCardFor(ticket: Ticket) {
+    const queue = await this.d.queues.forCategory(ticket.categoryId);
+    const staffIds = queue ? (await this.d.members.list(queue.teamId)).map((m) => m.userId) : [];
+    const data = await this.d.views.queue(ticket, 'es', this.d.clock.now(), { staffView: true, refreshUserIds: staffIds });
+    return this.d.cards.render('queue-ticket', { ...data });
+  }
+
+  private async queuePost(ticketId: number) {
+    const ticket = await this.ticket(ticketId);
+    if (ticket.queueActivityId) return; // already posted (a retry after a crash mid-delivery)
+    const queue = await this.d.queues.forCategory(ticket.categoryId);
+    if (!queue) throw new DeliveryError('no support queue registered for this category', true);
+    const ref = await this.ref(`conv:${queue.channelId}`);
+    const card = await this.queueCardFor(ticket);
+    await this.continue({ ...ref, conversation: { ...ref.conversation!, id: queue.channelId } }, async (ctx) => {
+      const res = await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)], summary: ticket.radicado });
+      if (!res?.id) throw new DeliveryError('Teams returned no activity id for the queue card', false);
+      await this.d.tickets.setQueueMessage(ticket.id, queue.channelId, res.id);
+    });
+  }
+
+  private async queueUpdate(ticketId: number) {
+    const ticket = await this.ticket(ticketId);
+    if (!ticket.queueConversationId || !ticket.queueActivityId) return;
+    const ref = await this.ref(`conv:${ticket.queueConversationId}`);
+    const card = await this.queueCardFor(ticket);
+    await this.continue({ ...ref, conversation: { ...ref.conversation!, id: ticket.queueConversationId } }, async (ctx) => {
+      await ctx.updateActivity({ type: 'message', id: ticket.queueActivityId, attachments: [CardFactory.adaptiveCard(card)] });
+    });
+  }
+
+  private async threadMessage(ticketId: number, text: string) {
+    const ticket = await this.ticket(ticketId);
+    if (!ticket.queueConversationId || !ticket.queueActivityId) return;
+    const ref = await this.ref(`conv:${ticket.queueConversationId}`);
+    const card = this.d.cards.render('notice', {
+      t: messages('es'),
+      title: t('es', 'requesterReplyTitle', { name: plainText(ticket.requester.name, 100), radicado: ticket.radicado }),
+      text: plainText(text, 4000),
+      ticketId: ticket.id,
+      canReply: false,
+      canConfirm: false,
+    });
+    const threadId = `${ticket.queueConversationId};messageid=${ticket.queueActivityId}`;
+    await this.continue({ ...ref, conversation: { ...ref.conversation!, id: threadId } }, async (ctx) => {
+      await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
+    });
+  }
+
+  private async userMessage(oid: string, ticketId: number | undefined, notice: UserNotice) {
+    const ref = await this.ref(`user:${oid}`);
+    const ticket = ticketId ? await this.ticket(ticketId) : undefined;
+    const locale: Locale = ticket && ticket.requester.oid === oid ? ticket.locale : (ref as { locale?: string }).locale?.startsWith('en') ? 'en' : 'es';
+    const radicado = ticket?.radicado ?? '';
+    let title: string;
+    let text = '';
+    let canReply = false;
+    let canConfirm = false;
+    switch (notice.kind) {
+      case 'agent_reply':
+        title = t(locale, 'agentReplyTitle', { name: plainText(notice.authorName, 100), radicado });
+        text = notice.text;
+        canReply = true;
+        break;
+      case 'requester_reply':
+        title = t(locale, 'requesterReplyTitle', { name: plainText(notice.authorName, 100), radicado });
+        text = notice.text;
+        break;
+      case 'status_changed':
+        title = t(locale, 'statusChangedTitle', { radicado, status: statusText(notice.status, locale) });
+        text = notice.note ?? '';
+        canReply = notice.status === 'waiting_user';
+        canConfirm = notice.status === 'resolved';
+        break;
+      case 'assigned_to_you':
+        title = t(locale, 'assignedToYouTitle', { radicado });
+        break;
+    }
+    const card = this.d.cards.render('notice', { t: messages(locale), title, text: plainText(text, 4000), ticketId: ticketId ?? 0, canReply, canConfirm });
+    await this.continue(ref, async (ctx) => {
+      await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)], summary: title });
+    });
+  }
+
+  private async sendMail(to: string, ticketId: number, template: 'ticket_created' | 'ticket_resolved') {
+    const ticket = await this.ticket(ticketId);
+    const names = this.d.views.names(ticket, ticket.locale);
+    const data = {
+      radicado: ticket.radicado,
+      serviceName: names.service,
+      templateName: names.template,
+      requesterName: ticket.requester.name,
+      description: ticket.description,
+      createdAt: ticket.createdAt,
+      resolutionNote: ticket.resolutionNote,
+      contactText: this.d.contactText(ticket.locale),
+      botName: messages(ticket.locale).botName,
+    };
+    const msg = template === 'ticket_created' ? composeTicketCreatedMail(to, data, ticket.locale) : composeTicketResolvedMail(to, data, ticket.locale);
+    await this.d.mail.send(msg);
+  }
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Maps connector (RestError) and mail errors to the delivery policy. */
+export function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  if (err instanceof MailDeliveryError) return new DeliveryError(err.message, err.permanent);
+  const e = err as { statusCode?: number; message?: string; response?: { headers?: { get?: (k: string) => string | undefined } } };
+  const retryAfter = e.response?.headers?.get?.('retry-after');
+  const retryAfterMs = retryAfter && /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+  return classifyHttpStatus(e.statusCode, e.message ?? String(err), retryAfterMs);
+}

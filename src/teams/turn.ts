@@ -1,0 +1,142 @@
+/**
+ * One turn: the activity, the services, the caller's identity (resolved once, lazily) and helpers
+ * to answer with cards in the right language — as a new message or, for card actions, in place.
+ */
+import { ActivityTypes, CardFactory, TeamsInfo, TurnContext } from 'botbuilder';
+import type { Config } from '../config';
+import type { CatalogService } from '../domain/catalog';
+import type {
+  Clock,
+  ConversationRefRepository,
+  QueueRepository,
+  TeamMemberRepository,
+  TicketRepository,
+  UserProfile,
+} from '../domain/ports';
+import type { Actor } from '../domain/tickets/state-machine';
+import type { TicketService } from '../domain/tickets/service';
+import type { Locale } from '../domain/types';
+import { localeOf, messages, t, type MessageKey } from '../i18n';
+import type { IdentityService } from '../identity/identity-service';
+import type { Logger } from '../logger';
+import type { AdaptiveCardJson, CardName, CardRenderer } from './cards';
+import type { TicketViews } from './views';
+import { tenantOf } from './adapter';
+import type { PrivacyNotices } from './privacy';
+import type { RateLimiter } from './rate-limiter';
+
+export interface Services {
+  cfg: Config;
+  log: Logger;
+  clock: Clock;
+  cards: CardRenderer;
+  catalog: CatalogService;
+  tickets: TicketService;
+  ticketRepo: TicketRepository;
+  queues: QueueRepository;
+  members: TeamMemberRepository;
+  refs: ConversationRefRepository;
+  identity: IdentityService;
+  views: TicketViews;
+  privacy: PrivacyNotices;
+  lookups: RateLimiter;
+}
+
+export class Turn {
+  readonly locale: Locale;
+  private profile?: Promise<UserProfile>;
+  /** Set by card-action handlers: the card that replaces the clicked one. */
+  invokeResult?: { card: AdaptiveCardJson } | { message: string };
+
+  constructor(readonly ctx: TurnContext, readonly s: Services) {
+    this.locale = localeOf(ctx.activity.locale);
+  }
+
+  get activity() {
+    return this.ctx.activity;
+  }
+  get m() {
+    return messages(this.locale);
+  }
+  get isPersonal() {
+    return (this.activity.conversation?.conversationType ?? 'personal') === 'personal';
+  }
+  get isChannel() {
+    return this.activity.conversation?.conversationType === 'channel';
+  }
+  get tenantId(): string {
+    return tenantOf(this.activity) ?? 'local';
+  }
+  /** The caller's Entra object id; outside Teams (anonymous local use) the channel user id. */
+  get oid(): string {
+    return this.activity.from?.aadObjectId ?? this.activity.from?.id ?? 'anonymous';
+  }
+
+  text(key: MessageKey, vars?: Record<string, string | number>) {
+    return t(this.locale, key, vars);
+  }
+
+  /** Identity from the authenticated activity plus roster/directory; never from card data. */
+  user(): Promise<UserProfile> {
+    this.profile ??= this.s.identity.resolve({
+      oid: this.oid,
+      tenantId: this.tenantId,
+      activityName: this.activity.from?.name,
+      fetchProfile: async () => {
+        if (this.activity.channelId !== 'msteams') return null;
+        const member = await TeamsInfo.getMember(this.ctx, this.activity.from.id);
+        return { name: member.name, email: member.email ?? undefined, upn: member.userPrincipalName ?? undefined };
+      },
+    });
+    return this.profile;
+  }
+
+  async actor(): Promise<Actor> {
+    const u = await this.user();
+    return { oid: u.oid, name: u.name, roles: u.roles };
+  }
+
+  async isStaff(): Promise<boolean> {
+    const u = await this.user();
+    return u.roles.includes('agent') || u.roles.includes('supervisor');
+  }
+
+  card(name: CardName, data: Record<string, unknown>): AdaptiveCardJson {
+    return this.s.cards.render(name, { t: this.m, ...data });
+  }
+
+  /** Answers a card action by replacing the card, or a message by sending a new one. */
+  async show(card: AdaptiveCardJson): Promise<void> {
+    if (this.isCardAction) this.invokeResult = { card };
+    else await this.ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
+  }
+
+  async sendCard(card: AdaptiveCardJson): Promise<void> {
+    await this.ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
+  }
+
+  /** A short notice: in place of the card for actions, as a message otherwise. */
+  async notice(text: string, opts: { title?: string; color?: string; actions?: { title: string; verb: string; data?: object }[] } = {}) {
+    const card = this.card('message', {
+      title: opts.title ?? '',
+      text,
+      color: opts.color ?? 'Default',
+      actions: (opts.actions ?? []).map((a) => ({ ...a, data: a.data ?? {} })),
+    });
+    await this.show(card);
+  }
+
+  get isCardAction(): boolean {
+    return this.activity.type === ActivityTypes.Invoke && this.activity.name === 'adaptiveCard/action';
+  }
+}
+
+export function mainActions(turn: Turn) {
+  return [
+    { title: turn.m.btnNewRequest, verb: 'catalog.categories' },
+    { title: turn.m.btnMyTickets, verb: 'tickets.mine', data: { page: 0 } },
+    { title: turn.m.btnHelp, verb: 'help' },
+  ];
+}
+
+export { TurnContext };

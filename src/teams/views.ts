@@ -1,0 +1,148 @@
+/**
+ * Data for the ticket cards (requester status, confirmation, queue card). Shared by the handlers and
+ * the outbox sender, so a card looks the same whether it answers a click or arrives proactively.
+ */
+import type { CatalogService } from '../domain/catalog';
+import type { TicketRepository } from '../domain/ports';
+import type { Ticket, TicketStatus } from '../domain/tickets/model';
+import { OPEN_STATUSES } from '../domain/tickets/model';
+import { pick, type Locale } from '../domain/types';
+import { formatDateTime, messages, t } from '../i18n';
+import { escapeMarkdown, plainText } from './cards';
+
+export const STATUS_COLOR: Record<TicketStatus, string> = {
+  new: 'Accent',
+  assigned: 'Accent',
+  in_progress: 'Warning',
+  waiting_user: 'Attention',
+  resolved: 'Good',
+  closed: 'Default',
+  cancelled: 'Default',
+};
+
+export function statusText(status: TicketStatus, locale: Locale): string {
+  return messages(locale)[`status_${status}`];
+}
+
+export function age(from: Date, now: Date, locale: Locale): string {
+  const min = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 60_000));
+  if (min < 60) return t(locale, 'ageMinutes', { n: min });
+  if (min < 48 * 60) return t(locale, 'ageHours', { n: Math.floor(min / 60) });
+  return t(locale, 'ageDays', { n: Math.floor(min / 1440) });
+}
+
+export class TicketViews {
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly tickets: TicketRepository,
+    private readonly contact: (locale: Locale) => string,
+  ) {}
+
+  names(ticket: Ticket, locale: Locale) {
+    const service = this.catalog.findService(ticket.serviceId);
+    const template = this.catalog.findTemplate(ticket.templateId);
+    return {
+      service: service ? pick(service.name, locale) : ticket.serviceId,
+      template: template ? pick(template.name, locale) : ticket.templateId,
+    };
+  }
+
+  async position(ticket: Ticket): Promise<string> {
+    const p = await this.tickets.queuePosition(ticket);
+    return p ? String(p) : '';
+  }
+
+  async created(ticket: Ticket, locale: Locale) {
+    const n = this.names(ticket, locale);
+    return {
+      t: messages(locale),
+      ticketId: ticket.id,
+      radicado: ticket.radicado,
+      service: escapeMarkdown(n.service),
+      template: escapeMarkdown(n.template),
+      status: statusText(ticket.status, locale),
+      position: await this.position(ticket),
+      created: formatDateTime(ticket.createdAt, locale),
+      summary: plainText(ticket.description, 280),
+      contact: escapeMarkdown(this.contact(locale)),
+      refreshEnabled: false,
+    };
+  }
+
+  /** The requester's (or a support engineer's) status view with the actions that make sense now. */
+  async status(ticket: Ticket, locale: Locale, viewerOid: string) {
+    const n = this.names(ticket, locale);
+    const isRequester = viewerOid === ticket.requester.oid;
+    const msgs = await this.tickets.events(ticket.id, { kinds: ['message'], limit: 5 });
+    const open = OPEN_STATUSES.includes(ticket.status);
+    return {
+      t: messages(locale),
+      ticketId: ticket.id,
+      radicado: ticket.radicado,
+      statusText: statusText(ticket.status, locale),
+      statusColor: STATUS_COLOR[ticket.status],
+      service: escapeMarkdown(n.service),
+      template: escapeMarkdown(n.template),
+      assignee: escapeMarkdown(ticket.assignee?.name ?? messages(locale).unassigned),
+      position: await this.position(ticket),
+      created: formatDateTime(ticket.createdAt, locale),
+      updated: formatDateTime(ticket.updatedAt, locale),
+      summary: plainText(ticket.description, 500),
+      resolution: plainText(ticket.resolutionNote ?? '', 1000),
+      messages: msgs.map((e) => ({
+        author: plainText(e.actor?.name ?? '', 100),
+        at: formatDateTime(e.at, locale),
+        text: plainText(String(e.data.text ?? ''), 1000),
+      })),
+      canReply: isRequester && (open || ticket.status === 'resolved'),
+      canConfirm: isRequester && ticket.status === 'resolved',
+      canReopen: isRequester && (ticket.status === 'resolved' || ticket.status === 'closed'),
+      canCancel: isRequester && ticket.status === 'new',
+      refreshEnabled: false,
+    };
+  }
+
+  /** The support channel's card: everything an engineer needs, with the actions of the moment. */
+  async queue(ticket: Ticket, locale: Locale, now: Date, opts: { staffView: boolean; refreshUserIds: string[] }) {
+    const n = this.names(ticket, locale);
+    const m = messages(locale);
+    const template = this.catalog.findTemplate(ticket.templateId);
+    const fieldFacts = (template?.fields ?? [])
+      .filter((f) => ticket.fieldValues[f.id])
+      .map((f) => {
+        const raw = ticket.fieldValues[f.id];
+        const choice = f.choices?.find((c) => c.value === raw);
+        return { title: escapeMarkdown(pick(f.label, locale), 80), value: escapeMarkdown(choice ? pick(choice.label, locale) : raw, 300) };
+      });
+    const open = OPEN_STATUSES.includes(ticket.status);
+    const s = ticket.status;
+    const staff = opts.staffView;
+    return {
+      t: m,
+      ticketId: ticket.id,
+      radicado: ticket.radicado,
+      statusText: statusText(s, locale),
+      statusColor: STATUS_COLOR[s],
+      service: escapeMarkdown(n.service),
+      template: escapeMarkdown(n.template),
+      requester: escapeMarkdown(
+        [ticket.requester.name, ticket.requester.department, ticket.requester.email].filter(Boolean).join(' · '),
+      ),
+      phone: escapeMarkdown(ticket.phone ?? '—'),
+      channel: ticket.contactChannel === 'phone' ? m.channelPhone : m.channelTeams,
+      priority: m[`priority_${ticket.priority}`],
+      created: `${formatDateTime(ticket.createdAt, locale)} (${age(ticket.createdAt, now, locale)})`,
+      position: await this.position(ticket),
+      assignee: escapeMarkdown(ticket.assignee?.name ?? m.unassigned),
+      fieldFacts,
+      description: plainText(ticket.description, 1500),
+      resolution: plainText(ticket.resolutionNote ?? '', 1000),
+      warning: plainText(ticket.mailError ?? '', 300),
+      canTake: staff && s === 'new',
+      canAct: staff && open && !!ticket.assignee,
+      canStart: staff && (s === 'assigned' || s === 'waiting_user'),
+      canWait: staff && (s === 'assigned' || s === 'in_progress'),
+      refreshUserIds: opts.refreshUserIds.slice(0, 60),
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { bogotaYear } from '../../src/domain/tickets/radicado';
+import { cardText, findAction, installPersonal, invokeCard, message, press, startHarness, USERS, type Harness } from '../helpers/harness';
+
+describe('filing a ticket from the service catalog', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('welcomes a user who installs the bot, in Spanish, with the main actions and the privacy notice', async () => {
+    const res = await h.post(installPersonal(h, USERS.employee));
+    expect(res.status).toBe(200);
+    await h.connector.waitFor(() => h.connector.sent.length >= 1);
+    const card = h.connector.sent[0].body.attachments[0].content;
+    expect(cardText(card)).toContain('Mesa de Ayuda TI');
+    expect(cardText(card)).toContain('Ley 1581 de 2012');
+    findAction(card, 'Nueva solicitud');
+    findAction(card, 'Mis casos');
+  });
+
+  it('lets an employee file "Acceso remoto" and get the first radicado of the year', async () => {
+    const year = bogotaYear(new Date());
+    await h.post(message(h, USERS.employee, 'nueva solicitud'));
+    await h.connector.waitFor(() => h.connector.sent.length >= 1);
+    const categories = h.connector.sent[0].body.attachments[0].content;
+    let card = invokeCard(await press(h, USERS.employee, categories, 'Mesa de servicio primer nivel'));
+    card = invokeCard(await press(h, USERS.employee, card, 'Acceso remoto'));
+    card = invokeCard(await press(h, USERS.employee, card, 'Ver todas las plantillas'));
+    const tplTitle = cardText(card).split('\n').find((l) => l.startsWith('Solicitud de acceso remoto'))!;
+    card = invokeCard(await press(h, USERS.employee, card, tplTitle));
+    expect(cardText(card)).toContain('Describa el problema');
+    card = invokeCard(
+      await press(h, USERS.employee, card, 'Guardar', {
+        accessType: 'vpn',
+        startDate: '2026-12-01',
+        description: 'Necesito VPN para trabajar desde casa durante la semana.',
+        phone: '300 123 4567',
+        contactChannel: 'teams',
+      }),
+    ).valueOf();
+    expect(cardText(card)).toContain(`MDA-${year}-000001`);
+    expect(cardText(card)).toContain('Acceso remoto');
+    expect(cardText(card)).toContain('orden de llegada');
+  });
+});
