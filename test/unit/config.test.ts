@@ -1,0 +1,148 @@
+/**
+ * readEnv(env): the only reader of the environment. Pure, so every case is a plain object in and a
+ * Config (or a ConfigError that says how to fix it) out.
+ */
+import path from 'node:path';
+import { ConfigError, readEnv } from '../../src/config';
+import { ROOT } from '../../src/paths';
+
+const APP = { MicrosoftAppId: 'app-id', MicrosoftAppPassword: 'secret' };
+const ANON = { BOT_ALLOW_ANONYMOUS: 'true' };
+
+/** The ConfigError readEnv throws for `env` (fails the test if it does not throw one). */
+function problemsOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    readEnv(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`readEnv accepted ${JSON.stringify(env)}`);
+}
+
+describe('readEnv', () => {
+  it('refuses to start without MicrosoftAppId and says how to fix it', () => {
+    const err = problemsOf({});
+    expect(err.problems).toHaveLength(1);
+    expect(err.message).toContain('MicrosoftAppId is not set');
+    expect(err.message).toContain('MicrosoftAppPassword');
+    expect(err.message).toContain('BOT_ALLOW_ANONYMOUS=true');
+    expect(err.message).toContain('.env.example');
+  });
+
+  it.each(['false', '0', 'no', ''])('still refuses when BOT_ALLOW_ANONYMOUS is "%s"', (value) => {
+    expect(problemsOf({ BOT_ALLOW_ANONYMOUS: value }).message).toContain('MicrosoftAppId is not set');
+  });
+
+  it('rejects a BOT_ALLOW_ANONYMOUS value it does not understand instead of guessing', () => {
+    expect(problemsOf({ BOT_ALLOW_ANONYMOUS: 'maybe' }).message).toContain('BOT_ALLOW_ANONYMOUS');
+  });
+
+  it('starts anonymously only with BOT_ALLOW_ANONYMOUS=true', () => {
+    const cfg = readEnv(ANON);
+    expect(cfg.auth.anonymous).toBe(true);
+    expect(cfg.auth.appId).toBeUndefined();
+  });
+
+  it('authenticates whenever an app id is set, even if BOT_ALLOW_ANONYMOUS=true is left over', () => {
+    const cfg = readEnv({ ...APP, ...ANON });
+    expect(cfg.auth).toMatchObject({ appId: 'app-id', appPassword: 'secret', anonymous: false });
+  });
+
+  it('asks for the password of an app id, and for the tenant of a single-tenant app', () => {
+    expect(problemsOf({ MicrosoftAppId: 'app-id' }).message).toContain('MicrosoftAppPassword is not set');
+    expect(problemsOf({ ...APP, MicrosoftAppType: 'SingleTenant' }).message).toContain('MicrosoftAppTenantId');
+    expect(readEnv({ ...APP, MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: 't-1' }).auth).toMatchObject({ appType: 'SingleTenant', tenantId: 't-1' });
+    expect(readEnv({ MicrosoftAppId: 'app-id', MicrosoftAppType: 'UserAssignedMSI' }).auth.appType).toBe('UserAssignedMSI');
+  });
+
+  it.each(['abc', '70000', '-1', '3.5', '1e3x'])('rejects PORT=%s with the range it accepts', (port) => {
+    expect(problemsOf({ ...ANON, PORT: port }).problems).toEqual(['PORT: must be an integer between 0 and 65535']);
+  });
+
+  it('accepts PORT=0 (an ephemeral port) and trims blanks to the default', () => {
+    expect(readEnv({ ...ANON, PORT: '0' }).port).toBe(0);
+    expect(readEnv({ ...ANON, PORT: '  ' }).port).toBe(3978);
+  });
+
+  it.each(['M', 'M1', 'MESA-AYUDA', 'DEMASIADOLARGO'])('rejects RADICADO_PREFIX=%s with an example of a good one', (prefix) => {
+    expect(problemsOf({ ...ANON, RADICADO_PREFIX: prefix }).problems).toEqual(['RADICADO_PREFIX: must be 2 to 8 letters, e.g. MDA']);
+  });
+
+  it('upper-cases and trims RADICADO_PREFIX', () => {
+    expect(readEnv({ ...ANON, RADICADO_PREFIX: ' tic ' }).radicadoPrefix).toBe('TIC');
+  });
+
+  it('lists every problem at once', () => {
+    const err = problemsOf({ ...ANON, PORT: 'x', MAX_BODY_BYTES: '10', LOG_LEVEL: 'loud' });
+    expect(err.problems.map((p) => p.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'MAX_BODY_BYTES', 'PORT']);
+  });
+
+  it('fills in the documented defaults', () => {
+    const cfg = readEnv(ANON);
+    expect(cfg).toMatchObject({
+      port: 3978,
+      host: undefined,
+      dbPath: path.join(ROOT, 'data', 'mesa-ayuda.db'),
+      allowedTenantIds: [],
+      radicadoPrefix: 'MDA',
+      catalogPath: path.join(ROOT, 'config', 'catalog.json'),
+      directoryPath: path.join(ROOT, 'config', 'directory.json'),
+      ssoConnectionName: undefined,
+      profileTtlMs: 60 * 60_000,
+      maxBodyBytes: 256 * 1024,
+      logLevel: 'info',
+      mail: { transport: 'none' },
+      outboxPollMs: 500,
+      autoCloseDays: 5,
+      limits: { ticketsPerHour: 20, lookupsPerMinute: 30 },
+    });
+    expect(cfg.auth.botFrameworkEndpoints).toEqual({});
+  });
+
+  it('splits ALLOWED_TENANT_IDS on commas, ignoring blanks', () => {
+    expect(readEnv({ ...ANON, ALLOWED_TENANT_IDS: ' tenant-1, ,tenant-2,' }).allowedTenantIds).toEqual(['tenant-1', 'tenant-2']);
+  });
+
+  it("passes botbuilder's endpoint keys through untouched, and only those that are set", () => {
+    const endpoints = {
+      ToBotFromChannelOpenIdMetadataUrl: 'http://127.0.0.1:1/v1/.well-known/openidconfiguration',
+      ToBotFromChannelTokenIssuer: 'https://api.botframework.test',
+      ToBotFromEmulatorOpenIdMetadataUrl: 'http://127.0.0.1:1/emulator',
+      ToChannelFromBotLoginUrl: 'https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.us',
+      ToChannelFromBotOAuthScope: 'https://api.botframework.us',
+      OAuthUrl: 'https://tokengcch.botframework.azure.us',
+      CallerId: 'urn:botframework:azureusgov',
+      ValidateAuthority: 'false',
+    };
+    expect(readEnv({ ...APP, ...endpoints }).auth.botFrameworkEndpoints).toEqual(endpoints);
+    const some = readEnv({ ...APP, ToBotFromChannelTokenIssuer: 'https://api.botframework.test', OAuthUrl: '  ', ChannelService: 'x', PATH: '/bin' });
+    expect(some.auth.botFrameworkEndpoints).toEqual({ ToBotFromChannelTokenIssuer: 'https://api.botframework.test' });
+  });
+
+  it('needs SMTP_URL and MAIL_FROM for MAIL_TRANSPORT=smtp', () => {
+    expect(problemsOf({ ...ANON, MAIL_TRANSPORT: 'smtp' }).message).toContain('SMTP_URL');
+    expect(readEnv({ ...ANON, MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://h:587', MAIL_FROM: 'mesa@entidad.gov.co' }).mail).toMatchObject({
+      transport: 'smtp',
+      smtpUrl: 'smtp://h:587',
+      from: 'mesa@entidad.gov.co',
+    });
+  });
+
+  it("lets MAIL_TRANSPORT=graph borrow the bot's app credentials", () => {
+    expect(problemsOf({ ...APP, MAIL_TRANSPORT: 'graph', MAIL_FROM: 'mesa@entidad.gov.co' }).message).toContain('MAIL_TRANSPORT=graph');
+    const cfg = readEnv({ ...APP, MicrosoftAppTenantId: 't-1', MAIL_TRANSPORT: 'graph', MAIL_FROM: 'mesa@entidad.gov.co' });
+    expect(cfg.mail.graph).toEqual({ tenantId: 't-1', clientId: 'app-id', clientSecret: 'secret', baseUrl: undefined });
+  });
+
+  it('does not read process.env when given an environment', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = 'not-a-port';
+    try {
+      expect(readEnv(ANON).port).toBe(3978);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+});
