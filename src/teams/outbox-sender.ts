@@ -180,8 +180,22 @@ export class OutboxDispatcher {
     return ref;
   }
 
+  /**
+   * Runs `logic` in a proactive turn and rethrows its failure. Without the catch, the adapter's
+   * onTurnError would swallow the connector's 403/412/429/5xx (and post an apology into the
+   * conversation), and the item would be marked sent.
+   */
   private async continue(ref: Partial<ConversationReference>, logic: (ctx: TurnContext) => Promise<void>) {
-    await this.d.adapter.continueConversationAsync(this.d.cfg.auth.appId ?? '', ref, logic);
+    let failure: { error: unknown } | undefined;
+    await this.d.adapter.continueConversationAsync(this.d.cfg.auth.appId ?? '', ref, async (ctx) => {
+      try {
+        withoutSdkRetries(ctx, this.d.adapter.ConnectorClientKey);
+        await logic(ctx);
+      } catch (error) {
+        failure = { error };
+      }
+    });
+    if (failure) throw failure.error;
   }
 
   private async queueCardFor(ticket: Ticket) {
@@ -285,6 +299,16 @@ export class OutboxDispatcher {
     const msg = template === 'ticket_created' ? composeTicketCreatedMail(to, data, ticket.locale) : composeTicketResolvedMail(to, data, ticket.locale);
     await this.d.mail.send(msg);
   }
+}
+
+/**
+ * The connector client's HTTP pipeline retries 429 (sleeping for Retry-After) and 5xx by itself, up
+ * to three times, inside one delivery: that would stall the whole dispatcher tick and hide the
+ * failure from the outbox. The outbox's persistent retry policy is the only one for proactive sends.
+ */
+function withoutSdkRetries(ctx: TurnContext, key: symbol) {
+  const client = ctx.turnState.get(key) as { client?: { pipeline?: { removePolicy(p: { name: string }): unknown } } } | undefined;
+  client?.client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
 }
 
 function sleep(ms: number) {

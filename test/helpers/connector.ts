@@ -29,6 +29,8 @@ export class LoopbackConnector {
   /** Team id → members returned by pagedmembers. */
   readonly teams = new Map<string, MemberInfo[]>();
   rateLimitPerSecond = Infinity;
+  /** Called before a successful POST/PUT is answered; await something here to hold the answer. */
+  beforeRespond?: (r: Recorded) => Promise<void> | void;
   throttled = 0;
   private failures: { status: number; remaining: number; match?: (r: Recorded) => boolean }[] = [];
   private server!: http.Server;
@@ -129,8 +131,16 @@ export class LoopbackConnector {
         this.windows.set(base, win);
         this.sent.push(rec);
         const id = rec.activityId ?? String(this.nextId++);
-        send(200, { id });
-        this.notify();
+        const answer = () => {
+          send(200, { id });
+          this.notify();
+        };
+        if (this.beforeRespond) {
+          Promise.resolve(this.beforeRespond(rec)).then(answer, answer);
+          this.notify();
+          return;
+        }
+        answer();
         return;
       }
       send(404, { error: 'not found' });

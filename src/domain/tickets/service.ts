@@ -95,7 +95,7 @@ export class TicketService {
     let closed = 0;
     for (const t of due) {
       const events: NewEvent[] = [{ at: now, kind: 'status_changed', data: { from: t.status, to: 'closed', auto: true } }];
-      const done = await this.tickets.update(t.id, t.version, { status: 'closed', closedAt: now, updatedAt: now }, events, this.cardUpdate(t));
+      const done = await this.tickets.update(t.id, t.version, { status: 'closed', closedAt: now, updatedAt: now }, events, this.cardUpdate(t, t.queueConversationId));
       if (done) closed++;
     }
     return closed;
@@ -115,6 +115,9 @@ export class TicketService {
     const events: NewEvent[] = [];
     const effects: OutboxItem[] = [];
     const isRequester = ticket.requester.oid === actor.oid;
+    // The queue card may still be on its way (queue_post pending or in flight): effects for the
+    // channel then wait behind it on the same pace key and apply once it has been posted.
+    const queueChannel = ticket.queueConversationId ?? (await this.queues.forCategory(ticket.categoryId))?.channelId;
 
     if (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid) {
       events.push({ at: now, actor: by, kind: 'assigned', data: { to: extra.assignee } });
@@ -123,7 +126,7 @@ export class TicketService {
     if (extra.message !== undefined) {
       events.push({ at: now, actor: by, kind: 'message', data: { from: isRequester ? 'requester' : 'agent', text: extra.message } });
       if (isRequester) {
-        if (ticket.queueConversationId) effects.push({ channel: 'teams', paceKey: channelKey(ticket.queueConversationId), ticketId: ticket.id, payload: { type: 'thread_message', ticketId: ticket.id, text: extra.message } });
+        if (queueChannel) effects.push({ channel: 'teams', paceKey: channelKey(queueChannel), ticketId: ticket.id, payload: { type: 'thread_message', ticketId: ticket.id, text: extra.message } });
         if (ticket.assignee) effects.push(this.notify(ticket.assignee.oid, ticket.id, { kind: 'requester_reply', authorName: actor.name, text: extra.message }));
       } else {
         effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'agent_reply', authorName: actor.name, text: extra.message }));
@@ -136,7 +139,7 @@ export class TicketService {
         effects.push({ channel: 'mail', paceKey: `mail:${ticket.requester.email.toLowerCase()}`, ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
       }
     }
-    effects.push(...this.cardUpdate(ticket));
+    effects.push(...this.cardUpdate(ticket, queueChannel));
 
     const agentActs = !isRequester && (actor.roles.includes('agent') || actor.roles.includes('supervisor'));
     const updated = await this.tickets.update(
@@ -165,13 +168,11 @@ export class TicketService {
   }
 
   /** The queue card shows the current state: every change schedules its update. */
-  private cardUpdate(ticket: Ticket): OutboxItem[] {
-    if (!ticket.queueConversationId) {
-      // Not posted yet: the pending queue_post renders the state at delivery time. Still schedule
-      // an update keyed on the ticket so a post in flight is followed by a fresh render.
-      return [];
-    }
-    return [{ channel: 'teams', paceKey: channelKey(ticket.queueConversationId), ticketId: ticket.id, payload: { type: 'queue_update', ticketId: ticket.id } }];
+  private cardUpdate(ticket: Ticket, queueChannel: string | undefined): OutboxItem[] {
+    // Also when the card is not posted yet: a post in flight may have rendered the old state, so
+    // an update queued behind it (same pace key) re-renders it; with nothing posted it is a no-op.
+    if (!queueChannel) return [];
+    return [{ channel: 'teams', paceKey: channelKey(queueChannel), ticketId: ticket.id, payload: { type: 'queue_update', ticketId: ticket.id } }];
   }
 
   private notify(oid: string, ticketId: number, notice: UserNotice): OutboxItem {
