@@ -54,17 +54,35 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, opts: { dir?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  opts: {
+    dir?: string;
+    /** Logger for the app (default: silent). */
+    log?: import('../../src/logger').Logger;
+    /** false: do not pass the RecordingMail, so MAIL_TRANSPORT in env decides the transport. */
+    recordMail?: boolean;
+    /** Reuse a running connector (e.g. across an app restart); close() then leaves it running. */
+    connector?: LoopbackConnector;
+    /** Dispatcher options (default: perKeyIntervalMs 5). */
+    dispatcher?: Partial<import('../../src/teams/outbox-sender').DispatcherOptions>;
+  } = {},
+): Promise<Harness> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-'));
   const dbPath = path.join(dir, 'test.db');
-  const connector = await new LoopbackConnector().start();
+  const ownConnector = !opts.connector;
+  const connector = opts.connector ?? (await new LoopbackConnector().start());
   for (const u of Object.values(USERS)) {
     connector.members.set(u.id, { id: u.id, name: u.name, aadObjectId: u.oid, email: u.email, userPrincipalName: u.email });
   }
   connector.teams.set(TEAM.id, [USERS.agent, USERS.agent2, USERS.supervisor].map((u) => ({ id: u.id, name: u.name, aadObjectId: u.oid })));
   const cfg = readEnv({ BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', HOST: '127.0.0.1', DB_PATH: dbPath, LOG_LEVEL: 'silent', OUTBOX_POLL_MS: '20', ...env });
   const mail = new RecordingMail();
-  const app = createApp(cfg, { log: createLogger('silent'), mail, dispatcher: { perKeyIntervalMs: 5 } });
+  const app = createApp(cfg, {
+    log: opts.log ?? createLogger('silent'),
+    mail: opts.recordMail === false ? undefined : mail,
+    dispatcher: { perKeyIntervalMs: 5, ...opts.dispatcher },
+  });
   const server = await app.start();
   const post = async (activity: object, headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}/api/messages`, {
@@ -91,7 +109,7 @@ export async function startHarness(env: Record<string, string> = {}, opts: { dir
     post,
     async close() {
       await app.stop();
-      await connector.stop();
+      if (ownConnector) await connector.stop();
     },
   };
 }
