@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger';
 import { createGraphTransport, createLogTransport, createMsalAppTokenProvider, createSmtpTransport } from './mail';
 import { migrate, openDb, type Db } from './storage/db';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './storage/sqlite-misc';
+import { SqliteBotStorage } from './storage/sqlite-bot-storage';
 import { SqliteOutboxRepository } from './storage/sqlite-outbox';
 import { SqliteTicketRepository } from './storage/sqlite-tickets';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
@@ -23,6 +24,7 @@ import { createBot } from './teams/bot';
 import { CardRenderer } from './teams/cards';
 import { OutboxDispatcher, type DispatcherOptions } from './teams/outbox-sender';
 import { SqlitePrivacyNotices } from './teams/privacy';
+import { TeamsSso } from './teams/sso';
 import { RateLimiter } from './teams/rate-limiter';
 import type { Services } from './teams/turn';
 import { TicketViews } from './teams/views';
@@ -115,6 +117,16 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     views,
     privacy: new SqlitePrivacyNotices(db),
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
+    sso: cfg.ssoConnectionName
+      ? new TeamsSso({
+          connectionName: cfg.ssoConnectionName,
+          storage: new SqliteBotStorage(db),
+          graphBaseUrl: cfg.graphBaseUrl,
+          promptIntervalMs: cfg.profileTtlMs,
+          clock,
+          log,
+        })
+      : undefined,
   };
   const adapter = createCloudAdapter(cfg, log);
   const dispatcher = new OutboxDispatcher(

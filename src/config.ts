@@ -121,6 +121,8 @@ export interface Config {
   catalogPath: string;
   directoryPath: string;
   ssoConnectionName?: string;
+  /** Microsoft Graph base URL (GRAPH_BASE_URL) for SSO profile reads and Graph mail. */
+  graphBaseUrl: string;
   profileTtlMs: number;
   maxBodyBytes: number;
   supportContact?: string;
@@ -136,6 +138,8 @@ export interface Config {
   autoCloseDays: number;
   limits: { ticketsPerHour: number; lookupsPerMinute: number };
 }
+
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
 
 const ENDPOINT_KEYS = [
   'ToBotFromChannelOpenIdMetadataUrl',
@@ -209,6 +213,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
     catalogPath: e.CATALOG_PATH ?? path.join(ROOT, 'config', 'catalog.json'),
     directoryPath: e.DIRECTORY_PATH ?? path.join(ROOT, 'config', 'directory.json'),
     ssoConnectionName: e.SSO_CONNECTION_NAME,
+    graphBaseUrl: (e.GRAPH_BASE_URL ?? DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, ''),
     profileTtlMs: e.PROFILE_TTL_MINUTES * 60_000,
     maxBodyBytes: e.MAX_BODY_BYTES,
     supportContact: e.SUPPORT_CONTACT,

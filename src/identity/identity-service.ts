@@ -23,6 +23,8 @@ export interface IdentityInput {
   activityName?: string;
   /** Fetches roster/Graph data; called only when the cached profile is missing or stale. */
   fetchProfile: () => Promise<RosterProfile | null>;
+  /** Ignore a fresh cached profile and fetch again (e.g. right after the user signed in). */
+  refresh?: boolean;
 }
 
 export class IdentityService {
@@ -37,7 +39,7 @@ export class IdentityService {
   async resolve(input: IdentityInput): Promise<UserProfile> {
     const now = this.clock.now();
     const cached = await this.profiles.get(input.oid);
-    if (cached && cached.profile.tenantId === input.tenantId && now.getTime() - cached.fetchedAt.getTime() < this.ttlMs) {
+    if (!input.refresh && cached && cached.profile.tenantId === input.tenantId && now.getTime() - cached.fetchedAt.getTime() < this.ttlMs) {
       return cached.profile;
     }
     let fetched: RosterProfile | null = null;

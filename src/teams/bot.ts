@@ -10,6 +10,7 @@ import * as catalog from './handlers/catalog';
 import * as queue from './handlers/queue';
 import * as tickets from './handlers/tickets';
 import { onInstalled, rememberConversation, sendHelp, sendNotUnderstood, sendWelcome } from './handlers/welcome';
+import { isSigninInvoke } from './sso';
 import { Services, Turn, TurnContext } from './turn';
 
 type Route = { name: string; when: (a: Activity) => boolean; run: (turn: Turn) => Promise<void> };
@@ -129,6 +130,14 @@ export const ROUTES: Route[] = [
     },
   },
   { name: 'message', when: isMessage, run: onMessage },
+  {
+    name: 'sso-signin',
+    when: isSigninInvoke,
+    run: async (turn) => {
+      if (turn.s.sso) return turn.s.sso.onSigninInvoke(turn);
+      await turn.ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 404 } });
+    },
+  },
 ];
 
 /** Runs one turn through the routing table and answers card actions with the resulting card. */

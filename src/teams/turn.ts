@@ -17,13 +17,14 @@ import type { Actor } from '../domain/tickets/state-machine';
 import type { TicketService } from '../domain/tickets/service';
 import type { Locale } from '../domain/types';
 import { localeOf, messages, t, type MessageKey } from '../i18n';
-import type { IdentityService } from '../identity/identity-service';
+import type { IdentityService, RosterProfile } from '../identity/identity-service';
 import type { Logger } from '../logger';
 import type { AdaptiveCardJson, CardName, CardRenderer } from './cards';
 import type { TicketViews } from './views';
 import { tenantOf } from './adapter';
 import type { PrivacyNotices } from './privacy';
 import type { RateLimiter } from './rate-limiter';
+import type { TeamsSso } from './sso';
 
 export interface Services {
   cfg: Config;
@@ -40,6 +41,8 @@ export interface Services {
   views: TicketViews;
   privacy: PrivacyNotices;
   lookups: RateLimiter;
+  /** Teams SSO (Graph profile with the user's token); absent without SSO_CONNECTION_NAME. */
+  sso?: TeamsSso;
 }
 
 export class Turn {
@@ -76,16 +79,27 @@ export class Turn {
     return t(this.locale, key, vars);
   }
 
-  /** Identity from the authenticated activity plus roster/directory; never from card data. */
-  user(): Promise<UserProfile> {
+  /**
+   * Identity from the authenticated activity plus roster/directory and, with Teams SSO, the user's
+   * Graph profile; never from card data. `refresh` skips the cached profile (after a sign-in).
+   */
+  user(opts: { refresh?: boolean } = {}): Promise<UserProfile> {
+    if (opts.refresh) this.profile = undefined;
     this.profile ??= this.s.identity.resolve({
       oid: this.oid,
       tenantId: this.tenantId,
       activityName: this.activity.from?.name,
+      refresh: opts.refresh,
       fetchProfile: async () => {
         if (this.activity.channelId !== 'msteams') return null;
-        const member = await TeamsInfo.getMember(this.ctx, this.activity.from.id);
-        return { name: member.name, email: member.email ?? undefined, upn: member.userPrincipalName ?? undefined };
+        const member = await TeamsInfo.getMember(this.ctx, this.activity.from.id).catch(() => null);
+        const roster = member && { name: member.name, email: member.email ?? undefined, upn: member.userPrincipalName ?? undefined };
+        const graph = this.s.sso ? await this.s.sso.profile(this) : null;
+        if (!graph) return roster;
+        // Graph wins where it has a value; the roster fills the gaps.
+        const merged: Record<string, unknown> = { ...(roster ?? {}) };
+        for (const [k, v] of Object.entries(graph)) if (v !== undefined) merged[k] = v;
+        return merged as RosterProfile;
       },
     });
     return this.profile;
