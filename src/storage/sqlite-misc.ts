@@ -18,8 +18,10 @@ export class SqliteConversationRefs implements ConversationRefRepository {
     this.db
       .prepare(
         `INSERT INTO conversation_refs (key, reference, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET reference = excluded.reference, updated_at = excluded.updated_at`,
+         ON CONFLICT (key) DO UPDATE SET reference = excluded.reference, updated_at = excluded.updated_at
+         WHERE conversation_refs.reference IS NOT excluded.reference`,
       )
+      // Saved on every personal message: an unchanged reference writes nothing (no fsync on the turn).
       .run(key, JSON.stringify(reference), at.toISOString());
   }
   async get(key: string) {
