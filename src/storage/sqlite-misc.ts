@@ -100,9 +100,9 @@ export class SqliteInboundDedup implements InboundDedup {
   private count = 0;
   constructor(private readonly db: Db, private readonly keepMs = 24 * 3600_000) {
     this.insert = db.prepare(
-      'INSERT OR IGNORE INTO inbound_activities (conversation_id, activity_id, received_at) VALUES (?, ?, ?)',
+      'INSERT OR IGNORE INTO aux.inbound_activities (conversation_id, activity_id, received_at) VALUES (?, ?, ?)',
     );
-    this.prune = db.prepare('DELETE FROM inbound_activities WHERE received_at < ?');
+    this.prune = db.prepare('DELETE FROM aux.inbound_activities WHERE received_at < ?');
   }
   async firstSeen(conversationId: string, activityId: string, at: Date) {
     const res = this.insert.run(conversationId, activityId, at.toISOString());

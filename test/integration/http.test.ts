@@ -97,7 +97,7 @@ describe('the HTTP endpoint under bad input', () => {
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'tenant not allowed' });
     expect(h.connector.sent).toHaveLength(0);
-    const seen = h.app.db.prepare('SELECT count(*) AS n FROM inbound_activities WHERE activity_id = ?').get(activity.id) as { n: number };
+    const seen = h.app.db.prepare('SELECT count(*) AS n FROM aux.inbound_activities WHERE activity_id = ?').get(activity.id) as { n: number };
     expect(seen.n).toBe(0);
   });
 

@@ -11,13 +11,6 @@ export const m001Initial: Migration = {
         updated_at TEXT NOT NULL
       );
 
-      CREATE TABLE inbound_activities (
-        conversation_id TEXT NOT NULL,
-        activity_id TEXT NOT NULL,
-        received_at TEXT NOT NULL,
-        PRIMARY KEY (conversation_id, activity_id)
-      ) WITHOUT ROWID;
-      CREATE INDEX inbound_received ON inbound_activities (received_at);
 
       CREATE TABLE radicado_counters (
         prefix TEXT NOT NULL,
