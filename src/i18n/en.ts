@@ -25,6 +25,7 @@ export const en: Messages = {
   btnWait: 'Waiting for user',
   btnResolve: 'Resolve',
   btnAssign: 'Assign to…',
+  assignLabel: 'Assign to (supervisor)',
   btnNextPage: 'More',
   btnQueue: 'View queue',
   btnNext: 'Next',

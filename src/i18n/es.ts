@@ -23,6 +23,7 @@ export const es = {
   btnWait: 'Esperando al usuario',
   btnResolve: 'Resolver',
   btnAssign: 'Asignar a…',
+  assignLabel: 'Asignar a (supervisor)',
   btnNextPage: 'Más',
   btnQueue: 'Ver cola',
   btnNext: 'Siguiente',

@@ -30,7 +30,7 @@ export function openDb(file: string, opts: OpenDbOptions = {}): Db {
   if (file !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  attachAux(db, file);
+  if (!opts.readonly) attachAux(db, file);
   return db;
 }
 

@@ -45,6 +45,7 @@ const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promi
   'queue.start': (turn, d) => queue.cardAction(turn, 'start', d),
   'queue.wait': (turn, d) => queue.cardAction(turn, 'wait', d),
   'queue.resolve': (turn, d) => queue.cardAction(turn, 'resolve', d),
+  'queue.assign': queue.assignTicket,
   'queue.refresh': queue.refreshQueueCard,
 };
 

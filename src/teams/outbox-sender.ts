@@ -200,8 +200,12 @@ export class OutboxDispatcher {
 
   private async queueCardFor(ticket: Ticket) {
     const queue = await this.d.queues.forCategory(ticket.categoryId);
-    const staffIds = queue ? (await this.d.members.list(queue.teamId)).map((m) => m.userId) : [];
-    const data = await this.d.views.queue(ticket, 'es', this.d.clock.now(), { staffView: true, refreshUserIds: staffIds });
+    const members = queue ? await this.d.members.list(queue.teamId) : [];
+    const data = await this.d.views.queue(ticket, 'es', this.d.clock.now(), {
+      staffView: true,
+      refreshUserIds: members.map((m) => m.userId),
+      engineers: members.map((m) => ({ oid: m.oid, name: m.name })),
+    });
     return this.d.cards.render('queue-ticket', { ...data });
   }
 

@@ -103,7 +103,7 @@ export class TicketViews {
   }
 
   /** The support channel's card: everything an engineer needs, with the actions of the moment. */
-  async queue(ticket: Ticket, locale: Locale, now: Date, opts: { staffView: boolean; refreshUserIds: string[] }) {
+  async queue(ticket: Ticket, locale: Locale, now: Date, opts: { staffView: boolean; refreshUserIds: string[]; engineers?: { oid: string; name: string }[] }) {
     const n = this.names(ticket, locale);
     const m = messages(locale);
     const template = this.catalog.findTemplate(ticket.templateId);
@@ -143,6 +143,8 @@ export class TicketViews {
       canStart: staff && (s === 'assigned' || s === 'waiting_user'),
       canWait: staff && (s === 'assigned' || s === 'in_progress'),
       refreshUserIds: opts.refreshUserIds.slice(0, 60),
+      engineers: (opts.engineers ?? []).map((e) => ({ title: escapeMarkdown(e.name, 100), value: e.oid })),
+      canAssign: staff && open && (opts.engineers ?? []).length > 0,
     };
   }
 }

@@ -142,7 +142,38 @@ async function showTaken(turn: Turn, ticket: Ticket): Promise<void> {
 
 export async function queueCard(turn: Turn, ticket: Ticket) {
   const staff = await turn.isStaff();
-  return turn.card('queue-ticket', await turn.s.views.queue(ticket, turn.locale, turn.s.clock.now(), { staffView: staff, refreshUserIds: [] }));
+  const members = await engineersFor(turn, ticket);
+  return turn.card(
+    'queue-ticket',
+    await turn.s.views.queue(ticket, turn.locale, turn.s.clock.now(), {
+      staffView: staff,
+      refreshUserIds: members.map((m) => m.userId),
+      engineers: members.map((m) => ({ oid: m.oid, name: m.name })),
+    }),
+  );
+}
+
+/** The engineers of the team whose queue serves this ticket's category (roster read at registration). */
+async function engineersFor(turn: Turn, ticket: Ticket) {
+  const queue = await turn.s.queues.forCategory(ticket.categoryId);
+  return queue ? turn.s.members.list(queue.teamId) : [];
+}
+
+const oid = z.string().min(1).max(100);
+
+/** "Asignar a…": a supervisor gives the ticket to an engineer of the queue's team. */
+export async function assignTicket(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const ticket = await loadForStaff(turn, data.ticketId);
+  if (!ticket) return;
+  const wanted = oid.safeParse(data.assignTo);
+  const engineer = wanted.success ? (await engineersFor(turn, ticket)).find((m) => m.oid === wanted.data) : undefined;
+  if (!engineer) {
+    await turn.notice(turn.m.invalidAction, { color: 'Attention' });
+    return;
+  }
+  const out = await turn.s.tickets.assign(ticket, await turn.actor(), { oid: engineer.oid, name: engineer.name });
+  if (!out.ok) return explainOutcome(turn, out);
+  await turn.show(await queueCard(turn, out.ticket));
 }
 
 async function loadForStaff(turn: Turn, id: unknown): Promise<Ticket | null> {
