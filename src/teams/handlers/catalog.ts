@@ -17,7 +17,7 @@ const id = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/);
 export async function showCategories(turn: Turn): Promise<void> {
   const { roles } = await turn.user();
   const items = turn.s.catalog.categoriesFor(roles).map((c) => ({
-    name: escapeMarkdown(pick(c.name, turn.locale)),
+    name: plainText(pick(c.name, turn.locale), 300), // a button title: plain text, not Markdown
     description: escapeMarkdown(pick(c.description, turn.locale)),
     verb: 'catalog.services',
     data: { categoryId: c.id },
@@ -31,7 +31,7 @@ export async function showServices(turn: Turn, data: Record<string, unknown>): P
   if (!category) return showCategories(turn);
   const { roles } = await turn.user();
   const items = turn.s.catalog.servicesFor(category.id, roles).map((s) => ({
-    name: escapeMarkdown(pick(s.name, turn.locale)),
+    name: plainText(pick(s.name, turn.locale), 300), // a button title: plain text, not Markdown
     description: escapeMarkdown(pick(s.description, turn.locale)),
     verb: 'catalog.templates',
     data: { serviceId: s.id },
@@ -48,7 +48,7 @@ export async function showServices(turn: Turn, data: Record<string, unknown>): P
 
 function templateItems(turn: Turn, templates: Template[], back: { verb: string; data: object }) {
   return templates.map((tpl) => ({
-    name: escapeMarkdown(pick(tpl.name, turn.locale)),
+    name: plainText(pick(tpl.name, turn.locale), 300), // a button title: plain text, not Markdown
     description: escapeMarkdown(pick(tpl.description, turn.locale)),
     verb: 'catalog.form',
     data: { templateId: tpl.id, backVerb: back.verb, backData: back.data },

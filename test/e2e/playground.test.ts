@@ -1,0 +1,175 @@
+/**
+ * End-to-end: the real bot, the Microsoft 365 Agents Playground (real Adaptive Cards renderer) and
+ * Debian's Chromium driven by playwright-core. People click buttons by their titles and fill inputs
+ * by their labels, as they would in Teams.
+ *
+ * The Playground has one signed-in person per running instance (its config's currentUser) and no
+ * user switcher, so — like two people at two computers — the employee and the support engineer each
+ * get their own Playground. The support one listens on a fixed port, which is the serviceUrl the bot
+ * remembers for the queue channel; "switching" from the supervisor to the engineer there means
+ * restarting that Playground with another currentUser (the bot keeps the queue registration).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { App } from '../../src/app';
+import {
+  CHROMIUM,
+  cards,
+  choose,
+  clickButton,
+  configFor,
+  freePort,
+  launchChromium,
+  openConversation,
+  postInChannel,
+  startLocaleProxy,
+  shot,
+  startBot,
+  startPlayground,
+  tempDir,
+  typeMessage,
+  type Playground,
+} from './playground';
+
+const hasChromium = fs.existsSync(CHROMIUM);
+const inCi = !!process.env.CI;
+if (!hasChromium && !inCi) {
+  console.warn(`e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium). In CI this suite always runs.`);
+}
+const describeE2e = hasChromium || inCi ? describe : describe.skip;
+
+const EMPLOYEE = '29:ana';
+const SUPERVISOR = '29:sofia';
+const ENGINEER = '29:ivan';
+const CHANNEL = 'Soporte';
+
+jest.setTimeout(120_000);
+
+describeE2e('Mesa de Ayuda in the Agents Playground', () => {
+  let dir: string;
+  let app: App;
+  let botUrl: string;
+  let proxy: { url: string; close(): Promise<void> } | undefined;
+  let supportPort: number;
+  let employeePg: Playground | undefined;
+  let supportPg: Playground | undefined;
+  let browser: BrowserContext | undefined;
+  let employee: Page;
+  let support: Page;
+  let radicado = '';
+
+  const log = (name: string) => path.join(dir, `${name}.log`);
+
+  /** A fresh page for a Playground, waiting for the bot's welcome (the install handshake). */
+  async function open(pg: Playground): Promise<Page> {
+    const page = await browser!.newPage();
+    await page.goto(pg.url);
+    await page.locator('[data-lexical-editor]').first().waitFor({ timeout: 30_000 });
+    return page;
+  }
+
+  beforeAll(async () => {
+    dir = tempDir();
+    const bot = await startBot(dir);
+    app = bot.app;
+    proxy = await startLocaleProxy(bot.url);
+    botUrl = proxy.url;
+    supportPort = await freePort();
+    browser = await launchChromium(path.join(dir, 'chromium-profile'));
+
+    // The supervisor registers the support channel as the queue.
+    supportPg = await startPlayground({ botUrl, port: supportPort, configPath: configFor(SUPERVISOR, dir), logFile: log('pg-supervisor') });
+    const sup = await open(supportPg);
+    await openConversation(sup, CHANNEL);
+    await postInChannel(sup, 'Mesa de Ayuda', 'registrar cola');
+    await sup.getByText(/quedó registrado como cola de soporte/).last().waitFor({ timeout: 30_000 });
+    await shot(sup, '00-supervisor-registers-queue');
+    await sup.close();
+    await supportPg.stop();
+
+    // The engineer signs in on the same support "computer" (same serviceUrl), the employee on another.
+    supportPg = await startPlayground({ botUrl, port: supportPort, configPath: configFor(ENGINEER, dir), logFile: log('pg-engineer') });
+    employeePg = await startPlayground({ botUrl, port: await freePort(), configPath: configFor(EMPLOYEE, dir), logFile: log('pg-employee') });
+    support = await open(supportPg);
+    employee = await open(employeePg);
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await employeePg?.stop();
+    await supportPg?.stop();
+    await proxy?.close();
+    await app?.stop();
+  });
+
+  /** Walks the catalog from the welcome card to the remote-access form. */
+  async function openRemoteAccessForm(page: Page) {
+    await clickButton(page, 'Nueva solicitud');
+    await clickButton(page, 'Mesa de servicio primer nivel');
+    await clickButton(page, 'Acceso remoto');
+    await clickButton(page, 'Ver todas las plantillas');
+    await clickButton(page, 'Solicitud de acceso remoto (VPN / escritorio remoto)');
+    await page.getByLabel(/Describa el problema/).last().waitFor({ timeout: 20_000 });
+  }
+
+  it('lets an employee file a request from the catalog, get a radicado and ask for its status', async () => {
+    await shot(employee, '01-employee-welcome');
+    await openRemoteAccessForm(employee);
+    const form = cards(employee).last();
+    await choose(employee, form, /Tipo de acceso/, 'VPN');
+    const date = form.getByLabel(/Fecha desde/);
+    // The Playground draws Input.Date as a calendar pop-up: pick a day as a person would.
+    await date.click();
+    await employee.locator('.ms-DatePicker-day, [class*="dayButton"], table button').filter({ hasText: /^28$/ }).first().click();
+    await form.getByLabel(/Describa el problema/).fill('Necesito VPN para trabajar desde casa esta semana.');
+    await form.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
+    await shot(employee, '02-employee-form');
+    await clickButton(employee, 'Guardar', form);
+
+    // The first case of the year in a fresh database (the welcome card shows an example number).
+    const year = new Intl.DateTimeFormat('en', { timeZone: 'America/Bogota', year: 'numeric' }).format(new Date());
+    radicado = `MDA-${year}-000001`;
+    await employee.getByText(radicado, { exact: true }).last().waitFor({ timeout: 30_000 });
+    await shot(employee, '03-employee-radicado', 'employee.png');
+
+    await typeMessage(employee, `estado del radicado ${radicado}`);
+    await employee.getByText(/Estado/).last().waitFor({ timeout: 30_000 });
+    await expect(cards(employee).last().innerText()).resolves.toContain(radicado);
+    await shot(employee, '04-employee-status');
+  });
+
+  it('delivers the case to the support channel, where an engineer takes it and replies to the employee', async () => {
+    expect(radicado).not.toBe('');
+    await openConversation(support, CHANNEL);
+    const card = cards(support).filter({ hasText: radicado }).last();
+    await card.waitFor({ timeout: 30_000 });
+    await shot(support, '05-support-queue-card', 'support.png');
+
+    await clickButton(support, 'Tomar', card);
+    const taken = cards(support).filter({ hasText: radicado }).last();
+    const reply = taken.getByLabel(/Escriba su respuesta/);
+    await reply.waitFor({ timeout: 30_000 });
+    await reply.fill('Hola Ana, ya creamos su usuario de VPN. ¿Puede probar ahora?');
+    await clickButton(support, 'Responder', taken);
+    await shot(support, '06-support-replied');
+
+    await openConversation(employee, 'Personal Chat');
+    await employee.getByText(/ya creamos su usuario de VPN/).last().waitFor({ timeout: 30_000 });
+    await shot(employee, '07-employee-sees-reply');
+  });
+
+  it('keeps the typed phone when the form is saved without a description', async () => {
+    await openConversation(employee, 'Personal Chat');
+    await openRemoteAccessForm(employee);
+    const form = cards(employee).last();
+    await choose(employee, form, /Tipo de acceso/, 'Escritorio remoto');
+    await form.getByLabel(/Teléfono de contacto/).fill('601 234 5678 ext. 123');
+    await clickButton(employee, 'Guardar', form);
+
+    const after = cards(employee).last();
+    await after.getByText(/obligatori|requerid|revise|falta/i).first().waitFor({ timeout: 20_000 });
+    await expect(after.getByLabel(/Teléfono de contacto/).inputValue()).resolves.toBe('601 234 5678 ext. 123');
+    await shot(employee, '08-employee-validation-error');
+  });
+});
