@@ -225,3 +225,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
   };
 }
+
+/** The raw environment, for the CLIs that hand it to child processes or to packaging. */
+export function rawEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}

@@ -24,7 +24,7 @@ import type { RunResult, RunSpec, Scenario } from './bench-load';
 import { seedTickets } from './bench-seed';
 
 const args = process.argv.slice(2);
-const QUICK = args.includes('--quick') || process.env.BENCH_QUICK === '1';
+const QUICK = args.includes('--quick');
 const ONLY = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const want = (phase: string) => !ONLY || ONLY.includes(phase);
 

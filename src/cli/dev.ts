@@ -3,13 +3,14 @@
  * Playground with the mock users and team of .m365agentsplayground.yml. Prints the URL to open;
  * Ctrl-C stops both.
  */
+import { rawEnvironment } from '../config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../paths';
 
 // The CLI's only environment reads: the port the developer may have chosen, and the environment
 // handed to the children. The bot itself reads its configuration in src/config.ts.
-const env = process.env;
+const env = rawEnvironment();
 const port = env.PORT || '3978';
 const botUrl = `http://localhost:${port}`;
 const playgroundCli = path.join(ROOT, 'node_modules', '@microsoft', 'm365agentsplayground', 'cli.js');

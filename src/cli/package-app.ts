@@ -1,9 +1,10 @@
 /**
  * `npm run package [outFile]`: builds the Teams app zip (default dist/mesa-de-ayuda.zip) from
  * teamsAppManifest/, filling BOT_ID, TEAMS_APP_ID, BOT_DOMAIN and APP_VERSION from the environment.
- * The bot reads process.env only in src/config.ts; this packaging CLI is the one other entry point
- * that does, through readPackagingEnv(process.env), because its settings are not the bot's.
+ * The bot reads the environment only in src/config.ts; this packaging CLI gets it from there too
+ * (rawEnvironment), because its settings are not the bot's.
  */
+import { rawEnvironment } from '../config';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../paths';
@@ -86,7 +87,7 @@ async function schemaCheck(manifest: object): Promise<string[]> {
 export async function main(argv: string[]): Promise<number> {
   const outFile = path.resolve(argv[0] ?? DEFAULT_OUT_FILE);
   try {
-    const values = readPackagingEnv(process.env, { version: packageVersion() });
+    const values = readPackagingEnv(rawEnvironment(), { version: packageVersion() });
     const { manifest } = await buildAppPackage({ manifestDir: MANIFEST_DIR, values, outFile });
     const errors = await schemaCheck(manifest);
     if (errors.length > 0) {

@@ -33,7 +33,7 @@ export class SqliteBotStorage {
       for (const [key, value] of Object.entries(changes)) {
         const { eTag, ...data } = (value ?? {}) as { eTag?: string };
         const current = this.db.prepare('SELECT etag FROM bot_state WHERE key = ?').get(key) as { etag: number } | undefined;
-        // Same semantics as botbuilder's MemoryStorage: a new key is always written; an existing key
+        // Same semantics as botbuilder's in-memory storage: a new key is always written; an existing key
         // is overwritten by '*' or no eTag, otherwise only by its exact current eTag.
         if (current && eTag && eTag !== '*' && String(current.etag) !== eTag) throw new EtagConflictError(key);
         const next = (current?.etag ?? 0) + 1;

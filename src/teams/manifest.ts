@@ -76,7 +76,7 @@ export function renderManifest(template: object, values: Record<string, string |
 }
 
 /**
- * The placeholder values from an environment. The packaging CLI passes `process.env` here (the
+ * The placeholder values from an environment. The packaging CLI passes the environment here (the
  * bot itself reads its environment only in src/config.ts). BOT_ID falls back to MicrosoftAppId,
  * TEAMS_APP_ID to BOT_ID, APP_VERSION to `defaults.version` (package.json's).
  */
