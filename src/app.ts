@@ -14,16 +14,11 @@ import { FileDirectory } from './identity/file-directory';
 import { IdentityService } from './identity/identity-service';
 import { createLogger, type Logger } from './logger';
 import { createGraphTransport, createLogTransport, createMsalAppTokenProvider, createSmtpTransport } from './mail';
-import { migrate, openDb, type Db } from './storage/db';
-import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './storage/sqlite-misc';
-import { SqliteBotStorage } from './storage/sqlite-bot-storage';
-import { SqliteOutboxRepository } from './storage/sqlite-outbox';
-import { SqliteTicketRepository } from './storage/sqlite-tickets';
+import { openStorage, type AuditableTicketRepository, type Storage } from './storage';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
 import { createBot } from './teams/bot';
 import { CardRenderer } from './teams/cards';
 import { OutboxDispatcher, type DispatcherOptions } from './teams/outbox-sender';
-import { SqlitePrivacyNotices } from './teams/privacy';
 import { TeamsSso } from './teams/sso';
 import { RateLimiter } from './teams/rate-limiter';
 import type { Services } from './teams/turn';
@@ -37,11 +32,12 @@ export interface AppOptions {
 }
 
 export interface App {
-  readonly db: Db;
+  /** The storage engine (SQLite, or PostgreSQL with DATABASE_URL) behind the repositories. */
+  readonly storage: Storage;
   readonly log: Logger;
   readonly services: Services;
   readonly dispatcher: OutboxDispatcher;
-  readonly tickets: SqliteTicketRepository;
+  readonly tickets: AuditableTicketRepository;
   server?: HttpServer;
   start(): Promise<HttpServer>;
   stop(): Promise<void>;
@@ -80,15 +76,9 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   }
   const catalog = loadCatalog(cfg.catalogPath);
   const directory = FileDirectory.load(cfg.directoryPath);
-  const db = openDb(cfg.dbPath);
-  migrate(db);
-
-  const ticketRepo = new SqliteTicketRepository(db);
-  const outbox = new SqliteOutboxRepository(db);
-  const queues = new SqliteQueueRepository(db);
-  const members = new SqliteTeamMembers(db);
-  const refs = new SqliteConversationRefs(db);
-  const profiles = new SqliteProfileRepository(db);
+  const dispatcherOptions: DispatcherOptions = { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher };
+  const storage = openStorage(cfg, { outboxPaceGapMs: dispatcherOptions.perKeyIntervalMs });
+  const { tickets: ticketRepo, outbox, queues, members, refs, profiles } = storage;
   const mail = opts.mail ?? createMail(cfg, log);
   const contactText = (locale: Locale) => cfg.supportContact ?? pick(catalog.contact, locale);
   const identity = new IdentityService(profiles, directory, clock, cfg.profileTtlMs, async (oid) => {
@@ -115,12 +105,12 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     refs,
     identity,
     views,
-    privacy: new SqlitePrivacyNotices(db),
+    privacy: storage.privacy,
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
     sso: cfg.ssoConnectionName
       ? new TeamsSso({
           connectionName: cfg.ssoConnectionName,
-          storage: new SqliteBotStorage(db),
+          storage: storage.botState,
           graphBaseUrl: cfg.graphBaseUrl,
           promptIntervalMs: cfg.profileTtlMs,
           clock,
@@ -131,7 +121,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   const adapter = createCloudAdapter(cfg, log);
   const dispatcher = new OutboxDispatcher(
     { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, cards, views, mail, contactText },
-    { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher },
+    dispatcherOptions,
   );
   const bot = createBot(services);
   const endpoint = new TeamsMessageEndpoint(
@@ -140,17 +130,18 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       await bot(ctx);
       dispatcher.kick();
     },
-    { allowedTenantIds: cfg.allowedTenantIds, dedup: new SqliteInboundDedup(db), log },
+    { allowedTenantIds: cfg.allowedTenantIds, dedup: storage.dedup, log },
   );
   let autoClose: NodeJS.Timeout | null = null;
 
   const app: App = {
-    db,
+    storage,
     log,
     services,
     dispatcher,
     tickets: ticketRepo,
     async start() {
+      await storage.ready();
       app.server = await startHttpServer({
         port: cfg.port,
         host: cfg.host,
@@ -158,8 +149,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         log,
         messages: endpoint,
         health: async () => {
-          const row = db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
-          return { ok: true, details: { database: 'ok', migrations: row.n, outboxPending: await outbox.pendingCount() } };
+          const db = await storage.health();
+          return { ok: true, details: { database: 'ok', engine: db.engine, migrations: db.migrations, outboxPending: await outbox.pendingCount() } };
         },
       });
       dispatcher.start();
@@ -175,7 +166,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       await app.server?.close();
       await dispatcher.stop();
       await mail.close?.();
-      db.close();
+      await storage.close();
     },
   };
   return app;

@@ -51,6 +51,13 @@ const schema = z.object({
   PORT: int(3978, 0, 65535),
   HOST: optionalString,
   DB_PATH: optionalString,
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL, e.g. postgres://mesa:secret@db-host:5432/mesa (or unset for SQLite)')
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: int(10, 1, 500),
   MicrosoftAppId: optionalString,
   MicrosoftAppPassword: optionalString,
   MicrosoftAppTenantId: optionalString,
@@ -107,6 +114,10 @@ export interface Config {
   port: number;
   host?: string;
   dbPath: string;
+  /** PostgreSQL connection URL (DATABASE_URL); when set, every repository uses PostgreSQL instead of SQLite. */
+  databaseUrl?: string;
+  /** Connections in this instance's PostgreSQL pool (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   auth: {
     appId?: string;
     appPassword?: string;
@@ -200,6 +211,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     dbPath: e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db'),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     auth: {
       appId: e.MicrosoftAppId,
       appPassword: e.MicrosoftAppPassword,

@@ -17,7 +17,6 @@ import { startHttpServer } from '../http/server';
 import { createLogger } from '../logger';
 import { ROOT } from '../paths';
 import { openDb } from '../storage/db';
-import { SqliteOutboxRepository } from '../storage/sqlite-outbox';
 import { createCloudAdapter, TeamsMessageEndpoint } from '../teams/adapter';
 import { BenchConnector } from './bench-connector';
 import type { RunResult, RunSpec, Scenario } from './bench-load';
@@ -162,7 +161,7 @@ async function runScenario(load: LoadClient, target: Target, scenario: Scenario,
 async function outboxPhase(): Promise<Record<string, unknown>> {
   const connector = await new BenchConnector().start();
   const bot = await startBot(path.join(tmp, 'outbox.db'));
-  const outbox = new SqliteOutboxRepository(bot.app.db);
+  const outbox = bot.app.storage.outbox;
   const measure = async (conversations: number, perConversation: number) => {
     connector.reset();
     connector.recordTimes = true;

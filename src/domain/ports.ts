@@ -101,8 +101,14 @@ export interface TicketPatch {
 
 export interface OutboxRepository {
   enqueue(items: OutboxItem[]): Promise<void>;
-  /** Due items, oldest first, at most one per pace key in flight. */
+  /**
+   * Claims due items, oldest first, at most one per pace key in flight. A claimed item is leased to
+   * this caller: it is not returned again (to this or another instance) until it is marked, released,
+   * or its lease expires (the instance died mid-delivery).
+   */
   due(now: Date, limit: number): Promise<OutboxRecord[]>;
+  /** Gives back claimed items that will not be attempted now (e.g. their conversation is being paced). */
+  release(ids: number[]): Promise<void>;
   markSent(id: number, at: Date): Promise<void>;
   markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string, at: Date): Promise<void>;

@@ -21,9 +21,14 @@ interface Row {
   created_at: string;
 }
 
+/**
+ * SQLite serves one instance, so claims (leases) are kept in memory: an item returned by due() is not
+ * returned again until it is marked, released, or its lease expires.
+ */
 export class SqliteOutboxRepository implements OutboxRepository {
   private readonly dueStmt;
-  constructor(private readonly db: Db) {
+  private readonly leases = new Map<number, number>();
+  constructor(private readonly db: Db, private readonly leaseMs = 120_000) {
     // Only the head of each pace key is due: later deliveries for a conversation wait for the
     // earlier ones, so a thread's messages arrive in order even across retries.
     this.dueStmt = db.prepare(`
@@ -37,7 +42,11 @@ export class SqliteOutboxRepository implements OutboxRepository {
   }
 
   async due(now: Date, limit: number): Promise<OutboxRecord[]> {
-    return (this.dueStmt.all(now.toISOString(), limit) as Row[]).map((r) => ({
+    const t = now.getTime();
+    for (const [id, until] of this.leases) if (until <= t) this.leases.delete(id);
+    const rows = (this.dueStmt.all(now.toISOString(), limit + this.leases.size) as Row[]).filter((r) => !this.leases.has(r.id)).slice(0, limit);
+    for (const r of rows) this.leases.set(r.id, t + this.leaseMs);
+    return rows.map((r) => ({
       id: r.id,
       channel: r.channel,
       paceKey: r.pace_key,
@@ -48,17 +57,24 @@ export class SqliteOutboxRepository implements OutboxRepository {
     }));
   }
 
+  async release(ids: number[]) {
+    for (const id of ids) this.leases.delete(id);
+  }
+
   async markSent(id: number, at: Date) {
+    this.leases.delete(id);
     this.db.prepare(`UPDATE outbox SET status = 'sent', attempts = attempts + 1, done_at = ? WHERE id = ?`).run(at.toISOString(), id);
   }
 
   async markRetry(id: number, nextAttemptAt: Date, error: string) {
+    this.leases.delete(id);
     this.db
       .prepare(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`)
       .run(nextAttemptAt.toISOString(), error.slice(0, 500), id);
   }
 
   async markFailed(id: number, error: string, at: Date) {
+    this.leases.delete(id);
     this.db
       .prepare(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?`)
       .run(error.slice(0, 500), at.toISOString(), id);

@@ -7,7 +7,8 @@ import { OPEN_STATUSES } from '../domain/tickets/model';
 import { formatRadicado } from '../domain/tickets/radicado';
 import { insertOutbox } from './sqlite-outbox';
 
-interface Row {
+/** A tickets row (PostgreSQL returns Date objects where SQLite returns ISO text; both map alike). */
+export interface Row {
   id: number;
   radicado: string;
   tenant_id: string;
@@ -30,21 +31,21 @@ interface Row {
   assignee_name: string | null;
   resolution_note: string | null;
   version: number;
-  created_at: string;
-  updated_at: string;
-  first_response_at: string | null;
-  resolved_at: string | null;
-  closed_at: string | null;
+  created_at: string | Date;
+  updated_at: string | Date;
+  first_response_at: string | Date | null;
+  resolved_at: string | Date | null;
+  closed_at: string | Date | null;
   queue_conversation_id: string | null;
   queue_activity_id: string | null;
   mail_error: string | null;
   imported: number;
 }
 
-const d = (s: string | null) => (s ? new Date(s) : undefined);
+const d = (s: string | Date | null) => (s ? new Date(s) : undefined);
 const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
-function toTicket(r: Row): Ticket {
+export function toTicket(r: Row): Ticket {
   return {
     id: r.id,
     radicado: r.radicado,
@@ -82,7 +83,13 @@ function toTicket(r: Row): Ticket {
   };
 }
 
-const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
+/** An event where a ticket's hash chain breaks (edited, deleted or inserted history). */
+export interface HistoryBreak {
+  ticketId: number;
+  eventId: number;
+}
+
+export const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
 
 /** Hash of one history event chained to the previous one of the same ticket (tamper evidence). */
 export function eventHash(prev: string, ticketId: number, e: { at: string; actorOid: string | null; kind: string; data: string }): string {
@@ -312,11 +319,11 @@ export class SqliteTicketRepository implements TicketRepository {
   }
 
   /** Checks every ticket's hash chain; returns the events where it breaks. */
-  verifyHistory(): { ticketId: number; eventId: number }[] {
+  async verifyHistory(): Promise<HistoryBreak[]> {
     const rows = this.db
       .prepare('SELECT id, ticket_id, at, actor_oid, kind, data, prev_hash, hash FROM ticket_events ORDER BY ticket_id, id')
       .iterate() as Iterable<{ id: number; ticket_id: number; at: string; actor_oid: string | null; kind: string; data: string; prev_hash: string; hash: string }>;
-    const breaks: { ticketId: number; eventId: number }[] = [];
+    const breaks: HistoryBreak[] = [];
     let ticket = -1;
     let prev = '';
     for (const r of rows) {

@@ -102,6 +102,8 @@ export class OutboxDispatcher {
     const now = this.d.clock.now();
     const due = (await this.d.outbox.due(now, this.opts.batch)).filter((r) => !this.inFlight.has(r.id));
     const ready = due.filter((r) => now.getTime() - (this.lastSent.get(r.paceKey) ?? 0) >= this.opts.perKeyIntervalMs);
+    // Claimed but paced: give them back so they stay due (for this or another instance).
+    if (ready.length < due.length) await this.d.outbox.release(due.filter((r) => !ready.includes(r)).map((r) => r.id));
     if (!ready.length) {
       if (due.length) await sleep(this.opts.perKeyIntervalMs / 2);
       return due.length ? 1 : 0;

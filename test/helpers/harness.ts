@@ -1,5 +1,5 @@
 /**
- * Starts the real app (restify + CloudAdapter + SQLite) on an ephemeral port with a loopback
+ * Starts the real app (restify + CloudAdapter + SQLite, or PostgreSQL on the PostgreSQL pass) on an ephemeral port with a loopback
  * connector, and builds Teams-shaped activities.
  */
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import { readEnv } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { MailMessage, MailTransport } from '../../src/domain/mail';
 import { LoopbackConnector } from './connector';
+import { databaseEnv } from './engine';
 
 export const TENANT = 'tenant-1';
 export const BOT = { id: '28:bot-id', name: 'Mesa de Ayuda' };
@@ -76,7 +77,7 @@ export async function startHarness(
     connector.members.set(u.id, { id: u.id, name: u.name, aadObjectId: u.oid, email: u.email, userPrincipalName: u.email });
   }
   connector.teams.set(TEAM.id, [USERS.agent, USERS.agent2, USERS.supervisor].map((u) => ({ id: u.id, name: u.name, aadObjectId: u.oid })));
-  const cfg = readEnv({ BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', HOST: '127.0.0.1', DB_PATH: dbPath, LOG_LEVEL: 'silent', OUTBOX_POLL_MS: '20', ...env });
+  const cfg = readEnv({ BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', HOST: '127.0.0.1', ...(await databaseEnv(dir)), LOG_LEVEL: 'silent', OUTBOX_POLL_MS: '20', ...env });
   const mail = new RecordingMail();
   const app = createApp(cfg, {
     log: opts.log ?? createLogger('silent'),

@@ -1,0 +1,115 @@
+/**
+ * The outbox on PostgreSQL, shared by every instance. `due()` claims the head of each pace key with
+ * `FOR UPDATE SKIP LOCKED` and stamps a lease: no other instance takes a claimed item until it is
+ * marked (sent, retry, failed) or the lease expires (the instance died mid-delivery).
+ */
+import { randomUUID } from 'node:crypto';
+import type { OutboxItem, OutboxRecord, OutboxRepository } from '../../domain/ports';
+import type { PgPool, PgQueryable } from './pg-db';
+
+/** Inserts outbox items inside the caller's transaction. */
+export async function insertOutboxPg(c: PgQueryable, items: OutboxItem[], at: Date): Promise<void> {
+  if (!items.length) return;
+  await c.query(
+    `INSERT INTO outbox (channel, pace_key, payload, ticket_id, next_attempt_at, created_at)
+     SELECT channel, pace_key, payload, ticket_id, $5, $5
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS i (channel, pace_key, payload, ticket_id)`,
+    [items.map((i) => i.channel), items.map((i) => i.paceKey), items.map((i) => JSON.stringify(i.payload)), items.map((i) => i.ticketId ?? null), at],
+  );
+}
+
+export interface PgOutboxOptions {
+  /** How long a claim lasts before another instance may take the item over. */
+  leaseMs?: number;
+  /** Minimum spacing between deliveries of one pace key, across all instances. */
+  paceGapMs?: number;
+}
+
+interface Row {
+  id: number;
+  channel: 'teams' | 'mail';
+  pace_key: string;
+  payload: string;
+  ticket_id: number | null;
+  attempts: number;
+  created_at: Date;
+}
+
+export class PgOutboxRepository implements OutboxRepository {
+  /** This instance's name on its leases (diagnostics). */
+  readonly owner = randomUUID();
+  private readonly leaseMs: number;
+  private readonly paceGapMs: number;
+
+  constructor(private readonly pool: PgPool, opts: PgOutboxOptions = {}) {
+    this.leaseMs = opts.leaseMs ?? 120_000;
+    this.paceGapMs = opts.paceGapMs ?? 0;
+  }
+
+  async enqueue(items: OutboxItem[]) {
+    await insertOutboxPg(this.pool, items, new Date());
+  }
+
+  async due(now: Date, limit: number): Promise<OutboxRecord[]> {
+    // Only the head of each pace key is due (in order per conversation, across retries and instances);
+    // a head leased by another instance keeps its whole pace key waiting.
+    const rows = (
+      await this.pool.query<Row>(
+        `WITH heads AS (
+           SELECT DISTINCT ON (pace_key) id FROM outbox WHERE status = 'pending' ORDER BY pace_key, id
+         ), claim AS (
+           SELECT o.id FROM outbox o JOIN heads h ON h.id = o.id
+           WHERE o.status = 'pending' AND o.next_attempt_at <= $1 AND (o.lease_until IS NULL OR o.lease_until <= $1)
+             AND ($4::int = 0 OR NOT EXISTS (
+               SELECT 1 FROM outbox s WHERE s.pace_key = o.pace_key AND s.status = 'sent'
+                 AND s.done_at > $1::timestamptz - make_interval(secs => $4::int / 1000.0)))
+           ORDER BY o.id LIMIT $2
+           FOR UPDATE OF o SKIP LOCKED
+         )
+         UPDATE outbox SET lease_until = $1::timestamptz + make_interval(secs => $5::int / 1000.0), lease_owner = $3
+         FROM claim WHERE outbox.id = claim.id
+         RETURNING outbox.id, outbox.channel, outbox.pace_key, outbox.payload, outbox.ticket_id, outbox.attempts, outbox.created_at`,
+        [now, limit, this.owner, this.paceGapMs, this.leaseMs],
+      )
+    ).rows;
+    return rows
+      .sort((a, b) => a.id - b.id)
+      .map((r) => ({
+        id: r.id,
+        channel: r.channel,
+        paceKey: r.pace_key,
+        payload: JSON.parse(r.payload),
+        ticketId: r.ticket_id ?? undefined,
+        attempts: r.attempts,
+        createdAt: new Date(r.created_at),
+      }));
+  }
+
+  async release(ids: number[]) {
+    if (ids.length) await this.pool.query(`UPDATE outbox SET lease_until = NULL WHERE id = ANY($1::bigint[]) AND lease_owner = $2`, [ids, this.owner]);
+  }
+
+  async markSent(id: number, at: Date) {
+    await this.pool.query(`UPDATE outbox SET status = 'sent', attempts = attempts + 1, done_at = $1, lease_until = NULL WHERE id = $2`, [at, id]);
+  }
+
+  async markRetry(id: number, nextAttemptAt: Date, error: string) {
+    await this.pool.query(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, lease_until = NULL WHERE id = $3`, [
+      nextAttemptAt,
+      error.slice(0, 500),
+      id,
+    ]);
+  }
+
+  async markFailed(id: number, error: string, at: Date) {
+    await this.pool.query(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $1, done_at = $2, lease_until = NULL WHERE id = $3`, [
+      error.slice(0, 500),
+      at,
+      id,
+    ]);
+  }
+
+  async pendingCount() {
+    return (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM outbox WHERE status = 'pending'`)).rows[0].n;
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Tickets on PostgreSQL. The radicado counter row is bumped (and so row-locked) in the same
+ * transaction as the ticket insert: concurrent instances queue on that row, a rolled-back creation
+ * gives its number back, so numbers have no duplicate and no gap.
+ */
+import type { ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../../domain/ports';
+import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../../domain/tickets/model';
+import { formatRadicado } from '../../domain/tickets/radicado';
+import { eventHash, OPEN_SQL, toTicket, type HistoryBreak, type Row } from '../sqlite-tickets';
+import { isUniqueViolation, pgTx, type PgClient, type PgPool, type PgQueryable } from './pg-db';
+import { insertOutboxPg } from './pg-outbox';
+
+export class PgTicketRepository implements TicketRepository {
+  constructor(private readonly pool: PgPool) {}
+
+  private async one(sql: string, args: unknown[], q: PgQueryable = this.pool): Promise<Ticket | null> {
+    const r = (await q.query<Row>(sql, args)).rows[0];
+    return r ? toTicket(r) : null;
+  }
+
+  private async many(sql: string, args: unknown[]): Promise<Ticket[]> {
+    return (await this.pool.query<Row>(sql, args)).rows.map(toTicket);
+  }
+
+  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[]) {
+    try {
+      return await pgTx(this.pool, async (c) => {
+        const existing = await this.one('SELECT * FROM tickets WHERE submission_key = $1', [input.submissionKey], c);
+        if (existing) return { ticket: existing, created: false };
+        const { last } = (
+          await c.query<{ last: number }>(
+            `INSERT INTO radicado_counters (prefix, year, last) VALUES ($1, $2, 1)
+             ON CONFLICT (prefix, year) DO UPDATE SET last = radicado_counters.last + 1 RETURNING last`,
+            [prefix, year],
+          )
+        ).rows[0];
+        const radicado = formatRadicado(prefix, year, last);
+        const ticket = (await this.one(
+          `INSERT INTO tickets (
+            radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, requester_upn,
+            requester_department, locale, phone, contact_channel, category_id, service_id, template_id,
+            field_values, description, priority, status, created_at, updated_at)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'new', $18, $18)
+          RETURNING *`,
+          [
+            radicado,
+            input.submissionKey,
+            input.requester.tenantId,
+            input.requester.oid,
+            input.requester.name,
+            input.requester.email ?? null,
+            input.requester.upn ?? null,
+            input.requester.department ?? null,
+            input.locale,
+            input.phone ?? null,
+            input.contactChannel,
+            input.categoryId,
+            input.serviceId,
+            input.templateId,
+            JSON.stringify(input.fieldValues),
+            input.description,
+            input.priority,
+            input.createdAt,
+          ],
+          c,
+        ))!;
+        await insertEvents(c, ticket.id, [
+          {
+            at: input.createdAt,
+            actor: { oid: input.requester.oid, name: input.requester.name },
+            kind: 'created',
+            data: { radicado, templateId: input.templateId, priority: input.priority },
+          },
+        ]);
+        await insertOutboxPg(c, effects(ticket), input.createdAt);
+        return { ticket, created: true };
+      });
+    } catch (err) {
+      // The same submission committed by another instance meanwhile: ours rolled back (number included).
+      if (isUniqueViolation(err, 'tickets_submission_key_key')) {
+        const first = await this.findBySubmission(input.submissionKey);
+        if (first) return { ticket: first, created: false };
+      }
+      throw err;
+    }
+  }
+
+  get(id: number) {
+    return this.one('SELECT * FROM tickets WHERE id = $1', [id]);
+  }
+
+  findBySubmission(key: string) {
+    return this.one('SELECT * FROM tickets WHERE submission_key = $1', [key]);
+  }
+
+  findByQueueActivity(activityId: string) {
+    return this.one('SELECT * FROM tickets WHERE queue_activity_id = $1 ORDER BY id LIMIT 1', [activityId]);
+  }
+
+  getByRadicado(radicado: string) {
+    return this.one('SELECT * FROM tickets WHERE radicado = $1', [radicado]);
+  }
+
+  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[]) {
+    return pgTx(this.pool, async (c) => {
+      const args: unknown[] = [id, expectedVersion, patch.updatedAt];
+      const p = (v: unknown) => {
+        args.push(v);
+        return `$${args.length}`;
+      };
+      const sets: string[] = ['version = version + 1', 'updated_at = $3'];
+      if (patch.status !== undefined) sets.push(`status = ${p(patch.status)}`);
+      if (patch.assignee !== undefined) {
+        sets.push(`assignee_oid = ${p(patch.assignee?.oid ?? null)}`, `assignee_name = ${p(patch.assignee?.name ?? null)}`);
+      }
+      if (patch.resolutionNote !== undefined) sets.push(`resolution_note = ${p(patch.resolutionNote)}`);
+      if (patch.firstResponseAt) sets.push(`first_response_at = coalesce(first_response_at, ${p(patch.firstResponseAt)}::timestamptz)`);
+      if (patch.resolvedAt !== undefined) sets.push(`resolved_at = ${p(patch.resolvedAt)}::timestamptz`);
+      if (patch.closedAt !== undefined) sets.push(`closed_at = ${p(patch.closedAt)}::timestamptz`);
+      if (patch.mailError !== undefined) sets.push(`mail_error = ${p(patch.mailError)}`);
+      // The UPDATE row-locks the ticket until commit: history appends for it are serialized.
+      const ticket = await this.one(`UPDATE tickets SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING *`, args, c);
+      if (!ticket) return null;
+      await insertEvents(c, id, events);
+      await insertOutboxPg(c, effects, patch.updatedAt);
+      return ticket;
+    });
+  }
+
+  async append(id: number, events: NewEvent[], effects: OutboxItem[]) {
+    await pgTx(this.pool, async (c) => {
+      // Lock the ticket so two appends cannot chain onto the same previous hash.
+      await c.query('SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE', [id]);
+      await insertEvents(c, id, events);
+      await insertOutboxPg(c, effects, events[0]?.at ?? new Date());
+    });
+  }
+
+  async setQueueMessage(id: number, conversationId: string, activityId: string) {
+    await this.pool.query('UPDATE tickets SET queue_conversation_id = $1, queue_activity_id = $2 WHERE id = $3', [conversationId, activityId, id]);
+  }
+
+  async listByRequester(oid: string, opts: ListOptions) {
+    const items = await this.many(
+      `SELECT * FROM tickets WHERE requester_oid = $1
+       ORDER BY CASE WHEN status IN (${OPEN_SQL}) THEN 0 ELSE 1 END,
+                CASE WHEN status IN (${OPEN_SQL}) THEN id ELSE -id END
+       LIMIT $2 OFFSET $3`,
+      [oid, opts.limit, opts.offset ?? 0],
+    );
+    const total = (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM tickets WHERE requester_oid = $1', [oid])).rows[0].n;
+    return { items, total };
+  }
+
+  async listOpen(opts: ListOptions & { categoryIds?: string[] | null }) {
+    const cats = opts.categoryIds ?? null;
+    const where = `status IN (${OPEN_SQL})` + (cats ? ' AND category_id = ANY($1::text[])' : '');
+    const base = cats ? [cats] : [];
+    const n = base.length;
+    const items = await this.many(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT $${n + 1} OFFSET $${n + 2}`, [...base, opts.limit, opts.offset ?? 0]);
+    const total = (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM tickets WHERE ${where}`, base)).rows[0].n;
+    return { items, total };
+  }
+
+  async queuePosition(ticket: Ticket) {
+    if (ticket.status !== 'new') return null;
+    return (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND id <= $1`, [ticket.id])).rows[0].n;
+  }
+
+  oldestUnassigned(categoryIds: string[] | null) {
+    return categoryIds
+      ? this.one(`SELECT * FROM tickets WHERE status = 'new' AND category_id = ANY($1::text[]) ORDER BY id LIMIT 1`, [categoryIds])
+      : this.one(`SELECT * FROM tickets WHERE status = 'new' ORDER BY id LIMIT 1`, []);
+  }
+
+  async events(ticketId: number, opts: { kinds?: string[]; limit?: number } = {}) {
+    const rows = (
+      await this.pool.query(
+        `SELECT * FROM (SELECT * FROM ticket_events WHERE ticket_id = $1 AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
+           ORDER BY id DESC LIMIT $3) e ORDER BY id`,
+        [ticketId, opts.kinds ?? null, opts.limit ?? 1000],
+      )
+    ).rows as { id: number; ticket_id: number; at: string; actor_oid: string | null; actor_name: string | null; kind: string; data: string }[];
+    return rows.map(
+      (r): TicketEvent => ({
+        id: r.id,
+        ticketId: r.ticket_id,
+        at: new Date(r.at),
+        actor: r.actor_oid ? { oid: r.actor_oid, name: r.actor_name ?? '' } : undefined,
+        kind: r.kind as TicketEvent['kind'],
+        data: JSON.parse(r.data),
+      }),
+    );
+  }
+
+  async countCreatedSince(requesterOid: string, since: Date) {
+    return (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM tickets WHERE requester_oid = $1 AND created_at >= $2', [requesterOid, since])).rows[0].n;
+  }
+
+  resolvedBefore(before: Date, limit: number) {
+    return this.many(`SELECT * FROM tickets WHERE status = 'resolved' AND resolved_at < $1 ORDER BY id LIMIT $2`, [before, limit]);
+  }
+
+  /** Checks every ticket's hash chain; returns the events where it breaks. */
+  async verifyHistory(): Promise<HistoryBreak[]> {
+    const breaks: HistoryBreak[] = [];
+    let ticket = -1;
+    let prev = '';
+    let afterTicket = -1;
+    let afterId = -1;
+    // Keyset pages: bounded memory on a large history.
+    for (;;) {
+      const rows = (
+        await this.pool.query(
+          `SELECT id, ticket_id, at, actor_oid, kind, data, prev_hash, hash FROM ticket_events
+           WHERE (ticket_id, id) > ($1, $2) ORDER BY ticket_id, id LIMIT 5000`,
+          [afterTicket, afterId],
+        )
+      ).rows as { id: number; ticket_id: number; at: string; actor_oid: string | null; kind: string; data: string; prev_hash: string; hash: string }[];
+      if (!rows.length) return breaks;
+      for (const r of rows) {
+        if (r.ticket_id !== ticket) {
+          ticket = r.ticket_id;
+          prev = '';
+        }
+        const expected = eventHash(prev, r.ticket_id, { at: r.at, actorOid: r.actor_oid, kind: r.kind, data: r.data });
+        if (r.prev_hash !== prev || r.hash !== expected) breaks.push({ ticketId: r.ticket_id, eventId: r.id });
+        prev = r.hash;
+      }
+      afterTicket = rows[rows.length - 1].ticket_id;
+      afterId = rows[rows.length - 1].id;
+    }
+  }
+}
+
+/** Appends hash-chained events; the caller holds the ticket's row lock (or just inserted it). */
+async function insertEvents(c: PgClient, ticketId: number, events: NewEvent[]) {
+  if (!events.length) return;
+  let prev = (await c.query<{ hash: string }>('SELECT hash FROM ticket_events WHERE ticket_id = $1 ORDER BY id DESC LIMIT 1', [ticketId])).rows[0]?.hash ?? '';
+  for (const e of events) {
+    const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };
+    const hash = eventHash(prev, ticketId, row);
+    await c.query(
+      `INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [ticketId, row.at, row.actorOid, e.actor?.name ?? null, e.kind, row.data, prev, hash],
+    );
+    prev = hash;
+  }
+}
