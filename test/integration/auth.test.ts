@@ -15,6 +15,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppCredentials } from 'botframework-connector';
 import { message, startHarness, USERS, type Harness } from '../helpers/harness';
+import { sql, sqlValue } from '../helpers/engine';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const ISSUER = 'https://api.botframework.test';
@@ -63,11 +64,16 @@ function claimsFor(activity: { serviceUrl: string }, over: Record<string, unknow
 }
 
 /** Row counts of every table but schema_migrations: "nothing was written" means these do not change. */
-function tableCounts(h: Harness): Record<string, number> {
-  const tables = h.app.db
-    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'`)
-    .all() as { name: string }[];
-  return Object.fromEntries(tables.map((t) => [t.name, (h.app.db.prepare(`SELECT count(*) AS n FROM "${t.name}"`).get() as { n: number }).n]));
+async function tableCounts(h: Harness): Promise<Record<string, number>> {
+  const list =
+    h.app.storage.engine === 'sqlite'
+      ? `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'`
+      : `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'`;
+  const tables = await sql<{ name: string }>(h.app.storage, list);
+  expect(tables.length).toBeGreaterThan(5);
+  const counts: Record<string, number> = {};
+  for (const t of tables) counts[t.name] = await sqlValue<number>(h.app.storage, `SELECT count(*) AS n FROM "${t.name}"`);
+  return counts;
 }
 
 describe('authentication of /api/messages with Bot Framework tokens', () => {
@@ -113,13 +119,13 @@ describe('authentication of /api/messages with Bot Framework tokens', () => {
 
   /** Posts `activity` with `header` and asserts a 401 with no trace of the bot having run. */
   async function expectRejected(activity: object, header?: string) {
-    const before = tableCounts(h);
+    const before = await tableCounts(h);
     const res = await h.post(activity, header === undefined ? {} : { authorization: header });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: 'unauthorized' });
     expect(h.connector.sent).toHaveLength(0);
     expect(outboundAuth).toHaveLength(0);
-    expect(tableCounts(h)).toEqual(before);
+    expect(await tableCounts(h)).toEqual(before);
     expect(await h.app.services.ticketRepo.listByRequester(USERS.employee.oid, { limit: 10 })).toEqual({ items: [], total: 0 });
   }
 

@@ -12,8 +12,9 @@ import {
   type Harness,
   type TestUser,
 } from '../helpers/harness';
+import { sql, sqlValue } from '../helpers/engine';
 
-const ticketCount = (h: Harness) => (h.app.db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number }).n;
+const ticketCount = (h: Harness) => sqlValue<number>(h.app.storage, 'SELECT count(*) AS n FROM tickets');
 
 /** All input values of a card, by id (what a person would see already filled in). */
 function inputValues(card: any): Record<string, string> {
@@ -131,7 +132,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     const text = cardText(res.body);
     expect(text).toMatch(/jefes de área|secretari/i);
     expect(text).not.toMatch(/MDA-\d{4}-\d{6}/);
-    expect(ticketCount(h)).toBe(0);
+    expect(await ticketCount(h)).toBe(0);
     const refused = logLines.filter((l) => l.msg === 'catalog template refused');
     expect(refused.length).toBeGreaterThanOrEqual(2);
     expect(refused[refused.length - 1]).toMatchObject({ oid: USERS.employee.oid, templateId: 'cuenta-nuevo-funcionario', verdict: 'forbidden' });
@@ -151,7 +152,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
       contactChannel: 'teams',
     });
     expect(cardText(invokeCard(res))).toContain(`MDA-${bogotaYear(new Date())}-000001`);
-    expect(ticketCount(h)).toBe(1);
+    expect(await ticketCount(h)).toBe(1);
   });
 
   it('rejects a retired template and an unknown template, storing nothing', async () => {
@@ -162,7 +163,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
       expect(res.status).toBe(200);
       expect(cardText(res.body)).toContain('No se registró ningún caso');
     }
-    expect(ticketCount(h)).toBe(0);
+    expect(await ticketCount(h)).toBe(0);
     expect(logLines.filter((l) => l.msg === 'catalog template refused' && l.verdict !== 'forbidden').length).toBeGreaterThanOrEqual(8);
   });
 
@@ -188,7 +189,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     expect(cardText(res.body)).toMatch(/jefes de área|secretari/i);
     const services = invokeCard(await h.post(cardAction(h, USERS.employee, 'catalog.services', { categoryId: 'cuentas-y-accesos', roles: ['area_manager'] })));
     expect(cardText(services)).not.toContain('Cuentas de usuario');
-    expect(ticketCount(h)).toBe(0);
+    expect(await ticketCount(h)).toBe(0);
   });
 
   it('re-renders the form with the values kept and the errors shown', async () => {
@@ -199,7 +200,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     expect(values.phone).toBe('12345');
     expect(values.accessType).toBe('vpn');
     expect(cardText(card)).toContain('Escriba un número colombiano de celular');
-    expect(ticketCount(h)).toBe(0);
+    expect(await ticketCount(h)).toBe(0);
 
     card = invokeCard(await press(h, USERS.employee, card, 'Guardar', { ...REMOTE, description: '' }));
     values = inputValues(card);
@@ -208,7 +209,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     expect(values.description).toBe('');
     expect(cardText(card)).not.toContain('Escriba un número colombiano de celular');
     expect(cardText(card)).toMatch(/obligatori|describa/i);
-    expect(ticketCount(h)).toBe(0);
+    expect(await ticketCount(h)).toBe(0);
 
     // The same card, now valid, files it.
     card = invokeCard(await press(h, USERS.employee, card, 'Guardar', REMOTE));
@@ -221,7 +222,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     const b = cardText(invokeCard(await press(h, USERS.employee, form, 'Guardar', REMOTE)));
     const rad = /MDA-\d{4}-\d{6}/.exec(a)![0];
     expect(b).toContain(rad);
-    expect(ticketCount(h)).toBe(1);
+    expect(await ticketCount(h)).toBe(1);
 
     const form2 = await openForm(h, USERS.employee, 'solicitud-acceso-remoto');
     expect(saveData(form2).submissionKey).not.toBe(saveData(form).submissionKey);
@@ -230,7 +231,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     const rd = /MDA-\d{4}-\d{6}/.exec(cardText(invokeCard(d)))![0];
     expect(rc).toBe(rd);
     expect(rc).not.toBe(rad);
-    expect(ticketCount(h)).toBe(2);
+    expect(await ticketCount(h)).toBe(2);
   });
 
   it("does not return another user's ticket for a submission key copied from their card", async () => {
@@ -241,7 +242,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     const text = cardText(invokeCard(res));
     expect(text).not.toContain(rad);
     expect(text).not.toContain(USERS.manager.name);
-    const rows = h.app.db.prepare('SELECT requester_oid FROM tickets ORDER BY id').all() as { requester_oid: string }[];
+    const rows = await sql<{ requester_oid: string }>(h.app.storage, 'SELECT requester_oid FROM tickets ORDER BY id');
     expect(rows.map((r) => r.requester_oid)).toEqual([USERS.manager.oid, USERS.employee.oid]);
   });
 
@@ -274,7 +275,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     const res = await press(h, USERS.employee, form, 'Guardar', REMOTE);
     expect(res.status).toBe(200);
     expect(cardText(res.body)).toContain('muchas solicitudes en la última hora');
-    expect(ticketCount(h)).toBe(2);
+    expect(await ticketCount(h)).toBe(2);
     // Another person is not affected.
     const other = await openForm(h, USERS.manager, 'solicitud-acceso-remoto');
     expect(cardText(invokeCard(await press(h, USERS.manager, other, 'Guardar', REMOTE)))).toMatch(/MDA-\d{4}-000003/);
@@ -287,7 +288,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     const limited = results.filter((r) => cardText(r.body).includes('muchas solicitudes en la última hora'));
     expect(filed).toHaveLength(2);
     expect(limited).toHaveLength(2);
-    expect(ticketCount(h)).toBe(2);
+    expect(await ticketCount(h)).toBe(2);
   });
 
   it('still returns the ticket of an already-filed form after the limit is reached', async () => {
@@ -295,7 +296,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     const rad = /MDA-\d{4}-\d{6}/.exec(cardText(invokeCard(await press(h, USERS.employee, first, 'Guardar', REMOTE))))![0];
     const second = await openForm(h, USERS.employee, 'solicitud-acceso-remoto');
     await press(h, USERS.employee, second, 'Guardar', REMOTE);
-    expect(ticketCount(h)).toBe(2);
+    expect(await ticketCount(h)).toBe(2);
     const again = cardText(invokeCard(await press(h, USERS.employee, first, 'Guardar', REMOTE)));
     expect(again).toContain(rad);
   });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { cardAction, message, startHarness, TENANT, USERS, type Harness } from '../helpers/harness';
+import { sqlValue } from '../helpers/engine';
 
 /**
  * A generated corpus of malformed, oversized, mistyped and hostile activities and card payloads:
@@ -64,13 +65,12 @@ describe('hostile input', () => {
     );
     expect(statuses).toHaveLength(1000);
     // Any ticket that exists is whole: radicado, requester, template, description, history.
-    const partial = h.app.db
-      .prepare(
-        `SELECT count(*) AS n FROM tickets t WHERE radicado IS NULL OR description = '' OR template_id = ''
-           OR NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'created')`,
-      )
-      .get() as { n: number };
-    expect(partial.n).toBe(0);
+    const partial = await sqlValue<number>(
+      h.app.storage,
+      `SELECT count(*) AS n FROM tickets t WHERE radicado IS NULL OR description = '' OR template_id = ''
+         OR NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'created')`,
+    );
+    expect(partial).toBe(0);
     const health = await fetch(`${h.url}/healthz`);
     expect(health.status).toBe(200);
   });

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import { message, startHarness, USERS, type Harness } from '../helpers/harness';
+import { sqlValue } from '../helpers/engine';
 
 const LIMIT = 2048;
 
@@ -97,8 +98,8 @@ describe('the HTTP endpoint under bad input', () => {
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'tenant not allowed' });
     expect(h.connector.sent).toHaveLength(0);
-    const seen = h.app.db.prepare('SELECT count(*) AS n FROM aux.inbound_activities WHERE activity_id = ?').get(activity.id) as { n: number };
-    expect(seen.n).toBe(0);
+    // aux.inbound_activities: SQLite's attached aux database, PostgreSQL's aux schema.
+    expect(await sqlValue<number>(h.app.storage, 'SELECT count(*) AS n FROM aux.inbound_activities WHERE activity_id = ?', activity.id)).toBe(0);
   });
 
   it('answers 403 to an activity that carries no tenant at all when an allow-list is set', async () => {

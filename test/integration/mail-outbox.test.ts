@@ -9,6 +9,7 @@ import { SMTPServer } from 'smtp-server';
 import type { Actor } from '../../src/domain/tickets/state-machine';
 import { bogotaYear } from '../../src/domain/tickets/radicado';
 import { cardAction, cardText, invokeCard, press, startHarness, USERS, type Harness } from '../helpers/harness';
+import { sql, sqlValue } from '../helpers/engine';
 
 // --- minimal MIME reading (mailparser is not installed) ------------------------------------------
 function splitHeaderBody(raw: string) {
@@ -101,9 +102,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitFor(pred: () => boolean, ms: number) {
+async function waitFor(pred: () => boolean | Promise<boolean>, ms: number) {
   const end = Date.now() + ms;
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -185,11 +186,11 @@ describe('e-mail through the outbox over real SMTP', () => {
     h = await startHarness(env(port), { recordMail: false });
     const { radicado, ms } = await file(h);
     expect(ms).toBeLessThan(3000);
-    const count = (h.app.db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number }).n;
+    const count = await sqlValue<number>(h.app.storage, 'SELECT count(*) AS n FROM tickets');
     expect(count).toBe(1);
     // The first attempt fails (connection refused) and is rescheduled, not lost.
-    await waitFor(() => {
-      const row = h!.app.db.prepare(`SELECT attempts FROM outbox WHERE channel = 'mail'`).get() as { attempts: number } | undefined;
+    await waitFor(async () => {
+      const [row] = await sql<{ attempts: number }>(h!.app.storage, `SELECT attempts FROM outbox WHERE channel = 'mail'`);
       return !!row && row.attempts >= 1;
     }, 5000);
     expect(received).toHaveLength(0);
@@ -198,10 +199,10 @@ describe('e-mail through the outbox over real SMTP', () => {
     await waitFor(() => received.length >= 1, 8000);
     expect(received[0].subject).toContain(radicado);
     expect(received[0].to).toEqual([USERS.employee.email]);
-    const mailRow = () => h!.app.db.prepare(`SELECT status, attempts FROM outbox WHERE channel = 'mail'`).get() as { status: string; attempts: number };
-    await waitFor(() => mailRow().status !== 'pending', 2000);
-    expect(mailRow().status).toBe('sent');
-    expect(mailRow().attempts).toBeGreaterThanOrEqual(2);
+    const mailRow = async () => (await sql<{ status: string; attempts: number }>(h!.app.storage, `SELECT status, attempts FROM outbox WHERE channel = 'mail'`))[0];
+    await waitFor(async () => (await mailRow()).status !== 'pending', 2000);
+    expect((await mailRow()).status).toBe('sent');
+    expect((await mailRow()).attempts).toBeGreaterThanOrEqual(2);
     // The ticket carries no mail warning once the mail went out.
     const t = await h.app.services.ticketRepo.getByRadicado(radicado);
     expect(t!.mailError ?? '').toBe('');

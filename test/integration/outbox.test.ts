@@ -18,31 +18,32 @@ import {
   type Harness,
   type TestUser,
 } from '../helpers/harness';
+import { sql } from '../helpers/engine';
 
 const cardOf = (r: Recorded): any => r.body?.attachments?.[0]?.content;
 const textOf = (r: Recorded) => [r.body?.text ?? '', cardOf(r) ? cardText(cardOf(r)) : ''].join('\n');
 const personalId = (u: TestUser) => personalConversation(u).id;
 const radicadoOf = (r: Recorded) => (cardOf(r) ? cardText(cardOf(r)).split('\n')[0] : '');
 
-async function until(pred: () => boolean, timeoutMs = 10_000, what = 'condition') {
+async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition') {
   const start = Date.now();
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() - start > timeoutMs) throw new Error(`${what} not met after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
 
 function outboxRows(h: Harness) {
-  return h.app.db.prepare('SELECT id, pace_key, payload, status, attempts, last_error FROM outbox ORDER BY id').all() as {
+  return sql<{
     id: number;
     pace_key: string;
     payload: string;
     status: string;
     attempts: number;
     last_error: string | null;
-  }[];
+  }>(h.app.storage, 'SELECT id, pace_key, payload, status, attempts, last_error FROM outbox ORDER BY id');
 }
-const pending = (h: Harness) => outboxRows(h).filter((r) => r.status === 'pending').length;
+const pending = async (h: Harness) => (await outboxRows(h)).filter((r) => r.status === 'pending').length;
 
 async function setUp(h: Harness) {
   await h.post(installPersonal(h, USERS.employee));
@@ -89,16 +90,16 @@ describe('the outbox dispatcher', () => {
     h.connector.rateLimitPerSecond = 20;
     const tickets: Ticket[] = [];
     for (let i = 0; i < 200; i++) tickets.push(await fileTicket(h));
-    await until(() => queuePosts(h).length >= 200 && pending(h) === 0, 40_000, '200 queue cards delivered');
+    await until(async () => queuePosts(h).length >= 200 && (await pending(h)) === 0, 40_000, '200 queue cards delivered');
     const radicados = queuePosts(h).map(radicadoOf);
     expect(radicados).toEqual(tickets.map((t) => t.radicado));
     expect(new Set(radicados).size).toBe(200);
     expect(h.connector.throttled).toBeGreaterThan(0);
     // Every ticket knows its card, and nothing failed.
     for (const t of tickets) expect((await h.app.tickets.get(t.id))!.queueActivityId).toBeTruthy();
-    expect(outboxRows(h).filter((r) => r.status === 'failed')).toEqual([]);
+    expect((await outboxRows(h)).filter((r) => r.status === 'failed')).toEqual([]);
     // Throttled items were retried, not dropped.
-    expect(outboxRows(h).some((r) => r.attempts > 1 && /429/.test(r.last_error ?? ''))).toBe(true);
+    expect((await outboxRows(h)).some((r) => r.attempts > 1 && /429/.test(r.last_error ?? ''))).toBe(true);
   }, 45_000);
 
   it('retries a 503 and then delivers the queue card', async () => {
@@ -106,9 +107,9 @@ describe('the outbox dispatcher', () => {
     await setUp(h);
     h.connector.failNext(503, 1, (r) => r.conversationId === TEAM.channelId);
     const t = await fileTicket(h);
-    await until(() => queuePosts(h).length === 1 && pending(h) === 0, 10_000, 'queue card after 503');
+    await until(async () => queuePosts(h).length === 1 && (await pending(h)) === 0, 10_000, 'queue card after 503');
     expect(radicadoOf(queuePosts(h)[0])).toBe(t.radicado);
-    const row = outboxRows(h).find((r) => JSON.parse(r.payload).type === 'queue_post')!;
+    const row = (await outboxRows(h)).find((r) => JSON.parse(r.payload).type === 'queue_post')!;
     expect(row).toMatchObject({ status: 'sent', attempts: 2 });
     expect(row.last_error).toMatch(/503/);
   });
@@ -118,21 +119,21 @@ describe('the outbox dispatcher', () => {
     await setUp(h);
     h.connector.failNext(412, 1, (r) => r.conversationId === TEAM.channelId);
     await fileTicket(h);
-    await until(() => queuePosts(h).length === 1 && pending(h) === 0, 10_000, 'queue card after 412');
+    await until(async () => queuePosts(h).length === 1 && (await pending(h)) === 0, 10_000, 'queue card after 412');
   });
 
   it('marks a requester notice answered 403 as failed, records delivery_failed and warns on the queue card', async () => {
     h = await startHarness();
     await setUp(h);
     const t = await fileTicket(h);
-    await until(() => !!h.app.db.prepare('SELECT queue_activity_id AS a FROM tickets WHERE id = ?').pluck().get(t.id));
+    await until(async () => !!(await h.app.tickets.get(t.id))?.queueActivityId);
     const fresh = (await h.app.tickets.get(t.id))!;
     h.connector.failNext(403, 1, (r) => r.conversationId === personalId(USERS.employee));
     const out = await h.app.services.tickets.take(fresh, actor(USERS.agent));
     expect(out.ok).toBe(true);
     h.app.dispatcher.kick();
-    await until(() => outboxRows(h).some((r) => r.status === 'failed'), 10_000, 'a failed delivery');
-    const failed = outboxRows(h).filter((r) => r.status === 'failed');
+    await until(async () => (await outboxRows(h)).some((r) => r.status === 'failed'), 10_000, 'a failed delivery');
+    const failed = (await outboxRows(h)).filter((r) => r.status === 'failed');
     expect(failed).toHaveLength(1);
     expect(JSON.parse(failed[0].payload)).toMatchObject({ type: 'user_message', userOid: USERS.employee.oid });
     expect(failed[0].last_error).toMatch(/403/);
@@ -152,12 +153,12 @@ describe('the outbox dispatcher', () => {
     h = await startHarness();
     await setUp(h);
     const t = await fileTicket(h);
-    await until(() => pending(h) === 0);
+    await until(async () => (await pending(h)) === 0);
     h.connector.failNext(404, 1, (r) => r.conversationId === personalId(USERS.employee));
     await h.app.services.tickets.take((await h.app.tickets.get(t.id))!, actor(USERS.agent));
     h.app.dispatcher.kick();
-    await until(() => outboxRows(h).some((r) => r.status === 'failed') && pending(h) === 0);
-    expect(outboxRows(h).filter((r) => r.status === 'failed').map((r) => r.attempts)).toEqual([1]);
+    await until(async () => (await outboxRows(h)).some((r) => r.status === 'failed') && (await pending(h)) === 0);
+    expect((await outboxRows(h)).filter((r) => r.status === 'failed').map((r) => r.attempts)).toEqual([1]);
   });
 
   it('updates the card after a take that happened while the queue card was still being posted', async () => {
@@ -176,7 +177,7 @@ describe('the outbox dispatcher', () => {
     expect(reply.ok).toBe(true);
     h.connector.beforeRespond = undefined;
     release();
-    await until(() => pending(h) === 0);
+    await until(async () => (await pending(h)) === 0);
     const root = (await h.app.tickets.get(t.id))!.queueActivityId!;
     expect(h.connector.sent.some((r) => r.method === 'PUT' && r.activityId === root && textOf(r).includes('Iván Ingeniero'))).toBe(true);
     expect(h.connector.messagesTo(`${TEAM.channelId};messageid=${root}`).map(textOf).join('\n')).toContain('Sigo sin VPN.');
@@ -202,7 +203,7 @@ describe('the outbox dispatcher', () => {
     const h2 = await startHarness({}, { dir: h1.dir, connector: h1.connector });
     h = h2;
     expect(h2.dbPath).toBe(h1.dbPath);
-    await until(() => pending(h2) === 0, 10_000, 'outbox drained after restart');
+    await until(async () => (await pending(h2)) === 0, 10_000, 'outbox drained after restart');
     await new Promise((r) => setTimeout(r, 200)); // nothing more arrives
 
     const radicados = queuePosts(h2).map(radicadoOf);
@@ -214,8 +215,8 @@ describe('the outbox dispatcher', () => {
     expect(toAna.filter((s) => s.includes('Ya lo reviso.'))).toHaveLength(1);
     expect(toAna.filter((s) => s.includes(`${tickets[0].radicado} cambió a: Asignado`))).toHaveLength(1);
     expect(toAna.filter((s) => s.includes(`${tickets[1].radicado} cambió a: Asignado`))).toHaveLength(1);
-    expect(outboxRows(h2).every((r) => r.status === 'sent')).toBe(true);
-    expect(outboxRows(h2).every((r) => r.attempts === 1)).toBe(true);
+    expect((await outboxRows(h2)).every((r) => r.status === 'sent')).toBe(true);
+    expect((await outboxRows(h2)).every((r) => r.attempts === 1)).toBe(true);
     // The e-mails ("ticket created") went out too, once each.
     expect(h2.mail.sent).toHaveLength(5);
     h1.connector.beforeRespond = undefined;

@@ -62,13 +62,13 @@ async function queueCard(h: Harness, radicado: string): Promise<Recorded> {
   const find = () => h.connector.messagesTo(TEAM.channelId).find((r) => cardOf(r) && cardText(cardOf(r)).split('\n')[0] === radicado);
   await h.connector.waitFor(() => !!find());
   // The bot records the card's activity id right after Teams answers.
-  await until(() => !!(h.app.db.prepare('SELECT queue_activity_id AS a FROM tickets WHERE radicado = ?').get(radicado) as { a: string | null }).a);
+  await until(async () => !!(await h.app.tickets.getByRadicado(radicado))?.queueActivityId);
   return find()!;
 }
 
-async function until(pred: () => boolean, timeoutMs = 5000) {
+async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 5000) {
   const start = Date.now();
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -92,10 +92,9 @@ async function waitForMessage(h: Harness, conversationId: string, ...needles: st
 /** Waits until the dispatcher has nothing left to deliver. */
 async function drained(h: Harness) {
   const start = Date.now();
-  const pending = () =>
-    (h.app.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n;
-  while (pending() > 0) {
-    if (Date.now() - start > 10_000) throw new Error(`outbox still has ${pending()} pending`);
+  const pending = () => h.app.storage.outbox.pendingCount();
+  while ((await pending()) > 0) {
+    if (Date.now() - start > 10_000) throw new Error(`outbox still has ${await pending()} pending`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -179,7 +178,7 @@ describe('the support queue in a Teams channel', () => {
     expect(events.map((e) => e.kind)).toEqual(['created', 'assigned', 'status_changed', 'message', 'status_changed', 'message', 'message', 'message', 'status_changed', 'confirmed']);
     expect(events.filter((e) => ['status_changed', 'confirmed'].includes(e.kind)).map((e) => e.data.to)).toEqual(['assigned', 'in_progress', 'resolved', 'closed']);
     expect(events.find((e) => e.data.to === 'resolved')!.data.note).toBe('Se reinstaló el cliente VPN.');
-    expect(h.app.tickets.verifyHistory()).toEqual([]);
+    expect(await h.app.tickets.verifyHistory()).toEqual([]);
     const texts = (await history(h, ticket.id)).filter((e) => e.kind === 'message').map((e) => [e.data.from, e.data.text]);
     expect(texts).toEqual([
       ['agent', 'Hola Ana, ¿qué error le muestra la VPN?'],

@@ -1,7 +1,7 @@
 /**
- * SQLite storage: bot state with eTags (the contract botbuilder's MemoryStorage and
- * TeamsSSOTokenExchangeMiddleware rely on), migrations, tickets with their tamper-evident history,
- * and inbound de-duplication.
+ * Storage on the engine of this test run (SQLite, or PostgreSQL on the PostgreSQL pass): bot state
+ * with eTags (the contract botbuilder's MemoryStorage and TeamsSSOTokenExchangeMiddleware rely on),
+ * migrations, tickets with their tamper-evident history, and inbound de-duplication.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,14 +9,25 @@ import path from 'node:path';
 import { migrate, openDb, type Db } from '../../src/storage/db';
 import { migrations } from '../../src/storage/migrations';
 import { SqliteBotStorage } from '../../src/storage/sqlite-bot-storage';
-import { SqliteInboundDedup } from '../../src/storage/sqlite-misc';
 import { eventHash, SqliteTicketRepository } from '../../src/storage/sqlite-tickets';
 import type { NewTicket } from '../../src/domain/tickets/model';
+import { openStorage, type Storage } from '../../src/storage';
+import { migratePg, openPgPool } from '../../src/storage/pg/pg-db';
+import { pgMigrations } from '../../src/storage/pg/migrations';
+import { createPgDatabase, describePg, describeSqlite, ENGINE, sql } from '../helpers/engine';
 
 function memoryDb(): Db {
   const db = openDb(':memory:');
   migrate(db);
   return db;
+}
+
+/** A fresh, migrated storage on this run's engine: SQLite in memory, or a new PostgreSQL database. */
+async function testStorage(): Promise<Storage> {
+  if (ENGINE === 'sqlite') return openStorage({ dbPath: ':memory:' });
+  const storage = openStorage({ dbPath: ':memory:', databaseUrl: (await createPgDatabase()).url });
+  await storage.ready();
+  return storage;
 }
 
 function tmpFile(): string {
@@ -41,14 +52,14 @@ function newTicket(over: Partial<NewTicket> = {}): NewTicket {
   };
 }
 
-describe('SqliteBotStorage', () => {
-  let db: Db;
-  let storage: SqliteBotStorage;
-  beforeEach(() => {
-    db = memoryDb();
-    storage = new SqliteBotStorage(db);
+describe(`bot state storage (${ENGINE})`, () => {
+  let st: Storage;
+  let storage: Storage['botState'];
+  beforeEach(async () => {
+    st = await testStorage();
+    storage = st.botState;
   });
-  afterEach(() => db.close());
+  afterEach(() => st.close());
 
   it('writes a new key whatever eTag it carries and reads it back with a fresh eTag', async () => {
     await storage.write({ a: { count: 1 }, b: { eTag: 'anything', name: 'b' } });
@@ -107,7 +118,8 @@ describe('SqliteBotStorage', () => {
   });
 });
 
-describe('migrations', () => {
+// Files, WAL and the SQLite migration runner: inherently SQLite (PostgreSQL has its own block below).
+describeSqlite('migrations (SQLite)', () => {
   const names = migrations.map((m) => m.name);
 
   it('applies every migration on a fresh file, creating its folder, and nothing the second time', () => {
@@ -146,19 +158,19 @@ describe('migrations', () => {
     const repo = new SqliteTicketRepository(db);
     expect((await repo.getByRadicado(ticket.radicado))?.description).toBe(ticket.description);
     expect((await new SqliteBotStorage(db).read(['conv/1']))['conv/1'].step).toBe('form');
-    expect(repo.verifyHistory()).toEqual([]);
+    expect(await repo.verifyHistory()).toEqual([]);
     db.close();
   });
 });
 
-describe('SqliteTicketRepository', () => {
-  let db: Db;
-  let repo: SqliteTicketRepository;
-  beforeEach(() => {
-    db = memoryDb();
-    repo = new SqliteTicketRepository(db);
+describe(`ticket repository (${ENGINE})`, () => {
+  let st: Storage;
+  let repo: Storage['tickets'];
+  beforeEach(async () => {
+    st = await testStorage();
+    repo = st.tickets;
   });
-  afterEach(() => db.close());
+  afterEach(() => st.close());
 
   it('numbers radicados with one counter per prefix and year', async () => {
     const r = async (prefix: string, year: number) => (await repo.create(newTicket(), prefix, year, () => [])).ticket.radicado;
@@ -182,7 +194,7 @@ describe('SqliteTicketRepository', () => {
     const { ticket } = await repo.create(newTicket(), 'MDA', 2026, (t) => [
       { channel: 'teams', paceKey: 'queue', payload: { type: 'queue_post', ticketId: t.id }, ticketId: t.id },
     ]);
-    const rows = db.prepare('SELECT payload, ticket_id FROM outbox').all() as { payload: string; ticket_id: number }[];
+    const rows = await sql<{ payload: string; ticket_id: number }>(st, 'SELECT payload, ticket_id FROM outbox');
     expect(rows).toEqual([{ payload: JSON.stringify({ type: 'queue_post', ticketId: ticket.id }), ticket_id: ticket.id }]);
   });
 
@@ -201,10 +213,10 @@ describe('SqliteTicketRepository', () => {
 
   it('keeps the history append-only: UPDATE and DELETE on ticket_events fail', async () => {
     const { ticket } = await repo.create(newTicket(), 'MDA', 2026, () => []);
-    expect(() => db.prepare(`UPDATE ticket_events SET data = '{}' WHERE ticket_id = ?`).run(ticket.id)).toThrow(/append-only/);
-    expect(() => db.prepare('DELETE FROM ticket_events WHERE ticket_id = ?').run(ticket.id)).toThrow(/append-only/);
+    await expect(sql(st, `UPDATE ticket_events SET data = '{}' WHERE ticket_id = ?`, ticket.id)).rejects.toThrow(/append-only/);
+    await expect(sql(st, 'DELETE FROM ticket_events WHERE ticket_id = ?', ticket.id)).rejects.toThrow(/append-only/);
     expect(await repo.events(ticket.id)).toHaveLength(1);
-    expect(repo.verifyHistory()).toEqual([]);
+    expect(await repo.verifyHistory()).toEqual([]);
   });
 
   it('reports a break in the hash chain when someone drops the triggers and rewrites history', async () => {
@@ -213,34 +225,147 @@ describe('SqliteTicketRepository', () => {
     const at = new Date('2026-03-02T16:00:00Z');
     await repo.append(ticket.id, [{ at, actor: { oid: 'oid-ana', name: 'Ana' }, kind: 'message', data: { text: 'hola' } }], []);
     await repo.append(ticket.id, [{ at, actor: { oid: 'oid-ivan', name: 'Iván' }, kind: 'message', data: { text: 'listo' } }], []);
-    expect(repo.verifyHistory()).toEqual([]);
-    const ids = (db.prepare('SELECT id FROM ticket_events WHERE ticket_id = ? ORDER BY id').all(ticket.id) as { id: number }[]).map((r) => r.id);
+    expect(await repo.verifyHistory()).toEqual([]);
+    const ids = (await sql<{ id: number }>(st, 'SELECT id FROM ticket_events WHERE ticket_id = ? ORDER BY id', ticket.id)).map((r) => r.id);
 
-    db.exec('DROP TRIGGER ticket_events_no_update; DROP TRIGGER ticket_events_no_delete;');
-    db.prepare('UPDATE ticket_events SET data = ? WHERE id = ?').run(JSON.stringify({ text: 'nunca dije eso' }), ids[1]);
-    expect(repo.verifyHistory()).toEqual([{ ticketId: ticket.id, eventId: ids[1] }]);
+    if (st.engine === 'sqlite') st.db.exec('DROP TRIGGER ticket_events_no_update; DROP TRIGGER ticket_events_no_delete;');
+    else await st.pool.query('DROP TRIGGER ticket_events_no_update ON ticket_events');
+    await sql(st, 'UPDATE ticket_events SET data = ? WHERE id = ?', JSON.stringify({ text: 'nunca dije eso' }), ids[1]);
+    expect(await repo.verifyHistory()).toEqual([{ ticketId: ticket.id, eventId: ids[1] }]);
 
     // Recomputing the tampered row's own hash only moves the break to the next event.
-    const row = db.prepare('SELECT * FROM ticket_events WHERE id = ?').get(ids[1]) as { at: string; actor_oid: string; kind: string; data: string; prev_hash: string };
-    db.prepare('UPDATE ticket_events SET hash = ? WHERE id = ?').run(eventHash(row.prev_hash, ticket.id, { at: row.at, actorOid: row.actor_oid, kind: row.kind, data: row.data }), ids[1]);
-    expect(repo.verifyHistory()).toEqual([{ ticketId: ticket.id, eventId: ids[2] }]);
+    const [row] = await sql<{ at: string; actor_oid: string; kind: string; data: string; prev_hash: string }>(st, 'SELECT * FROM ticket_events WHERE id = ?', ids[1]);
+    await sql(st, 'UPDATE ticket_events SET hash = ? WHERE id = ?', eventHash(row.prev_hash, ticket.id, { at: row.at, actorOid: row.actor_oid, kind: row.kind, data: row.data }), ids[1]);
+    expect(await repo.verifyHistory()).toEqual([{ ticketId: ticket.id, eventId: ids[2] }]);
 
     // Deleting an event is caught too; the other ticket's history is untouched throughout.
-    db.prepare('DELETE FROM ticket_events WHERE id = ?').run(ids[0]);
-    expect(repo.verifyHistory().map((b) => b.ticketId)).toContain(ticket.id);
-    expect(repo.verifyHistory().some((b) => b.ticketId === other.id)).toBe(false);
+    await sql(st, 'DELETE FROM ticket_events WHERE id = ?', ids[0]);
+    expect((await repo.verifyHistory()).map((b) => b.ticketId)).toContain(ticket.id);
+    expect((await repo.verifyHistory()).some((b) => b.ticketId === other.id)).toBe(false);
   });
 });
 
-describe('SqliteInboundDedup', () => {
+describe(`inbound de-duplication (${ENGINE})`, () => {
   it('sees an activity id first once per conversation', async () => {
-    const db = memoryDb();
-    const dedup = new SqliteInboundDedup(db);
+    const st = await testStorage();
+    const dedup = st.dedup;
     const at = new Date('2026-03-02T15:00:00Z');
     expect(await dedup.firstSeen('conv-1', 'act-1', at)).toBe(true);
     expect(await dedup.firstSeen('conv-1', 'act-1', at)).toBe(false);
     expect(await dedup.firstSeen('conv-2', 'act-1', at)).toBe(true);
     expect(await dedup.firstSeen('conv-1', 'act-2', at)).toBe(true);
-    db.close();
+    await st.close();
+  });
+});
+
+describePg('migrations (PostgreSQL)', () => {
+  it('applies every migration once even when two instances start at the same moment', async () => {
+    const { url } = await createPgDatabase();
+    const pools = [openPgPool(url), openPgPool(url)];
+    try {
+      const results = await Promise.all(pools.map((p) => migratePg(p)));
+      const names = pgMigrations.map((m) => m.name);
+      // One instance applied everything, the other waited on the advisory lock and found nothing to do.
+      expect(results.map((r) => r.applied.length).sort()).toEqual([0, names.length]);
+      expect((await pools[0].query('SELECT name FROM schema_migrations ORDER BY name')).rows.map((r) => r.name)).toEqual([...names].sort());
+      expect((await migratePg(pools[1])).applied).toEqual([]);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+  });
+
+  it('mirrors every SQLite migration by name', () => {
+    expect(pgMigrations.map((m) => m.name)).toEqual(migrations.map((m) => m.name));
+  });
+});
+
+describe(`outbox claims (${ENGINE})`, () => {
+  const item = (paceKey: string, n: number) => ({ channel: 'teams' as const, paceKey, payload: { type: 'queue_update' as const, ticketId: n } });
+
+  it('does not hand out a claimed item again until it is marked, released, or its lease expires', async () => {
+    const st = await testStorage();
+    try {
+      await st.outbox.enqueue([item('a', 1), item('a', 2), item('b', 3)]);
+      const now = new Date(Date.now() + 1000);
+      const first = await st.outbox.due(now, 10);
+      // Only the head of each pace key.
+      expect(first.map((r) => (r.payload as { ticketId: number }).ticketId)).toEqual([1, 3]);
+      expect(await st.outbox.due(now, 10)).toEqual([]);
+      await st.outbox.release([first[1].id]);
+      expect((await st.outbox.due(now, 10)).map((r) => r.id)).toEqual([first[1].id]);
+      await st.outbox.markSent(first[0].id, now);
+      expect((await st.outbox.due(now, 10)).map((r) => (r.payload as { ticketId: number }).ticketId)).toEqual([2]);
+      // Item 3 is still claimed; two minutes and a bit later its lease has expired.
+      const later = new Date(now.getTime() + 121_000);
+      expect((await st.outbox.due(later, 10)).map((r) => (r.payload as { ticketId: number }).ticketId)).toEqual([2, 3]);
+    } finally {
+      await st.close();
+    }
+  });
+});
+
+describePg('PostgreSQL shared by two instances', () => {
+  it('gives each due outbox item to one instance only, and a dead instance’s items to the other after its lease', async () => {
+    const { url } = await createPgDatabase();
+    const a = openStorage({ dbPath: ':memory:', databaseUrl: url });
+    const b = openStorage({ dbPath: ':memory:', databaseUrl: url });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      const items = Array.from({ length: 200 }, (_, i) => ({ channel: 'teams' as const, paceKey: `conv-${i}`, payload: { type: 'queue_update' as const, ticketId: i } }));
+      await a.outbox.enqueue(items);
+      const now = new Date(Date.now() + 1000);
+      const claims = await Promise.all([a, b, a, b].map((s) => s.outbox.due(now, 60)));
+      const ids = claims.flat().map((r) => r.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBe(200);
+      // Instance a dies without marking anything: after the lease, b delivers a's items.
+      const ofA = [...claims[0], ...claims[2]].map((r) => r.id).sort((x, y) => x - y);
+      expect(await b.outbox.due(now, 500)).toEqual([]);
+      const takeover = await b.outbox.due(new Date(now.getTime() + 121_000), 500);
+      expect(takeover.map((r) => r.id).filter((id) => ofA.includes(id))).toEqual(ofA);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('lets a new bot-state key be created by only one of two instances writing it at once (token exchange de-duplication)', async () => {
+    const { url } = await createPgDatabase();
+    const a = openStorage({ dbPath: ':memory:', databaseUrl: url });
+    const b = openStorage({ dbPath: ':memory:', databaseUrl: url });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      for (let i = 0; i < 20; i++) {
+        const key = `msteams/conversations/a:1/token-exchange/${i}`;
+        const results = await Promise.allSettled([a.botState.write({ [key]: { eTag: `x-${i}` } }), b.botState.write({ [key]: { eTag: `x-${i}` } })]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect(String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message)).toMatch(/etag conflict/);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('numbers radicados without duplicate or gap when two instances file at once, and one submission twice gives one ticket', async () => {
+    const { url } = await createPgDatabase();
+    const a = openStorage({ dbPath: ':memory:', databaseUrl: url, databasePoolSize: 4 });
+    const b = openStorage({ dbPath: ':memory:', databaseUrl: url, databasePoolSize: 4 });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      const jobs: Promise<{ ticket: { radicado: string }; created: boolean }>[] = [];
+      for (let i = 0; i < 100; i++) {
+        const input = newTicket();
+        // Every submission is sent to both instances at once (a retried card submit on another instance).
+        jobs.push(a.tickets.create(input, 'MDA', 2026, () => []), b.tickets.create(input, 'MDA', 2026, () => []));
+      }
+      const out = await Promise.all(jobs);
+      expect(out.filter((o) => o.created)).toHaveLength(100);
+      const numbers = [...new Set(out.map((o) => o.ticket.radicado))].map((r) => Number(r.slice(-6))).sort((x, y) => x - y);
+      expect(numbers).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
