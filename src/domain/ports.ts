@@ -51,12 +51,16 @@ export interface TicketRepository {
   /**
    * Allocates the next radicado and inserts the ticket, its 'created' event and effects in one
    * transaction. Idempotent by submissionKey: a repeated submission returns the first ticket.
+   * With `limit`, throws RateLimitedError when the requester already filed `max` tickets since
+   * `since` — checked inside the transaction, so concurrent submissions (even on several instances)
+   * cannot overshoot it.
    */
   create(
     input: NewTicket,
     prefix: string,
     year: number,
     effects: (ticket: Ticket) => OutboxItem[],
+    limit?: CreationLimit,
   ): Promise<{ ticket: Ticket; created: boolean }>;
   get(id: number): Promise<Ticket | null>;
   findBySubmission(submissionKey: string): Promise<Ticket | null>;
@@ -86,6 +90,12 @@ export interface TicketRepository {
   events(ticketId: number, opts?: { kinds?: string[]; limit?: number }): Promise<TicketEvent[]>;
   countCreatedSince(requesterOid: string, since: Date): Promise<number>;
   resolvedBefore(before: Date, limit: number): Promise<Ticket[]>;
+}
+
+/** At most `max` tickets per requester created since `since`. */
+export interface CreationLimit {
+  since: Date;
+  max: number;
 }
 
 export interface TicketPatch {

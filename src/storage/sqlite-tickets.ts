@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Db } from './db';
 import { immediate } from './db';
-import type { ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../domain/ports';
+import type { CreationLimit, ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../domain/ports';
+import { RateLimitedError } from '../domain/errors';
 import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { formatRadicado } from '../domain/tickets/radicado';
@@ -137,10 +138,13 @@ export class SqliteTicketRepository implements TicketRepository {
     };
   }
 
-  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[]) {
+  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[], limit?: CreationLimit) {
     return immediate(this.db, () => {
       const existing = this.stmts.bySubmission.get(input.submissionKey) as Row | undefined;
       if (existing) return { ticket: toTicket(existing), created: false };
+      if (limit && (this.stmts.createdSince.get(input.requester.oid, limit.since.toISOString()) as { n: number }).n >= limit.max) {
+        throw new RateLimitedError('tickets', 3600);
+      }
       const { last } = this.stmts.bumpCounter.get(prefix, year) as { last: number };
       const radicado = formatRadicado(prefix, year, last);
       const createdAt = input.createdAt.toISOString();

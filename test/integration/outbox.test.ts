@@ -194,7 +194,7 @@ describe('the outbox dispatcher', () => {
     await h1.app.services.tickets.take(tickets[0], actor(USERS.agent));
     await h1.app.services.tickets.reply((await h1.app.tickets.get(tickets[0].id))!, actor(USERS.agent), 'Ya lo reviso.');
     await h1.app.services.tickets.take(tickets[1], actor(USERS.agent2));
-    const pendingBefore = pending(h1);
+    const pendingBefore = await pending(h1);
     expect(pendingBefore).toBeGreaterThan(5);
     expect(h1.connector.sent).toEqual([]);
     await h1.app.stop();

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../src/paths';
+import { databaseEnv, ENGINE } from '../helpers/engine';
 
 const ENTRY = path.join(ROOT, 'dist', 'index.js');
 
@@ -109,8 +110,23 @@ describe('the bot process', () => {
     expect(p.stderr).toContain('CATALOG_PATH');
   });
 
+  it('exits 1 saying so when DATABASE_URL points at no PostgreSQL server', async () => {
+    const p = run({ BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: 'postgres://mesa@127.0.0.1:1/mesa' });
+    children.push(p.child);
+    expect((await p.exited).code).toBe(1);
+    expect(p.stderr).toContain('could not start');
+    expect(p.stderr).toMatch(/ECONNREFUSED/);
+  });
+
+  it('refuses a DATABASE_URL that is not a PostgreSQL URL, with exit code 2', async () => {
+    const p = run({ BOT_ALLOW_ANONYMOUS: 'true', DATABASE_URL: 'mysql://db/mesa' });
+    children.push(p.child);
+    expect((await p.exited).code).toBe(2);
+    expect(p.stderr).toContain('DATABASE_URL: must be a PostgreSQL URL');
+  });
+
   it('runs anonymously with BOT_ALLOW_ANONYMOUS=true behind a loud warning, serves, and exits 0 on SIGTERM', async () => {
-    const p = run({ BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', HOST: '127.0.0.1', DB_PATH: path.join(dir, 'anon.db'), LOG_LEVEL: 'info' });
+    const p = run({ BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', HOST: '127.0.0.1', ...(await databaseEnv(dir, 'anon.db')), LOG_LEVEL: 'info' });
     children.push(p.child);
     const warning = await p.logLine((l) => typeof l.msg === 'string' && l.msg.includes('BOT_ALLOW_ANONYMOUS'));
     expect(warning.level).toBeGreaterThanOrEqual(40); // pino: 40 = warn
@@ -119,7 +135,7 @@ describe('the bot process', () => {
     const listening = await p.logLine((l) => l.msg === 'Mesa de Ayuda listening');
     const health = await fetch(`${listening.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', database: 'ok' });
+    expect(await health.json()).toMatchObject({ status: 'ok', database: 'ok', engine: ENGINE });
 
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });

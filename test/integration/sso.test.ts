@@ -11,6 +11,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppCredentials } from 'botframework-connector';
 import { createApp, type App } from '../../src/app';
+import { databaseEnv } from '../helpers/engine';
 import { readEnv } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { ROOT } from '../../src/paths';
@@ -166,7 +167,7 @@ async function startSso(opts: { sso?: boolean; appId?: boolean } = {}): Promise<
     ...authEnv,
     PORT: '0',
     HOST: '127.0.0.1',
-    DB_PATH: dbPath,
+    ...(await databaseEnv(dir)),
     DIRECTORY_PATH: path.join(dir, 'directory.json'),
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '20',

@@ -54,7 +54,7 @@ export class TicketService {
         });
       }
       return effects;
-    });
+    }, { since, max: this.opts.ticketsPerHour });
   }
 
   /** "Tomar": assigns the ticket to the engineer; of two at the same moment exactly one wins. */

@@ -3,7 +3,8 @@
  * transaction as the ticket insert: concurrent instances queue on that row, a rolled-back creation
  * gives its number back, so numbers have no duplicate and no gap.
  */
-import type { ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../../domain/ports';
+import type { CreationLimit, ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../../domain/ports';
+import { RateLimitedError } from '../../domain/errors';
 import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../../domain/tickets/model';
 import { formatRadicado } from '../../domain/tickets/radicado';
 import { eventHash, OPEN_SQL, toTicket, type HistoryBreak, type Row } from '../sqlite-tickets';
@@ -22,11 +23,18 @@ export class PgTicketRepository implements TicketRepository {
     return (await this.pool.query<Row>(sql, args)).rows.map(toTicket);
   }
 
-  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[]) {
+  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[], limit?: CreationLimit) {
     try {
       return await pgTx(this.pool, async (c) => {
+        // With a limit, one requester's creations queue here (per-requester transaction lock), so the
+        // submission check and the count below see every earlier creation committed.
+        if (limit) await c.query(`SELECT pg_advisory_xact_lock(hashtext('ticket-limit:' || $1))`, [input.requester.oid]);
         const existing = await this.one('SELECT * FROM tickets WHERE submission_key = $1', [input.submissionKey], c);
         if (existing) return { ticket: existing, created: false };
+        if (limit) {
+          const n = (await c.query<{ n: number }>('SELECT count(*) AS n FROM tickets WHERE requester_oid = $1 AND created_at >= $2', [input.requester.oid, limit.since])).rows[0].n;
+          if (n >= limit.max) throw new RateLimitedError('tickets', 3600);
+        }
         const { last } = (
           await c.query<{ last: number }>(
             `INSERT INTO radicado_counters (prefix, year, last) VALUES ($1, $2, 1)
