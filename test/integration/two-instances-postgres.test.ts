@@ -1,0 +1,206 @@
+/**
+ * Two bot processes (`node dist/index.js`) on one PostgreSQL database behind one "load balancer" (the
+ * test alternates between them), driven at the same time: every ticket gets a distinct radicado, the
+ * numbers run 1..N with no gap, every queue card reaches the channel exactly once, and every notice
+ * to a requester arrives exactly once — none lost, none doubled, whichever instance delivered it.
+ * PostgreSQL pass only: two processes on one SQLite file are covered by radicado-concurrency.test.ts.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ROOT } from '../../src/paths';
+import { bogotaYear } from '../../src/domain/tickets/radicado';
+import { LoopbackConnector, type Recorded } from '../helpers/connector';
+import { createPgDatabase, describePg } from '../helpers/engine';
+import {
+  cardText,
+  channelConversation,
+  channelMessage,
+  installPersonal,
+  invokeCard,
+  message,
+  personalConversation,
+  press,
+  TEAM,
+  USERS,
+  type Harness,
+  type TestUser,
+} from '../helpers/harness';
+
+const ENTRY = path.join(ROOT, 'dist', 'index.js');
+const PER_USER = 20;
+const REQUESTERS = [USERS.employee, USERS.manager];
+
+interface Instance {
+  child: ChildProcess;
+  url: string;
+  stderr: string;
+}
+
+async function startInstance(env: Record<string, string>): Promise<Instance> {
+  const child = spawn(process.execPath, [ENTRY], { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const inst: Instance = { child, url: '', stderr: '' };
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (inst.stderr += d));
+  inst.url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      for (const line of buf.split('\n')) {
+        try {
+          const l = JSON.parse(line);
+          if (l.msg === 'Mesa de Ayuda listening') resolve(l.url);
+        } catch {
+          /* partial line */
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`instance exited ${code}: ${inst.stderr}`)));
+  });
+  return inst;
+}
+
+/** The test's view of one instance: the builders only need the connector; post goes to that instance. */
+function client(connector: LoopbackConnector, inst: Instance): Harness {
+  return {
+    connector,
+    url: inst.url,
+    async post(activity: object) {
+      const res = await fetch(`${inst.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+  } as unknown as Harness;
+}
+
+const cardOf = (r: Recorded): any => r.body?.attachments?.[0]?.content;
+const radicadoOf = (r: Recorded) => (cardOf(r) ? cardText(cardOf(r)).split('\n')[0] : '');
+
+describePg('two bot instances on one PostgreSQL database', () => {
+  const instances: Instance[] = [];
+  let connector: LoopbackConnector;
+  let dbUrl: string;
+
+  beforeAll(async () => {
+    try {
+      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
+    } catch (err) {
+      if (!fs.existsSync(ENTRY)) throw new Error(`the build did not produce ${ENTRY}: ${String((err as { stdout?: Buffer }).stdout ?? err)}`);
+    }
+    connector = await new LoopbackConnector().start();
+    for (const u of Object.values(USERS)) connector.members.set(u.id, { id: u.id, name: u.name, aadObjectId: u.oid, email: u.email, userPrincipalName: u.email });
+    connector.teams.set(TEAM.id, [USERS.agent, USERS.agent2, USERS.supervisor].map((u) => ({ id: u.id, name: u.name, aadObjectId: u.oid })));
+    dbUrl = (await createPgDatabase()).url;
+    const env = {
+      BOT_ALLOW_ANONYMOUS: 'true',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: dbUrl,
+      DATABASE_POOL_SIZE: '5',
+      LOG_LEVEL: 'info',
+      OUTBOX_POLL_MS: '20',
+      TICKETS_PER_HOUR: '1000',
+      DB_PATH: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-two-')), 'unused.db'),
+    };
+    // Both start at once: the migrations run once, under the advisory lock.
+    instances.push(...(await Promise.all([startInstance(env), startInstance(env)])));
+  }, 200_000);
+
+  afterAll(async () => {
+    for (const i of instances) if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGKILL');
+    await connector?.stop();
+  });
+
+  it('files and delivers through both at once: no duplicate radicado, no gap, every queue card and notice exactly once', async () => {
+    const [a, b] = instances.map((i) => client(connector, i));
+    // Set-up through instance a: requesters and engineers have talked to the bot; the queue is registered.
+    for (const u of [...REQUESTERS, USERS.agent, USERS.agent2]) await a.post(installPersonal(a, u));
+    await a.post(channelMessage(a, USERS.supervisor, 'registrar cola'));
+    await connector.waitFor(() => connector.messagesTo(TEAM.channelId).length >= 1 && REQUESTERS.every((u) => connector.messagesTo(personalConversation(u).id).length >= 1));
+    connector.clear();
+
+    // Each requester opens the template list once; then every form is opened on one instance and saved on the other.
+    const templatesFor = async (h: Harness, u: TestUser) => {
+      const before = connector.messagesTo(personalConversation(u).id).length;
+      await h.post(message(h, u, 'nueva solicitud'));
+      await connector.waitFor(() => connector.messagesTo(personalConversation(u).id).length > before);
+      const cats = cardOf(connector.messagesTo(personalConversation(u).id)[before]);
+      let card = invokeCard(await press(h, u, cats, 'Mesa de servicio primer nivel'));
+      card = invokeCard(await press(h, u, card, 'Acceso remoto'));
+      return invokeCard(await press(h, u, card, 'Ver todas las plantillas'));
+    };
+    const templates = new Map<string, any>();
+    for (const u of REQUESTERS) templates.set(u.oid, await templatesFor(a, u));
+
+    const radicados: string[] = [];
+    await Promise.all(
+      REQUESTERS.flatMap((u) =>
+        Array.from({ length: PER_USER }, async (_, i) => {
+          const [open, save] = i % 2 ? [a, b] : [b, a];
+          const list = templates.get(u.oid);
+          const title = cardText(list).split('\n').find((l) => l.startsWith('Solicitud de acceso remoto'))!;
+          const form = invokeCard(await press(open, u, list, title));
+          const done = invokeCard(
+            await press(save, u, form, 'Guardar', {
+              accessType: 'vpn',
+              startDate: '2026-12-01',
+              description: `Caso ${i} de ${u.name}: necesito VPN.`,
+              phone: '300 123 4567',
+              contactChannel: 'teams',
+            }),
+          );
+          const r = cardText(done).match(/MDA-\d{4}-\d{6}/);
+          expect(r).not.toBeNull();
+          radicados.push(r![0]);
+        }),
+      ),
+    );
+    const total = REQUESTERS.length * PER_USER;
+    const year = bogotaYear(new Date());
+    expect(new Set(radicados).size).toBe(total);
+    expect(radicados.map((r) => Number(r.slice(-6))).sort((x, y) => x - y)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    for (const r of radicados) expect(r.startsWith(`MDA-${year}-`)).toBe(true);
+
+    // Every queue card reaches the channel exactly once, whichever instance's dispatcher took it.
+    const queuePosts = () => connector.messagesTo(TEAM.channelId).filter((r) => /^MDA-\d{4}-\d{6}$/.test(radicadoOf(r)));
+    await connector.waitFor(() => queuePosts().length >= total, 30_000);
+    await new Promise((r) => setTimeout(r, 300)); // a late duplicate would show up here
+    expect(queuePosts().map(radicadoOf).sort()).toEqual([...radicados].sort());
+
+    // Engineers take every case from its card, alternating instances: each requester hears of each case once.
+    await Promise.all(
+      queuePosts().map(async (post, i) => {
+        const [via, who] = i % 2 ? [a, USERS.agent] : [b, USERS.agent2];
+        const taken = invokeCard(await press(via, who, cardOf(post), 'Tomar', {}, channelConversation()));
+        expect(cardText(taken)).toContain(who.name);
+      }),
+    );
+    const notices = () =>
+      REQUESTERS.flatMap((u) => connector.messagesTo(personalConversation(u).id))
+        .map((r) => (cardOf(r) ? cardText(cardOf(r)) : ''))
+        .filter((t) => /Asignado/.test(t))
+        .map((t) => t.match(/MDA-\d{4}-\d{6}/)?.[0]);
+    await connector.waitFor(() => notices().length >= total, 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(notices().sort()).toEqual([...radicados].sort());
+
+    // Nothing left behind, each delivered in one attempt, both instances alive.
+    const pool = new pg.Pool({ connectionString: dbUrl });
+    try {
+      let left = 1;
+      for (let i = 0; i < 200 && left > 0; i++) {
+        left = Number((await pool.query(`SELECT count(*) AS n FROM outbox WHERE status <> 'sent'`)).rows[0].n);
+        if (left) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(left).toBe(0);
+      expect(Number((await pool.query(`SELECT count(*) AS n FROM outbox WHERE attempts <> 1`)).rows[0].n)).toBe(0);
+      expect((await pool.query(`SELECT last FROM radicado_counters WHERE prefix = 'MDA' AND year = $1`, [year])).rows[0].last).toBe(total);
+      // Both dispatchers took part (leases are stamped with the instance that claimed them).
+      expect(Number((await pool.query('SELECT count(DISTINCT lease_owner) AS n FROM outbox')).rows[0].n)).toBe(2);
+    } finally {
+      await pool.end();
+    }
+    for (const i of instances) expect(i.child.exitCode).toBeNull();
+  }, 120_000);
+});
