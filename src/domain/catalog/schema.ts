@@ -28,6 +28,8 @@ export interface FieldDef {
   maxLength?: number;
   min?: number;
   max?: number;
+  /** Date fields only: "today" opens the form with today's date in Bogotá. */
+  default?: 'today';
   choices?: FieldChoice[];
 }
 
