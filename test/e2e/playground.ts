@@ -12,6 +12,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { createApp, type App } from '../../src/app';
 import { readEnv } from '../../src/config';
+import { databaseEnv } from '../helpers/engine';
 import { createLogger } from '../../src/logger';
 import { ROOT } from '../../src/paths';
 
@@ -32,13 +33,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The real app (restify + CloudAdapter + SQLite) on a free port with a throw-away database. */
+/** The real app (restify + CloudAdapter + this run's engine) on a free port with a throw-away database. */
 export async function startBot(dir: string): Promise<{ app: App; url: string }> {
   const cfg = readEnv({
     BOT_ALLOW_ANONYMOUS: 'true',
     PORT: '0',
     HOST: '127.0.0.1',
-    DB_PATH: path.join(dir, 'e2e.db'),
+    ...(await databaseEnv(dir, 'e2e.db')),
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '50',
   });
@@ -246,7 +247,15 @@ export async function clickButton(page: Page, title: string, scope?: Locator): P
 
 /** Picks a choice in a compact Input.ChoiceSet (rendered as a combobox) found by its label. */
 export async function choose(page: Page, scope: Locator, label: string | RegExp, option: string): Promise<void> {
-  await scope.getByRole('combobox', { name: label }).click();
+  const box = scope.getByRole('combobox', { name: label });
+  try {
+    await box.waitFor({ state: 'visible', timeout: 20_000 });
+  } catch (err) {
+    await shot(page, `failed-choose-${option.replace(/[^A-Za-z0-9]+/g, '-')}`).catch(() => undefined);
+    const seen = await scope.getByRole('combobox').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent)).catch(() => []);
+    throw new Error(`No list "${label}". Lists in scope: ${JSON.stringify(seen)}\n${(err as Error).message}`);
+  }
+  await box.click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 
