@@ -28,6 +28,8 @@ export type Scenario = 'help' | 'ticket' | 'status' | 'queue' | 'echo-message' |
 
 export interface RunSpec {
   url: string;
+  /** Several instances behind a load balancer: worker i posts to urls[i % urls.length]. */
+  urls?: string[];
   scenario: Scenario;
   concurrency: number;
   warmupMs: number;
@@ -143,7 +145,7 @@ function post(agent: http.Agent, url: URL, payload: string): Promise<{ status: n
 
 async function run(spec: RunSpec, connector: BenchConnector): Promise<RunResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
-  const url = new URL(spec.url);
+  const urls = (spec.urls ?? [spec.url]).map((u) => new URL(u));
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -158,7 +160,8 @@ async function run(spec: RunSpec, connector: BenchConnector): Promise<RunResult>
   let progressTimer: NodeJS.Timeout | undefined;
   if (spec.progress) progressTimer = setInterval(() => process.send?.({ progress: latencies.length }), 250);
 
-  const worker = async () => {
+  const worker = async (_: unknown, index: number) => {
+    const url = urls[index % urls.length];
     while (!done) {
       const now = Date.now();
       if (!measuring && now >= measureFrom) {
@@ -190,7 +193,7 @@ async function run(spec: RunSpec, connector: BenchConnector): Promise<RunResult>
       }
     }
   };
-  await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  await Promise.all(Array.from({ length: spec.concurrency }, (x, i) => worker(x, i)));
   if (!endedAt) endedAt = performance.now();
   if (progressTimer) clearInterval(progressTimer);
   agent.destroy();

@@ -1,19 +1,19 @@
 /**
- * Benchmark child: files tickets as fast as it can through the real repository
- * (dist/storage/sqlite-tickets.js) on a database file shared with other processes, for a fixed time.
- * argv: dbPath durationMs year. Waits for {go:true} from the parent, answers {count, ms}.
+ * Benchmark child: files tickets as fast as it can through the real repository on a database shared
+ * with other processes (a SQLite file, or a postgres:// URL), for a fixed time.
+ * argv: dbPath|url durationMs year. Waits for {go:true} from the parent, answers {count, ms}.
  */
 import { randomUUID } from 'node:crypto';
-import { migrate, openDb } from '../storage/db';
-import { SqliteTicketRepository } from '../storage/sqlite-tickets';
+import { openStorage } from '../storage';
 
 async function main() {
   const [dbPath, durationArg, yearArg] = process.argv.slice(2);
   const durationMs = Number(durationArg);
   const year = Number(yearArg);
-  const db = openDb(dbPath);
-  migrate(db);
-  const repo = new SqliteTicketRepository(db);
+  const pg = /^postgres(ql)?:\/\//.test(dbPath);
+  const storage = openStorage(pg ? { dbPath: ':memory:', databaseUrl: dbPath, databasePoolSize: 2 } : { dbPath });
+  await storage.ready();
+  const repo = storage.tickets;
   await new Promise<void>((resolve) => {
     process.once('message', () => resolve());
     process.send!({ ready: true });
@@ -43,7 +43,7 @@ async function main() {
     count++;
   }
   const ms = Date.now() - t0;
-  db.close();
+  await storage.close();
   process.send!({ count, ms }, () => process.exit(0));
 }
 

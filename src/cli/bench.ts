@@ -3,15 +3,21 @@
  * (restify + CloudAdapter + TeamsMessageEndpoint), plus radicado creation from two processes, outbox
  * pacing and resident memory over 50,000 turns. Prints a table and writes bench-results/latest.json.
  * Flags: --quick (short phases, small seeds: for development), --only=a,b (phases: echo, help,
- * ticket, status, queue, memory, radicado, outbox).
+ * ticket, status, queue, memory, radicado, outbox, instances), --postgres (every bot and repository on
+ * PostgreSQL: DATABASE_URL if set — it must be allowed to create databases — else a throwaway local
+ * server with fsync on; adds the "instances" phase: ticket creation through one and two bot processes).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ActivityTypes } from 'botbuilder';
 import { createApp, type App } from '../app';
-import { readEnv, type Config } from '../config';
+import { rawEnvironment, readEnv, type Config } from '../config';
+import { openStorage } from '../storage';
+import { copySqliteToPostgres } from '../storage/pg/copy-from-sqlite';
+import { startLocalPg, type LocalPg } from './pg-local';
+import pg from 'pg';
 import type { OutboxItem } from '../domain/ports';
 import { startHttpServer } from '../http/server';
 import { createLogger } from '../logger';
@@ -25,7 +31,8 @@ import { seedTickets } from './bench-seed';
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const ONLY = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
-const want = (phase: string) => !ONLY || ONLY.includes(phase);
+const PG = args.includes('--postgres');
+const want = (phase: string) => (!ONLY || ONLY.includes(phase)) && (phase !== 'instances' || PG);
 
 const P = QUICK
   ? { warmupMs: 500, measureMs: 2000, statusSeed: 50_000, queueSeed: 10_000, memoryTurns: 5_000, radicadoMs: 1500, concurrencies: [8, 32] }
@@ -36,6 +43,34 @@ const log = createLogger('silent');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-bench-'));
 const CHANNEL = '19:soporte@thread.tacv2';
 const TEAM = '19:team-general@thread.tacv2';
+
+// ---------- PostgreSQL (--postgres) ----------
+let pgServer: LocalPg | undefined;
+let pgAdminUrl = '';
+/** SQLite file path → the PostgreSQL database standing in for it. */
+const pgDatabases = new Map<string, string>();
+
+async function pgDatabaseFor(dbPath: string): Promise<string> {
+  const known = pgDatabases.get(dbPath);
+  if (known) return known;
+  const name = `mesa_bench_${path.basename(dbPath, '.db').replace(/\W/g, '_')}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: pgAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(pgAdminUrl);
+  url.pathname = `/${name}`;
+  pgDatabases.set(dbPath, url.toString());
+  return url.toString();
+}
+
+async function dbEnv(dbPath: string): Promise<Record<string, string>> {
+  return PG ? { DB_PATH: dbPath, DATABASE_URL: await pgDatabaseFor(dbPath) } : { DB_PATH: dbPath };
+}
 
 function benchConfig(dbPath: string, env: Record<string, string> = {}): Config {
   const cfg = readEnv({
@@ -131,7 +166,7 @@ async function startEcho(): Promise<Target> {
 }
 
 async function startBot(dbPath: string, env: Record<string, string> = {}): Promise<Target & { app: App }> {
-  const app = createApp(benchConfig(dbPath, env), { log });
+  const app = createApp(benchConfig(dbPath, { ...(await dbEnv(dbPath)), ...env }), { log });
   const server = await app.start();
   return { url: server.url, app, stop: () => app.stop() };
 }
@@ -216,7 +251,7 @@ async function outboxPhase(): Promise<Record<string, unknown>> {
 
 async function radicadoPhase(): Promise<Record<string, unknown>> {
   const runProcs = async (procs: number) => {
-    const dbPath = path.join(tmp, `radicado-${procs}.db`);
+    const dbPath = PG ? await pgDatabaseFor(path.join(tmp, `radicado-${procs}.db`)) : path.join(tmp, `radicado-${procs}.db`);
     const children = Array.from({ length: procs }, () =>
       fork(path.join(__dirname, 'bench-radicado.js'), [dbPath, String(P.radicadoMs), String(YEAR)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );
@@ -231,10 +266,21 @@ async function radicadoPhase(): Promise<Record<string, unknown>> {
     const out = await Promise.all(done);
     const err = out.find((o) => o.error);
     if (err) throw new Error(err.error);
-    const db = openDb(dbPath, { readonly: true });
-    const row = db.prepare('SELECT count(*) AS n, count(DISTINCT radicado) AS distinct_n, max(radicado) AS last FROM tickets').get() as { n: number; distinct_n: number; last: string };
-    const counter = db.prepare(`SELECT last FROM radicado_counters WHERE prefix = 'MDA' AND year = ?`).get(YEAR) as { last: number };
-    db.close();
+    let row: { n: number; distinct_n: number; last: string };
+    let counter: { last: number };
+    if (PG) {
+      const c = new pg.Client({ connectionString: dbPath });
+      await c.connect();
+      const r = (await c.query('SELECT count(*) AS n, count(DISTINCT radicado) AS distinct_n, max(radicado) AS last FROM tickets')).rows[0];
+      row = { n: Number(r.n), distinct_n: Number(r.distinct_n), last: r.last };
+      counter = (await c.query(`SELECT last FROM radicado_counters WHERE prefix = 'MDA' AND year = $1`, [YEAR])).rows[0];
+      await c.end();
+    } else {
+      const db = openDb(dbPath, { readonly: true });
+      row = db.prepare('SELECT count(*) AS n, count(DISTINCT radicado) AS distinct_n, max(radicado) AS last FROM tickets').get() as { n: number; distinct_n: number; last: string };
+      counter = db.prepare(`SELECT last FROM radicado_counters WHERE prefix = 'MDA' AND year = ?`).get(YEAR) as { last: number };
+      db.close();
+    }
     const total = out.reduce((a, o) => a + o.count, 0);
     const seconds = Math.max(...out.map((o) => o.ms)) / 1000;
     return {
@@ -295,6 +341,65 @@ async function memoryPhase(load: LoadClient): Promise<Record<string, unknown>> {
   };
 }
 
+/** A bot process (`node dist/index.js`), as one instance behind a load balancer would run. */
+async function spawnBot(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'index.js')], {
+    cwd: ROOT,
+    env: { PATH: rawEnvironment().PATH ?? '/usr/bin:/bin', BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', TICKETS_PER_HOUR: '10000', LOOKUPS_PER_MINUTE: '10000' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      const m = buf.match(/"url":"([^"]+)","msg":"Mesa de Ayuda listening"/);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`bot process exited ${code}`)));
+  });
+  child.stdout!.resume();
+  return { url, child };
+}
+
+/** Ticket creation through one and through two bot processes sharing one PostgreSQL database. */
+async function instancesPhase(load: LoadClient): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const n of [1, 2]) {
+    const url = await pgDatabaseFor(path.join(tmp, `instances-${n}.db`));
+    const storage = openStorage({ dbPath: ':memory:', databaseUrl: url });
+    await storage.ready();
+    await storage.queues.register({ tenantId: 'tenant-1', teamId: TEAM, channelId: CHANNEL, categoryId: null, registeredBy: 'bench' });
+    await storage.refs.save(
+      `conv:${CHANNEL}`,
+      { channelId: 'msteams', serviceUrl: load.connectorUrl, conversation: { id: CHANNEL, conversationType: 'channel', tenantId: 'tenant-1', isGroup: true }, bot: { id: '28:bot-id', name: 'Mesa de Ayuda' } },
+      new Date(),
+    );
+    await storage.close();
+    const bots = await Promise.all(Array.from({ length: n }, () => spawnBot(url)));
+    const runs: RunResult[] = [];
+    for (const c of P.concurrencies) {
+      const r = await load.run({ url: bots[0].url, urls: bots.map((b) => b.url), scenario: 'ticket', concurrency: c, warmupMs: P.warmupMs, durationMs: P.measureMs });
+      runs.push(r);
+      const warn = r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : '';
+      console.log(`  ticket × ${n} process${n > 1 ? 'es' : ''} c=${String(c).padEnd(3)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms${warn}`);
+    }
+    for (const b of bots) b.child.kill('SIGTERM');
+    await Promise.all(bots.map((b) => new Promise((r) => (b.child.exitCode !== null ? r(null) : b.child.once('exit', r)))));
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const row = (await c.query('SELECT count(*) AS n, count(DISTINCT radicado) AS d, (SELECT max(last) FROM radicado_counters) AS last FROM tickets')).rows[0];
+    await c.end();
+    out[n === 1 ? 'one' : 'two'] = {
+      processes: n,
+      runs: runs.map((r) => ({ c: r.concurrency, rps: +r.rps.toFixed(0), p50: +r.p50.toFixed(1), p99: +r.p99.toFixed(1), errors: r.errors })),
+      tickets: Number(row.n),
+      duplicates: Number(row.n) - Number(row.d),
+      gaps: Number(row.last) - Number(row.n),
+    };
+  }
+  return out;
+}
+
 function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -311,19 +416,29 @@ async function main() {
     loadAvgAtStart: os.loadavg().map((l) => +l.toFixed(2)),
     dbDir: tmp,
   };
-  console.log(`Mesa de Ayuda bench${QUICK ? ' (quick)' : ''} — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
+  if (PG) {
+    const given = rawEnvironment().DATABASE_URL;
+    if (given) pgAdminUrl = given;
+    else {
+      pgServer = await startLocalPg({ durable: true });
+      pgAdminUrl = pgServer.url;
+    }
+  }
+  console.log(`Mesa de Ayuda bench${QUICK ? ' (quick)' : ''} on ${PG ? 'PostgreSQL' : 'SQLite'} — ${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
   const catalogPath = path.join(ROOT, 'config', 'catalog.json');
 
   const statusDb = path.join(tmp, 'status.db');
   const queueDb = path.join(tmp, 'queue.db');
   if (want('status')) {
     const s = seedTickets(statusDb, { count: P.statusSeed, year: YEAR, catalogPath, status: (n, count) => (n > count - 2000 ? 'new' : n % 50 === 0 ? 'resolved' : 'closed') });
+    if (PG) await copySqliteToPostgres({ from: statusDb, to: await pgDatabaseFor(statusDb) });
     console.log(`  seeded ${P.statusSeed} tickets in ${(s.ms / 1000).toFixed(1)} s`);
     results.statusSeed = { tickets: P.statusSeed, ms: s.ms, open: 2000 };
   }
   if (want('queue')) {
     const open = ['new', 'assigned', 'in_progress', 'waiting_user'];
     const s = seedTickets(queueDb, { count: P.queueSeed, year: YEAR, catalogPath, status: (n) => open[n % 4] });
+    if (PG) await copySqliteToPostgres({ from: queueDb, to: await pgDatabaseFor(queueDb) });
     console.log(`  seeded ${P.queueSeed} open tickets in ${(s.ms / 1000).toFixed(1)} s`);
     results.queueSeed = { tickets: P.queueSeed, ms: s.ms };
   }
@@ -361,6 +476,7 @@ async function main() {
       for (const c of P.concurrencies) await runScenario(load, bot, 'queue', c);
       await bot.stop();
     }
+    if (want('instances')) results.instances = await instancesPhase(load);
     if (want('memory')) {
       console.log(`  memory: ${P.memoryTurns} help turns at c=32 …`);
       results.memory = await memoryPhase(load);
@@ -401,16 +517,22 @@ async function main() {
   const ob = results.outbox as any;
   if (ob) console.log(` outbox: one conversation ${ob.oneConversation.deliveriesPerSecond}/s (max ${ob.oneConversation.maxInAnyOneSecondPerConversation} in any 1 s, limit 7); ${ob.manyConversations.conversations} conversations ${ob.manyConversations.deliveriesPerSecond}/s total (max ${ob.manyConversations.maxInAnyOneSecondPerConversation}/s per conversation)`);
 
-  const out = { at: new Date().toISOString(), quick: QUICK, machine, params: P, scenarios: rows, targets, ...results, totalSeconds: (Date.now() - t0) / 1000 };
+  const inst = results.instances as any;
+  if (inst) console.log(` instances (ticket creation): 1 process ${inst.one.runs.map((r: any) => r.rps).join(' / ')} req/s; 2 processes ${inst.two.runs.map((r: any) => r.rps).join(' / ')} req/s (c=${P.concurrencies.join(' / ')}); duplicates ${inst.two.duplicates}, gaps ${inst.two.gaps}`);
+
+  const out = { at: new Date().toISOString(), quick: QUICK, engine: PG ? 'postgres' : 'sqlite', machine, params: P, scenarios: rows, targets, ...results, totalSeconds: (Date.now() - t0) / 1000 };
   const dir = path.join(ROOT, 'bench-results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(out, null, 2));
-  console.log(`\n wrote bench-results/latest.json (${out.totalSeconds.toFixed(0)} s)`);
+  const file = PG ? 'latest-postgres.json' : 'latest.json';
+  fs.writeFileSync(path.join(dir, file), JSON.stringify(out, null, 2));
+  console.log(`\n wrote bench-results/${file} (${out.totalSeconds.toFixed(0)} s)`);
+  pgServer?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 main().catch((err) => {
   console.error(err);
+  pgServer?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
   process.exit(1);
 });

@@ -47,7 +47,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalPg(opts: { maxConnections?: number } = {}): Promise<LocalPg> {
+/** `durable`: fsync and synchronous commit on, like production (the benchmark); off by default (tests). */
+export async function startLocalPg(opts: { maxConnections?: number; durable?: boolean } = {}): Promise<LocalPg> {
   const bin = findPgBinDir();
   if (!bin) {
     throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: install them (Debian: apt-get install postgresql) or set MESA_TEST_DATABASE_URL.');
@@ -70,9 +71,7 @@ export async function startLocalPg(opts: { maxConnections?: number } = {}): Prom
     `-p ${port}`,
     "-c listen_addresses=127.0.0.1",
     `-c unix_socket_directories=${dir}`,
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
+    ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     `-c max_connections=${opts.maxConnections ?? 300}`,
     '-c shared_buffers=64MB',
   ].join(' ');

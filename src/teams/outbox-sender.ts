@@ -57,6 +57,7 @@ export class OutboxDispatcher {
   private stopped = true;
   private readonly lastSent = new Map<string, number>();
   private readonly inFlight = new Set<number>();
+  private quietTicks = 0;
 
   constructor(private readonly d: OutboxSenderDeps, private readonly opts: DispatcherOptions) {}
 
@@ -92,7 +93,10 @@ export class OutboxDispatcher {
         })
         .then((n) => {
           this.running = null;
-          this.schedule(n > 0 ? 0 : this.opts.pollMs);
+          // Right after deliveries, look again soon: the next item of a paced conversation becomes due
+          // within perKeyIntervalMs (on PostgreSQL due() leaves paced conversations out altogether).
+          this.quietTicks = n > 0 ? 0 : this.quietTicks + 1;
+          this.schedule(n > 0 ? 0 : this.quietTicks <= 4 ? Math.min(this.opts.pollMs, this.opts.perKeyIntervalMs / 2) : this.opts.pollMs);
         });
     }, ms);
   }
