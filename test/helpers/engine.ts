@@ -63,8 +63,14 @@ export async function databaseEnv(dir: string, file = 'test.db'): Promise<Record
  */
 export async function sql<T = any>(storage: Storage, query: string, ...params: unknown[]): Promise<T[]> {
   if (storage.engine === 'sqlite') {
-    const stmt = storage.db.prepare(query);
-    return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as T[];
+    try {
+      const stmt = storage.db.prepare(query);
+      return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as T[];
+    } catch (err) {
+      // better-sqlite3 builds its errors with the SqliteError class of the first test file that loaded
+      // the native addon: from another file's realm they fail `instanceof Error` in `rejects.toThrow`.
+      throw Object.assign(new Error((err as Error).message), { code: (err as { code?: string }).code });
+    }
   }
   let i = 0;
   const text = query.replace(/\?/g, () => `$${++i}`);

@@ -2,6 +2,7 @@
  * Two processes filing at the same moment on one database file: every radicado is distinct and the
  * numbers run 1..N with no gap and no duplicate (the per-year counter is bumped under the write lock).
  * The storage modules are compiled on the fly into a temporary folder and loaded by plain `node`.
+ * SQLite only (one file shared by processes); the PostgreSQL pass has two-instances-postgres.test.ts.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { migrate, openDb } from '../../src/storage/db';
+import { describeSqlite } from '../helpers/engine';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PER_PROCESS = 2000;
@@ -72,7 +74,7 @@ function run(child: ChildProcess): { ready: Promise<void>; result: Promise<strin
   return { ready, result };
 }
 
-describe('radicado numbering under concurrent processes', () => {
+describeSqlite('radicado numbering under concurrent processes', () => {
   let tmp: string;
   let build: string;
   const started: ChildProcess[] = [];
