@@ -66,6 +66,8 @@ export async function startHarness(
     connector?: LoopbackConnector;
     /** Dispatcher options (default: perKeyIntervalMs 5). */
     dispatcher?: Partial<import('../../src/teams/outbox-sender').DispatcherOptions>;
+    /** The app's clock (default: the system clock), e.g. a TestClock the test moves forward. */
+    clock?: import('../../src/domain/ports').Clock;
   } = {},
 ): Promise<Harness> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-'));
@@ -82,6 +84,7 @@ export async function startHarness(
     log: opts.log ?? createLogger('silent'),
     mail: opts.recordMail === false ? undefined : mail,
     dispatcher: { perKeyIntervalMs: 5, ...opts.dispatcher },
+    clock: opts.clock,
   });
   const server = await app.start();
   const post = async (activity: object, headers: Record<string, string> = {}) => {
@@ -112,6 +115,21 @@ export async function startHarness(
       if (ownConnector) await connector.stop();
     },
   };
+}
+
+/** A clock the test sets and moves forward (SLA due times, survey window). */
+export class TestClock {
+  private ms: number;
+  constructor(start: Date | string) {
+    this.ms = new Date(start).getTime();
+  }
+  now = (): Date => new Date(this.ms);
+  set(at: Date | string) {
+    this.ms = new Date(at).getTime();
+  }
+  advance(minutes: number) {
+    this.ms += minutes * 60_000;
+  }
 }
 
 let seq = 0;
