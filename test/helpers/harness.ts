@@ -117,18 +117,23 @@ export async function startHarness(
   };
 }
 
-/** A clock the test sets and moves forward (SLA due times, survey window). */
+/**
+ * A clock the test sets and moves forward (SLA due times, survey window). Between moves it runs at
+ * real speed, so the outbox's per-conversation pacing still sees time pass.
+ */
 export class TestClock {
-  private ms: number;
+  private base: number;
+  private realStart = Date.now();
   constructor(start: Date | string) {
-    this.ms = new Date(start).getTime();
+    this.base = new Date(start).getTime();
   }
-  now = (): Date => new Date(this.ms);
+  now = (): Date => new Date(this.base + (Date.now() - this.realStart));
   set(at: Date | string) {
-    this.ms = new Date(at).getTime();
+    this.base = new Date(at).getTime();
+    this.realStart = Date.now();
   }
   advance(minutes: number) {
-    this.ms += minutes * 60_000;
+    this.set(new Date(this.now().getTime() + minutes * 60_000));
   }
 }
 
