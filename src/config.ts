@@ -93,7 +93,18 @@ const schema = z.object({
   LOOKUPS_PER_MINUTE: int(30, 1, 10_000),
   // SLAs, survey, reports (#12)
   SLA_PATH: optionalString,
-  SLA_OFFICE_HOURS: optionalString,
+  SLA_OFFICE_HOURS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const spec = v && v.trim() ? v.trim() : 'Mon-Fri 07:00-17:00';
+      try {
+        return { spec, ...parseOfficeHours(spec) };
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   SLA_WARNING_PERCENT: int(80, 1, 99),
   SLA_CHECK_INTERVAL_SECONDS: int(60, 1, 3600),
   SURVEY_CHANGE_MINUTES: int(30, 0, 7 * 24 * 60),
@@ -186,13 +197,6 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
   }
   const e = parsed.data;
   const problems: string[] = [];
-  const officeSpec = e.SLA_OFFICE_HOURS ?? 'Mon-Fri 07:00-17:00';
-  let officeHours: Config['sla']['officeHours'] | undefined;
-  try {
-    officeHours = { spec: officeSpec, ...parseOfficeHours(officeSpec) };
-  } catch (err) {
-    problems.push(`SLA_OFFICE_HOURS: ${(err as Error).message}`);
-  }
   // CLIs that only read the database (export-tickets) do not talk to Teams.
   if (opts.requireBotCredentials !== false && !e.MicrosoftAppId && !e.BOT_ALLOW_ANONYMOUS) {
     problems.push(
@@ -259,7 +263,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
     sla: {
       policyPath: e.SLA_PATH ?? path.join(ROOT, 'config', 'sla.json'),
-      officeHours: officeHours!,
+      officeHours: e.SLA_OFFICE_HOURS,
       warningPercent: e.SLA_WARNING_PERCENT,
       checkIntervalMs: e.SLA_CHECK_INTERVAL_SECONDS * 1000,
     },
