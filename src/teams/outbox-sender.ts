@@ -138,6 +138,9 @@ export class OutboxDispatcher {
   /** A final failure is written on the ticket and shown to the engineers on its card. */
   private async recordFailure(rec: OutboxRecord, reason: string) {
     if (!rec.ticketId || rec.payload.type === 'queue_update' || rec.payload.type === 'queue_post') return;
+    // Alerts to staff (SLA, low score) are not messages to the requester: logged above, not shown on the card.
+    const p = rec.payload;
+    if (p.type === 'thread_notice' || (p.type === 'user_message' && ['sla_warning', 'sla_breached', 'low_score'].includes(p.notice.kind))) return;
     const ticket = await this.d.tickets.get(rec.ticketId);
     if (!ticket) return;
     const now = this.d.clock.now();
