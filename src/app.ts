@@ -19,6 +19,7 @@ import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, Sq
 import { SqliteBotStorage } from './storage/sqlite-bot-storage';
 import { SqliteOutboxRepository } from './storage/sqlite-outbox';
 import { SqliteTicketRepository } from './storage/sqlite-tickets';
+import { SqliteRequesterCards } from './storage/sqlite-requester-cards';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
 import { createBot } from './teams/bot';
 import { CardRenderer } from './teams/cards';
@@ -99,9 +100,11 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     radicadoPrefix: cfg.radicadoPrefix,
     mailEnabled: true,
     ticketsPerHour: cfg.limits.ticketsPerHour,
+    duplicateSimilarity: cfg.duplicateSimilarity,
   });
+  const requesterCards = new SqliteRequesterCards(db);
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText);
+  const views = new TicketViews(catalog, ticketRepo, contactText, queues);
   const services: Services = {
     cfg,
     log,
@@ -113,6 +116,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     queues,
     members,
     refs,
+    requesterCards,
     identity,
     views,
     privacy: new SqlitePrivacyNotices(db),
@@ -130,7 +134,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const adapter = createCloudAdapter(cfg, log);
   const dispatcher = new OutboxDispatcher(
-    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, cards, views, mail, contactText },
+    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, requesterCards, cards, views, mail, contactText },
     { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher },
   );
   const bot = createBot(services);

@@ -90,6 +90,18 @@ const schema = z.object({
   AUTO_CLOSE_DAYS: int(5, 1, 365),
   TICKETS_PER_HOUR: int(20, 1, 10_000),
   LOOKUPS_PER_MINUTE: int(30, 1, 10_000),
+  DUPLICATE_SIMILARITY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return 0.5;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0 || n > 1) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a number greater than 0 and at most 1, e.g. 0.5' });
+        return z.NEVER;
+      }
+      return n;
+    }),
   // botbuilder's own endpoint keys, passed through untouched (national clouds, offline tests).
   ToBotFromChannelOpenIdMetadataUrl: optionalString,
   ToBotFromChannelTokenIssuer: optionalString,
@@ -137,6 +149,8 @@ export interface Config {
   outboxPollMs: number;
   autoCloseDays: number;
   limits: { ticketsPerHour: number; lookupsPerMinute: number };
+  /** Description similarity (Jaccard, 0..1) from which an open ticket is offered as a duplicate. */
+  duplicateSimilarity: number;
 }
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
@@ -223,6 +237,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
     outboxPollMs: e.OUTBOX_POLL_MS,
     autoCloseDays: e.AUTO_CLOSE_DAYS,
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
+    duplicateSimilarity: e.DUPLICATE_SIMILARITY,
   };
 }
 

@@ -5,6 +5,7 @@ import type { ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../
 import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { formatRadicado } from '../domain/tickets/radicado';
+import type { QueueScope } from '../domain/queue/position';
 import { insertOutbox } from './sqlite-outbox';
 
 interface Row {
@@ -83,6 +84,15 @@ function toTicket(r: Row): Ticket {
 }
 
 const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
+/** Waiting in the FIFO queue (matches the partial index tickets_waiting). */
+const WAITING = `status = 'new' AND imported = 0`;
+
+function scopeSql(scope: QueueScope, alias = ''): { sql: string; args: string[] } {
+  if ('include' in scope) {
+    return scope.include.length ? { sql: `${alias}category_id IN (${scope.include.map(() => '?').join(',')})`, args: scope.include } : { sql: '0', args: [] };
+  }
+  return scope.exclude.length ? { sql: `${alias}category_id NOT IN (${scope.exclude.map(() => '?').join(',')})`, args: scope.exclude } : { sql: '1', args: [] };
+}
 
 /** Hash of one history event chained to the previous one of the same ticket (tamper evidence). */
 export function eventHash(prev: string, ticketId: number, e: { at: string; actorOid: string | null; kind: string; data: string }): string {
@@ -191,8 +201,14 @@ export class SqliteTicketRepository implements TicketRepository {
     return r ? toTicket(r) : null;
   }
 
-  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[]) {
+  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[], claimKey?: string) {
     return immediate(this.db, () => {
+      if (claimKey !== undefined) {
+        const claimed = this.db
+          .prepare('INSERT INTO ticket_additions (submission_key, ticket_id, at) VALUES (?, ?, ?) ON CONFLICT (submission_key) DO NOTHING')
+          .run(claimKey, id, patch.updatedAt.toISOString());
+        if (claimed.changes === 0) return null;
+      }
       const sets: string[] = ['version = version + 1', 'updated_at = @updatedAt'];
       const params: Record<string, unknown> = { id, expectedVersion, updatedAt: patch.updatedAt.toISOString() };
       if (patch.status !== undefined) {
@@ -229,7 +245,11 @@ export class SqliteTicketRepository implements TicketRepository {
       const res = this.db
         .prepare(`UPDATE tickets SET ${sets.join(', ')} WHERE id = @id AND version = @expectedVersion`)
         .run(params);
-      if (res.changes === 0) return null;
+      if (res.changes === 0) {
+        // Undo the claim: the version moved, the caller retries with the fresh ticket.
+        if (claimKey !== undefined) this.db.prepare('DELETE FROM ticket_additions WHERE submission_key = ?').run(claimKey);
+        return null;
+      }
       this.insertEvents(id, events);
       insertOutbox(this.db, effects, patch.updatedAt);
       return toTicket(this.stmts.byId.get(id) as Row);
@@ -264,10 +284,39 @@ export class SqliteTicketRepository implements TicketRepository {
     return { items, total: n };
   }
 
-  async queuePosition(ticket: Ticket) {
-    if (ticket.status !== 'new') return null;
-    const { n } = this.stmts.position.get(ticket.id) as { n: number };
+  async findAddition(key: string) {
+    const r = this.db.prepare('SELECT ticket_id FROM ticket_additions WHERE submission_key = ?').get(key) as { ticket_id: number } | undefined;
+    return r ? r.ticket_id : null;
+  }
+
+  async queuePosition(ticket: Ticket, scope?: QueueScope) {
+    if (ticket.status !== 'new' || ticket.imported) return null;
+    if (!scope) {
+      const { n } = this.stmts.position.get(ticket.id) as { n: number };
+      return n;
+    }
+    const w = scopeSql(scope);
+    const { n } = this.db.prepare(`SELECT count(*) AS n FROM tickets WHERE ${WAITING} AND ${w.sql} AND id <= ?`).get(...w.args, ticket.id) as { n: number };
     return n;
+  }
+
+  async waitingAfter(ticketId: number, scope: QueueScope, limit: number) {
+    const w = scopeSql(scope);
+    const rows = this.db.prepare(`SELECT * FROM tickets WHERE ${WAITING} AND ${w.sql} AND id > ? ORDER BY id LIMIT ?`).all(...w.args, ticketId, limit) as Row[];
+    return rows.map(toTicket);
+  }
+
+  async recentTakes(scope: QueueScope, limit: number) {
+    const w = scopeSql(scope, 't.');
+    // First assignment of each ticket only: a re-assignment is not a new take from the queue.
+    const rows = this.db
+      .prepare(
+        `SELECT min(e.at) AS at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE e.kind = 'assigned' AND t.imported = 0 AND ${w.sql}
+         GROUP BY e.ticket_id ORDER BY min(e.id) DESC LIMIT ?`,
+      )
+      .all(...w.args, limit) as { at: string }[];
+    return rows.map((r) => new Date(r.at));
   }
 
   async oldestUnassigned(categoryIds: string[] | null) {

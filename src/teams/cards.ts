@@ -19,6 +19,7 @@ export const CARD_NAMES = [
   'queue-ticket',
   'queue-list',
   'notice',
+  'ticket-duplicate',
 ] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 
