@@ -296,7 +296,12 @@ export class SqliteTicketRepository implements TicketRepository {
       return n;
     }
     const w = scopeSql(scope);
-    const { n } = this.db.prepare(`SELECT count(*) AS n FROM tickets WHERE ${WAITING} AND ${w.sql} AND id <= ?`).get(...w.args, ticket.id) as { n: number };
+    // Counted along a partial index of waiting tickets only (the planner, without statistics,
+    // would walk tickets_open and read every row to check `imported`).
+    const index = 'include' in scope ? 'tickets_waiting_category' : 'tickets_waiting';
+    const { n } = this.db
+      .prepare(`SELECT count(*) AS n FROM tickets INDEXED BY ${index} WHERE ${WAITING} AND ${w.sql} AND id <= ?`)
+      .get(...w.args, ticket.id) as { n: number };
     return n;
   }
 
@@ -308,12 +313,14 @@ export class SqliteTicketRepository implements TicketRepository {
 
   async recentTakes(scope: QueueScope, limit: number) {
     const w = scopeSql(scope, 't.');
-    // First assignment of each ticket only: a re-assignment is not a new take from the queue.
+    // Newest first along the (kind, id) index; only a ticket's first assignment is a take from the
+    // queue (a re-assignment is not), checked per row along (ticket_id, id).
     const rows = this.db
       .prepare(
-        `SELECT min(e.at) AS at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+        `SELECT e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
          WHERE e.kind = 'assigned' AND t.imported = 0 AND ${w.sql}
-         GROUP BY e.ticket_id ORDER BY min(e.id) DESC LIMIT ?`,
+           AND NOT EXISTS (SELECT 1 FROM ticket_events p INDEXED BY ticket_events_ticket WHERE p.ticket_id = e.ticket_id AND p.id < e.id AND p.kind = 'assigned')
+         ORDER BY e.id DESC LIMIT ?`,
       )
       .all(...w.args, limit) as { at: string }[];
     return rows.map((r) => new Date(r.at));

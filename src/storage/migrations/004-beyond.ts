@@ -23,7 +23,8 @@ export const m004Beyond: Migration = {
         at TEXT NOT NULL
       );
 
-      CREATE INDEX tickets_waiting ON tickets (category_id, id) WHERE status = 'new' AND imported = 0;
+      CREATE INDEX tickets_waiting ON tickets (id) WHERE status = 'new' AND imported = 0;
+      CREATE INDEX tickets_waiting_category ON tickets (category_id, id) WHERE status = 'new' AND imported = 0;
       CREATE INDEX ticket_events_kind ON ticket_events (kind, id);
     `);
   },
