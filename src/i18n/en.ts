@@ -31,7 +31,7 @@ export const en: Messages = {
   btnNext: 'Next',
   helpTitle: 'How can I help?',
   helpBody:
-    '• **new request**: file a ticket from the service catalog.\n• **my tickets**: your open and recent tickets.\n• **status of radicado MDA-2026-000123**: check a ticket.\n• **help**: this message.',
+    '- **new request**: file a ticket from the service catalog.\n- **my tickets**: your open and recent tickets.\n- **status of radicado MDA-2026-000123**: check a ticket.\n- **help**: this message.',
   helpAgents: 'Support engineers: **queue**, **next**, **take MDA-2026-000123**, **register queue** (supervisors).',
   notUnderstood: 'I did not understand that. Use the buttons or type "help".',
   apology: 'Sorry, something went wrong while processing your message. Please try again in a few minutes. If it keeps happening, give this code to the service desk: {id}',

@@ -29,7 +29,7 @@ export const es = {
   btnNext: 'Siguiente',
   helpTitle: '¿Cómo le ayudo?',
   helpBody:
-    '• **nueva solicitud**: registrar un caso desde el catálogo de servicios.\n• **mis casos**: ver sus casos abiertos y recientes.\n• **estado del radicado MDA-2026-000123**: consultar un caso.\n• **ayuda**: este mensaje.',
+    '- **nueva solicitud**: registrar un caso desde el catálogo de servicios.\n- **mis casos**: ver sus casos abiertos y recientes.\n- **estado del radicado MDA-2026-000123**: consultar un caso.\n- **ayuda**: este mensaje.',
   helpAgents: 'Ingenieros de soporte: **cola**, **siguiente**, **tomar MDA-2026-000123**, **registrar cola** (supervisores).',
   notUnderstood: 'No entendí su mensaje. Puede usar los botones o escribir "ayuda".',
   apology: 'Lo siento, algo salió mal al procesar su mensaje. Intente de nuevo en unos minutos. Si el problema continúa, informe este código a la mesa de ayuda: {id}',

@@ -246,7 +246,15 @@ export async function clickButton(page: Page, title: string, scope?: Locator): P
 
 /** Picks a choice in a compact Input.ChoiceSet (rendered as a combobox) found by its label. */
 export async function choose(page: Page, scope: Locator, label: string | RegExp, option: string): Promise<void> {
-  await scope.getByRole('combobox', { name: label }).click();
+  const box = scope.getByRole('combobox', { name: label });
+  try {
+    await box.waitFor({ state: 'visible', timeout: 20_000 });
+  } catch (err) {
+    await shot(page, `failed-choose-${option.replace(/[^A-Za-z0-9]+/g, '-')}`).catch(() => undefined);
+    const seen = await scope.getByRole('combobox').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent)).catch(() => []);
+    throw new Error(`No list "${label}". Lists in scope: ${JSON.stringify(seen)}\n${(err as Error).message}`);
+  }
+  await box.click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 

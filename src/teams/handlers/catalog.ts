@@ -10,6 +10,7 @@ import { RateLimitedError } from '../../domain/errors';
 import type { Ticket } from '../../domain/tickets/model';
 import type { DuplicateMatch } from '../../domain/tickets/service';
 import { pick } from '../../domain/types';
+import { bogotaDate } from '../../domain/time';
 import { formatDateTime } from '../../i18n';
 import { escapeMarkdown, plainText } from '../cards';
 import type { Turn } from '../turn';
@@ -158,7 +159,7 @@ function renderForm(
     kind: f.type,
     label: pick(f.label, turn.locale),
     placeholder: f.placeholder ? pick(f.placeholder, turn.locale) : '',
-    value: values[f.id] ?? '',
+    value: values[f.id] ?? (f.default === 'today' ? bogotaDate(turn.s.clock.now()) : ''),
     required: f.required,
     maxLength: f.maxLength ?? (f.type === 'multiline' ? 4000 : 500),
     requiredMessage: req,
