@@ -25,6 +25,7 @@ import { SqliteBotStorage } from './storage/sqlite-bot-storage';
 import { SqliteOutboxRepository } from './storage/sqlite-outbox';
 import { SqliteTicketRepository } from './storage/sqlite-tickets';
 import { SqliteReportData, SqliteSlaRepository, SqliteStaffDirectory, SqliteSurveyRepository } from './storage/sqlite-sla';
+import { SqliteRequesterCards } from './storage/sqlite-requester-cards';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
 import { createBot } from './teams/bot';
 import { CardRenderer } from './teams/cards';
@@ -139,9 +140,11 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     ticketsPerHour: cfg.limits.ticketsPerHour,
     sla: slaClock,
     surveyWanted: (id) => surveys.wanted(id),
+    duplicateSimilarity: cfg.duplicateSimilarity,
   });
+  const requesterCards = new SqliteRequesterCards(db);
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText, clock);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues);
   const services: Services = {
     cfg,
     log,
@@ -153,6 +156,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     queues,
     members,
     refs,
+    requesterCards,
     identity,
     views,
     calendar,
@@ -173,7 +177,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const adapter = createCloudAdapter(cfg, log);
   const dispatcher = new OutboxDispatcher(
-    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, cards, views, mail, contactText },
+    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, requesterCards, cards, views, mail, contactText },
     { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher },
   );
   const bot = createBot(services);
