@@ -5,6 +5,11 @@
 import fs from 'node:fs';
 import type { Config } from './config';
 import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
+import { SlaMonitor, SupervisorNotifier } from './domain/sla/monitor';
+import { parseSlaPolicy, SlaConfigError, targetsFor, type SlaPolicy } from './domain/sla/policy';
+import { SlaClock } from './domain/sla/ticket-sla';
+import { DEFAULT_CALENDAR, type CalendarConfig } from './domain/sla/working-calendar';
+import { SurveyService } from './domain/survey';
 import type { MailTransport } from './domain/mail';
 import { systemClock, type Clock } from './domain/ports';
 import { TicketService } from './domain/tickets/service';
@@ -38,6 +43,8 @@ export interface App {
   readonly services: Services;
   readonly dispatcher: OutboxDispatcher;
   readonly tickets: AuditableTicketRepository;
+  /** The SLA monitor; `runOnce()` is what the scheduler runs every SLA_CHECK_INTERVAL_SECONDS. */
+  readonly sla: { monitor: SlaMonitor; runOnce(): Promise<{ warnings: number; breaches: number }> };
   server?: HttpServer;
   start(): Promise<HttpServer>;
   stop(): Promise<void>;
@@ -51,6 +58,26 @@ export function loadCatalog(file: string): CatalogService {
     throw new CatalogError(`CATALOG_PATH ${file} could not be read as JSON: ${(err as Error).message}`, []);
   }
   return new CatalogService(parseCatalog(json, file));
+}
+
+/** Reads and validates SLA_PATH against the catalog's template ids; throws SlaConfigError. */
+export function loadSlaPolicy(file: string, catalog: CatalogService): SlaPolicy {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new SlaConfigError(
+      `SLA_PATH ${file} could not be read as JSON (${(err as Error).message}). Create it (see config/sla.json in the repository) or point SLA_PATH to it.`,
+    );
+  }
+  const templates = new Set(catalog.catalog.categories.flatMap((c) => c.services.flatMap((s) => s.templates.map((t) => t.id))));
+  return parseSlaPolicy(json, file, templates);
+}
+
+/** The SLA calendar: SLA_OFFICE_HOURS in America/Bogota (UTC−5, no DST), Colombian holidays off. */
+export function slaCalendar(cfg: Config): CalendarConfig {
+  const o = cfg.sla.officeHours;
+  return { ...DEFAULT_CALENDAR, workdays: o.workdays, startMinute: o.startMinute, endMinute: o.endMinute };
 }
 
 function createMail(cfg: Config, log: Logger): MailTransport {
@@ -75,6 +102,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     );
   }
   const catalog = loadCatalog(cfg.catalogPath);
+  const slaPolicy = loadSlaPolicy(cfg.sla.policyPath, catalog);
+  const calendar = slaCalendar(cfg);
   const directory = FileDirectory.load(cfg.directoryPath);
   const dispatcherOptions: DispatcherOptions = { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher };
   const storage = openStorage(cfg, { outboxPaceGapMs: dispatcherOptions.perKeyIntervalMs });
@@ -85,13 +114,25 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     const teamIds = (await queues.list()).map((q) => q.teamId);
     return members.isMemberOfAny(oid, teamIds);
   });
+  const staff = storage.staff(() => directory.supervisors());
+  const supervisorNotifier = new SupervisorNotifier(staff, queues, members);
+  const surveys = new SurveyService(storage.surveys, supervisorNotifier, clock, {
+    changeWindowMs: cfg.survey.changeWindowMs,
+    lowScore: cfg.survey.lowScore,
+  });
+  const slaClock = new SlaClock(calendar, cfg.sla.warningPercent, (t) => targetsFor(slaPolicy, t, catalog.findTemplate(t.templateId)?.sla));
+  const slaMonitor = new SlaMonitor({ repo: storage.sla, queues, staff, supervisors: supervisorNotifier, clock });
   const tickets = new TicketService(ticketRepo, queues, clock, {
     radicadoPrefix: cfg.radicadoPrefix,
     mailEnabled: true,
     ticketsPerHour: cfg.limits.ticketsPerHour,
+    sla: slaClock,
+    surveyWanted: (id) => surveys.wanted(id),
+    duplicateSimilarity: cfg.duplicateSimilarity,
   });
+  const requesterCards = storage.requesterCards;
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues);
   const services: Services = {
     cfg,
     log,
@@ -103,8 +144,12 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     queues,
     members,
     refs,
+    requesterCards,
     identity,
     views,
+    calendar,
+    surveys,
+    reports: storage.reports,
     privacy: storage.privacy,
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
     sso: cfg.ssoConnectionName
@@ -120,7 +165,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const adapter = createCloudAdapter(cfg, log);
   const dispatcher = new OutboxDispatcher(
-    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, cards, views, mail, contactText },
+    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, requesterCards, cards, views, mail, contactText },
     dispatcherOptions,
   );
   const bot = createBot(services);
@@ -133,6 +178,28 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     { allowedTenantIds: cfg.allowedTenantIds, dedup: storage.dedup, log },
   );
   let autoClose: NodeJS.Timeout | null = null;
+  let slaTimer: NodeJS.Timeout | null = null;
+  let slaRun: Promise<{ warnings: number; breaches: number }> | null = null;
+  /** One SLA pass at a time; alerts are recorded once in the database, deliveries go out through the outbox. */
+  const runSla = (): Promise<{ warnings: number; breaches: number }> => {
+    slaRun ??= slaMonitor
+      .tick()
+      .then((r) => {
+        if (r.warnings || r.breaches) {
+          log.info(r, 'SLA alerts recorded');
+          dispatcher.kick();
+        }
+        return r;
+      })
+      .catch((err) => {
+        log.error({ err }, 'SLA check failed');
+        return { warnings: 0, breaches: 0 };
+      })
+      .finally(() => {
+        slaRun = null;
+      });
+    return slaRun;
+  };
 
   const app: App = {
     storage,
@@ -140,6 +207,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     services,
     dispatcher,
     tickets: ticketRepo,
+    sla: { monitor: slaMonitor, runOnce: runSla },
     async start() {
       await storage.ready();
       app.server = await startHttpServer({
@@ -158,11 +226,17 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         tickets.autoClose(cfg.autoCloseDays).catch((err) => log.error({ err }, 'auto-close failed'));
       }, 3600_000);
       autoClose.unref();
+      // Catch up at once (alerts due while the bot was down), then every SLA_CHECK_INTERVAL_SECONDS.
+      await runSla();
+      slaTimer = setInterval(() => void runSla(), cfg.sla.checkIntervalMs);
+      slaTimer.unref();
       log.info({ url: app.server.url }, 'Mesa de Ayuda listening');
       return app.server;
     },
     async stop() {
       if (autoClose) clearInterval(autoClose);
+      if (slaTimer) clearInterval(slaTimer);
+      await slaRun;
       await app.server?.close();
       await dispatcher.stop();
       await mail.close?.();

@@ -3,6 +3,8 @@
  * implement them; the domain never imports an adapter.
  */
 import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketStatus } from './tickets/model';
+import type { SlaTarget } from './sla/ticket-sla';
+import type { QueueScope } from './queue/position';
 import type { Role } from './types';
 
 export interface Clock {
@@ -26,15 +28,29 @@ export type OutboxPayload =
   | { type: 'queue_update'; ticketId: number }
   /** A message in the ticket's queue thread. */
   | { type: 'thread_message'; ticketId: number; text: string }
+  /** A notice from the bot in the ticket's queue thread (SLA alerts), mentioning some team members. */
+  | { type: 'thread_notice'; ticketId: number; notice: UserNotice; mentions: { userId: string; name: string }[] }
   /** A proactive 1:1 message to a user, as text and/or a card rendered at delivery time. */
   | { type: 'user_message'; userOid: string; ticketId?: number; notice: UserNotice }
-  | { type: 'mail'; to: string; ticketId: number; template: 'ticket_created' | 'ticket_resolved' };
+  | { type: 'mail'; to: string; ticketId: number; template: 'ticket_created' | 'ticket_resolved' }
+  /** A ticket entered or left the waiting queue: refresh the requesters' cards behind it (fan-out). */
+  | { type: 'positions_changed'; ticketId: number }
+  /** Re-render the requester's confirmation card of a ticket in place (current status and position). */
+  | { type: 'requester_card_update'; ticketId: number };
 
 export type UserNotice =
   | { kind: 'agent_reply'; authorName: string; text: string }
   | { kind: 'requester_reply'; authorName: string; text: string }
   | { kind: 'status_changed'; status: TicketStatus; by?: string; note?: string }
-  | { kind: 'assigned_to_you'; by?: string };
+  | { kind: 'assigned_to_you'; by?: string }
+  /** The SLA target is near (warning percent of its working time used). dueAt: ISO instant. */
+  | { kind: 'sla_warning'; target: SlaTarget; dueAt: string }
+  /** The SLA target was missed: escalation to the supervisors. */
+  | { kind: 'sla_breached'; target: SlaTarget; dueAt: string }
+  /** The satisfaction survey card, to the requester of a resolved ticket. */
+  | { kind: 'survey' }
+  /** A low satisfaction score, to the supervisors. */
+  | { kind: 'low_score'; score: number; comment?: string };
 
 export interface OutboxRecord extends OutboxItem {
   id: number;
@@ -77,15 +93,26 @@ export interface TicketRepository {
     patch: TicketPatch,
     events: NewEvent[],
     effects: OutboxItem[],
+    /** Claims this idempotency key (ticket_additions) in the same transaction; null if already claimed. */
+    claimKey?: string,
   ): Promise<Ticket | null>;
+  /** The ticket a claimed idempotency key (an "add to radicado" submission) went to. */
+  findAddition(key: string): Promise<number | null>;
   /** Appends history and effects without changing the ticket's fields. */
   append(id: number, events: NewEvent[], effects: OutboxItem[]): Promise<void>;
   setQueueMessage(id: number, conversationId: string, activityId: string): Promise<void>;
   listByRequester(oid: string, opts: ListOptions): Promise<{ items: Ticket[]; total: number }>;
   /** Open tickets in arrival order (FIFO), optionally for some categories. */
   listOpen(opts: ListOptions & { categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number }>;
-  /** 1-based position among unassigned waiting tickets (new), or null when not waiting. */
-  queuePosition(ticket: Ticket): Promise<number | null>;
+  /**
+   * 1-based position among unassigned waiting tickets (new, not imported) of the same queue scope
+   * (all waiting tickets without a scope), or null when not waiting.
+   */
+  queuePosition(ticket: Ticket, scope?: QueueScope): Promise<number | null>;
+  /** The first `limit` waiting tickets of the scope that arrived after `ticketId`, in order. */
+  waitingAfter(ticketId: number, scope: QueueScope, limit: number): Promise<Ticket[]>;
+  /** When the most recent tickets of the scope were first taken or assigned, newest first. */
+  recentTakes(scope: QueueScope, limit: number): Promise<Date[]>;
   oldestUnassigned(categoryIds: string[] | null): Promise<Ticket | null>;
   events(ticketId: number, opts?: { kinds?: string[]; limit?: number }): Promise<TicketEvent[]>;
   countCreatedSince(requesterOid: string, since: Date): Promise<number>;
@@ -107,6 +134,17 @@ export interface TicketPatch {
   resolvedAt?: Date | null;
   closedAt?: Date | null;
   mailError?: string;
+  /** SLA clock changes (pause, resume with shifted due times). */
+  sla?: SlaPatch;
+}
+
+export interface SlaPatch {
+  pausedAt?: Date | null;
+  pausedMinutes?: number;
+  firstResponseDueAt?: Date;
+  firstResponseWarnAt?: Date;
+  resolutionDueAt?: Date;
+  resolutionWarnAt?: Date;
 }
 
 export interface OutboxRepository {
@@ -123,6 +161,27 @@ export interface OutboxRepository {
   markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string, at: Date): Promise<void>;
   pendingCount(): Promise<number>;
+  /**
+   * Enqueues each item unless an identical one (same pace key, ticket and payload) is still pending
+   * and not among `inFlight`: coalesces repeated card updates of one ticket.
+   */
+  enqueueCoalesced(items: OutboxItem[], inFlight: number[]): Promise<number>;
+}
+
+/** The requester's confirmation card of a ticket: where it is, so it can be updated in place. */
+export interface RequesterCard {
+  ticketId: number;
+  conversationId: string;
+  activityId: string;
+  /** The requester's Teams user id (29:…), for the card's Universal Actions refresh. */
+  userId: string;
+}
+
+export interface RequesterCardRepository {
+  save(card: RequesterCard, at: Date): Promise<void>;
+  get(ticketId: number): Promise<RequesterCard | null>;
+  /** Which of these tickets have a stored card. */
+  withCards(ticketIds: number[]): Promise<number[]>;
 }
 
 export interface SupportQueue {
@@ -183,4 +242,23 @@ export interface ConversationRefRepository {
 export interface InboundDedup {
   /** True the first time (conversationId, activityId) is seen. */
   firstSeen(conversationId: string, activityId: string, at: Date): Promise<boolean>;
+}
+
+/** SLA alert state and candidates (#12). */
+export interface SlaRepository {
+  /** Open tickets whose stored warn/due times have passed with an alert not yet recorded, by id. */
+  alertCandidates(now: Date, limit: number, afterId: number): Promise<Ticket[]>;
+  /**
+   * Records an alert once: false (and nothing written) when it was already recorded, e.g. by
+   * another process. History and effects are written in the same transaction.
+   */
+  recordAlert(ticketId: number, alert: import('./sla/ticket-sla').SlaAlertKind, at: Date, events: NewEvent[], effects: OutboxItem[]): Promise<boolean>;
+}
+
+/** Who supervises the service desk and whether the bot can write to someone 1:1. */
+export interface StaffDirectory {
+  /** Known supervisors of a tenant (directory file and cached profiles with the supervisor role). */
+  supervisors(tenantId: string): Promise<{ oid: string; name: string }[]>;
+  /** True when a 1:1 conversation reference exists (the person has talked to the bot). */
+  reachable(oid: string): Promise<boolean>;
 }

@@ -9,9 +9,17 @@ import type {
   OutboxRepository,
   ProfileRepository,
   QueueRepository,
+  RequesterCardRepository,
+  SlaRepository,
+  StaffDirectory,
   TeamMemberRepository,
   TicketRepository,
 } from '../domain/ports';
+import type { SurveyRepository } from '../domain/survey';
+import type { ReportDataSource } from '../domain/reports/metrics';
+import { SqliteReportData, SqliteSlaRepository, SqliteStaffDirectory, SqliteSurveyRepository } from './sqlite-sla';
+import { SqliteRequesterCards } from './sqlite-requester-cards';
+import { PgReportData, PgRequesterCards, PgSlaRepository, PgStaffDirectory, PgSurveyRepository } from './pg/pg-sla';
 import { migrate, openDb, type Db } from './db';
 import { SqliteBotStorage } from './sqlite-bot-storage';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './sqlite-misc';
@@ -48,6 +56,12 @@ interface StorageBase {
   dedup: InboundDedup;
   privacy: { markShown(oid: string, at: Date): Promise<boolean> };
   botState: BotStateStorage;
+  sla: SlaRepository;
+  surveys: SurveyRepository;
+  reports: ReportDataSource;
+  requesterCards: RequesterCardRepository;
+  /** Supervisors (directory file + cached profiles) and who can be written to 1:1. */
+  staff(fromDirectory: () => { oid?: string; name?: string }[]): StaffDirectory;
   /** Applies pending migrations (PostgreSQL; SQLite migrates when opened). */
   ready(): Promise<void>;
   /** Health probe: throws when the database cannot be reached. */
@@ -83,10 +97,11 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
   if (cfg.databaseUrl) return openPgStorage(cfg.databaseUrl, cfg.databasePoolSize ?? 10, opts);
   const db = openDb(cfg.dbPath);
   migrate(db);
+  const tickets = new SqliteTicketRepository(db);
   return {
     engine: 'sqlite',
     db,
-    tickets: new SqliteTicketRepository(db),
+    tickets,
     outbox: new SqliteOutboxRepository(db),
     queues: new SqliteQueueRepository(db),
     members: new SqliteTeamMembers(db),
@@ -95,6 +110,11 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     dedup: new SqliteInboundDedup(db),
     privacy: new SqlitePrivacyNotices(db),
     botState: new SqliteBotStorage(db),
+    sla: new SqliteSlaRepository(db, tickets),
+    surveys: new SqliteSurveyRepository(db, tickets),
+    reports: new SqliteReportData(db),
+    requesterCards: new SqliteRequesterCards(db),
+    staff: (fromDirectory) => new SqliteStaffDirectory(db, fromDirectory),
     async ready() {},
     async health() {
       const row = db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
@@ -121,6 +141,11 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     dedup: new PgInboundDedup(pool),
     privacy: new PgPrivacyNotices(pool),
     botState: new PgBotStorage(pool),
+    sla: new PgSlaRepository(pool),
+    surveys: new PgSurveyRepository(pool),
+    reports: new PgReportData(pool),
+    requesterCards: new PgRequesterCards(pool),
+    staff: (fromDirectory) => new PgStaffDirectory(pool, fromDirectory),
     async ready() {
       migrated ??= migratePg(pool);
       await migrated;

@@ -3,9 +3,10 @@ import type { Db } from './db';
 import { immediate } from './db';
 import type { CreationLimit, ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../domain/ports';
 import { RateLimitedError } from '../domain/errors';
-import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../domain/tickets/model';
+import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketSla } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { formatRadicado } from '../domain/tickets/radicado';
+import type { QueueScope } from '../domain/queue/position';
 import { insertOutbox } from './sqlite-outbox';
 
 /** A tickets row (PostgreSQL returns Date objects where SQLite returns ISO text; both map alike). */
@@ -41,6 +42,36 @@ export interface Row {
   queue_activity_id: string | null;
   mail_error: string | null;
   imported: number;
+  sla_first_response_minutes?: number | null;
+  sla_resolution_minutes?: number | null;
+  first_response_due_at?: string | Date | null;
+  first_response_warn_at?: string | Date | null;
+  resolution_due_at?: string | Date | null;
+  resolution_warn_at?: string | Date | null;
+  sla_paused_at?: string | Date | null;
+  sla_paused_minutes?: number;
+  first_response_warned_at?: string | Date | null;
+  first_response_breached_at?: string | Date | null;
+  resolution_warned_at?: string | Date | null;
+  resolution_breached_at?: string | Date | null;
+}
+
+function toSla(r: Row): TicketSla | undefined {
+  if (r.sla_resolution_minutes == null || r.sla_first_response_minutes == null || !r.resolution_due_at || !r.first_response_due_at) return undefined;
+  return {
+    firstResponseMinutes: r.sla_first_response_minutes,
+    resolutionMinutes: r.sla_resolution_minutes,
+    firstResponseDueAt: new Date(r.first_response_due_at),
+    firstResponseWarnAt: new Date(r.first_response_warn_at ?? r.first_response_due_at),
+    resolutionDueAt: new Date(r.resolution_due_at),
+    resolutionWarnAt: new Date(r.resolution_warn_at ?? r.resolution_due_at),
+    pausedAt: d(r.sla_paused_at ?? null),
+    pausedMinutes: r.sla_paused_minutes ?? 0,
+    firstResponseWarnedAt: d(r.first_response_warned_at ?? null),
+    firstResponseBreachedAt: d(r.first_response_breached_at ?? null),
+    resolutionWarnedAt: d(r.resolution_warned_at ?? null),
+    resolutionBreachedAt: d(r.resolution_breached_at ?? null),
+  };
 }
 
 const d = (s: string | Date | null) => (s ? new Date(s) : undefined);
@@ -81,6 +112,7 @@ export function toTicket(r: Row): Ticket {
     queueActivityId: u(r.queue_activity_id),
     mailError: u(r.mail_error),
     imported: r.imported === 1,
+    sla: toSla(r),
   };
 }
 
@@ -91,6 +123,15 @@ export interface HistoryBreak {
 }
 
 export const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
+/** Waiting in the FIFO queue (matches the partial index tickets_waiting). */
+export const WAITING = `status = 'new' AND imported = 0`;
+
+function scopeSql(scope: QueueScope, alias = ''): { sql: string; args: string[] } {
+  if ('include' in scope) {
+    return scope.include.length ? { sql: `${alias}category_id IN (${scope.include.map(() => '?').join(',')})`, args: scope.include } : { sql: '0', args: [] };
+  }
+  return scope.exclude.length ? { sql: `${alias}category_id NOT IN (${scope.exclude.map(() => '?').join(',')})`, args: scope.exclude } : { sql: '1', args: [] };
+}
 
 /** Hash of one history event chained to the previous one of the same ticket (tamper evidence). */
 export function eventHash(prev: string, ticketId: number, e: { at: string; actorOid: string | null; kind: string; data: string }): string {
@@ -168,6 +209,23 @@ export class SqliteTicketRepository implements TicketRepository {
         priority: input.priority,
         createdAt,
       });
+      if (input.sla) {
+        const sla = input.sla;
+        this.db
+          .prepare(
+            `UPDATE tickets SET sla_first_response_minutes = ?, sla_resolution_minutes = ?, first_response_due_at = ?,
+               first_response_warn_at = ?, resolution_due_at = ?, resolution_warn_at = ? WHERE id = ?`,
+          )
+          .run(
+            sla.firstResponseMinutes,
+            sla.resolutionMinutes,
+            sla.firstResponseDueAt.toISOString(),
+            sla.firstResponseWarnAt.toISOString(),
+            sla.resolutionDueAt.toISOString(),
+            sla.resolutionWarnAt.toISOString(),
+            info.lastInsertRowid,
+          );
+      }
       const ticket = toTicket(this.stmts.byId.get(info.lastInsertRowid) as Row);
       this.insertEvents(ticket.id, [
         {
@@ -202,8 +260,14 @@ export class SqliteTicketRepository implements TicketRepository {
     return r ? toTicket(r) : null;
   }
 
-  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[]) {
+  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[], claimKey?: string) {
     return immediate(this.db, () => {
+      if (claimKey !== undefined) {
+        const claimed = this.db
+          .prepare('INSERT INTO ticket_additions (submission_key, ticket_id, at) VALUES (?, ?, ?) ON CONFLICT (submission_key) DO NOTHING')
+          .run(claimKey, id, patch.updatedAt.toISOString());
+        if (claimed.changes === 0) return null;
+      }
       const sets: string[] = ['version = version + 1', 'updated_at = @updatedAt'];
       const params: Record<string, unknown> = { id, expectedVersion, updatedAt: patch.updatedAt.toISOString() };
       if (patch.status !== undefined) {
@@ -237,10 +301,30 @@ export class SqliteTicketRepository implements TicketRepository {
         sets.push('mail_error = @mailError');
         params.mailError = patch.mailError;
       }
+      if (patch.sla) {
+        const cols = {
+          pausedAt: 'sla_paused_at',
+          pausedMinutes: 'sla_paused_minutes',
+          firstResponseDueAt: 'first_response_due_at',
+          firstResponseWarnAt: 'first_response_warn_at',
+          resolutionDueAt: 'resolution_due_at',
+          resolutionWarnAt: 'resolution_warn_at',
+        } as const;
+        for (const [key, col] of Object.entries(cols) as [keyof typeof cols, string][]) {
+          const v = patch.sla[key];
+          if (v === undefined) continue;
+          sets.push(`${col} = @sla_${key}`);
+          params[`sla_${key}`] = v instanceof Date ? v.toISOString() : v;
+        }
+      }
       const res = this.db
         .prepare(`UPDATE tickets SET ${sets.join(', ')} WHERE id = @id AND version = @expectedVersion`)
         .run(params);
-      if (res.changes === 0) return null;
+      if (res.changes === 0) {
+        // Undo the claim: the version moved, the caller retries with the fresh ticket.
+        if (claimKey !== undefined) this.db.prepare('DELETE FROM ticket_additions WHERE submission_key = ?').run(claimKey);
+        return null;
+      }
       this.insertEvents(id, events);
       insertOutbox(this.db, effects, patch.updatedAt);
       return toTicket(this.stmts.byId.get(id) as Row);
@@ -275,10 +359,46 @@ export class SqliteTicketRepository implements TicketRepository {
     return { items, total: n };
   }
 
-  async queuePosition(ticket: Ticket) {
-    if (ticket.status !== 'new') return null;
-    const { n } = this.stmts.position.get(ticket.id) as { n: number };
+  async findAddition(key: string) {
+    const r = this.db.prepare('SELECT ticket_id FROM ticket_additions WHERE submission_key = ?').get(key) as { ticket_id: number } | undefined;
+    return r ? r.ticket_id : null;
+  }
+
+  async queuePosition(ticket: Ticket, scope?: QueueScope) {
+    if (ticket.status !== 'new' || ticket.imported) return null;
+    if (!scope) {
+      const { n } = this.stmts.position.get(ticket.id) as { n: number };
+      return n;
+    }
+    const w = scopeSql(scope);
+    // Counted along a partial index of waiting tickets only (the planner, without statistics,
+    // would walk tickets_open and read every row to check `imported`).
+    const index = 'include' in scope ? 'tickets_waiting_category' : 'tickets_waiting';
+    const { n } = this.db
+      .prepare(`SELECT count(*) AS n FROM tickets INDEXED BY ${index} WHERE ${WAITING} AND ${w.sql} AND id <= ?`)
+      .get(...w.args, ticket.id) as { n: number };
     return n;
+  }
+
+  async waitingAfter(ticketId: number, scope: QueueScope, limit: number) {
+    const w = scopeSql(scope);
+    const rows = this.db.prepare(`SELECT * FROM tickets WHERE ${WAITING} AND ${w.sql} AND id > ? ORDER BY id LIMIT ?`).all(...w.args, ticketId, limit) as Row[];
+    return rows.map(toTicket);
+  }
+
+  async recentTakes(scope: QueueScope, limit: number) {
+    const w = scopeSql(scope, 't.');
+    // Newest first along the (kind, id) index; only a ticket's first assignment is a take from the
+    // queue (a re-assignment is not), checked per row along (ticket_id, id).
+    const rows = this.db
+      .prepare(
+        `SELECT e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE e.kind = 'assigned' AND t.imported = 0 AND ${w.sql}
+           AND NOT EXISTS (SELECT 1 FROM ticket_events p INDEXED BY ticket_events_ticket WHERE p.ticket_id = e.ticket_id AND p.id < e.id AND p.kind = 'assigned')
+         ORDER BY e.id DESC LIMIT ?`,
+      )
+      .all(...w.args, limit) as { at: string }[];
+    return rows.map((r) => new Date(r.at));
   }
 
   async oldestUnassigned(categoryIds: string[] | null) {
@@ -342,7 +462,8 @@ export class SqliteTicketRepository implements TicketRepository {
     return breaks;
   }
 
-  private insertEvents(ticketId: number, events: NewEvent[]) {
+  /** Appends hash-chained history events; call inside the caller's transaction. */
+  insertEvents(ticketId: number, events: NewEvent[]) {
     let prev = (this.stmts.lastHash.get(ticketId) as { hash: string } | undefined)?.hash ?? '';
     for (const e of events) {
       const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };

@@ -8,6 +8,8 @@ import { recognize, type Intent } from '../domain/phrases';
 import { bogotaYear } from '../domain/tickets/radicado';
 import * as catalog from './handlers/catalog';
 import * as queue from './handlers/queue';
+import * as reports from './handlers/reports';
+import { submitSurvey } from './handlers/survey';
 import * as tickets from './handlers/tickets';
 import { onInstalled, rememberConversation, sendHelp, sendNotUnderstood, sendWelcome } from './handlers/welcome';
 import { isSigninInvoke } from './sso';
@@ -33,7 +35,8 @@ const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promi
   'ticket.submit': catalog.submitForm,
   'tickets.mine': tickets.showMine,
   'ticket.status': (turn, d) => tickets.showStatus(turn, { id: d.ticketId }),
-  'ticket.refresh': (turn, d) => tickets.showStatus(turn, { id: d.ticketId }),
+  'ticket.refresh': tickets.refreshCard,
+  'ticket.addToExisting': catalog.addToExisting,
   'ticket.reply': tickets.requesterReply,
   'ticket.confirm': (turn, d) => tickets.requesterAction(turn, 'confirm', d),
   'ticket.reopen': (turn, d) => tickets.requesterAction(turn, 'reopen', d),
@@ -47,6 +50,7 @@ const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promi
   'queue.resolve': (turn, d) => queue.cardAction(turn, 'resolve', d),
   'queue.assign': queue.assignTicket,
   'queue.refresh': queue.refreshQueueCard,
+  'survey.submit': submitSurvey,
 };
 
 const actionShape = z.object({
@@ -77,7 +81,7 @@ async function onIntent(turn: Turn, intent: Intent, rawText: string): Promise<vo
     case 'status':
       return tickets.showStatus(turn, { radicado: intent.radicado });
     case 'status_missing':
-      return turn.notice(turn.m.statusMissing);
+      return tickets.statusOfLegacy(turn, rawText);
     case 'take':
       return intent.radicado ? queue.takeTicket(turn, { radicado: intent.radicado }) : queue.showQueue(turn);
     case 'queue':
@@ -92,7 +96,9 @@ async function onIntent(turn: Turn, intent: Intent, rawText: string): Promise<vo
       return tickets.requesterAction(turn, 'cancel', { ticketId: t?.id ?? 0 });
     }
     case 'metrics':
-      return sendHelp(turn);
+      return reports.showMetrics(turn);
+    case 'export':
+      return reports.exportTickets(turn, intent.from, intent.to);
     case 'unknown':
       if (turn.isPersonal && rawText.trim() && (await tickets.requesterFreeText(turn, rawText.trim()))) return;
       return sendNotUnderstood(turn);

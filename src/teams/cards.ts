@@ -19,6 +19,9 @@ export const CARD_NAMES = [
   'queue-ticket',
   'queue-list',
   'notice',
+  'survey',
+  'metrics',
+  'ticket-duplicate',
 ] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 

@@ -14,17 +14,19 @@ import type {
   OutboxRecord,
   OutboxRepository,
   QueueRepository,
+  RequesterCardRepository,
   TeamMemberRepository,
   TicketRepository,
   UserNotice,
 } from '../domain/ports';
 import type { Ticket } from '../domain/tickets/model';
+import { POSITION_UPDATE_LIMIT, queueScope } from '../domain/queue/position';
 import type { Locale } from '../domain/types';
-import { messages, t } from '../i18n';
+import { formatDateTime, messages, t } from '../i18n';
 import type { Logger } from '../logger';
 import type { BotAdapter } from './adapter';
 import type { CardRenderer } from './cards';
-import { plainText } from './cards';
+import { escapeMarkdown, plainText } from './cards';
 import { statusText, type TicketViews } from './views';
 
 export interface OutboxSenderDeps {
@@ -37,6 +39,7 @@ export interface OutboxSenderDeps {
   queues: QueueRepository;
   members: TeamMemberRepository;
   refs: ConversationRefRepository;
+  requesterCards: RequesterCardRepository;
   cards: CardRenderer;
   views: TicketViews;
   mail: MailTransport;
@@ -143,7 +146,10 @@ export class OutboxDispatcher {
 
   /** A final failure is written on the ticket and shown to the engineers on its card. */
   private async recordFailure(rec: OutboxRecord, reason: string) {
-    if (!rec.ticketId || rec.payload.type === 'queue_update' || rec.payload.type === 'queue_post') return;
+    // Alerts to staff (SLA, low score) are not messages to the requester: logged above, not shown on the card.
+    const p = rec.payload;
+    if (!rec.ticketId || ['queue_update', 'queue_post', 'positions_changed', 'requester_card_update'].includes(p.type)) return;
+    if (p.type === 'thread_notice' || (p.type === 'user_message' && ['sla_warning', 'sla_breached', 'low_score'].includes(p.notice.kind))) return;
     const ticket = await this.d.tickets.get(rec.ticketId);
     if (!ticket) return;
     const now = this.d.clock.now();
@@ -167,11 +173,52 @@ export class OutboxDispatcher {
         return this.queueUpdate(p.ticketId);
       case 'thread_message':
         return this.threadMessage(p.ticketId, p.text);
+      case 'thread_notice':
+        return this.threadNotice(p.ticketId, p.notice, p.mentions);
       case 'user_message':
         return this.userMessage(p.userOid, p.ticketId, p.notice);
       case 'mail':
         return this.sendMail(p.to, p.ticketId, p.template);
+      case 'positions_changed':
+        return this.positionsChanged(p.ticketId);
+      case 'requester_card_update':
+        return this.requesterCardUpdate(p.ticketId);
     }
+  }
+
+  /**
+   * A ticket entered or left the waiting queue: the requesters behind it (the first
+   * POSITION_UPDATE_LIMIT, read now, so tickets filed meanwhile count) and its own requester get
+   * their confirmation card updated. One pending update per ticket: repeated moves coalesce.
+   */
+  private async positionsChanged(ticketId: number) {
+    const moved = await this.ticket(ticketId);
+    const scope = queueScope(moved.categoryId, await this.d.queues.list());
+    const behind = await this.d.tickets.waitingAfter(moved.id, scope, POSITION_UPDATE_LIMIT);
+    const all = [moved, ...behind];
+    const withCards = new Set(await this.d.requesterCards.withCards(all.map((t) => t.id)));
+    const items = all
+      .filter((t) => withCards.has(t.id))
+      .map((t) => ({
+        channel: 'teams' as const,
+        paceKey: `user:${t.requester.oid}`,
+        ticketId: t.id,
+        payload: { type: 'requester_card_update' as const, ticketId: t.id },
+      }));
+    if (items.length) await this.d.outbox.enqueueCoalesced(items, [...this.inFlight]);
+  }
+
+  /** Re-renders the requester's confirmation card in place: current status, position and estimate. */
+  private async requesterCardUpdate(ticketId: number) {
+    const ticket = await this.ticket(ticketId);
+    const where = await this.d.requesterCards.get(ticketId);
+    if (!where) return;
+    const ref = await this.ref(`user:${ticket.requester.oid}`);
+    const data = await this.d.views.created(ticket, ticket.locale, { refreshUserIds: [where.userId] });
+    const card = this.d.cards.render('ticket-created', { ...data });
+    await this.continue({ ...ref, conversation: { ...ref.conversation!, id: where.conversationId } }, async (ctx) => {
+      await ctx.updateActivity({ type: 'message', id: where.activityId, attachments: [CardFactory.adaptiveCard(card)] });
+    });
   }
 
   private async ticket(id: number): Promise<Ticket> {
@@ -257,12 +304,40 @@ export class OutboxDispatcher {
     });
   }
 
+  /** SLA alerts in the ticket's queue thread, @mentioning the given team members. */
+  private async threadNotice(ticketId: number, notice: UserNotice, mentions: { userId: string; name: string }[]) {
+    const ticket = await this.ticket(ticketId);
+    if (!ticket.queueConversationId || !ticket.queueActivityId) return;
+    const ref = await this.ref(`conv:${ticket.queueConversationId}`);
+    const text = staffNoticeText(notice, ticket, 'es');
+    if (!text) return;
+    const tags = mentions.map((m) => `<at>${escapeHtml(m.name)}</at>`);
+    const body = [tags.join(' '), `**${escapeMarkdown(text.title, 500)}**`, escapeMarkdown(text.text, 2000)].filter(Boolean).join('\n\n');
+    const threadId = `${ticket.queueConversationId};messageid=${ticket.queueActivityId}`;
+    await this.continue({ ...ref, conversation: { ...ref.conversation!, id: threadId } }, async (ctx) => {
+      await ctx.sendActivity({
+        type: 'message',
+        text: body,
+        textFormat: 'markdown',
+        entities: mentions.map((m, i) => ({ type: 'mention', text: tags[i], mentioned: { id: m.userId, name: m.name } })),
+      });
+    });
+  }
+
   private async userMessage(oid: string, ticketId: number | undefined, notice: UserNotice) {
     const ref = await this.ref(`user:${oid}`);
     const ticket = ticketId ? await this.ticket(ticketId) : undefined;
     const locale: Locale = ticket && ticket.requester.oid === oid ? ticket.locale : (ref as { locale?: string }).locale?.startsWith('en') ? 'en' : 'es';
     const radicado = ticket?.radicado ?? '';
-    let title: string;
+    if (notice.kind === 'survey') {
+      if (!ticket) return;
+      const card = this.d.cards.render('survey', surveyCardData(ticket, locale, this.d.cfg.survey.changeWindowMs));
+      await this.continue(ref, async (ctx) => {
+        await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)], summary: t(locale, 'surveyTitle', { radicado }) });
+      });
+      return;
+    }
+    let title = '';
     let text = '';
     let canReply = false;
     let canConfirm = false;
@@ -285,6 +360,14 @@ export class OutboxDispatcher {
       case 'assigned_to_you':
         title = t(locale, 'assignedToYouTitle', { radicado });
         break;
+      case 'sla_warning':
+      case 'sla_breached':
+      case 'low_score': {
+        const s = ticket ? staffNoticeText(notice, ticket, locale) : null;
+        title = s?.title ?? '';
+        text = s?.text ?? '';
+        break;
+      }
     }
     const card = this.d.cards.render('notice', { t: messages(locale), title, text: plainText(text, 4000), ticketId: ticketId ?? 0, canReply, canConfirm });
     await this.continue(ref, async (ctx) => {
@@ -309,6 +392,52 @@ export class OutboxDispatcher {
     const msg = template === 'ticket_created' ? composeTicketCreatedMail(to, data, ticket.locale) : composeTicketResolvedMail(to, data, ticket.locale);
     await this.d.mail.send(msg);
   }
+}
+
+/** Title and text of a notice to support staff (SLA alerts, low score), in a language. */
+export function staffNoticeText(notice: UserNotice, ticket: Ticket, locale: Locale): { title: string; text: string } | null {
+  const m = messages(locale);
+  const radicado = ticket.radicado;
+  switch (notice.kind) {
+    case 'sla_warning':
+      return {
+        title: t(locale, 'slaWarningTitle', { radicado, target: m[`slaTarget_${notice.target}`], due: formatDateTime(new Date(notice.dueAt), locale) }),
+        text: m.slaWarningText,
+      };
+    case 'sla_breached':
+      return {
+        title: t(locale, 'slaBreachedTitle', { radicado, target: m[`slaTarget_${notice.target}`], due: formatDateTime(new Date(notice.dueAt), locale) }),
+        text: t(locale, 'slaBreachedText', { assignee: plainText(ticket.assignee?.name ?? m.unassigned, 100) }),
+      };
+    case 'low_score':
+      return {
+        title: t(locale, 'lowScoreTitle', { radicado, score: notice.score }),
+        text: notice.comment ? t(locale, 'lowScoreText', { comment: plainText(notice.comment, 1000) }) : '',
+      };
+    default:
+      return null;
+  }
+}
+
+/** The survey card's data; `answer` pre-fills a given answer. */
+export function surveyCardData(ticket: Ticket, locale: Locale, changeWindowMs: number, answer?: { score: number; comment?: string }, note = '') {
+  const m = messages(locale);
+  return {
+    t: m,
+    ticketId: ticket.id,
+    title: t(locale, 'surveyTitle', { radicado: ticket.radicado }),
+    body: t(locale, 'surveyBody', { minutes: Math.round(changeWindowMs / 60_000) }),
+    choices: [1, 2, 3, 4, 5].map((n) => ({ title: m[`surveyScore${n}` as 'surveyScore1'], value: String(n) })),
+    score: answer ? String(answer.score) : '',
+    comment: answer?.comment ?? '',
+    note,
+    error: '',
+    canAnswer: true,
+  };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**

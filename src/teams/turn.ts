@@ -9,10 +9,14 @@ import type {
   Clock,
   ConversationRefRepository,
   QueueRepository,
+  RequesterCardRepository,
   TeamMemberRepository,
   TicketRepository,
   UserProfile,
 } from '../domain/ports';
+import type { ReportDataSource } from '../domain/reports/metrics';
+import type { CalendarConfig } from '../domain/sla/working-calendar';
+import type { SurveyService } from '../domain/survey';
 import type { Actor } from '../domain/tickets/state-machine';
 import type { TicketService } from '../domain/tickets/service';
 import type { Locale } from '../domain/types';
@@ -37,10 +41,16 @@ export interface Services {
   queues: QueueRepository;
   members: TeamMemberRepository;
   refs: ConversationRefRepository;
+  /** Where each requester's confirmation card is (#13: proactive position updates). */
+  requesterCards: RequesterCardRepository;
   identity: IdentityService;
   views: TicketViews;
   privacy: PrivacyNotices;
   lookups: RateLimiter;
+  /** SLA working calendar (office hours, Colombian holidays, America/Bogota). */
+  calendar: CalendarConfig;
+  surveys: SurveyService;
+  reports: ReportDataSource;
   /** Teams SSO (Graph profile with the user's token); absent without SSO_CONNECTION_NAME. */
   sso?: TeamsSso;
 }
@@ -119,10 +129,16 @@ export class Turn {
     return this.s.cards.render(name, { t: this.m, ...data });
   }
 
-  /** Answers a card action by replacing the card, or a message by sending a new one. */
-  async show(card: AdaptiveCardJson): Promise<void> {
-    if (this.isCardAction) this.invokeResult = { card };
-    else await this.ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
+  /**
+   * Answers a card action by replacing the card, or a message by sending a new one. Returns the id
+   * of the message that shows the card (the replaced card's message, or the new one), if known.
+   */
+  async show(card: AdaptiveCardJson): Promise<string | undefined> {
+    if (this.isCardAction) {
+      this.invokeResult = { card };
+      return this.activity.replyToId;
+    }
+    return (await this.ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] }))?.id;
   }
 
   async sendCard(card: AdaptiveCardJson): Promise<void> {

@@ -10,12 +10,30 @@ import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
 import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
 import { ConflictError, ForbiddenError, RateLimitedError } from '../errors';
+import type { SlaClock } from '../sla/ticket-sla';
+import { similarity } from './similarity';
 
 export interface TicketServiceOptions {
   radicadoPrefix: string;
   mailEnabled: boolean;
   ticketsPerHour: number;
+  /** The SLA clock (due times, pauses); without it tickets carry no SLA. */
+  sla?: SlaClock;
+  /** Whether a resolved ticket's requester should get the satisfaction survey (not yet answered). */
+  surveyWanted?: (ticketId: number) => Promise<boolean>;
+  /** Jaccard similarity (0..1) from which an open ticket's description counts as the same request. */
+  duplicateSimilarity?: number;
 }
+
+/** An open ticket of the same requester that looks like the request being filed, and why. */
+export interface DuplicateMatch {
+  ticket: Ticket;
+  sameService: boolean;
+  /** Jaccard index of the two descriptions' normalised word sets (similarity.ts). */
+  similarity: number;
+}
+
+export const DEFAULT_DUPLICATE_SIMILARITY = 0.5;
 
 export type ActionOutcome =
   | { ok: true; ticket: Ticket }
@@ -42,7 +60,8 @@ export class TicketService {
       throw new RateLimitedError('tickets', 3600);
     }
     const queue = await this.queues.forCategory(input.categoryId);
-    return this.tickets.create({ ...input, createdAt: now }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
+    const sla = this.opts.sla?.start(input, now);
+    return this.tickets.create({ ...input, createdAt: now, sla }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
       const effects: OutboxItem[] = [];
       if (queue) effects.push({ channel: 'teams', paceKey: channelKey(queue.channelId), ticketId: t.id, payload: { type: 'queue_post', ticketId: t.id } });
       if (this.opts.mailEnabled && t.requester.email) {
@@ -55,6 +74,41 @@ export class TicketService {
       }
       return effects;
     }, { since, max: this.opts.ticketsPerHour });
+  }
+
+  /**
+   * The requester's open tickets for the same service or with a very similar description, best
+   * match first (same service, then higher similarity). Imported cases count too.
+   */
+  async findDuplicates(requesterOid: string, input: { serviceId: string; description: string }): Promise<DuplicateMatch[]> {
+    const threshold = this.opts.duplicateSimilarity ?? DEFAULT_DUPLICATE_SIMILARITY;
+    const { items } = await this.tickets.listByRequester(requesterOid, { limit: 50 });
+    return items
+      .filter((t) => isOpen(t.status))
+      .map((t) => ({ ticket: t, sameService: t.serviceId === input.serviceId, similarity: similarity(t.description, input.description) }))
+      .filter((m) => m.sameService || m.similarity >= threshold)
+      .sort((a, b) => Number(b.sameService) - Number(a.sameService) || b.similarity - a.similarity || a.ticket.id - b.ticket.id);
+  }
+
+  /**
+   * "Add this text to radicado X" (the duplicate check): a requester message on their own open
+   * ticket, relayed like any reply, applied once per `key` however often it is pressed.
+   */
+  async addText(ticket: Ticket, actor: Actor, text: string, key: string): Promise<ActionOutcome & { already?: boolean }> {
+    let current = ticket;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const done = await this.tickets.findAddition(key);
+      if (done !== null) {
+        const target = (await this.tickets.get(done)) ?? current;
+        return { ok: true, ticket: target, already: true };
+      }
+      if (current.requester.oid !== actor.oid) return { ok: false, reason: 'forbidden', ticket: current };
+      if (!isOpen(current.status)) return { ok: false, reason: 'invalid_state', ticket: current };
+      const out = await this.transition(current, 'reply', actor, { message: text }, key);
+      if (out.ok || out.reason !== 'conflict') return out;
+      current = out.ticket;
+    }
+    return { ok: false, reason: 'conflict', ticket: current };
   }
 
   /** "Tomar": assigns the ticket to the engineer; of two at the same moment exactly one wins. */
@@ -106,6 +160,7 @@ export class TicketService {
     action: TicketAction,
     actor: Actor,
     extra: { assignee?: { oid: string; name: string }; note?: string; message?: string },
+    claimKey?: string,
   ): Promise<ActionOutcome> {
     const decision = decide(ticket, action, actor);
     if (!decision.ok) return { ok: false, reason: decision.reason, holder: decision.holder, ticket };
@@ -138,8 +193,16 @@ export class TicketService {
       if (to === 'resolved' && this.opts.mailEnabled && ticket.requester.email) {
         effects.push({ channel: 'mail', paceKey: `mail:${ticket.requester.email.toLowerCase()}`, ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
       }
+      // The satisfaction survey follows the resolution notice (same pace key: in that order).
+      if (to === 'resolved' && this.opts.surveyWanted && (await this.opts.surveyWanted(ticket.id))) {
+        effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'survey' }));
+      }
     }
     effects.push(...this.cardUpdate(ticket, queueChannel));
+    // Entering or leaving the waiting queue moves everyone behind: their cards get updated.
+    if ((ticket.status === 'new') !== (to === 'new') && !ticket.imported) {
+      effects.push({ channel: 'teams', paceKey: `positions:${ticket.categoryId}`, ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
+    }
 
     const agentActs = !isRequester && (actor.roles.includes('agent') || actor.roles.includes('supervisor'));
     const updated = await this.tickets.update(
@@ -153,9 +216,11 @@ export class TicketService {
         firstResponseAt: agentActs && action !== 'cancel' ? now : undefined,
         resolvedAt: to === 'resolved' ? now : action === 'reopen' ? null : undefined,
         closedAt: to === 'closed' || to === 'cancelled' ? now : action === 'reopen' ? null : undefined,
+        sla: this.opts.sla?.onTransition(ticket, to, now),
       },
       events,
       effects,
+      claimKey,
     );
     if (!updated) {
       const fresh = (await this.tickets.get(ticket.id)) ?? ticket;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { OutboxItem, OutboxRecord, OutboxRepository } from '../../domain/ports';
-import type { PgPool, PgQueryable } from './pg-db';
+import { pgTx, type PgPool, type PgQueryable } from './pg-db';
 
 /** Inserts outbox items inside the caller's transaction. */
 export async function insertOutboxPg(c: PgQueryable, items: OutboxItem[], at: Date): Promise<void> {
@@ -107,6 +107,27 @@ export class PgOutboxRepository implements OutboxRepository {
       at,
       id,
     ]);
+  }
+
+  async enqueueCoalesced(items: OutboxItem[], inFlight: number[]) {
+    if (!items.length) return 0;
+    return pgTx(this.pool, async (c) => {
+      let added = 0;
+      for (const it of items) {
+        const payload = JSON.stringify(it.payload);
+        // Serializes coalescing per pace key across instances (two could otherwise both insert).
+        await c.query(`SELECT pg_advisory_xact_lock(hashtext('outbox-coalesce:' || $1))`, [it.paceKey]);
+        const dup = await c.query(
+          `SELECT 1 FROM outbox WHERE status = 'pending' AND pace_key = $1 AND ticket_id IS NOT DISTINCT FROM $2 AND payload = $3
+             AND NOT (id = ANY($4::bigint[])) LIMIT 1`,
+          [it.paceKey, it.ticketId ?? null, payload, inFlight],
+        );
+        if (dup.rowCount) continue;
+        await insertOutboxPg(c, [it], new Date());
+        added++;
+      }
+      return added;
+    });
   }
 
   async pendingCount() {

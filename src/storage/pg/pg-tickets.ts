@@ -7,7 +7,8 @@ import type { CreationLimit, ListOptions, OutboxItem, TicketPatch, TicketReposit
 import { RateLimitedError } from '../../domain/errors';
 import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../../domain/tickets/model';
 import { formatRadicado } from '../../domain/tickets/radicado';
-import { eventHash, OPEN_SQL, toTicket, type HistoryBreak, type Row } from '../sqlite-tickets';
+import type { QueueScope } from '../../domain/queue/position';
+import { eventHash, OPEN_SQL, toTicket, WAITING, type HistoryBreak, type Row } from '../sqlite-tickets';
 import { isUniqueViolation, pgTx, type PgClient, type PgPool, type PgQueryable } from './pg-db';
 import { insertOutboxPg } from './pg-outbox';
 
@@ -43,7 +44,7 @@ export class PgTicketRepository implements TicketRepository {
           )
         ).rows[0];
         const radicado = formatRadicado(prefix, year, last);
-        const ticket = (await this.one(
+        const inserted = (await this.one(
           `INSERT INTO tickets (
             radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, requester_upn,
             requester_department, locale, phone, contact_channel, category_id, service_id, template_id,
@@ -72,6 +73,16 @@ export class PgTicketRepository implements TicketRepository {
           ],
           c,
         ))!;
+        let ticket = inserted;
+        if (input.sla) {
+          const sla = input.sla;
+          ticket = (await this.one(
+            `UPDATE tickets SET sla_first_response_minutes = $1, sla_resolution_minutes = $2, first_response_due_at = $3,
+               first_response_warn_at = $4, resolution_due_at = $5, resolution_warn_at = $6 WHERE id = $7 RETURNING *`,
+            [sla.firstResponseMinutes, sla.resolutionMinutes, sla.firstResponseDueAt, sla.firstResponseWarnAt, sla.resolutionDueAt, sla.resolutionWarnAt, inserted.id],
+            c,
+          ))!;
+        }
         await insertEvents(c, ticket.id, [
           {
             at: input.createdAt,
@@ -109,8 +120,26 @@ export class PgTicketRepository implements TicketRepository {
     return this.one('SELECT * FROM tickets WHERE radicado = $1', [radicado]);
   }
 
-  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[]) {
+  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[], claimKey?: string) {
+    try {
+      return await this.updateTx(id, expectedVersion, patch, events, effects, claimKey);
+    } catch (err) {
+      if (err === VERSION_MOVED) return null;
+      throw err;
+    }
+  }
+
+  private updateTx(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[], claimKey?: string) {
     return pgTx(this.pool, async (c) => {
+      if (claimKey !== undefined) {
+        // Another instance claiming the same key waits here for our commit (or rollback).
+        const claimed = await c.query('INSERT INTO ticket_additions (submission_key, ticket_id, at) VALUES ($1, $2, $3) ON CONFLICT (submission_key) DO NOTHING', [
+          claimKey,
+          id,
+          patch.updatedAt,
+        ]);
+        if (claimed.rowCount === 0) return null;
+      }
       const args: unknown[] = [id, expectedVersion, patch.updatedAt];
       const p = (v: unknown) => {
         args.push(v);
@@ -126,9 +155,25 @@ export class PgTicketRepository implements TicketRepository {
       if (patch.resolvedAt !== undefined) sets.push(`resolved_at = ${p(patch.resolvedAt)}::timestamptz`);
       if (patch.closedAt !== undefined) sets.push(`closed_at = ${p(patch.closedAt)}::timestamptz`);
       if (patch.mailError !== undefined) sets.push(`mail_error = ${p(patch.mailError)}`);
+      if (patch.sla) {
+        const cols = {
+          pausedAt: 'sla_paused_at',
+          pausedMinutes: 'sla_paused_minutes',
+          firstResponseDueAt: 'first_response_due_at',
+          firstResponseWarnAt: 'first_response_warn_at',
+          resolutionDueAt: 'resolution_due_at',
+          resolutionWarnAt: 'resolution_warn_at',
+        } as const;
+        for (const [key, col] of Object.entries(cols) as [keyof typeof cols, string][]) {
+          const v = patch.sla[key];
+          if (v === undefined) continue;
+          sets.push(`${col} = ${p(v)}${key === 'pausedMinutes' ? '::double precision' : '::timestamptz'}`);
+        }
+      }
       // The UPDATE row-locks the ticket until commit: history appends for it are serialized.
       const ticket = await this.one(`UPDATE tickets SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING *`, args, c);
-      if (!ticket) return null;
+      // The version moved: nothing is written (the claim, if any, is rolled back); the caller retries.
+      if (!ticket) throw VERSION_MOVED;
       await insertEvents(c, id, events);
       await insertOutboxPg(c, effects, patch.updatedAt);
       return ticket;
@@ -170,9 +215,36 @@ export class PgTicketRepository implements TicketRepository {
     return { items, total };
   }
 
-  async queuePosition(ticket: Ticket) {
-    if (ticket.status !== 'new') return null;
-    return (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND id <= $1`, [ticket.id])).rows[0].n;
+  async findAddition(key: string) {
+    const r = (await this.pool.query<{ ticket_id: number }>('SELECT ticket_id FROM ticket_additions WHERE submission_key = $1', [key])).rows[0];
+    return r ? r.ticket_id : null;
+  }
+
+  async queuePosition(ticket: Ticket, scope?: QueueScope) {
+    if (ticket.status !== 'new' || ticket.imported) return null;
+    if (!scope) return (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND id <= $1`, [ticket.id])).rows[0].n;
+    const w = scopeSql(scope, '', 2);
+    return (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM tickets WHERE ${WAITING} AND ${w.sql} AND id <= $1`, [ticket.id, ...w.args])).rows[0].n;
+  }
+
+  async waitingAfter(ticketId: number, scope: QueueScope, limit: number) {
+    const w = scopeSql(scope, '', 3);
+    return this.many(`SELECT * FROM tickets WHERE ${WAITING} AND ${w.sql} AND id > $1 ORDER BY id LIMIT $2`, [ticketId, limit, ...w.args]);
+  }
+
+  async recentTakes(scope: QueueScope, limit: number) {
+    const w = scopeSql(scope, 't.', 2);
+    // Only a ticket's first assignment is a take from the queue (a re-assignment is not).
+    const rows = (
+      await this.pool.query<{ at: string }>(
+        `SELECT e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE e.kind = 'assigned' AND t.imported = 0 AND ${w.sql}
+           AND NOT EXISTS (SELECT 1 FROM ticket_events p WHERE p.ticket_id = e.ticket_id AND p.id < e.id AND p.kind = 'assigned')
+         ORDER BY e.id DESC LIMIT $1`,
+        [limit, ...w.args],
+      )
+    ).rows;
+    return rows.map((r) => new Date(r.at));
   }
 
   oldestUnassigned(categoryIds: string[] | null) {
@@ -241,8 +313,16 @@ export class PgTicketRepository implements TicketRepository {
   }
 }
 
+const VERSION_MOVED = Symbol('version moved');
+
+/** A queue scope as SQL; its one array parameter is $n. */
+function scopeSql(scope: QueueScope, alias: string, n: number): { sql: string; args: unknown[] } {
+  if ('include' in scope) return scope.include.length ? { sql: `${alias}category_id = ANY($${n}::text[])`, args: [scope.include] } : { sql: 'false', args: [] };
+  return scope.exclude.length ? { sql: `NOT (${alias}category_id = ANY($${n}::text[]))`, args: [scope.exclude] } : { sql: 'true', args: [] };
+}
+
 /** Appends hash-chained events; the caller holds the ticket's row lock (or just inserted it). */
-async function insertEvents(c: PgClient, ticketId: number, events: NewEvent[]) {
+export async function insertEvents(c: PgClient, ticketId: number, events: NewEvent[]) {
   if (!events.length) return;
   let prev = (await c.query<{ hash: string }>('SELECT hash FROM ticket_events WHERE ticket_id = $1 ORDER BY id DESC LIMIT 1', [ticketId])).rows[0]?.hash ?? '';
   for (const e of events) {
