@@ -14,8 +14,7 @@ import type { CatalogService } from '../domain/catalog';
 import { fold, LegacyFormatError, legacyRequesterOid, parseLegacyCsv, type ImportedTicket, type ImportOutcome, type LegacyCase, type LegacyProblem } from '../domain/legacy-import';
 import { FileDirectory } from '../identity/file-directory';
 import { t, type MessageKey } from '../i18n';
-import { migrate, openDb } from '../storage/db';
-import { SqliteLegacyImport } from '../storage/sqlite-legacy-import';
+import { openLegacyImport, openStorage } from '../storage';
 
 export interface ImportReport {
   read: number;
@@ -65,13 +64,13 @@ export async function importLegacy(
       closedAt: c.closedAt,
     };
   };
-  const db = openDb(cfg.dbPath);
+  // SQLite at DB_PATH, or PostgreSQL with DATABASE_URL.
+  const storage = openStorage(cfg);
   const report: ImportReport = { read: cases.length + problems.length, inserted: 0, unchanged: 0, linked: 0, skipped: [...problems], dryRun: opts.dryRun };
   try {
-    migrate(db);
-    const repo = new SqliteLegacyImport(db);
+    await storage.ready();
     // A dry run does everything inside one transaction and rolls it back.
-    if (opts.dryRun) db.exec('BEGIN IMMEDIATE');
+    const { repo, finish } = await openLegacyImport(storage, opts.dryRun);
     try {
       for (let i = 0; i < cases.length; i += BATCH) {
         const batch = cases.slice(i, i + BATCH).map(toTicket);
@@ -82,10 +81,10 @@ export async function importLegacy(
         });
       }
     } finally {
-      if (opts.dryRun) db.exec('ROLLBACK');
+      await finish();
     }
   } finally {
-    db.close();
+    await storage.close();
   }
   report.skipped.sort((a, b) => a.line - b.line);
   return report;

@@ -16,6 +16,9 @@ import type {
   TicketRepository,
 } from '../domain/ports';
 import type { SurveyRepository } from '../domain/survey';
+import type { LegacyImportRepository } from '../domain/legacy-import';
+import { SqliteLegacyImport } from './sqlite-legacy-import';
+import { PgLegacyImport } from './pg/pg-legacy-import';
 import type { ReportDataSource } from '../domain/reports/metrics';
 import { SqliteReportData, SqliteSlaRepository, SqliteStaffDirectory, SqliteSurveyRepository } from './sqlite-sla';
 import { SqliteRequesterCards } from './sqlite-requester-cards';
@@ -156,6 +159,25 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     },
     async close() {
       await pool.end();
+    },
+  };
+}
+
+/**
+ * The legacy-case importer on this storage. With `dryRun` everything happens in one transaction that
+ * finish() rolls back; otherwise each batch commits by itself.
+ */
+export async function openLegacyImport(storage: Storage, dryRun: boolean): Promise<{ repo: LegacyImportRepository; finish(): Promise<void> }> {
+  if (storage.engine === 'postgres') {
+    const repo = await PgLegacyImport.open(storage.pool, dryRun);
+    return { repo, finish: () => repo.close() };
+  }
+  const db = storage.db;
+  if (dryRun) db.exec('BEGIN IMMEDIATE');
+  return {
+    repo: new SqliteLegacyImport(db),
+    async finish() {
+      if (dryRun) db.exec('ROLLBACK');
     },
   };
 }

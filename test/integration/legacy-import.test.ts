@@ -10,6 +10,8 @@ import path from 'node:path';
 import { main } from '../../src/cli/import-legacy';
 import { bogotaYear } from '../../src/domain/tickets/radicado';
 import { cardAction, cardText, invokeCard, message, press, startHarness, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
+import { databaseEnv, sql, sqlValue } from '../helpers/engine';
+import { openStorage, type Storage } from '../../src/storage';
 
 const YEAR = bogotaYear(new Date());
 const HIGH = `MDA-${YEAR}-000500`;
@@ -102,7 +104,8 @@ function generateSample(): Sample {
 async function runImport(dbPath: string, file: string, ...flags: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(['--file', file, '--tenant', TENANT, ...flags], { DB_PATH: dbPath, LOG_LEVEL: 'silent' }, (s) => out.push(s), (s) => err.push(s));
+  const env = await databaseEnv(path.dirname(dbPath), path.basename(dbPath));
+  const code = await main(['--file', file, '--tenant', TENANT, ...flags], { ...env, LOG_LEVEL: 'silent' }, (s) => out.push(s), (s) => err.push(s));
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -130,7 +133,14 @@ describe('importing the old service desk\'s cases (npm run import-legacy)', () =
     await h?.close();
   });
 
-  const count = (db: import('better-sqlite3').Database) => (db.prepare('SELECT count(*) AS n FROM tickets WHERE imported = 1').get() as { n: number }).n;
+  /** The database the import wrote to (SQLite file, or this folder's PostgreSQL database). */
+  const stored = async () => {
+    const env = await databaseEnv(dir);
+    const st = openStorage({ dbPath: env.DB_PATH, databaseUrl: env.DATABASE_URL });
+    await st.ready();
+    return st;
+  };
+  const count = (st: Storage) => sqlValue<number>(st, 'SELECT count(*) AS n FROM tickets WHERE imported = 1');
 
   it('reports every malformed line with its number and reason, and a dry run stores nothing', async () => {
     const dry = await runImport(dbPath, path.join(dir, 'export.csv'), '--dry-run');
@@ -140,10 +150,9 @@ describe('importing the old service desk\'s cases (npm run import-legacy)', () =
     expect(reported.map(([l]) => l)).toEqual([...sample.bad.keys()]);
     for (const [l, text] of reported) expect(text).toContain(sample.bad.get(l)!);
     expect(dry.out).toContain(`Simulación (no se guardó nada): ${sample.rows} registros leídos, ${sample.good} casos se importarían`);
-    const Database = (await import('better-sqlite3')).default;
-    const db = new Database(dbPath, { readonly: true });
-    expect(count(db)).toBe(0);
-    db.close();
+    const db = await stored();
+    expect(await count(db)).toBe(0);
+    await db.close();
   });
 
   it('imports the valid rows once, keeping their radicados, and running it again changes nothing', async () => {
@@ -153,19 +162,19 @@ describe('importing the old service desk\'s cases (npm run import-legacy)', () =
     const again = await runImport(dbPath, path.join(dir, 'export.csv'));
     expect(again.out).toContain(`${sample.rows} registros leídos, 0 casos importados, ${sample.good} ya estaban importados`);
     expect(again.out.split('\n').filter((l) => l.startsWith('Línea'))).toHaveLength(sample.bad.size);
-    const Database = (await import('better-sqlite3')).default;
-    const db = new Database(dbPath, { readonly: true });
-    expect(count(db)).toBe(sample.good);
-    const row = db.prepare('SELECT * FROM tickets WHERE radicado = ?').get('PN-2019-00097') as any;
+    const db = await stored();
+    expect(await count(db)).toBe(sample.good);
+    const [row] = await sql(db, 'SELECT * FROM tickets WHERE radicado = ?', 'PN-2019-00097');
     expect(row.description).toBe('Dice "error 809"; luego se cae.\nSegunda línea del caso 97.');
     expect(row.requester_oid).toBe('legacy:persona97@entidad.gov.co');
-    expect((db.prepare('SELECT requester_oid FROM tickets WHERE radicado = ?').get('PN-2019-00003') as any).requester_oid).toBe(USERS.employee.oid);
+    expect(await sqlValue(db, 'SELECT requester_oid FROM tickets WHERE radicado = ?', 'PN-2019-00003')).toBe(USERS.employee.oid);
     // Short numbers in the bot's own format are stored as the bot writes them, so lookups find them.
-    expect(db.prepare('SELECT 1 FROM tickets WHERE radicado = ?').get('MDA-2025-000123')).toBeTruthy();
-    expect((db.prepare('SELECT last FROM radicado_counters WHERE prefix = ? AND year = ?').get('MDA', YEAR) as any).last).toBe(500);
+    expect(await sql(db, 'SELECT 1 AS one FROM tickets WHERE radicado = ?', 'MDA-2025-000123')).toHaveLength(1);
+    expect(await sqlValue(db, 'SELECT last FROM radicado_counters WHERE prefix = ? AND year = ?', 'MDA', YEAR)).toBe(500);
     // dd/mm/yyyy is Bogotá time: 10:01 on 02/02/2024 is 15:01 UTC.
-    expect((db.prepare('SELECT created_at FROM tickets WHERE radicado = ?').get('PN-2019-00001') as any).created_at).toBe('2024-02-02T15:01:00.000Z');
-    db.close();
+    expect(new Date(await sqlValue(db, 'SELECT created_at FROM tickets WHERE radicado = ?', 'PN-2019-00001')).toISOString()).toBe('2024-02-02T15:01:00.000Z');
+    expect(await db.tickets.verifyHistory()).toEqual([]);
+    await db.close();
   });
 
   it('answers "estado del radicado" and "mis casos" for imported cases, with the same visibility rules', async () => {

@@ -4,8 +4,8 @@
  */
 import { estimateWait, queueScope } from '../../src/domain/queue/position';
 import { detectSeparator, legacyRadicadoCandidates, normalizeLegacyRadicado, parseLegacyDate } from '../../src/domain/legacy-import';
-import { migrate, openDb } from '../../src/storage/db';
-import { SqliteOutboxRepository } from '../../src/storage/sqlite-outbox';
+import { openStorage } from '../../src/storage';
+import { createPgDatabase, ENGINE, PG_URL } from '../helpers/engine';
 
 // Bogotá is UTC−5: 08:00 local = 13:00Z. 2026-03-02 is a Monday.
 const at = (iso: string) => new Date(iso);
@@ -44,11 +44,11 @@ describe('which tickets share a queue', () => {
   });
 });
 
-describe('coalesced card updates in the outbox', () => {
+describe(`coalesced card updates in the outbox (${ENGINE})`, () => {
   it('keeps one pending update per ticket, unless the pending one is already being delivered', async () => {
-    const db = openDb(':memory:');
-    migrate(db);
-    const outbox = new SqliteOutboxRepository(db);
+    const st = PG_URL ? openStorage({ dbPath: ':memory:', databaseUrl: (await createPgDatabase()).url }) : openStorage({ dbPath: ':memory:' });
+    await st.ready();
+    const outbox = st.outbox;
     const item = (ticketId: number) => ({ channel: 'teams' as const, paceKey: 'user:ana', ticketId, payload: { type: 'requester_card_update' as const, ticketId } });
     expect(await outbox.enqueueCoalesced([item(1), item(2)], [])).toBe(2);
     expect(await outbox.enqueueCoalesced([item(1), item(2)], [])).toBe(0);
@@ -56,7 +56,7 @@ describe('coalesced card updates in the outbox', () => {
     // The first one is in flight: it may have rendered the old state, so a new update is queued.
     expect(await outbox.enqueueCoalesced([item(1)], [first.id])).toBe(1);
     expect(await outbox.pendingCount()).toBe(3);
-    db.close();
+    await st.close();
   });
 });
 

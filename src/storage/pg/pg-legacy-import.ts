@@ -1,0 +1,85 @@
+/**
+ * Stores imported cases on PostgreSQL: one transaction per batch (or, for a dry run, one transaction
+ * rolled back at the end), the radicado counter moved in the same transaction.
+ */
+import type { ImportedTicket, ImportOutcome, LegacyImportRepository } from '../../domain/legacy-import';
+import { parseRadicado } from '../../domain/tickets/radicado';
+import { eventHash } from '../sqlite-tickets';
+import type { PgClient, PgPool } from './pg-db';
+
+export class PgLegacyImport implements LegacyImportRepository {
+  private constructor(private readonly c: PgClient, private readonly dryRun: boolean) {}
+
+  static async open(pool: PgPool, dryRun: boolean): Promise<PgLegacyImport> {
+    const c = await pool.connect();
+    if (dryRun) await c.query('BEGIN');
+    return new PgLegacyImport(c, dryRun);
+  }
+
+  /** Ends the import: a dry run is rolled back here. */
+  async close(): Promise<void> {
+    try {
+      if (this.dryRun) await this.c.query('ROLLBACK');
+    } finally {
+      this.c.release();
+    }
+  }
+
+  async importBatch(cases: ImportedTicket[], prefix: string): Promise<ImportOutcome[]> {
+    const c = this.c;
+    if (!this.dryRun) await c.query('BEGIN');
+    try {
+      const out: ImportOutcome[] = [];
+      for (const t of cases) out.push(await this.importOne(t, prefix));
+      if (!this.dryRun) await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      if (!this.dryRun) await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async importOne(t: ImportedTicket, prefix: string): Promise<ImportOutcome> {
+    const c = this.c;
+    const found = (await c.query<{ id: number; imported: number; requester_oid: string }>('SELECT id, imported, requester_oid FROM tickets WHERE radicado = $1 FOR UPDATE', [t.radicado])).rows[0];
+    if (found) {
+      if (!found.imported) return 'taken';
+      if (found.requester_oid.startsWith('legacy:') && !t.requester.oid.startsWith('legacy:')) {
+        await c.query('UPDATE tickets SET requester_oid = $1, requester_name = $2 WHERE id = $3', [t.requester.oid, t.requester.name, found.id]);
+        return 'linked';
+      }
+      return 'unchanged';
+    }
+    const finished = t.status === 'resolved' || t.status === 'closed' ? t.closedAt ?? null : null;
+    const closed = t.status === 'closed' || t.status === 'cancelled' ? t.closedAt ?? null : null;
+    const { id } = (
+      await c.query<{ id: number }>(
+        `INSERT INTO tickets (
+          radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, locale, contact_channel,
+          category_id, service_id, template_id, field_values, description, priority, status, assignee_name, resolution_note,
+          created_at, updated_at, resolved_at, closed_at, imported)
+        VALUES ($1, NULL, $2, $3, $4, $5, 'es', 'teams', $6, $7, 'legacy-import', '{}', $8, 'medium', $9, $10, $11, $12, $13, $14, $15, 1)
+        RETURNING id`,
+        [t.radicado, t.tenantId, t.requester.oid, t.requester.name, t.requester.email, t.categoryId, t.serviceId, t.description, t.status, t.assigneeName ?? null, t.resolution ?? null, t.createdAt, t.updatedAt, finished, closed],
+      )
+    ).rows[0];
+    const data = JSON.stringify({ radicado: t.radicado, imported: true, status: t.status });
+    const at = t.createdAt.toISOString();
+    await c.query(`INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash) VALUES ($1, $2, NULL, NULL, 'created', $3, '', $4)`, [
+      id,
+      at,
+      data,
+      eventHash('', id, { at, actorOid: null, kind: 'created', data }),
+    ]);
+    // The bot's own counter never hands out an imported number again.
+    const own = parseRadicado(t.radicado);
+    if (own && own.prefix === prefix) {
+      await c.query(
+        `INSERT INTO radicado_counters (prefix, year, last) VALUES ($1, $2, $3)
+         ON CONFLICT (prefix, year) DO UPDATE SET last = greatest(radicado_counters.last, excluded.last)`,
+        [prefix, own.year, own.seq],
+      );
+    }
+    return 'inserted';
+  }
+}
