@@ -14,7 +14,7 @@ import type { NewTicket } from '../../src/domain/tickets/model';
 import { openStorage, type Storage } from '../../src/storage';
 import { migratePg, openPgPool } from '../../src/storage/pg/pg-db';
 import { pgMigrations } from '../../src/storage/pg/migrations';
-import { createPgDatabase, describePg, describeSqlite, ENGINE, sql } from '../helpers/engine';
+import { createPgDatabase, describePg, describeSqlite, ENGINE, sql, sqlValue } from '../helpers/engine';
 
 function memoryDb(): Db {
   const db = openDb(':memory:');
@@ -341,6 +341,30 @@ describePg('PostgreSQL shared by two instances', () => {
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         expect(String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message)).toMatch(/etag conflict/);
       }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('records an SLA alert once when two instances record it at the same moment', async () => {
+    const { url } = await createPgDatabase();
+    const a = openStorage({ dbPath: ':memory:', databaseUrl: url });
+    const b = openStorage({ dbPath: ':memory:', databaseUrl: url });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      const at = new Date('2026-03-02T20:00:00Z');
+      for (let i = 0; i < 10; i++) {
+        const { ticket } = await a.tickets.create(newTicket(), 'MDA', 2026, () => []);
+        const record = (s: Storage) =>
+          s.sla.recordAlert(ticket.id, 'first_response_breach', at, [{ at, kind: 'sla_breached', data: { target: 'first_response' } } as any], [
+            { channel: 'teams', paceKey: 'channel:x', ticketId: ticket.id, payload: { type: 'queue_update', ticketId: ticket.id } },
+          ]);
+        const results = await Promise.all([record(a), record(b)]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await sqlValue(a, 'SELECT count(*) AS n FROM outbox WHERE ticket_id = ?', ticket.id)).toBe(1);
+      }
+      expect(await a.tickets.verifyHistory()).toEqual([]);
     } finally {
       await a.close();
       await b.close();
