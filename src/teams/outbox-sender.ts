@@ -130,8 +130,9 @@ export class OutboxDispatcher {
       const now = this.d.clock.now();
       if (e.permanent || rec.attempts + 1 >= this.opts.maxAttempts) {
         this.d.log.warn({ outboxId: rec.id, type: rec.payload.type, reason: e.message }, 'delivery failed for good');
-        await this.d.outbox.markFailed(rec.id, e.message, now);
+        // The ticket's history first: once the item shows as failed, the failure is on the ticket.
         await this.recordFailure(rec, e.message).catch((err2) => this.d.log.error({ err: err2 }, 'could not record a delivery failure'));
+        await this.d.outbox.markFailed(rec.id, e.message, now);
       } else {
         const delay = nextAttemptDelay(rec.attempts, e.retryAfterMs);
         this.d.log.info({ outboxId: rec.id, type: rec.payload.type, reason: e.message, delay }, 'delivery will be retried');
