@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import type { Config } from './config';
+import { AttachmentService } from './domain/attachments';
 import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
 import type { MailTransport } from './domain/mail';
 import { systemClock, type Clock } from './domain/ports';
@@ -17,6 +18,8 @@ import { createGraphTransport, createLogTransport, createMsalAppTokenProvider, c
 import { migrate, openDb, type Db } from './storage/db';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './storage/sqlite-misc';
 import { SqliteBotStorage } from './storage/sqlite-bot-storage';
+import { SqliteAttachmentRepository } from './storage/sqlite-attachments';
+import { FileBlobStore } from './storage/file-blob-store';
 import { SqliteOutboxRepository } from './storage/sqlite-outbox';
 import { SqliteTicketRepository } from './storage/sqlite-tickets';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
@@ -100,8 +103,13 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     mailEnabled: true,
     ticketsPerHour: cfg.limits.ticketsPerHour,
   });
+  const attachmentRepo = new SqliteAttachmentRepository(db);
+  const attachments = new AttachmentService(attachmentRepo, ticketRepo, queues, new FileBlobStore(cfg.attachments.dir), clock, {
+    maxBytes: cfg.attachments.maxBytes,
+    types: cfg.attachments.types,
+  });
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText);
+  const views = new TicketViews(catalog, ticketRepo, contactText, attachmentRepo);
   const services: Services = {
     cfg,
     log,
@@ -117,6 +125,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     views,
     privacy: new SqlitePrivacyNotices(db),
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
+    attachments,
     sso: cfg.ssoConnectionName
       ? new TeamsSso({
           connectionName: cfg.ssoConnectionName,
@@ -130,7 +139,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const adapter = createCloudAdapter(cfg, log);
   const dispatcher = new OutboxDispatcher(
-    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, cards, views, mail, contactText },
+    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, cards, views, mail, contactText, attachments: attachmentRepo },
     { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher },
   );
   const bot = createBot(services);

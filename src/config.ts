@@ -90,6 +90,10 @@ const schema = z.object({
   AUTO_CLOSE_DAYS: int(5, 1, 365),
   TICKETS_PER_HOUR: int(20, 1, 10_000),
   LOOKUPS_PER_MINUTE: int(30, 1, 10_000),
+  ATTACHMENTS_DIR: optionalString,
+  ATTACHMENT_MAX_BYTES: int(10 * 1024 * 1024, 1, 100 * 1024 * 1024),
+  ATTACHMENT_TYPES: list,
+  ATTACHMENT_TIMEOUT_MS: int(20_000, 100, 300_000),
   // botbuilder's own endpoint keys, passed through untouched (national clouds, offline tests).
   ToBotFromChannelOpenIdMetadataUrl: optionalString,
   ToBotFromChannelTokenIssuer: optionalString,
@@ -137,7 +141,11 @@ export interface Config {
   outboxPollMs: number;
   autoCloseDays: number;
   limits: { ticketsPerHour: number; lookupsPerMinute: number };
+  /** Files attached to tickets (#13): where they live, how big, which types, download/upload timeout. */
+  attachments: { dir: string; maxBytes: number; types: string[]; timeoutMs: number };
 }
+
+export const DEFAULT_ATTACHMENT_TYPES = ['png', 'jpg', 'jpeg', 'gif', 'pdf', 'txt', 'log', 'docx', 'xlsx'];
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
 
@@ -189,6 +197,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
       graph = { tenantId, clientId, clientSecret, baseUrl: e.GRAPH_BASE_URL };
     }
   }
+  const badTypes = e.ATTACHMENT_TYPES.filter((x) => !/^[a-z0-9]{1,10}$/i.test(x.replace(/^\./, '')));
+  if (badTypes.length) problems.push(`ATTACHMENT_TYPES: ${badTypes.join(', ')} are not file extensions (use e.g. png,pdf,txt).`);
   if (problems.length) throw new ConfigError(problems);
 
   const endpoints: Record<string, string> = {};
@@ -196,10 +206,11 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
     const v = e[key];
     if (v !== undefined) endpoints[key] = v;
   }
+  const dbPath = e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db');
   return {
     port: e.PORT,
     host: e.HOST,
-    dbPath: e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db'),
+    dbPath,
     auth: {
       appId: e.MicrosoftAppId,
       appPassword: e.MicrosoftAppPassword,
@@ -223,6 +234,14 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
     outboxPollMs: e.OUTBOX_POLL_MS,
     autoCloseDays: e.AUTO_CLOSE_DAYS,
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
+    attachments: {
+      dir: e.ATTACHMENTS_DIR ?? path.join(path.dirname(path.resolve(dbPath)), 'attachments'),
+      maxBytes: e.ATTACHMENT_MAX_BYTES,
+      types: e.ATTACHMENT_TYPES.length
+        ? [...new Set(e.ATTACHMENT_TYPES.map((x) => x.replace(/^\./, '').toLowerCase()))]
+        : DEFAULT_ATTACHMENT_TYPES,
+      timeoutMs: e.ATTACHMENT_TIMEOUT_MS,
+    },
   };
 }
 

@@ -28,7 +28,9 @@ export type OutboxPayload =
   | { type: 'thread_message'; ticketId: number; text: string }
   /** A proactive 1:1 message to a user, as text and/or a card rendered at delivery time. */
   | { type: 'user_message'; userOid: string; ticketId?: number; notice: UserNotice }
-  | { type: 'mail'; to: string; ticketId: number; template: 'ticket_created' | 'ticket_resolved' };
+  | { type: 'mail'; to: string; ticketId: number; template: 'ticket_created' | 'ticket_resolved' }
+  /** A Teams file-consent card offering a ticket's attachment to a user in their personal chat (#13). */
+  | { type: 'file_consent'; userOid: string; attachmentId: number; ticketId: number };
 
 export type UserNotice =
   | { kind: 'agent_reply'; authorName: string; text: string }

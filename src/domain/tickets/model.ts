@@ -72,7 +72,9 @@ export type EventKind =
   | 'confirmed'
   | 'delivery_failed'
   | 'mail_failed'
-  | 'escalated';
+  | 'escalated'
+  | 'attachment_added'
+  | 'attachment_sent';
 
 export interface NewEvent {
   at: Date;
