@@ -50,6 +50,7 @@ class FileServer {
       req.on('end', () => {
         const p = new URL(req.url ?? '/', 'http://x').pathname;
         this.hits.push(`${req.method} ${p}`);
+        if (p === '/hang') return; // never answers: the bot's download timeout has to end it
         if (req.method === 'PUT' && p.startsWith('/upload/')) {
           this.uploads.push({ path: p, contentRange: String(req.headers['content-range']), contentLength: String(req.headers['content-length']), body: Buffer.concat(chunks) });
           res.writeHead(201, { 'content-type': 'application/json' });
@@ -57,6 +58,13 @@ class FileServer {
           return;
         }
         const file = this.files.get(p);
+        if (req.method === 'GET' && file && p.startsWith('/chunked/')) {
+          // No Content-Length: the size is known only while reading.
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          for (let i = 0; i < file.length; i += 8192) res.write(file.subarray(i, i + 8192));
+          res.end();
+          return;
+        }
         if (req.method === 'GET' && file) {
           res.writeHead(200, { 'content-type': 'application/octet-stream' });
           res.end(file);
@@ -86,9 +94,9 @@ const png = (size = 2048) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47,
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A message in the personal chat carrying Teams "file download info" attachments. */
-function fileMessage(h: Harness, user: TestUser, text: string, files: { name: string; url: string; fileType?: string }[]) {
+function fileMessage(h: Harness, user: TestUser, text: string, files: { name: string; url: string; fileType?: string }[], locale = 'es-CO') {
   return {
-    ...message(h, user, text),
+    ...message(h, user, text, locale),
     attachments: files.map((f) => ({
       contentType: FILE_INFO,
       name: f.name,
@@ -285,9 +293,11 @@ describe('screenshots and files on tickets', () => {
     await fileTicket(h);
     const cases: [string, { name: string; url: string }, string][] = [
       ['too big', { name: 'enorme.png', url: files.serve('/dl/enorme.png', png(MAX_BYTES + 1)) }, 'supera el tamaño máximo permitido (64 KB)'],
+      ['too big, size not announced', { name: 'grande.png', url: files.serve('/chunked/grande.png', png(MAX_BYTES * 3)) }, '«grande.png» supera el tamaño máximo'],
       ['forbidden type', { name: 'instalador.exe', url: files.serve('/dl/instalador.exe', Buffer.from('MZ…')) }, 'ese tipo de archivo no está permitido. Tipos permitidos: png, jpg, jpeg, gif, pdf, txt, log, docx, xlsx'],
       ['renamed', { name: 'foto.png', url: files.serve('/dl/foto.png', Buffer.from('MZ not really a png')) }, 'no corresponde a un archivo .png'],
       ['download fails', { name: 'perdido.pdf', url: `${files.url}/dl/no-existe.pdf` }, 'No pude descargar «perdido.pdf»'],
+      ['download hangs', { name: 'lento.pdf', url: `${files.url}/hang` }, 'No pude descargar «lento.pdf»'],
     ];
     for (const [what, file, expected] of cases) {
       const res = await h.post(fileMessage(h, USERS.employee, '', [file]));
@@ -296,7 +306,11 @@ describe('screenshots and files on tickets', () => {
         throw new Error(`${what}: ${(err as Error).message}`);
       });
     }
+    // In English too.
+    await h.post(fileMessage(h, USERS.employee, '', [{ name: 'setup.exe', url: files.serve('/dl/setup.exe', Buffer.from('MZ')) }], 'en-US'));
+    await waitForText(h, personalId(USERS.employee), 'I cannot take "setup.exe": that file type is not allowed. Allowed types: png, jpg');
     // The forbidden type is refused before anything is downloaded.
+    expect(files.hits.some((hit) => hit.includes('setup.exe'))).toBe(false);
     expect(files.hits.some((hit) => hit.includes('instalador.exe'))).toBe(false);
     expect(rows(h)).toEqual([]);
     expect(storedFiles(attachmentsDir)).toEqual([]);
