@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseOfficeHours } from './domain/sla/working-calendar';
 import { ROOT } from './paths';
 
 export class ConfigError extends Error {
@@ -90,6 +91,25 @@ const schema = z.object({
   AUTO_CLOSE_DAYS: int(5, 1, 365),
   TICKETS_PER_HOUR: int(20, 1, 10_000),
   LOOKUPS_PER_MINUTE: int(30, 1, 10_000),
+  // SLAs, survey, reports (#12)
+  SLA_PATH: optionalString,
+  SLA_OFFICE_HOURS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const spec = v && v.trim() ? v.trim() : 'Mon-Fri 07:00-17:00';
+      try {
+        return { spec, ...parseOfficeHours(spec) };
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  SLA_WARNING_PERCENT: int(80, 1, 99),
+  SLA_CHECK_INTERVAL_SECONDS: int(60, 1, 3600),
+  SURVEY_CHANGE_MINUTES: int(30, 0, 7 * 24 * 60),
+  SURVEY_LOW_SCORE: int(2, 1, 4),
+  EXPORT_DIR: optionalString,
   ATTACHMENTS_DIR: optionalString,
   ATTACHMENT_MAX_BYTES: int(10 * 1024 * 1024, 1, 100 * 1024 * 1024),
   ATTACHMENT_TYPES: list,
@@ -141,6 +161,23 @@ export interface Config {
   outboxPollMs: number;
   autoCloseDays: number;
   limits: { ticketsPerHour: number; lookupsPerMinute: number };
+  sla: {
+    /** SLA targets per priority (and per template), JSON validated at start-up. */
+    policyPath: string;
+    /** Office hours in America/Bogota, e.g. "Mon-Fri 07:00-17:00" (validated at start-up). */
+    officeHours: { spec: string; workdays: number[]; startMinute: number; endMinute: number };
+    /** Percentage of a target's working time after which the assignee is warned. */
+    warningPercent: number;
+    checkIntervalMs: number;
+  };
+  survey: {
+    /** How long a satisfaction answer may still be changed; 0 = never. */
+    changeWindowMs: number;
+    /** Scores at or below this notify the supervisors. */
+    lowScore: number;
+  };
+  /** Directory where CSV exports are written (EXPORT_DIR). */
+  exportDir: string;
   /** Files attached to tickets (#13): where they live, how big, which types, download/upload timeout. */
   attachments: { dir: string; maxBytes: number; types: string[]; timeoutMs: number };
 }
@@ -161,20 +198,21 @@ const ENDPOINT_KEYS = [
 ] as const;
 
 /** Reads and validates the environment. Throws ConfigError with fix-it messages. */
-export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
+export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBotCredentials?: boolean } = {}): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
   const problems: string[] = [];
-  if (!e.MicrosoftAppId && !e.BOT_ALLOW_ANONYMOUS) {
+  // CLIs that only read the database (export-tickets) do not talk to Teams.
+  if (opts.requireBotCredentials !== false && !e.MicrosoftAppId && !e.BOT_ALLOW_ANONYMOUS) {
     problems.push(
       'MicrosoftAppId is not set. Set MicrosoftAppId and MicrosoftAppPassword to the Azure Bot registration, ' +
         'or set BOT_ALLOW_ANONYMOUS=true for local development only (never in production).',
     );
   }
-  if (e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI') {
+  if (opts.requireBotCredentials !== false && e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI') {
     problems.push('MicrosoftAppPassword is not set: set it to a client secret of the app registration.');
   }
   if (e.MicrosoftAppType === 'SingleTenant' && !e.MicrosoftAppTenantId) {
@@ -234,6 +272,14 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
     outboxPollMs: e.OUTBOX_POLL_MS,
     autoCloseDays: e.AUTO_CLOSE_DAYS,
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
+    sla: {
+      policyPath: e.SLA_PATH ?? path.join(ROOT, 'config', 'sla.json'),
+      officeHours: e.SLA_OFFICE_HOURS,
+      warningPercent: e.SLA_WARNING_PERCENT,
+      checkIntervalMs: e.SLA_CHECK_INTERVAL_SECONDS * 1000,
+    },
+    survey: { changeWindowMs: e.SURVEY_CHANGE_MINUTES * 60_000, lowScore: e.SURVEY_LOW_SCORE },
+    exportDir: e.EXPORT_DIR ? path.resolve(e.EXPORT_DIR) : path.join(ROOT, 'data', 'exports'),
     attachments: {
       dir: e.ATTACHMENTS_DIR ?? path.join(path.dirname(path.resolve(dbPath)), 'attachments'),
       maxBytes: e.ATTACHMENT_MAX_BYTES,

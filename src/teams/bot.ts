@@ -9,6 +9,8 @@ import { bogotaYear } from '../domain/tickets/radicado';
 import * as attachments from './handlers/attachments';
 import * as catalog from './handlers/catalog';
 import * as queue from './handlers/queue';
+import * as reports from './handlers/reports';
+import { submitSurvey } from './handlers/survey';
 import * as tickets from './handlers/tickets';
 import { onInstalled, rememberConversation, sendHelp, sendNotUnderstood, sendWelcome } from './handlers/welcome';
 import { isSigninInvoke } from './sso';
@@ -48,6 +50,7 @@ const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promi
   'queue.resolve': (turn, d) => queue.cardAction(turn, 'resolve', d),
   'queue.assign': queue.assignTicket,
   'queue.refresh': queue.refreshQueueCard,
+  'survey.submit': submitSurvey,
   'attachment.link': attachments.linkChosen,
   'attachment.send': attachments.sendToMe,
 };
@@ -95,7 +98,9 @@ async function onIntent(turn: Turn, intent: Intent, rawText: string): Promise<vo
       return tickets.requesterAction(turn, 'cancel', { ticketId: t?.id ?? 0 });
     }
     case 'metrics':
-      return sendHelp(turn);
+      return reports.showMetrics(turn);
+    case 'export':
+      return reports.exportTickets(turn, intent.from, intent.to);
     case 'unknown':
       if (turn.isPersonal && rawText.trim() && (await tickets.requesterFreeText(turn, rawText.trim()))) return;
       return sendNotUnderstood(turn);

@@ -14,6 +14,9 @@ import type {
   TicketRepository,
   UserProfile,
 } from '../domain/ports';
+import type { ReportDataSource } from '../domain/reports/metrics';
+import type { CalendarConfig } from '../domain/sla/working-calendar';
+import type { SurveyService } from '../domain/survey';
 import type { Actor } from '../domain/tickets/state-machine';
 import type { TicketService } from '../domain/tickets/service';
 import type { Locale } from '../domain/types';
@@ -42,6 +45,10 @@ export interface Services {
   views: TicketViews;
   privacy: PrivacyNotices;
   lookups: RateLimiter;
+  /** SLA working calendar (office hours, Colombian holidays, America/Bogota). */
+  calendar: CalendarConfig;
+  surveys: SurveyService;
+  reports: ReportDataSource;
   /** Teams SSO (Graph profile with the user's token); absent without SSO_CONNECTION_NAME. */
   sso?: TeamsSso;
   /** Files attached to tickets (#13). */

@@ -219,7 +219,8 @@ export async function shot(page: Page, name: string, committedAs?: string): Prom
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file });
-  if (committedAs) {
+  // The committed copies (shown in the README) change only when asked: E2E_UPDATE_SCREENSHOTS=1.
+  if (committedAs && process.env.E2E_UPDATE_SCREENSHOTS === '1') {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     fs.copyFileSync(file, path.join(SCREENSHOTS, committedAs));
   }

@@ -45,6 +45,29 @@ export interface Ticket {
   queueActivityId?: string;
   mailError?: string;
   imported: boolean;
+  /** SLA targets, due times and alert state; absent on tickets filed before SLAs existed. */
+  sla?: TicketSla;
+}
+
+/** Targets in working minutes and the due times they give, fixed when the ticket is filed. */
+export interface SlaStart {
+  firstResponseMinutes: number;
+  resolutionMinutes: number;
+  firstResponseDueAt: Date;
+  firstResponseWarnAt: Date;
+  resolutionDueAt: Date;
+  resolutionWarnAt: Date;
+}
+
+export interface TicketSla extends SlaStart {
+  /** Set while the clock is paused (waiting for the user, resolved). */
+  pausedAt?: Date;
+  /** Working minutes spent paused so far (due times were shifted by as much). */
+  pausedMinutes: number;
+  firstResponseWarnedAt?: Date;
+  firstResponseBreachedAt?: Date;
+  resolutionWarnedAt?: Date;
+  resolutionBreachedAt?: Date;
 }
 
 export interface NewTicket {
@@ -61,6 +84,7 @@ export interface NewTicket {
   description: string;
   priority: Priority;
   createdAt: Date;
+  sla?: SlaStart;
 }
 
 export type EventKind =
@@ -73,6 +97,8 @@ export type EventKind =
   | 'delivery_failed'
   | 'mail_failed'
   | 'escalated'
+  | 'sla_warning'
+  | 'survey_answered'
   | 'attachment_added'
   | 'attachment_sent';
 

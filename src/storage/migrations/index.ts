@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import { m001Initial } from './001-initial';
+import { m002Sla } from './002-sla';
 import { m005Attachments } from './005-attachments';
 
 export interface Migration {
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** Static, ordered index of migrations. Never edit an applied migration: add a new one. */
-export const migrations: Migration[] = [m001Initial, m005Attachments];
+export const migrations: Migration[] = [m001Initial, m002Sla, m005Attachments];
