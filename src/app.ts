@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import type { Config } from './config';
+import { AttachmentService } from './domain/attachments';
 import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
 import { SlaMonitor, SupervisorNotifier } from './domain/sla/monitor';
 import { parseSlaPolicy, SlaConfigError, targetsFor, type SlaPolicy } from './domain/sla/policy';
@@ -131,8 +132,13 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     duplicateSimilarity: cfg.duplicateSimilarity,
   });
   const requesterCards = storage.requesterCards;
+  const attachmentRepo = storage.attachments;
+  const attachments = new AttachmentService(attachmentRepo, ticketRepo, queues, storage.blobs(cfg.attachments.dir), clock, {
+    maxBytes: cfg.attachments.maxBytes,
+    types: cfg.attachments.types,
+  });
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo);
   const services: Services = {
     cfg,
     log,
@@ -152,6 +158,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     reports: storage.reports,
     privacy: storage.privacy,
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
+    attachments,
     sso: cfg.ssoConnectionName
       ? new TeamsSso({
           connectionName: cfg.ssoConnectionName,
@@ -165,7 +172,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const adapter = createCloudAdapter(cfg, log);
   const dispatcher = new OutboxDispatcher(
-    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, requesterCards, cards, views, mail, contactText },
+    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, requesterCards, cards, views, mail, contactText, attachments: attachmentRepo },
     dispatcherOptions,
   );
   const bot = createBot(services);

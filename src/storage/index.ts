@@ -16,6 +16,10 @@ import type {
   TicketRepository,
 } from '../domain/ports';
 import type { SurveyRepository } from '../domain/survey';
+import type { AttachmentRepository, BlobStore } from '../domain/attachments';
+import { SqliteAttachmentRepository } from './sqlite-attachments';
+import { FileBlobStore } from './file-blob-store';
+import { PgAttachmentRepository, PgBlobStore } from './pg/pg-attachments';
 import type { LegacyImportRepository } from '../domain/legacy-import';
 import { SqliteLegacyImport } from './sqlite-legacy-import';
 import { PgLegacyImport } from './pg/pg-legacy-import';
@@ -63,6 +67,9 @@ interface StorageBase {
   surveys: SurveyRepository;
   reports: ReportDataSource;
   requesterCards: RequesterCardRepository;
+  attachments: AttachmentRepository;
+  /** Where attachment bytes live: files in `dir` (SQLite, one instance) or the shared database (PostgreSQL). */
+  blobs(dir: string): BlobStore;
   /** Supervisors (directory file + cached profiles) and who can be written to 1:1. */
   staff(fromDirectory: () => { oid?: string; name?: string }[]): StaffDirectory;
   /** Applies pending migrations (PostgreSQL; SQLite migrates when opened). */
@@ -117,6 +124,8 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     surveys: new SqliteSurveyRepository(db, tickets),
     reports: new SqliteReportData(db),
     requesterCards: new SqliteRequesterCards(db),
+    attachments: new SqliteAttachmentRepository(db),
+    blobs: (dir) => new FileBlobStore(dir),
     staff: (fromDirectory) => new SqliteStaffDirectory(db, fromDirectory),
     async ready() {},
     async health() {
@@ -148,6 +157,8 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     surveys: new PgSurveyRepository(pool),
     reports: new PgReportData(pool),
     requesterCards: new PgRequesterCards(pool),
+    attachments: new PgAttachmentRepository(pool),
+    blobs: () => new PgBlobStore(pool),
     staff: (fromDirectory) => new PgStaffDirectory(pool, fromDirectory),
     async ready() {
       migrated ??= migratePg(pool);

@@ -60,13 +60,23 @@ describePg('copying a SQLite database into PostgreSQL', () => {
     await lite.botState.write({ 'conv/1': { step: 'form', values: { a: 'ñ' } } });
     await lite.botState.write({ 'conv/1': { ...(await lite.botState.read(['conv/1']))['conv/1'], step: 'done' } });
     await lite.dedup.firstSeen('conv-1', 'act-1', at);
+    // An attachment whose bytes the SQLite bot keeps on disk.
+    const attachmentsDir = path.join(dir, 'attachments');
+    const bytes = Buffer.from('captura de pantalla: error 809');
+    const sha = await lite.blobs(attachmentsDir).put(bytes);
+    const attached = await lite.attachments.addLinked(
+      { tenantId: 'tenant-1', uploader: { oid: 'oid-1', name: 'Ana' }, name: 'captura.png', fileType: 'png', contentType: 'image/png', size: bytes.length, sha256: sha, source: 'teams_file', createdAt: at },
+      made[3].id,
+      () => [],
+    );
     const before = await everything(lite);
     await lite.close();
 
     const target = await createPgDatabase();
     const lines: string[] = [];
-    expect(await main(['--from', file, '--to', target.url], (l) => lines.push(l))).toBe(0);
+    expect(await main(['--from', file, '--to', target.url, '--attachments', attachmentsDir], (l) => lines.push(l))).toBe(0);
     expect(lines.join('\n')).toContain('30 tickets');
+    expect(lines.join('\n')).toContain('attachment files: 1 copied');
 
     const pgs = openStorage({ dbPath: ':memory:', databaseUrl: target.url });
     try {
@@ -74,6 +84,9 @@ describePg('copying a SQLite database into PostgreSQL', () => {
       const after = await everything(pgs);
       expect(after).toEqual(before);
       expect(await pgs.tickets.verifyHistory()).toEqual([]);
+      // The attachment and its bytes are served from PostgreSQL now.
+      expect(await pgs.attachments.get(attached.id)).toEqual(attached);
+      expect((await pgs.blobs(attachmentsDir).get(sha))!.equals(bytes)).toBe(true);
       expect(await pgs.dedup.firstSeen('conv-1', 'act-1', at)).toBe(false);
       // The bot goes on where SQLite stopped: next number of the year, next id, a working eTag.
       const next = await pgs.tickets.create(newTicket(at), 'MDA', 2026, () => []);

@@ -98,7 +98,9 @@ export type EventKind =
   | 'mail_failed'
   | 'escalated'
   | 'sla_warning'
-  | 'survey_answered';
+  | 'survey_answered'
+  | 'attachment_added'
+  | 'attachment_sent';
 
 export interface NewEvent {
   at: Date;

@@ -3,7 +3,9 @@
  * radicados, the radicado counters, the history with its hashes, the outbox and the bot state; then
  * moves the identity sequences past the copied ids and checks counts and the hash chains.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { migrate, openDb } from '../db';
 import { migratePg, openPgPool, type PgClient } from './pg-db';
 import { PgTicketRepository } from './pg-tickets';
@@ -15,13 +17,15 @@ export class CopyError extends Error {
 export interface CopyReport {
   tables: Record<string, number>;
   historyBreaks: number;
+  /** Attachment files copied from ATTACHMENTS_DIR into the database, and those not found there. */
+  blobs: { copied: number; missing: string[] };
 }
 
 /** Parents before children (foreign keys); other tables follow in name order. */
 const FIRST = ['bot_state', 'radicado_counters', 'tickets', 'ticket_events'];
 const BATCH = 500;
 
-export async function copySqliteToPostgres(opts: { from: string; to: string; log?: (msg: string) => void }): Promise<CopyReport> {
+export async function copySqliteToPostgres(opts: { from: string; to: string; attachmentsDir?: string; log?: (msg: string) => void }): Promise<CopyReport> {
   const log = opts.log ?? (() => undefined);
   if (!fs.existsSync(opts.from)) throw new CopyError(`${opts.from} does not exist`);
   const lite = openDb(opts.from);
@@ -33,7 +37,7 @@ export async function copySqliteToPostgres(opts: { from: string; to: string; log
     const tables = (lite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'`).all() as { name: string }[])
       .map((t) => t.name)
       .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-    const report: CopyReport = { tables: {}, historyBreaks: 0 };
+    const report: CopyReport = { tables: {}, historyBreaks: 0, blobs: { copied: 0, missing: [] } };
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
@@ -43,6 +47,20 @@ export async function copySqliteToPostgres(opts: { from: string; to: string; log
       }
       for (const table of tables) report.tables[table] = await copyTable(lite, c, table, 'public', log);
       report.tables['aux.inbound_activities'] = await copyTable(lite, c, 'inbound_activities', 'aux', log, 'aux.inbound_activities');
+      // On PostgreSQL attachment bytes live in the database (every instance serves them).
+      if (tables.includes('attachments')) {
+        for (const { sha256 } of lite.prepare('SELECT DISTINCT sha256 FROM attachments').all() as { sha256: string }[]) {
+          const file = opts.attachmentsDir && /^[0-9a-f]{64}$/.test(sha256) ? path.join(opts.attachmentsDir, sha256.slice(0, 2), sha256) : null;
+          const bytes = file && fs.existsSync(file) ? fs.readFileSync(file) : null;
+          if (!bytes || createHash('sha256').update(bytes).digest('hex') !== sha256) {
+            report.blobs.missing.push(sha256);
+            continue;
+          }
+          await c.query('INSERT INTO attachment_blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING', [sha256, bytes]);
+          report.blobs.copied++;
+        }
+        log(`  attachment files: ${report.blobs.copied} copied${report.blobs.missing.length ? `, ${report.blobs.missing.length} not found in ${opts.attachmentsDir ?? '(no --attachments folder)'}` : ''}`);
+      }
       // New rows continue after the copied ids.
       const withIds = (
         await c.query<{ table_name: string }>(`SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'id' AND is_identity = 'YES'`)

@@ -2,6 +2,7 @@ import type { PgClient } from '../pg-db';
 import { pg001Initial } from './001-initial';
 import { pg002Sla } from './002-sla';
 import { pg004Beyond } from './004-beyond';
+import { pg005Attachments } from './005-attachments';
 
 export interface PgMigration {
   /** Same name as the SQLite migration it mirrors. */
@@ -10,4 +11,4 @@ export interface PgMigration {
 }
 
 /** Static, ordered index of PostgreSQL migrations; each mirrors src/storage/migrations/NNN-*.ts. */
-export const pgMigrations: PgMigration[] = [pg001Initial, pg002Sla, pg004Beyond];
+export const pgMigrations: PgMigration[] = [pg001Initial, pg002Sla, pg004Beyond, pg005Attachments];
