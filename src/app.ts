@@ -18,12 +18,12 @@ import { migrate, openDb, type Db } from './storage/db';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './storage/sqlite-misc';
 import { SqliteBotStorage } from './storage/sqlite-bot-storage';
 import { SqliteOutboxRepository } from './storage/sqlite-outbox';
+import { SqlitePrivacyNotices, SqliteWelcomeLog } from './storage/sqlite-privacy';
 import { SqliteTicketRepository } from './storage/sqlite-tickets';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
 import { createBot } from './teams/bot';
 import { CardRenderer } from './teams/cards';
 import { OutboxDispatcher, type DispatcherOptions } from './teams/outbox-sender';
-import { SqlitePrivacyNotices } from './teams/privacy';
 import { TeamsSso } from './teams/sso';
 import { RateLimiter } from './teams/rate-limiter';
 import type { Services } from './teams/turn';
@@ -116,6 +116,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     identity,
     views,
     privacy: new SqlitePrivacyNotices(db),
+    welcomes: new SqliteWelcomeLog(db),
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
     sso: cfg.ssoConnectionName
       ? new TeamsSso({

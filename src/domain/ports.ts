@@ -47,6 +47,14 @@ export interface ListOptions {
   offset?: number;
 }
 
+export interface CreateOptions {
+  /**
+   * Per-requester limit of tickets created in the hour before `createdAt`, checked in the same
+   * transaction as the insert; over it, create throws RateLimitedError and writes nothing.
+   */
+  maxPerHour?: number;
+}
+
 export interface TicketRepository {
   /**
    * Allocates the next radicado and inserts the ticket, its 'created' event and effects in one
@@ -57,6 +65,7 @@ export interface TicketRepository {
     prefix: string,
     year: number,
     effects: (ticket: Ticket) => OutboxItem[],
+    opts?: CreateOptions,
   ): Promise<{ ticket: Ticket; created: boolean }>;
   get(id: number): Promise<Ticket | null>;
   findBySubmission(submissionKey: string): Promise<Ticket | null>;
@@ -167,4 +176,17 @@ export interface ConversationRefRepository {
 export interface InboundDedup {
   /** True the first time (conversationId, activityId) is seen. */
   firstSeen(conversationId: string, activityId: string, at: Date): Promise<boolean>;
+}
+
+/** Records when the personal-data notice (Ley 1581 de 2012) was shown to each person. */
+export interface PrivacyNotices {
+  /** True the first time for this person; records the moment. */
+  markShown(oid: string, at: Date): Promise<boolean>;
+  shownAt(oid: string): Promise<Date | null>;
+}
+
+/** Teams announces an install twice (installationUpdate and conversationUpdate): welcome once. */
+export interface WelcomeLog {
+  /** True when no welcome went to this conversation in the last `windowMs`; records this one. */
+  first(conversationKey: string, at: Date, windowMs: number): Promise<boolean>;
 }

@@ -8,10 +8,12 @@ import type { CatalogService } from '../domain/catalog';
 import type {
   Clock,
   ConversationRefRepository,
+  PrivacyNotices,
   QueueRepository,
   TeamMemberRepository,
   TicketRepository,
   UserProfile,
+  WelcomeLog,
 } from '../domain/ports';
 import type { Actor } from '../domain/tickets/state-machine';
 import type { TicketService } from '../domain/tickets/service';
@@ -22,7 +24,6 @@ import type { Logger } from '../logger';
 import type { AdaptiveCardJson, CardName, CardRenderer } from './cards';
 import type { TicketViews } from './views';
 import { tenantOf } from './adapter';
-import type { PrivacyNotices } from './privacy';
 import type { RateLimiter } from './rate-limiter';
 import type { TeamsSso } from './sso';
 
@@ -40,6 +41,7 @@ export interface Services {
   identity: IdentityService;
   views: TicketViews;
   privacy: PrivacyNotices;
+  welcomes: WelcomeLog;
   lookups: RateLimiter;
   /** Teams SSO (Graph profile with the user's token); absent without SSO_CONNECTION_NAME. */
   sso?: TeamsSso;

@@ -9,7 +9,7 @@ import { decide } from './state-machine';
 import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
 import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
-import { ConflictError, ForbiddenError, RateLimitedError } from '../errors';
+import { ConflictError, ForbiddenError } from '../errors';
 
 export interface TicketServiceOptions {
   radicadoPrefix: string;
@@ -37,10 +37,6 @@ export class TicketService {
     const now = this.clock.now();
     const existing = await this.tickets.findBySubmission(input.submissionKey);
     if (existing) return { ticket: existing, created: false };
-    const since = new Date(now.getTime() - 3600_000);
-    if ((await this.tickets.countCreatedSince(input.requester.oid, since)) >= this.opts.ticketsPerHour) {
-      throw new RateLimitedError('tickets', 3600);
-    }
     const queue = await this.queues.forCategory(input.categoryId);
     return this.tickets.create({ ...input, createdAt: now }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
       const effects: OutboxItem[] = [];
@@ -54,7 +50,7 @@ export class TicketService {
         });
       }
       return effects;
-    });
+    }, { maxPerHour: this.opts.ticketsPerHour });
   }
 
   /** "Tomar": assigns the ticket to the engineer; of two at the same moment exactly one wins. */

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import { m001Initial } from './001-initial';
+import { m003Hardening } from './003-hardening';
 
 export interface Migration {
   name: string;
@@ -7,4 +8,4 @@ export interface Migration {
 }
 
 /** Static, ordered index of migrations. Never edit an applied migration: add a new one. */
-export const migrations: Migration[] = [m001Initial];
+export const migrations: Migration[] = [m001Initial, m003Hardening];
