@@ -7,6 +7,7 @@ import type { Config } from './config';
 import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
 import type { MailTransport } from './domain/mail';
 import { systemClock, type Clock } from './domain/ports';
+import { PersonalDataService } from './domain/personal-data';
 import { TicketService } from './domain/tickets/service';
 import { pick, type Locale } from './domain/types';
 import { startHttpServer, type HttpServer } from './http/server';
@@ -18,6 +19,8 @@ import { migrate, openDb, type Db } from './storage/db';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './storage/sqlite-misc';
 import { SqliteBotStorage } from './storage/sqlite-bot-storage';
 import { SqliteOutboxRepository } from './storage/sqlite-outbox';
+import { DirectoryExportSink } from './storage/export-dir';
+import { SqlitePersonalData } from './storage/sqlite-personal-data';
 import { SqlitePrivacyNotices, SqliteWelcomeLog } from './storage/sqlite-privacy';
 import { SqliteTicketRepository } from './storage/sqlite-tickets';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
@@ -43,6 +46,8 @@ export interface App {
   readonly dispatcher: OutboxDispatcher;
   readonly tickets: SqliteTicketRepository;
   server?: HttpServer;
+  /** The retention job (also run at start and every hour): erases old contact phones. */
+  runRetention(): Promise<string[]>;
   start(): Promise<HttpServer>;
   stop(): Promise<void>;
 }
@@ -80,7 +85,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   }
   const catalog = loadCatalog(cfg.catalogPath);
   const directory = FileDirectory.load(cfg.directoryPath);
-  const db = openDb(cfg.dbPath);
+  const db = openDb(cfg.dbPath, { busyTimeoutMs: cfg.dbBusyTimeoutMs });
   migrate(db);
 
   const ticketRepo = new SqliteTicketRepository(db);
@@ -100,6 +105,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     mailEnabled: true,
     ticketsPerHour: cfg.limits.ticketsPerHour,
   });
+  const personalData = new PersonalDataService(new SqlitePersonalData(db), new DirectoryExportSink(cfg.exportDir), clock);
   const cards = new CardRenderer();
   const views = new TicketViews(catalog, ticketRepo, contactText);
   const services: Services = {
@@ -117,6 +123,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     views,
     privacy: new SqlitePrivacyNotices(db),
     welcomes: new SqliteWelcomeLog(db),
+    personalData,
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
     sso: cfg.ssoConnectionName
       ? new TeamsSso({
@@ -144,6 +151,13 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     { allowedTenantIds: cfg.allowedTenantIds, dedup: new SqliteInboundDedup(db), log },
   );
   let autoClose: NodeJS.Timeout | null = null;
+  let retention: NodeJS.Timeout | null = null;
+  const runRetention = async () => {
+    const erased = await personalData.erasePhones(cfg.phoneRetentionDays);
+    if (erased.length) log.info({ tickets: erased.length, retentionDays: cfg.phoneRetentionDays }, 'contact phones erased (retention)');
+    return erased;
+  };
+  const retentionSafely = () => runRetention().catch((err) => log.error({ err }, 'phone retention job failed'));
 
   const app: App = {
     db,
@@ -151,6 +165,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     services,
     dispatcher,
     tickets: ticketRepo,
+    runRetention,
     async start() {
       app.server = await startHttpServer({
         port: cfg.port,
@@ -168,11 +183,15 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         tickets.autoClose(cfg.autoCloseDays).catch((err) => log.error({ err }, 'auto-close failed'));
       }, 3600_000);
       autoClose.unref();
+      await retentionSafely();
+      retention = setInterval(() => void retentionSafely(), 3600_000);
+      retention.unref();
       log.info({ url: app.server.url }, 'Mesa de Ayuda listening');
       return app.server;
     },
     async stop() {
       if (autoClose) clearInterval(autoClose);
+      if (retention) clearInterval(retention);
       await app.server?.close();
       await dispatcher.stop();
       await mail.close?.();

@@ -90,6 +90,9 @@ const schema = z.object({
   AUTO_CLOSE_DAYS: int(5, 1, 365),
   TICKETS_PER_HOUR: int(20, 1, 10_000),
   LOOKUPS_PER_MINUTE: int(30, 1, 10_000),
+  EXPORT_DIR: optionalString,
+  PHONE_RETENTION_DAYS: int(180, 1, 3650),
+  DB_BUSY_TIMEOUT_MS: int(5000, 0, 600_000),
   // botbuilder's own endpoint keys, passed through untouched (national clouds, offline tests).
   ToBotFromChannelOpenIdMetadataUrl: optionalString,
   ToBotFromChannelTokenIssuer: optionalString,
@@ -137,6 +140,12 @@ export interface Config {
   outboxPollMs: number;
   autoCloseDays: number;
   limits: { ticketsPerHour: number; lookupsPerMinute: number };
+  /** Folder for personal-data exports (EXPORT_DIR, default ./data/exports). */
+  exportDir: string;
+  /** Contact phones of tickets closed longer than this are erased (PHONE_RETENTION_DAYS). */
+  phoneRetentionDays: number;
+  /** How long a write waits for a lock held by another process before failing (DB_BUSY_TIMEOUT_MS). */
+  dbBusyTimeoutMs: number;
 }
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
@@ -223,6 +232,34 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
     outboxPollMs: e.OUTBOX_POLL_MS,
     autoCloseDays: e.AUTO_CLOSE_DAYS,
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
+    exportDir: exportDirOf(e.EXPORT_DIR),
+    phoneRetentionDays: e.PHONE_RETENTION_DAYS,
+    dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,
+  };
+}
+
+function exportDirOf(v: string | undefined): string {
+  return v ? path.resolve(v) : path.join(ROOT, 'data', 'exports');
+}
+
+/** What the operations CLIs (verify-history, personal data) need: no Bot registration required. */
+export interface ToolConfig {
+  dbPath: string;
+  exportDir: string;
+  phoneRetentionDays: number;
+  dbBusyTimeoutMs: number;
+}
+
+/** Reads the storage settings only; throws ConfigError like readEnv. */
+export function readToolEnv(env: NodeJS.ProcessEnv = process.env): ToolConfig {
+  const parsed = schema.pick({ DB_PATH: true, EXPORT_DIR: true, PHONE_RETENTION_DAYS: true, DB_BUSY_TIMEOUT_MS: true }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const e = parsed.data;
+  return {
+    dbPath: e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db'),
+    exportDir: exportDirOf(e.EXPORT_DIR),
+    phoneRetentionDays: e.PHONE_RETENTION_DAYS,
+    dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,
   };
 }
 

@@ -124,6 +124,20 @@ export const es = {
   ageMinutes: '{n} min',
   ageHours: '{n} h',
   ageDays: '{n} d',
+  // --- Hardening, personal data (#10) ---
+  storageUnavailableForm:
+    'No pudimos registrar su solicitud en este momento. Intente de nuevo en unos minutos con el botón "Guardar": no se perdió lo escrito.',
+  storageUnavailable: 'En este momento no puedo guardar información. Intente de nuevo en unos minutos; si el problema continúa, informe este código a la mesa de ayuda: {id}',
+  personalDataUsage:
+    'Indique la persona por su correo o su object id de Entra, por ejemplo: "exportar datos de ana@entidad.gov.co" o "anonimizar datos de ana@entidad.gov.co".',
+  personNotFound: 'No encontré datos guardados de {who}.',
+  personAmbiguous: '{who} corresponde a varias personas ({n}). Indique el object id de Entra.',
+  exportDone: 'Exporté los datos personales de {who} ({tickets} casos, {events} eventos) al archivo:\n\n{path}',
+  anonymiseConfirm:
+    '¿Anonimizar los casos cerrados o cancelados de {who}? ({radicados}). Se reemplazan nombre, correo, UPN, teléfono, descripción, campos y mensajes; el historial sigue verificable. No se puede deshacer.',
+  anonymiseNone: '{who} no tiene casos cerrados o cancelados por anonimizar. Los casos abiertos no se anonimizan mientras se atienden.',
+  anonymiseDone: 'Anonimicé {n} casos de {who}: {radicados}.',
+  btnAnonymise: 'Anonimizar',
 };
 
 export type Messages = typeof es;

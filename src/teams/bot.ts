@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { recognize, type Intent } from '../domain/phrases';
 import { bogotaYear } from '../domain/tickets/radicado';
 import * as catalog from './handlers/catalog';
+import * as personalData from './handlers/personal-data';
 import * as queue from './handlers/queue';
 import * as tickets from './handlers/tickets';
 import { onInstalled, rememberConversation, sendHelp, sendNotUnderstood, sendWelcome } from './handlers/welcome';
@@ -47,6 +48,7 @@ const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promi
   'queue.resolve': (turn, d) => queue.cardAction(turn, 'resolve', d),
   'queue.assign': queue.assignTicket,
   'queue.refresh': queue.refreshQueueCard,
+  'privacy.anonymise': personalData.confirmAnonymise,
 };
 
 const actionShape = z.object({
@@ -93,6 +95,10 @@ async function onIntent(turn: Turn, intent: Intent, rawText: string): Promise<vo
     }
     case 'metrics':
       return sendHelp(turn);
+    case 'export_person':
+      return personalData.exportPerson(turn, intent.who);
+    case 'anonymise_person':
+      return personalData.askAnonymise(turn, intent.who);
     case 'unknown':
       if (turn.isPersonal && rawText.trim() && (await tickets.requesterFreeText(turn, rawText.trim()))) return;
       return sendNotUnderstood(turn);

@@ -16,6 +16,7 @@ import type {
   WelcomeLog,
 } from '../domain/ports';
 import type { Actor } from '../domain/tickets/state-machine';
+import type { PersonalDataService } from '../domain/personal-data';
 import type { TicketService } from '../domain/tickets/service';
 import type { Locale } from '../domain/types';
 import { localeOf, messages, t, type MessageKey } from '../i18n';
@@ -42,6 +43,7 @@ export interface Services {
   views: TicketViews;
   privacy: PrivacyNotices;
   welcomes: WelcomeLog;
+  personalData: PersonalDataService;
   lookups: RateLimiter;
   /** Teams SSO (Graph profile with the user's token); absent without SSO_CONNECTION_NAME. */
   sso?: TeamsSso;

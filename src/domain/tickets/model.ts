@@ -72,7 +72,11 @@ export type EventKind =
   | 'confirmed'
   | 'delivery_failed'
   | 'mail_failed'
-  | 'escalated';
+  | 'escalated'
+  /** Personal data of the ticket replaced by a marker (Ley 1581); lists the redacted events. */
+  | 'anonymised'
+  /** The contact phone was erased by the retention job. */
+  | 'phone_erased';
 
 export interface NewEvent {
   at: Date;

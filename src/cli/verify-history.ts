@@ -1,0 +1,56 @@
+/**
+ * `npm run verify-history`: checks the hash chain of every ticket's history in the database at
+ * DB_PATH. Prints OK, or each break (ticket, event, expected vs found hash); exit code 1 on a break,
+ * 2 when the database cannot be opened.
+ */
+import fs from 'node:fs';
+import { ConfigError, rawEnvironment, readToolEnv } from '../config';
+import { openDb } from '../storage/db';
+import { verifyHistory } from '../storage/sqlite-tickets';
+
+function main(): number {
+  let cfg;
+  try {
+    cfg = readToolEnv(rawEnvironment());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  if (!fs.existsSync(cfg.dbPath)) {
+    console.error(`No database at ${cfg.dbPath} (DB_PATH).`);
+    return 2;
+  }
+  const db = openDb(cfg.dbPath, { readonly: true, busyTimeoutMs: cfg.dbBusyTimeoutMs });
+  try {
+    const r = verifyHistory(db);
+    if (!r.breaks.length) {
+      console.log(`OK: ${r.events} events of ${r.tickets} tickets verified (${r.redacted} redacted by anonymisation) in ${cfg.dbPath}`);
+      return 0;
+    }
+    console.log(`BROKEN: ${r.breaks.length} break(s) in the ticket history of ${cfg.dbPath} (${r.events} events of ${r.tickets} tickets checked)`);
+    for (const b of r.breaks) {
+      console.log(`  ticket ${b.radicado} (id ${b.ticketId}) event ${b.eventId}: ${describe(b.reason)}; expected ${b.expected}, found ${b.found}`);
+    }
+    return 1;
+  } finally {
+    db.close();
+  }
+}
+
+function describe(reason: string): string {
+  switch (reason) {
+    case 'hash':
+      return 'content does not match its hash';
+    case 'link':
+      return 'previous-hash link broken (an event was removed, inserted or reordered)';
+    case 'redaction_unrecorded':
+      return 'payload redacted without an anonymised event recording it';
+    default:
+      return 'redacted payload differs from what the anonymised event recorded';
+  }
+}
+
+process.exitCode = main();
