@@ -15,7 +15,7 @@ import { FileDirectory } from './identity/file-directory';
 import { IdentityService } from './identity/identity-service';
 import { createLogger, type Logger } from './logger';
 import { createGraphTransport, createLogTransport, createMsalAppTokenProvider, createSmtpTransport } from './mail';
-import { migrate, openDb, type Db } from './storage/db';
+import { migrate, openDb, probeDatabase, type Db } from './storage/db';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './storage/sqlite-misc';
 import { SqliteBotStorage } from './storage/sqlite-bot-storage';
 import { SqliteOutboxRepository } from './storage/sqlite-outbox';
@@ -174,8 +174,25 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         log,
         messages: endpoint,
         health: async () => {
-          const row = db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
-          return { ok: true, details: { database: 'ok', migrations: row.n, outboxPending: await outbox.pendingCount() } };
+          // A real probe: read, take the write lock, last write outcome. 503 when the database is unusable.
+          const probe = probeDatabase(db, Math.min(200, cfg.dbBusyTimeoutMs));
+          const details: Record<string, unknown> = { database: probe.state };
+          if (probe.code) details.databaseError = { code: probe.code, message: probe.error };
+          if (probe.migrations !== undefined) details.migrations = probe.migrations;
+          try {
+            const b = await outbox.backlog();
+            const now = clock.now().getTime();
+            details.outboxPending = b.pending;
+            details.outbox = {
+              pending: b.pending,
+              oldestPendingSeconds: b.oldestPendingAt ? Math.max(0, Math.round((now - b.oldestPendingAt.getTime()) / 1000)) : 0,
+              failed: b.failed,
+              lastError: b.lastError,
+            };
+          } catch (err) {
+            details.outbox = { error: (err as Error).message };
+          }
+          return { ok: probe.state === 'ok', details };
         },
       });
       dispatcher.start();

@@ -33,3 +33,23 @@ export class RateLimitedError extends DomainError {
     this.name = 'RateLimitedError';
   }
 }
+
+/**
+ * The database cannot take the change right now (locked by another process, disk full, I/O error,
+ * read-only). Nothing was written; the same request can be retried later.
+ */
+export class StorageUnavailableError extends DomainError {
+  constructor(readonly storageCode: string, detail: string) {
+    super('storage_unavailable', `storage unavailable (${storageCode}): ${detail}`, { storageCode });
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+const STORAGE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)/;
+
+/** The storage failure code of an error (mapped or raw driver error), or null when it is not one. */
+export function storageFailureCode(err: unknown): string | null {
+  if (err instanceof StorageUnavailableError) return err.storageCode;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORAGE_CODES.test(code) ? code : null;
+}

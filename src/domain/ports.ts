@@ -116,6 +116,16 @@ export interface OutboxRepository {
   markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string, at: Date): Promise<void>;
   pendingCount(): Promise<number>;
+  /** For /healthz: what is waiting, since when, and what failed for good. */
+  backlog(): Promise<OutboxBacklog>;
+}
+
+export interface OutboxBacklog {
+  pending: number;
+  oldestPendingAt: Date | null;
+  failed: number;
+  /** The last delivery error of a pending item (being retried), if any. */
+  lastError: string | null;
 }
 
 export interface SupportQueue {

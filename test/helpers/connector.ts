@@ -39,9 +39,10 @@ export class LoopbackConnector {
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
   url = '';
 
-  async start(): Promise<this> {
+  /** Listens on an ephemeral port, or on `port` (to come back on the same serviceUrl after stop()). */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', () => r()));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
     return this;
   }
