@@ -57,6 +57,11 @@ export class LoopbackConnector {
     this.failures.push({ status, remaining: count, match });
   }
 
+  /** Forgets failures injected with failNext. */
+  clearFailures() {
+    this.failures = [];
+  }
+
   clear() {
     this.sent.length = 0;
   }
