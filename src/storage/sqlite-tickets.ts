@@ -41,6 +41,7 @@ interface Row {
   queue_activity_id: string | null;
   mail_error: string | null;
   imported: number;
+  anonymised_at?: string | null;
 }
 
 const d = (s: string | null) => (s ? new Date(s) : undefined);
@@ -81,6 +82,7 @@ function toTicket(r: Row): Ticket {
     queueActivityId: u(r.queue_activity_id),
     mailError: u(r.mail_error),
     imported: r.imported === 1,
+    anonymisedAt: d(r.anonymised_at ?? null),
   };
 }
 

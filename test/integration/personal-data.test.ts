@@ -166,6 +166,8 @@ describe('personal data (Ley 1581 de 2012)', () => {
     expect(outbox.length).toBeGreaterThan(0);
     for (const o of outbox) expect(o.payload).not.toContain(USERS.employee.email);
 
+    // An anonymised ticket cannot be reopened: there is nothing left to work on.
+    expect(await h.app.services.tickets.reopen(t, EMPLOYEE)).toMatchObject({ ok: false, reason: 'invalid_state' });
     // The open ticket is untouched.
     expect((await h.app.tickets.get(open.id))!.description).toBe('Otro problema abierto de Ana.');
     const report = verifyHistory(h.app.db);

@@ -45,6 +45,8 @@ export interface Ticket {
   queueActivityId?: string;
   mailError?: string;
   imported: boolean;
+  /** When its personal data was anonymised (Ley 1581): it can no longer be reopened. */
+  anonymisedAt?: Date;
 }
 
 export interface NewTicket {
