@@ -5,6 +5,11 @@
 import fs from 'node:fs';
 import type { Config } from './config';
 import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
+import { SlaMonitor, SupervisorNotifier } from './domain/sla/monitor';
+import { parseSlaPolicy, SlaConfigError, targetsFor, type SlaPolicy } from './domain/sla/policy';
+import { SlaClock } from './domain/sla/ticket-sla';
+import { DEFAULT_CALENDAR, type CalendarConfig } from './domain/sla/working-calendar';
+import { SurveyService } from './domain/survey';
 import type { MailTransport } from './domain/mail';
 import { systemClock, type Clock } from './domain/ports';
 import { PersonalDataService } from './domain/personal-data';
@@ -23,6 +28,7 @@ import { DirectoryExportSink } from './storage/export-dir';
 import { SqlitePersonalData } from './storage/sqlite-personal-data';
 import { SqlitePrivacyNotices, SqliteWelcomeLog } from './storage/sqlite-privacy';
 import { SqliteTicketRepository } from './storage/sqlite-tickets';
+import { SqliteReportData, SqliteSlaRepository, SqliteStaffDirectory, SqliteSurveyRepository } from './storage/sqlite-sla';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
 import { createBot } from './teams/bot';
 import { CardRenderer } from './teams/cards';
@@ -45,6 +51,8 @@ export interface App {
   readonly services: Services;
   readonly dispatcher: OutboxDispatcher;
   readonly tickets: SqliteTicketRepository;
+  /** The SLA monitor; `runOnce()` is what the scheduler runs every SLA_CHECK_INTERVAL_SECONDS. */
+  readonly sla: { monitor: SlaMonitor; runOnce(): Promise<{ warnings: number; breaches: number }> };
   server?: HttpServer;
   /** The retention job (also run at start and every hour): erases old contact phones. */
   runRetention(): Promise<string[]>;
@@ -60,6 +68,26 @@ export function loadCatalog(file: string): CatalogService {
     throw new CatalogError(`CATALOG_PATH ${file} could not be read as JSON: ${(err as Error).message}`, []);
   }
   return new CatalogService(parseCatalog(json, file));
+}
+
+/** Reads and validates SLA_PATH against the catalog's template ids; throws SlaConfigError. */
+export function loadSlaPolicy(file: string, catalog: CatalogService): SlaPolicy {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new SlaConfigError(
+      `SLA_PATH ${file} could not be read as JSON (${(err as Error).message}). Create it (see config/sla.json in the repository) or point SLA_PATH to it.`,
+    );
+  }
+  const templates = new Set(catalog.catalog.categories.flatMap((c) => c.services.flatMap((s) => s.templates.map((t) => t.id))));
+  return parseSlaPolicy(json, file, templates);
+}
+
+/** The SLA calendar: SLA_OFFICE_HOURS in America/Bogota (UTC−5, no DST), Colombian holidays off. */
+export function slaCalendar(cfg: Config): CalendarConfig {
+  const o = cfg.sla.officeHours;
+  return { ...DEFAULT_CALENDAR, workdays: o.workdays, startMinute: o.startMinute, endMinute: o.endMinute };
 }
 
 function createMail(cfg: Config, log: Logger): MailTransport {
@@ -84,6 +112,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     );
   }
   const catalog = loadCatalog(cfg.catalogPath);
+  const slaPolicy = loadSlaPolicy(cfg.sla.policyPath, catalog);
+  const calendar = slaCalendar(cfg);
   const directory = FileDirectory.load(cfg.directoryPath);
   const db = openDb(cfg.dbPath, { busyTimeoutMs: cfg.dbBusyTimeoutMs });
   migrate(db);
@@ -100,14 +130,24 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     const teamIds = (await queues.list()).map((q) => q.teamId);
     return members.isMemberOfAny(oid, teamIds);
   });
+  const staff = new SqliteStaffDirectory(db, () => directory.supervisors());
+  const supervisorNotifier = new SupervisorNotifier(staff, queues, members);
+  const surveys = new SurveyService(new SqliteSurveyRepository(db, ticketRepo), supervisorNotifier, clock, {
+    changeWindowMs: cfg.survey.changeWindowMs,
+    lowScore: cfg.survey.lowScore,
+  });
+  const slaClock = new SlaClock(calendar, cfg.sla.warningPercent, (t) => targetsFor(slaPolicy, t, catalog.findTemplate(t.templateId)?.sla));
+  const slaMonitor = new SlaMonitor({ repo: new SqliteSlaRepository(db, ticketRepo), queues, staff, supervisors: supervisorNotifier, clock });
   const tickets = new TicketService(ticketRepo, queues, clock, {
     radicadoPrefix: cfg.radicadoPrefix,
     mailEnabled: true,
     ticketsPerHour: cfg.limits.ticketsPerHour,
+    sla: slaClock,
+    surveyWanted: (id) => surveys.wanted(id),
   });
   const personalData = new PersonalDataService(new SqlitePersonalData(db), new DirectoryExportSink(cfg.exportDir), clock);
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock);
   const services: Services = {
     cfg,
     log,
@@ -121,6 +161,9 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     refs,
     identity,
     views,
+    calendar,
+    surveys,
+    reports: new SqliteReportData(db),
     privacy: new SqlitePrivacyNotices(db),
     welcomes: new SqliteWelcomeLog(db),
     personalData,
@@ -158,6 +201,28 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     return erased;
   };
   const retentionSafely = () => runRetention().catch((err) => log.error({ err }, 'phone retention job failed'));
+  let slaTimer: NodeJS.Timeout | null = null;
+  let slaRun: Promise<{ warnings: number; breaches: number }> | null = null;
+  /** One SLA pass at a time; alerts are recorded once in the database, deliveries go out through the outbox. */
+  const runSla = (): Promise<{ warnings: number; breaches: number }> => {
+    slaRun ??= slaMonitor
+      .tick()
+      .then((r) => {
+        if (r.warnings || r.breaches) {
+          log.info(r, 'SLA alerts recorded');
+          dispatcher.kick();
+        }
+        return r;
+      })
+      .catch((err) => {
+        log.error({ err }, 'SLA check failed');
+        return { warnings: 0, breaches: 0 };
+      })
+      .finally(() => {
+        slaRun = null;
+      });
+    return slaRun;
+  };
 
   const app: App = {
     db,
@@ -166,6 +231,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     dispatcher,
     tickets: ticketRepo,
     runRetention,
+    sla: { monitor: slaMonitor, runOnce: runSla },
     async start() {
       app.server = await startHttpServer({
         port: cfg.port,
@@ -203,12 +269,18 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       await retentionSafely();
       retention = setInterval(() => void retentionSafely(), 3600_000);
       retention.unref();
+      // Catch up at once (alerts due while the bot was down), then every SLA_CHECK_INTERVAL_SECONDS.
+      await runSla();
+      slaTimer = setInterval(() => void runSla(), cfg.sla.checkIntervalMs);
+      slaTimer.unref();
       log.info({ url: app.server.url }, 'Mesa de Ayuda listening');
       return app.server;
     },
     async stop() {
       if (autoClose) clearInterval(autoClose);
       if (retention) clearInterval(retention);
+      if (slaTimer) clearInterval(slaTimer);
+      await slaRun;
       await app.server?.close();
       await dispatcher.stop();
       await mail.close?.();

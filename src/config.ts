@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseOfficeHours } from './domain/sla/working-calendar';
 import { ROOT } from './paths';
 
 export class ConfigError extends Error {
@@ -93,6 +94,24 @@ const schema = z.object({
   EXPORT_DIR: optionalString,
   PHONE_RETENTION_DAYS: int(180, 1, 3650),
   DB_BUSY_TIMEOUT_MS: int(5000, 0, 600_000),
+  // SLAs, survey, reports (#12)
+  SLA_PATH: optionalString,
+  SLA_OFFICE_HOURS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const spec = v && v.trim() ? v.trim() : 'Mon-Fri 07:00-17:00';
+      try {
+        return { spec, ...parseOfficeHours(spec) };
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  SLA_WARNING_PERCENT: int(80, 1, 99),
+  SLA_CHECK_INTERVAL_SECONDS: int(60, 1, 3600),
+  SURVEY_CHANGE_MINUTES: int(30, 0, 7 * 24 * 60),
+  SURVEY_LOW_SCORE: int(2, 1, 4),
   // botbuilder's own endpoint keys, passed through untouched (national clouds, offline tests).
   ToBotFromChannelOpenIdMetadataUrl: optionalString,
   ToBotFromChannelTokenIssuer: optionalString,
@@ -140,12 +159,27 @@ export interface Config {
   outboxPollMs: number;
   autoCloseDays: number;
   limits: { ticketsPerHour: number; lookupsPerMinute: number };
-  /** Folder for personal-data exports (EXPORT_DIR, default ./data/exports). */
-  exportDir: string;
   /** Contact phones of tickets closed longer than this are erased (PHONE_RETENTION_DAYS). */
   phoneRetentionDays: number;
   /** How long a write waits for a lock held by another process before failing (DB_BUSY_TIMEOUT_MS). */
   dbBusyTimeoutMs: number;
+  sla: {
+    /** SLA targets per priority (and per template), JSON validated at start-up. */
+    policyPath: string;
+    /** Office hours in America/Bogota, e.g. "Mon-Fri 07:00-17:00" (validated at start-up). */
+    officeHours: { spec: string; workdays: number[]; startMinute: number; endMinute: number };
+    /** Percentage of a target's working time after which the assignee is warned. */
+    warningPercent: number;
+    checkIntervalMs: number;
+  };
+  survey: {
+    /** How long a satisfaction answer may still be changed; 0 = never. */
+    changeWindowMs: number;
+    /** Scores at or below this notify the supervisors. */
+    lowScore: number;
+  };
+  /** Directory where CSV and personal-data exports are written (EXPORT_DIR, default ./data/exports). */
+  exportDir: string;
 }
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
@@ -162,20 +196,21 @@ const ENDPOINT_KEYS = [
 ] as const;
 
 /** Reads and validates the environment. Throws ConfigError with fix-it messages. */
-export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
+export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBotCredentials?: boolean } = {}): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
   const problems: string[] = [];
-  if (!e.MicrosoftAppId && !e.BOT_ALLOW_ANONYMOUS) {
+  // CLIs that only read the database (export-tickets) do not talk to Teams.
+  if (opts.requireBotCredentials !== false && !e.MicrosoftAppId && !e.BOT_ALLOW_ANONYMOUS) {
     problems.push(
       'MicrosoftAppId is not set. Set MicrosoftAppId and MicrosoftAppPassword to the Azure Bot registration, ' +
         'or set BOT_ALLOW_ANONYMOUS=true for local development only (never in production).',
     );
   }
-  if (e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI') {
+  if (opts.requireBotCredentials !== false && e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI') {
     problems.push('MicrosoftAppPassword is not set: set it to a client secret of the app registration.');
   }
   if (e.MicrosoftAppType === 'SingleTenant' && !e.MicrosoftAppTenantId) {
@@ -232,6 +267,13 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Config {
     outboxPollMs: e.OUTBOX_POLL_MS,
     autoCloseDays: e.AUTO_CLOSE_DAYS,
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
+    sla: {
+      policyPath: e.SLA_PATH ?? path.join(ROOT, 'config', 'sla.json'),
+      officeHours: e.SLA_OFFICE_HOURS,
+      warningPercent: e.SLA_WARNING_PERCENT,
+      checkIntervalMs: e.SLA_CHECK_INTERVAL_SECONDS * 1000,
+    },
+    survey: { changeWindowMs: e.SURVEY_CHANGE_MINUTES * 60_000, lowScore: e.SURVEY_LOW_SCORE },
     exportDir: exportDirOf(e.EXPORT_DIR),
     phoneRetentionDays: e.PHONE_RETENTION_DAYS,
     dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,

@@ -21,6 +21,7 @@ export type Intent =
   | { kind: 'cancel'; radicado?: string } // "cancelar radicado X" / "cancel ticket X"
   | { kind: 'export_person'; who?: string } // "exportar datos de ana@entidad.gov.co" (supervisors)
   | { kind: 'anonymise_person'; who?: string } // "anonimizar datos de ana@entidad.gov.co" (supervisors)
+  | { kind: 'export'; from?: string; to?: string } // "exportar casos 2026-11-01 2026-11-30" / "export tickets ..."
   | { kind: 'unknown' };
 
 export interface RecognizeOptions {
@@ -356,6 +357,14 @@ const METRICS = new RegExp(
     '(?: (?:hoy|today))?$',
 );
 
+// "exportar casos 2026-11-01 2026-11-30", "exportar los radicados del 2026-11-01 al 2026-11-30",
+// "export tickets from 2026-11-01 to 2026-11-30". Dates are checked by the handler.
+const EXPORT = new RegExp(
+  '^(?:exportar|exporta|exporte|exportame|descargar|descarga|export|download)(?: (?:los|las|todos los|todas las|the|all|all the))?' +
+    ` (?:${NOUN_PLURAL}|reporte|report|csv)(?: (?:en|a|as|to) csv)?` +
+    '(?: (?:del|de|desde|entre|from|between))?(?: (\\d{4}-\\d{1,2}-\\d{1,2}))?(?: (?:al|a|hasta|y|to|and|until|through))?(?: (\\d{4}-\\d{1,2}-\\d{1,2}))?$',
+);
+
 const CANCEL = new RegExp(
   `^(?:cancelar|cancela|cancelo|anular|anula|anulo|retirar|cancel|withdraw)${DET}(?: (${NOUN}))?${NUMBER_WORD}(?: (.*))?$`,
 );
@@ -487,6 +496,8 @@ function recognizeUnsafe(text: string, opts: RecognizeOptions): Intent {
     const who = personArgument(cleaned);
     return who ? { kind: 'anonymise_person', who } : { kind: 'anonymise_person' };
   }
+  m = EXPORT.exec(s);
+  if (m) return { kind: 'export', ...(m[1] ? { from: m[1] } : {}), ...(m[2] ? { to: m[2] } : {}) };
 
   m = CANCEL.exec(s);
   if (m) {

@@ -3,6 +3,7 @@
  * implement them; the domain never imports an adapter.
  */
 import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketStatus } from './tickets/model';
+import type { SlaTarget } from './sla/ticket-sla';
 import type { Role } from './types';
 
 export interface Clock {
@@ -26,6 +27,8 @@ export type OutboxPayload =
   | { type: 'queue_update'; ticketId: number }
   /** A message in the ticket's queue thread. */
   | { type: 'thread_message'; ticketId: number; text: string }
+  /** A notice from the bot in the ticket's queue thread (SLA alerts), mentioning some team members. */
+  | { type: 'thread_notice'; ticketId: number; notice: UserNotice; mentions: { userId: string; name: string }[] }
   /** A proactive 1:1 message to a user, as text and/or a card rendered at delivery time. */
   | { type: 'user_message'; userOid: string; ticketId?: number; notice: UserNotice }
   | { type: 'mail'; to: string; ticketId: number; template: 'ticket_created' | 'ticket_resolved' };
@@ -34,7 +37,15 @@ export type UserNotice =
   | { kind: 'agent_reply'; authorName: string; text: string }
   | { kind: 'requester_reply'; authorName: string; text: string }
   | { kind: 'status_changed'; status: TicketStatus; by?: string; note?: string }
-  | { kind: 'assigned_to_you'; by?: string };
+  | { kind: 'assigned_to_you'; by?: string }
+  /** The SLA target is near (warning percent of its working time used). dueAt: ISO instant. */
+  | { kind: 'sla_warning'; target: SlaTarget; dueAt: string }
+  /** The SLA target was missed: escalation to the supervisors. */
+  | { kind: 'sla_breached'; target: SlaTarget; dueAt: string }
+  /** The satisfaction survey card, to the requester of a resolved ticket. */
+  | { kind: 'survey' }
+  /** A low satisfaction score, to the supervisors. */
+  | { kind: 'low_score'; score: number; comment?: string };
 
 export interface OutboxRecord extends OutboxItem {
   id: number;
@@ -106,6 +117,17 @@ export interface TicketPatch {
   resolvedAt?: Date | null;
   closedAt?: Date | null;
   mailError?: string;
+  /** SLA clock changes (pause, resume with shifted due times). */
+  sla?: SlaPatch;
+}
+
+export interface SlaPatch {
+  pausedAt?: Date | null;
+  pausedMinutes?: number;
+  firstResponseDueAt?: Date;
+  firstResponseWarnAt?: Date;
+  resolutionDueAt?: Date;
+  resolutionWarnAt?: Date;
 }
 
 export interface OutboxRepository {
@@ -199,4 +221,23 @@ export interface PrivacyNotices {
 export interface WelcomeLog {
   /** True when no welcome went to this conversation in the last `windowMs`; records this one. */
   first(conversationKey: string, at: Date, windowMs: number): Promise<boolean>;
+}
+
+/** SLA alert state and candidates (#12). */
+export interface SlaRepository {
+  /** Open tickets whose stored warn/due times have passed with an alert not yet recorded, by id. */
+  alertCandidates(now: Date, limit: number, afterId: number): Promise<Ticket[]>;
+  /**
+   * Records an alert once: false (and nothing written) when it was already recorded, e.g. by
+   * another process. History and effects are written in the same transaction.
+   */
+  recordAlert(ticketId: number, alert: import('./sla/ticket-sla').SlaAlertKind, at: Date, events: NewEvent[], effects: OutboxItem[]): Promise<boolean>;
+}
+
+/** Who supervises the service desk and whether the bot can write to someone 1:1. */
+export interface StaffDirectory {
+  /** Known supervisors of a tenant (directory file and cached profiles with the supervisor role). */
+  supervisors(tenantId: string): Promise<{ oid: string; name: string }[]>;
+  /** True when a 1:1 conversation reference exists (the person has talked to the bot). */
+  reachable(oid: string): Promise<boolean>;
 }

@@ -79,6 +79,11 @@ export class FileDirectory {
     return (oid && this.byOid.get(oid.toLowerCase())) || (email ? this.byEmail.get(email.toLowerCase()) : undefined);
   }
 
+  /** Users listed with the supervisor role (SLA escalations and low scores go to them). */
+  supervisors(): { oid?: string; name?: string }[] {
+    return this.data.users.filter((u) => u.roles.includes('supervisor')).map((u) => ({ oid: u.oid, name: u.name }));
+  }
+
   /** Roles from the user entry, group memberships and job title; always includes employee. */
   rolesFor(input: { oid?: string; email?: string; groups?: string[]; jobTitle?: string }): Role[] {
     const roles = new Set<Role>(['employee']);

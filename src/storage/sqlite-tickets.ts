@@ -4,12 +4,12 @@ import { RateLimitedError } from '../domain/errors';
 import type { Db } from './db';
 import { immediate } from './db';
 import type { CreateOptions, ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../domain/ports';
-import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../domain/tickets/model';
+import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketSla } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { formatRadicado } from '../domain/tickets/radicado';
 import { insertOutbox } from './sqlite-outbox';
 
-interface Row {
+export interface Row {
   id: number;
   radicado: string;
   tenant_id: string;
@@ -42,12 +42,42 @@ interface Row {
   mail_error: string | null;
   imported: number;
   anonymised_at?: string | null;
+  sla_first_response_minutes?: number | null;
+  sla_resolution_minutes?: number | null;
+  first_response_due_at?: string | null;
+  first_response_warn_at?: string | null;
+  resolution_due_at?: string | null;
+  resolution_warn_at?: string | null;
+  sla_paused_at?: string | null;
+  sla_paused_minutes?: number;
+  first_response_warned_at?: string | null;
+  first_response_breached_at?: string | null;
+  resolution_warned_at?: string | null;
+  resolution_breached_at?: string | null;
+}
+
+function toSla(r: Row): TicketSla | undefined {
+  if (r.sla_resolution_minutes == null || r.sla_first_response_minutes == null || !r.resolution_due_at || !r.first_response_due_at) return undefined;
+  return {
+    firstResponseMinutes: r.sla_first_response_minutes,
+    resolutionMinutes: r.sla_resolution_minutes,
+    firstResponseDueAt: new Date(r.first_response_due_at),
+    firstResponseWarnAt: new Date(r.first_response_warn_at ?? r.first_response_due_at),
+    resolutionDueAt: new Date(r.resolution_due_at),
+    resolutionWarnAt: new Date(r.resolution_warn_at ?? r.resolution_due_at),
+    pausedAt: d(r.sla_paused_at ?? null),
+    pausedMinutes: r.sla_paused_minutes ?? 0,
+    firstResponseWarnedAt: d(r.first_response_warned_at ?? null),
+    firstResponseBreachedAt: d(r.first_response_breached_at ?? null),
+    resolutionWarnedAt: d(r.resolution_warned_at ?? null),
+    resolutionBreachedAt: d(r.resolution_breached_at ?? null),
+  };
 }
 
 const d = (s: string | null) => (s ? new Date(s) : undefined);
 const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
-function toTicket(r: Row): Ticket {
+export function toTicket(r: Row): Ticket {
   return {
     id: r.id,
     radicado: r.radicado,
@@ -83,6 +113,7 @@ function toTicket(r: Row): Ticket {
     mailError: u(r.mail_error),
     imported: r.imported === 1,
     anonymisedAt: d(r.anonymised_at ?? null),
+    sla: toSla(r),
   };
 }
 
@@ -312,6 +343,23 @@ export class SqliteTicketRepository implements TicketRepository {
         priority: input.priority,
         createdAt,
       });
+      if (input.sla) {
+        const sla = input.sla;
+        this.db
+          .prepare(
+            `UPDATE tickets SET sla_first_response_minutes = ?, sla_resolution_minutes = ?, first_response_due_at = ?,
+               first_response_warn_at = ?, resolution_due_at = ?, resolution_warn_at = ? WHERE id = ?`,
+          )
+          .run(
+            sla.firstResponseMinutes,
+            sla.resolutionMinutes,
+            sla.firstResponseDueAt.toISOString(),
+            sla.firstResponseWarnAt.toISOString(),
+            sla.resolutionDueAt.toISOString(),
+            sla.resolutionWarnAt.toISOString(),
+            info.lastInsertRowid,
+          );
+      }
       const ticket = toTicket(this.stmts.byId.get(info.lastInsertRowid) as Row);
       this.insertEvents(ticket.id, [
         {
@@ -380,6 +428,22 @@ export class SqliteTicketRepository implements TicketRepository {
       if (patch.mailError !== undefined) {
         sets.push('mail_error = @mailError');
         params.mailError = patch.mailError;
+      }
+      if (patch.sla) {
+        const cols = {
+          pausedAt: 'sla_paused_at',
+          pausedMinutes: 'sla_paused_minutes',
+          firstResponseDueAt: 'first_response_due_at',
+          firstResponseWarnAt: 'first_response_warn_at',
+          resolutionDueAt: 'resolution_due_at',
+          resolutionWarnAt: 'resolution_warn_at',
+        } as const;
+        for (const [key, col] of Object.entries(cols) as [keyof typeof cols, string][]) {
+          const v = patch.sla[key];
+          if (v === undefined) continue;
+          sets.push(`${col} = @sla_${key}`);
+          params[`sla_${key}`] = v instanceof Date ? v.toISOString() : v;
+        }
       }
       const res = this.db
         .prepare(`UPDATE tickets SET ${sets.join(', ')} WHERE id = @id AND version = @expectedVersion`)
@@ -471,7 +535,8 @@ export class SqliteTicketRepository implements TicketRepository {
     return verifyHistory(this.db).breaks.map((b) => ({ ticketId: b.ticketId, eventId: b.eventId }));
   }
 
-  private insertEvents(ticketId: number, events: NewEvent[]) {
+  /** Appends hash-chained history events; call inside the caller's transaction. */
+  insertEvents(ticketId: number, events: NewEvent[]) {
     appendEvents(this.db, ticketId, events);
   }
 }

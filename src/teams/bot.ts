@@ -9,6 +9,8 @@ import { bogotaYear } from '../domain/tickets/radicado';
 import * as catalog from './handlers/catalog';
 import * as personalData from './handlers/personal-data';
 import * as queue from './handlers/queue';
+import * as reports from './handlers/reports';
+import { submitSurvey } from './handlers/survey';
 import * as tickets from './handlers/tickets';
 import { onInstalled, rememberConversation, sendHelp, sendNotUnderstood, sendWelcome } from './handlers/welcome';
 import { isSigninInvoke } from './sso';
@@ -49,6 +51,7 @@ const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promi
   'queue.assign': queue.assignTicket,
   'queue.refresh': queue.refreshQueueCard,
   'privacy.anonymise': personalData.confirmAnonymise,
+  'survey.submit': submitSurvey,
 };
 
 const actionShape = z.object({
@@ -94,11 +97,13 @@ async function onIntent(turn: Turn, intent: Intent, rawText: string): Promise<vo
       return tickets.requesterAction(turn, 'cancel', { ticketId: t?.id ?? 0 });
     }
     case 'metrics':
-      return sendHelp(turn);
+      return reports.showMetrics(turn);
     case 'export_person':
       return personalData.exportPerson(turn, intent.who);
     case 'anonymise_person':
       return personalData.askAnonymise(turn, intent.who);
+    case 'export':
+      return reports.exportTickets(turn, intent.from, intent.to);
     case 'unknown':
       if (turn.isPersonal && rawText.trim() && (await tickets.requesterFreeText(turn, rawText.trim()))) return;
       return sendNotUnderstood(turn);

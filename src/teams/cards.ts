@@ -19,6 +19,8 @@ export const CARD_NAMES = [
   'queue-ticket',
   'queue-list',
   'notice',
+  'survey',
+  'metrics',
 ] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 

@@ -20,11 +20,11 @@ import type {
 } from '../domain/ports';
 import type { Ticket } from '../domain/tickets/model';
 import type { Locale } from '../domain/types';
-import { messages, t } from '../i18n';
+import { formatDateTime, messages, t } from '../i18n';
 import type { Logger } from '../logger';
 import type { BotAdapter } from './adapter';
 import type { CardRenderer } from './cards';
-import { plainText } from './cards';
+import { escapeMarkdown, plainText } from './cards';
 import { statusText, type TicketViews } from './views';
 
 export interface OutboxSenderDeps {
@@ -138,6 +138,9 @@ export class OutboxDispatcher {
   /** A final failure is written on the ticket and shown to the engineers on its card. */
   private async recordFailure(rec: OutboxRecord, reason: string) {
     if (!rec.ticketId || rec.payload.type === 'queue_update' || rec.payload.type === 'queue_post') return;
+    // Alerts to staff (SLA, low score) are not messages to the requester: logged above, not shown on the card.
+    const p = rec.payload;
+    if (p.type === 'thread_notice' || (p.type === 'user_message' && ['sla_warning', 'sla_breached', 'low_score'].includes(p.notice.kind))) return;
     const ticket = await this.d.tickets.get(rec.ticketId);
     if (!ticket) return;
     const now = this.d.clock.now();
@@ -161,6 +164,8 @@ export class OutboxDispatcher {
         return this.queueUpdate(p.ticketId);
       case 'thread_message':
         return this.threadMessage(p.ticketId, p.text);
+      case 'thread_notice':
+        return this.threadNotice(p.ticketId, p.notice, p.mentions);
       case 'user_message':
         return this.userMessage(p.userOid, p.ticketId, p.notice);
       case 'mail':
@@ -251,12 +256,40 @@ export class OutboxDispatcher {
     });
   }
 
+  /** SLA alerts in the ticket's queue thread, @mentioning the given team members. */
+  private async threadNotice(ticketId: number, notice: UserNotice, mentions: { userId: string; name: string }[]) {
+    const ticket = await this.ticket(ticketId);
+    if (!ticket.queueConversationId || !ticket.queueActivityId) return;
+    const ref = await this.ref(`conv:${ticket.queueConversationId}`);
+    const text = staffNoticeText(notice, ticket, 'es');
+    if (!text) return;
+    const tags = mentions.map((m) => `<at>${escapeHtml(m.name)}</at>`);
+    const body = [tags.join(' '), `**${escapeMarkdown(text.title, 500)}**`, escapeMarkdown(text.text, 2000)].filter(Boolean).join('\n\n');
+    const threadId = `${ticket.queueConversationId};messageid=${ticket.queueActivityId}`;
+    await this.continue({ ...ref, conversation: { ...ref.conversation!, id: threadId } }, async (ctx) => {
+      await ctx.sendActivity({
+        type: 'message',
+        text: body,
+        textFormat: 'markdown',
+        entities: mentions.map((m, i) => ({ type: 'mention', text: tags[i], mentioned: { id: m.userId, name: m.name } })),
+      });
+    });
+  }
+
   private async userMessage(oid: string, ticketId: number | undefined, notice: UserNotice) {
     const ref = await this.ref(`user:${oid}`);
     const ticket = ticketId ? await this.ticket(ticketId) : undefined;
     const locale: Locale = ticket && ticket.requester.oid === oid ? ticket.locale : (ref as { locale?: string }).locale?.startsWith('en') ? 'en' : 'es';
     const radicado = ticket?.radicado ?? '';
-    let title: string;
+    if (notice.kind === 'survey') {
+      if (!ticket) return;
+      const card = this.d.cards.render('survey', surveyCardData(ticket, locale, this.d.cfg.survey.changeWindowMs));
+      await this.continue(ref, async (ctx) => {
+        await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)], summary: t(locale, 'surveyTitle', { radicado }) });
+      });
+      return;
+    }
+    let title = '';
     let text = '';
     let canReply = false;
     let canConfirm = false;
@@ -279,6 +312,14 @@ export class OutboxDispatcher {
       case 'assigned_to_you':
         title = t(locale, 'assignedToYouTitle', { radicado });
         break;
+      case 'sla_warning':
+      case 'sla_breached':
+      case 'low_score': {
+        const s = ticket ? staffNoticeText(notice, ticket, locale) : null;
+        title = s?.title ?? '';
+        text = s?.text ?? '';
+        break;
+      }
     }
     const card = this.d.cards.render('notice', { t: messages(locale), title, text: plainText(text, 4000), ticketId: ticketId ?? 0, canReply, canConfirm });
     await this.continue(ref, async (ctx) => {
@@ -303,6 +344,52 @@ export class OutboxDispatcher {
     const msg = template === 'ticket_created' ? composeTicketCreatedMail(to, data, ticket.locale) : composeTicketResolvedMail(to, data, ticket.locale);
     await this.d.mail.send(msg);
   }
+}
+
+/** Title and text of a notice to support staff (SLA alerts, low score), in a language. */
+export function staffNoticeText(notice: UserNotice, ticket: Ticket, locale: Locale): { title: string; text: string } | null {
+  const m = messages(locale);
+  const radicado = ticket.radicado;
+  switch (notice.kind) {
+    case 'sla_warning':
+      return {
+        title: t(locale, 'slaWarningTitle', { radicado, target: m[`slaTarget_${notice.target}`], due: formatDateTime(new Date(notice.dueAt), locale) }),
+        text: m.slaWarningText,
+      };
+    case 'sla_breached':
+      return {
+        title: t(locale, 'slaBreachedTitle', { radicado, target: m[`slaTarget_${notice.target}`], due: formatDateTime(new Date(notice.dueAt), locale) }),
+        text: t(locale, 'slaBreachedText', { assignee: plainText(ticket.assignee?.name ?? m.unassigned, 100) }),
+      };
+    case 'low_score':
+      return {
+        title: t(locale, 'lowScoreTitle', { radicado, score: notice.score }),
+        text: notice.comment ? t(locale, 'lowScoreText', { comment: plainText(notice.comment, 1000) }) : '',
+      };
+    default:
+      return null;
+  }
+}
+
+/** The survey card's data; `answer` pre-fills a given answer. */
+export function surveyCardData(ticket: Ticket, locale: Locale, changeWindowMs: number, answer?: { score: number; comment?: string }, note = '') {
+  const m = messages(locale);
+  return {
+    t: m,
+    ticketId: ticket.id,
+    title: t(locale, 'surveyTitle', { radicado: ticket.radicado }),
+    body: t(locale, 'surveyBody', { minutes: Math.round(changeWindowMs / 60_000) }),
+    choices: [1, 2, 3, 4, 5].map((n) => ({ title: m[`surveyScore${n}` as 'surveyScore1'], value: String(n) })),
+    score: answer ? String(answer.score) : '',
+    comment: answer?.comment ?? '',
+    note,
+    error: '',
+    canAnswer: true,
+  };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**

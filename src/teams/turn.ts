@@ -15,6 +15,9 @@ import type {
   UserProfile,
   WelcomeLog,
 } from '../domain/ports';
+import type { ReportDataSource } from '../domain/reports/metrics';
+import type { CalendarConfig } from '../domain/sla/working-calendar';
+import type { SurveyService } from '../domain/survey';
 import type { Actor } from '../domain/tickets/state-machine';
 import type { PersonalDataService } from '../domain/personal-data';
 import type { TicketService } from '../domain/tickets/service';
@@ -45,6 +48,10 @@ export interface Services {
   welcomes: WelcomeLog;
   personalData: PersonalDataService;
   lookups: RateLimiter;
+  /** SLA working calendar (office hours, Colombian holidays, America/Bogota). */
+  calendar: CalendarConfig;
+  surveys: SurveyService;
+  reports: ReportDataSource;
   /** Teams SSO (Graph profile with the user's token); absent without SSO_CONNECTION_NAME. */
   sso?: TeamsSso;
 }

@@ -3,12 +3,32 @@
  * the outbox sender, so a card looks the same whether it answers a click or arrives proactively.
  */
 import type { CatalogService } from '../domain/catalog';
-import type { TicketRepository } from '../domain/ports';
 import type { Ticket, TicketStatus } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
 import { formatDateTime, messages, t } from '../i18n';
 import { escapeMarkdown, plainText } from './cards';
+import { RUNNING_STATUSES } from '../domain/sla/ticket-sla';
+import { systemClock, type Clock, type TicketRepository } from '../domain/ports';
+
+/** Due times for the cards, in Bogotá time; nothing while the clock is paused or when met. */
+export function slaView(ticket: Ticket, locale: Locale, now: Date) {
+  const sla = ticket.sla;
+  const open = OPEN_STATUSES.includes(ticket.status);
+  if (!sla || !open) return { firstResponseDue: '', resolutionDue: '', slaPaused: false, slaFlag: '' };
+  const m = messages(locale);
+  const paused = !!sla.pausedAt;
+  const running = RUNNING_STATUSES.includes(ticket.status) && !paused;
+  const frLate = !!sla.firstResponseBreachedAt || (ticket.firstResponseAt ? ticket.firstResponseAt > sla.firstResponseDueAt : running && now > sla.firstResponseDueAt);
+  const resLate = !!sla.resolutionBreachedAt || (running && now > sla.resolutionDueAt);
+  const targets = [frLate ? m.slaTarget_first_response : '', resLate ? m.slaTarget_resolution : ''].filter(Boolean);
+  return {
+    firstResponseDue: !paused && !ticket.firstResponseAt ? formatDateTime(sla.firstResponseDueAt, locale) : '',
+    resolutionDue: !paused ? formatDateTime(sla.resolutionDueAt, locale) : '',
+    slaPaused: paused,
+    slaFlag: targets.length ? t(locale, 'slaBreachedFlag', { targets: targets.join(', ') }) : '',
+  };
+}
 
 export const STATUS_COLOR: Record<TicketStatus, string> = {
   new: 'Accent',
@@ -36,6 +56,7 @@ export class TicketViews {
     private readonly catalog: CatalogService,
     private readonly tickets: TicketRepository,
     private readonly contact: (locale: Locale) => string,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   names(ticket: Ticket, locale: Locale) {
@@ -72,6 +93,7 @@ export class TicketViews {
   /** The requester's (or a support engineer's) status view with the actions that make sense now. */
   async status(ticket: Ticket, locale: Locale, viewerOid: string) {
     const n = this.names(ticket, locale);
+    const sla = slaView(ticket, locale, this.clock.now());
     const isRequester = viewerOid === ticket.requester.oid;
     const msgs = await this.tickets.events(ticket.id, { kinds: ['message'], limit: 5 });
     const open = OPEN_STATUSES.includes(ticket.status);
@@ -99,6 +121,11 @@ export class TicketViews {
       canReopen: isRequester && (ticket.status === 'resolved' || ticket.status === 'closed'),
       canCancel: isRequester && ticket.status === 'new',
       refreshEnabled: false,
+      // The requester sees when to expect the solution; staff also the first-response target.
+      firstResponseDue: isRequester ? '' : sla.firstResponseDue,
+      resolutionDue: sla.resolutionDue,
+      resolutionLabel: isRequester ? messages(locale).labelResolutionEstimate : messages(locale).labelResolutionDue,
+      slaPausedText: sla.slaPaused ? (isRequester ? messages(locale).slaPausedRequester : messages(locale).slaPausedNote) : '',
     };
   }
 
@@ -145,6 +172,7 @@ export class TicketViews {
       refreshUserIds: opts.refreshUserIds.slice(0, 60),
       engineers: (opts.engineers ?? []).map((e) => ({ title: escapeMarkdown(e.name, 100), value: e.oid })),
       canAssign: staff && open && (opts.engineers ?? []).length > 0,
+      ...slaView(ticket, locale, now),
     };
   }
 }

@@ -110,18 +110,17 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await clickButton(page, 'Acceso remoto');
     await clickButton(page, 'Ver todas las plantillas');
     await clickButton(page, 'Solicitud de acceso remoto (VPN / escritorio remoto)');
-    await page.getByLabel(/Describa el problema/).last().waitFor({ timeout: 20_000 });
+    // Each step replaces its card in place, so the form may sit above newer messages: find it by its fields.
+    const form = cards(page).filter({ has: page.getByLabel(/Describa el problema/) }).last();
+    await form.waitFor({ timeout: 20_000 });
+    return form;
   }
 
   it('lets an employee file a request from the catalog, get a radicado and ask for its status', async () => {
     await shot(employee, '01-employee-welcome');
-    await openRemoteAccessForm(employee);
-    const form = cards(employee).last();
+    const form = await openRemoteAccessForm(employee);
     await choose(employee, form, /Tipo de acceso/, 'VPN');
-    const date = form.getByLabel(/Fecha desde/);
-    // The Playground draws Input.Date as a calendar pop-up: pick a day as a person would.
-    await date.click();
-    await employee.locator('.ms-DatePicker-day, [class*="dayButton"], table button').filter({ hasText: /^28$/ }).first().click();
+    // "Fecha desde…" opens with today's date (the catalog's "default": "today"): nothing to pick.
     await form.getByLabel(/Describa el problema/).fill('Necesito VPN para trabajar desde casa esta semana.');
     await form.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
     await shot(employee, '02-employee-form');
@@ -144,7 +143,8 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await openConversation(support, CHANNEL);
     const card = cards(support).filter({ hasText: radicado }).last();
     await card.waitFor({ timeout: 30_000 });
-    await shot(support, '05-support-queue-card', 'support.png');
+    await card.scrollIntoViewIfNeeded();
+    await shot(support, '05-support-queue-card');
 
     await clickButton(support, 'Tomar', card);
     const taken = cards(support).filter({ hasText: radicado }).last();
@@ -152,7 +152,9 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await reply.waitFor({ timeout: 30_000 });
     await reply.fill('Hola Ana, ya creamos su usuario de VPN. ¿Puede probar ahora?');
     await clickButton(support, 'Responder', taken);
-    await shot(support, '06-support-replied');
+    await taken.getByText(/Iván Ingeniero/).first().waitFor({ timeout: 30_000 });
+    await taken.scrollIntoViewIfNeeded();
+    await shot(support, '06-support-replied', 'support.png');
 
     await openConversation(employee, 'Personal Chat');
     await employee.getByText(/ya creamos su usuario de VPN/).last().waitFor({ timeout: 30_000 });
@@ -161,15 +163,14 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
 
   it('keeps the typed phone when the form is saved without a description', async () => {
     await openConversation(employee, 'Personal Chat');
-    await openRemoteAccessForm(employee);
-    const form = cards(employee).last();
+    const form = await openRemoteAccessForm(employee);
     await choose(employee, form, /Tipo de acceso/, 'Escritorio remoto');
     await form.getByLabel(/Teléfono de contacto/).fill('601 234 5678 ext. 123');
     await clickButton(employee, 'Guardar', form);
 
-    const after = cards(employee).last();
-    await after.getByText(/obligatori|requerid|revise|falta/i).first().waitFor({ timeout: 20_000 });
-    await expect(after.getByLabel(/Teléfono de contacto/).inputValue()).resolves.toBe('601 234 5678 ext. 123');
+    // The same card, re-rendered in place with the error and the typed values.
+    await form.getByText(/obligatori|requerid|revise|falta/i).first().waitFor({ timeout: 20_000 });
+    await expect(form.getByLabel(/Teléfono de contacto/).inputValue()).resolves.toBe('601 234 5678 ext. 123');
     await shot(employee, '08-employee-validation-error');
   });
 });

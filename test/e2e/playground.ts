@@ -219,7 +219,8 @@ export async function shot(page: Page, name: string, committedAs?: string): Prom
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file });
-  if (committedAs) {
+  // The committed copies (shown in the README) change only when asked: E2E_UPDATE_SCREENSHOTS=1.
+  if (committedAs && process.env.E2E_UPDATE_SCREENSHOTS === '1') {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     fs.copyFileSync(file, path.join(SCREENSHOTS, committedAs));
   }
@@ -246,7 +247,15 @@ export async function clickButton(page: Page, title: string, scope?: Locator): P
 
 /** Picks a choice in a compact Input.ChoiceSet (rendered as a combobox) found by its label. */
 export async function choose(page: Page, scope: Locator, label: string | RegExp, option: string): Promise<void> {
-  await scope.getByRole('combobox', { name: label }).click();
+  const box = scope.getByRole('combobox', { name: label });
+  try {
+    await box.waitFor({ state: 'visible', timeout: 20_000 });
+  } catch (err) {
+    await shot(page, `failed-choose-${option.replace(/[^A-Za-z0-9]+/g, '-')}`).catch(() => undefined);
+    const seen = await scope.getByRole('combobox').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent)).catch(() => []);
+    throw new Error(`No list "${label}". Lists in scope: ${JSON.stringify(seen)}\n${(err as Error).message}`);
+  }
+  await box.click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 

@@ -66,6 +66,8 @@ export async function startHarness(
     connector?: LoopbackConnector;
     /** Dispatcher options (default: perKeyIntervalMs 5). */
     dispatcher?: Partial<import('../../src/teams/outbox-sender').DispatcherOptions>;
+    /** The app's clock (default: the system clock), e.g. a TestClock the test moves forward. */
+    clock?: import('../../src/domain/ports').Clock;
   } = {},
 ): Promise<Harness> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-'));
@@ -82,6 +84,7 @@ export async function startHarness(
     log: opts.log ?? createLogger('silent'),
     mail: opts.recordMail === false ? undefined : mail,
     dispatcher: { perKeyIntervalMs: 5, ...opts.dispatcher },
+    clock: opts.clock,
   });
   const server = await app.start();
   const post = async (activity: object, headers: Record<string, string> = {}) => {
@@ -112,6 +115,26 @@ export async function startHarness(
       if (ownConnector) await connector.stop();
     },
   };
+}
+
+/**
+ * A clock the test sets and moves forward (SLA due times, survey window). Between moves it runs at
+ * real speed, so the outbox's per-conversation pacing still sees time pass.
+ */
+export class TestClock {
+  private base: number;
+  private realStart = Date.now();
+  constructor(start: Date | string) {
+    this.base = new Date(start).getTime();
+  }
+  now = (): Date => new Date(this.base + (Date.now() - this.realStart));
+  set(at: Date | string) {
+    this.base = new Date(at).getTime();
+    this.realStart = Date.now();
+  }
+  advance(minutes: number) {
+    this.set(new Date(this.now().getTime() + minutes * 60_000));
+  }
 }
 
 let seq = 0;

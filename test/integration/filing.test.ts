@@ -1,3 +1,4 @@
+import { bogotaDate } from '../../src/domain/time';
 import { bogotaYear } from '../../src/domain/tickets/radicado';
 import { cardText, findAction, installPersonal, invokeCard, message, press, startHarness, USERS, type Harness } from '../helpers/harness';
 
@@ -44,5 +45,31 @@ describe('filing a ticket from the service catalog', () => {
     expect(cardText(card)).toContain(`MDA-${year}-000001`);
     expect(cardText(card)).toContain('Acceso remoto');
     expect(cardText(card)).toContain('orden de llegada');
+  });
+
+  it('opens the remote-access form with today\'s date (Bogotá) in "Fecha desde", which the person may change', async () => {
+    const before = bogotaDate(new Date());
+    await h.post(message(h, USERS.employee, 'nueva solicitud'));
+    await h.connector.waitFor(() => h.connector.sent.length >= 1);
+    let card = h.connector.sent[0].body.attachments[0].content;
+    for (const title of ['Mesa de servicio primer nivel', 'Acceso remoto', 'Ver todas las plantillas']) {
+      card = invokeCard(await press(h, USERS.employee, card, title));
+    }
+    const tplTitle = cardText(card).split('\n').find((l) => l.startsWith('Solicitud de acceso remoto'))!;
+    card = invokeCard(await press(h, USERS.employee, card, tplTitle));
+    const inputs: any[] = [];
+    const walk = (x: any) => {
+      if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object') {
+        if (typeof x.type === 'string' && x.type.startsWith('Input.')) inputs.push(x);
+        Object.values(x).forEach(walk);
+      }
+    };
+    walk(card);
+    const date = inputs.find((i) => i.id === 'startDate');
+    expect(date.type).toBe('Input.Date');
+    expect([before, bogotaDate(new Date())]).toContain(date.value);
+    // Fields without a default open empty.
+    expect(inputs.find((i) => i.id === 'description').value ?? '').toBe('');
   });
 });

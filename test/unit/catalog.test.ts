@@ -235,6 +235,17 @@ describe('parseCatalog', () => {
     expect(parseError(json).details[0]).toContain('fields[0].choices: a choice field needs at least one choice');
   });
 
+  it('accepts "default": "today" on a date field only', () => {
+    const json = minimalCatalog();
+    const fields = json.categories[0].services[0].templates[0].fields;
+    fields[0] = { id: 'from', type: 'date', label: t('Desde'), required: true, default: 'today' };
+    expect(parseCatalog(json).categories[0].services[0].templates[0].fields[0].default).toBe('today');
+    fields[0] = { id: 'from', type: 'text', label: t('Desde'), required: true, default: 'today' };
+    expect(parseError(json).details[0]).toContain('fields[0].default: only date fields take "default": "today"');
+    fields[0] = { id: 'from', type: 'date', label: t('Desde'), required: true, default: 'tomorrow' };
+    expect(parseError(json).details[0]).toContain('fields[0].default');
+  });
+
   it('rejects ids that are not kebab-case slugs', () => {
     const json = minimalCatalog();
     json.categories[0].id = 'Categoría A';

@@ -145,4 +145,29 @@ describe('readEnv', () => {
       else process.env.PORT = saved;
     }
   });
+
+  it('reads the SLA, survey and export settings with their defaults', () => {
+    const cfg = readEnv(ANON);
+    expect(cfg.sla.officeHours).toEqual({ spec: 'Mon-Fri 07:00-17:00', workdays: [1, 2, 3, 4, 5], startMinute: 420, endMinute: 1020 });
+    expect(cfg.sla.warningPercent).toBe(80);
+    expect(cfg.sla.checkIntervalMs).toBe(60_000);
+    expect(cfg.sla.policyPath).toBe(path.join(ROOT, 'config', 'sla.json'));
+    expect(cfg.survey).toEqual({ changeWindowMs: 30 * 60_000, lowScore: 2 });
+    expect(cfg.exportDir).toBe(path.join(ROOT, 'data', 'exports'));
+    const custom = readEnv({ ...ANON, SLA_OFFICE_HOURS: 'lun-sáb 08:00-12:00', SLA_WARNING_PERCENT: '75', EXPORT_DIR: '/srv/exports' });
+    expect(custom.sla.officeHours.workdays).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(custom.sla.warningPercent).toBe(75);
+    expect(custom.exportDir).toBe('/srv/exports');
+  });
+
+  it('refuses office hours it cannot read and a warning percentage out of range, saying what is expected', () => {
+    const err = problemsOf({ ...ANON, SLA_OFFICE_HOURS: 'weekdays 9-5', SLA_WARNING_PERCENT: '120' });
+    expect(err.message).toContain('SLA_OFFICE_HOURS');
+    expect(err.message).toContain('mon-fri 07:00-17:00');
+    expect(err.message).toContain('SLA_WARNING_PERCENT');
+  });
+
+  it('lets the export CLI start without bot credentials', () => {
+    expect(readEnv({}, { requireBotCredentials: false }).dbPath).toBe(path.join(ROOT, 'data', 'mesa-ayuda.db'));
+  });
 });

@@ -41,6 +41,24 @@ describe('colombianHolidays', () => {
     );
   });
 
+  it('lists exactly the official holidays of 2023 (Easter on April 9)', () => {
+    expect(colombianHolidays(2023)).toEqual(
+      withYear(2023, [
+        '01-01', '01-09', '03-20', '04-06', '04-07', '05-01', '05-22', '06-12', '06-19',
+        '07-03', '07-20', '08-07', '08-21', '10-16', '11-06', '11-13', '12-08', '12-25',
+      ]),
+    );
+  });
+
+  it('lists exactly the official holidays of 2027 (Easter on March 28)', () => {
+    expect(colombianHolidays(2027)).toEqual(
+      withYear(2027, [
+        '01-01', '01-11', '03-22', '03-25', '03-26', '05-01', '05-10', '05-31', '06-07',
+        '07-05', '07-20', '08-07', '08-16', '10-18', '11-01', '11-15', '12-08', '12-25',
+      ]),
+    );
+  });
+
   it('moves an Emiliani holiday to the following Monday when it does not fall on a Monday', () => {
     // Reyes: Tuesday 2026-01-06 → Monday 2026-01-12; Asunción: Saturday 2026-08-15 → Monday 2026-08-17.
     expect(colombianHolidays(2026)).not.toContain('2026-01-06');

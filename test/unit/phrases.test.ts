@@ -104,6 +104,13 @@ describe('recognize', () => {
     ['métricas', { kind: 'metrics' }],
     ['metrics', { kind: 'metrics' }],
     ['show stats for this week', { kind: 'metrics' }],
+    // Export (supervisors)
+    ['exportar casos 2026-11-01 2026-11-30', { kind: 'export', from: '2026-11-01', to: '2026-11-30' }],
+    ['Exportar los radicados del 2026-11-01 al 2026-11-30', { kind: 'export', from: '2026-11-01', to: '2026-11-30' }],
+    ['export tickets from 2026-11-01 to 2026-11-30', { kind: 'export', from: '2026-11-01', to: '2026-11-30' }],
+    ['<at>Mesa de Ayuda</at> exportar casos 2026-11-01 2026-11-30 por favor', { kind: 'export', from: '2026-11-01', to: '2026-11-30' }],
+    ['exportar casos', { kind: 'export' }],
+    ['exportar mi computador', { kind: 'unknown' }],
     // Cancel
     ['cancelar radicado 12', { kind: 'cancel', radicado: 'MDA-2026-000012' }],
     ['Anular la solicitud MDA-2026-000300', { kind: 'cancel', radicado: 'MDA-2026-000300' }],
@@ -260,7 +267,7 @@ describe('robustness', () => {
   it('never throws and always returns a known intent for arbitrary text', () => {
     const kinds = new Set<string>([
       'greeting', 'help', 'new_request', 'my_tickets', 'status', 'status_missing', 'take',
-      'queue', 'next', 'register_queue', 'metrics', 'cancel', 'unknown',
+      'queue', 'next', 'register_queue', 'metrics', 'cancel', 'export', 'unknown',
     ]);
     fc.assert(
       fc.property(fc.fullUnicodeString({ maxLength: 300 }), (text) => {

@@ -28,6 +28,8 @@ export interface FieldDef {
   maxLength?: number;
   min?: number;
   max?: number;
+  /** Date fields only: "today" opens the form with today's date in Bogotá. */
+  default?: 'today';
   choices?: FieldChoice[];
 }
 
@@ -117,6 +119,8 @@ const fieldDef = z
     maxLength: z.number().int().min(1).max(10000).optional(),
     min: z.number().finite().optional(),
     max: z.number().finite().optional(),
+    /** "today": a date field opens with today's date (America/Bogota); the person may change it. */
+    default: z.literal('today').optional(),
     choices: z
       .array(z.object({ value: z.string().trim().min(1).max(100), label: localizedText }).strict())
       .optional(),
@@ -147,6 +151,9 @@ const fieldDef = z
       } catch (e) {
         issue(['regex'], `the regular expression does not compile (${(e as Error).message}): fix it (JavaScript syntax, unicode mode, JSON-escape backslashes)`);
       }
+    }
+    if (f.default !== undefined && f.type !== 'date') {
+      issue(['default'], 'only date fields take "default": "today": remove it or set "type": "date"');
     }
     if ((f.min !== undefined || f.max !== undefined) && f.type !== 'number') {
       issue([f.min !== undefined ? 'min' : 'max'], 'min/max apply only to number fields: remove them or set "type": "number"');

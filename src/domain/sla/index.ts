@@ -10,3 +10,7 @@ export {
   workingMinutesExcluding,
 } from './working-calendar';
 export type { CalendarConfig, PauseInterval } from './working-calendar';
+export { parseSlaPolicy, SlaConfigError, targetsFor } from './policy';
+export type { SlaPolicy, SlaTargets } from './policy';
+export { dueAlerts, RUNNING_STATUSES, SlaClock, slaTransition } from './ticket-sla';
+export type { SlaAlertKind, SlaTarget } from './ticket-sla';

@@ -47,6 +47,29 @@ export interface Ticket {
   imported: boolean;
   /** When its personal data was anonymised (Ley 1581): it can no longer be reopened. */
   anonymisedAt?: Date;
+  /** SLA targets, due times and alert state; absent on tickets filed before SLAs existed. */
+  sla?: TicketSla;
+}
+
+/** Targets in working minutes and the due times they give, fixed when the ticket is filed. */
+export interface SlaStart {
+  firstResponseMinutes: number;
+  resolutionMinutes: number;
+  firstResponseDueAt: Date;
+  firstResponseWarnAt: Date;
+  resolutionDueAt: Date;
+  resolutionWarnAt: Date;
+}
+
+export interface TicketSla extends SlaStart {
+  /** Set while the clock is paused (waiting for the user, resolved). */
+  pausedAt?: Date;
+  /** Working minutes spent paused so far (due times were shifted by as much). */
+  pausedMinutes: number;
+  firstResponseWarnedAt?: Date;
+  firstResponseBreachedAt?: Date;
+  resolutionWarnedAt?: Date;
+  resolutionBreachedAt?: Date;
 }
 
 export interface NewTicket {
@@ -63,6 +86,7 @@ export interface NewTicket {
   description: string;
   priority: Priority;
   createdAt: Date;
+  sla?: SlaStart;
 }
 
 export type EventKind =
@@ -78,7 +102,9 @@ export type EventKind =
   /** Personal data of the ticket replaced by a marker (Ley 1581); lists the redacted events. */
   | 'anonymised'
   /** The contact phone was erased by the retention job. */
-  | 'phone_erased';
+  | 'phone_erased'
+  | 'sla_warning'
+  | 'survey_answered';
 
 export interface NewEvent {
   at: Date;

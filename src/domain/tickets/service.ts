@@ -10,11 +10,16 @@ import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
 import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
 import { ConflictError, ForbiddenError } from '../errors';
+import type { SlaClock } from '../sla/ticket-sla';
 
 export interface TicketServiceOptions {
   radicadoPrefix: string;
   mailEnabled: boolean;
   ticketsPerHour: number;
+  /** The SLA clock (due times, pauses); without it tickets carry no SLA. */
+  sla?: SlaClock;
+  /** Whether a resolved ticket's requester should get the satisfaction survey (not yet answered). */
+  surveyWanted?: (ticketId: number) => Promise<boolean>;
 }
 
 export type ActionOutcome =
@@ -38,7 +43,8 @@ export class TicketService {
     const existing = await this.tickets.findBySubmission(input.submissionKey);
     if (existing) return { ticket: existing, created: false };
     const queue = await this.queues.forCategory(input.categoryId);
-    return this.tickets.create({ ...input, createdAt: now }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
+    const sla = this.opts.sla?.start(input, now);
+    return this.tickets.create({ ...input, createdAt: now, sla }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
       const effects: OutboxItem[] = [];
       if (queue) effects.push({ channel: 'teams', paceKey: channelKey(queue.channelId), ticketId: t.id, payload: { type: 'queue_post', ticketId: t.id } });
       if (this.opts.mailEnabled && t.requester.email) {
@@ -134,6 +140,10 @@ export class TicketService {
       if (to === 'resolved' && this.opts.mailEnabled && ticket.requester.email) {
         effects.push({ channel: 'mail', paceKey: `mail:${ticket.requester.email.toLowerCase()}`, ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
       }
+      // The satisfaction survey follows the resolution notice (same pace key: in that order).
+      if (to === 'resolved' && this.opts.surveyWanted && (await this.opts.surveyWanted(ticket.id))) {
+        effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'survey' }));
+      }
     }
     effects.push(...this.cardUpdate(ticket, queueChannel));
 
@@ -149,6 +159,7 @@ export class TicketService {
         firstResponseAt: agentActs && action !== 'cancel' ? now : undefined,
         resolvedAt: to === 'resolved' ? now : action === 'reopen' ? null : undefined,
         closedAt: to === 'closed' || to === 'cancelled' ? now : action === 'reopen' ? null : undefined,
+        sla: this.opts.sla?.onTransition(ticket, to, now),
       },
       events,
       effects,

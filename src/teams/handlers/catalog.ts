@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { validateSubmission, type Template } from '../../domain/catalog';
 import { RateLimitedError, storageFailureCode } from '../../domain/errors';
 import { pick } from '../../domain/types';
+import { bogotaDate } from '../../domain/time';
 import { escapeMarkdown, plainText } from '../cards';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
@@ -153,7 +154,7 @@ function renderForm(
     kind: f.type,
     label: pick(f.label, turn.locale),
     placeholder: f.placeholder ? pick(f.placeholder, turn.locale) : '',
-    value: values[f.id] ?? '',
+    value: values[f.id] ?? (f.default === 'today' ? bogotaDate(turn.s.clock.now()) : ''),
     required: f.required,
     maxLength: f.maxLength ?? (f.type === 'multiline' ? 4000 : 500),
     requiredMessage: req,

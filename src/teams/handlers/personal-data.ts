@@ -41,7 +41,7 @@ export async function exportPerson(turn: Turn, person: string | undefined): Prom
   if (await explainLookup(turn, parsed.data, out)) return;
   if (out.status !== 'exported') return;
   turn.s.log.info({ by: by.oid, person: out.oid, path: out.path }, 'personal data exported');
-  await turn.notice(turn.text('exportDone', { who: escapeMarkdown(parsed.data, 320), tickets: out.tickets, events: out.events, path: escapeMarkdown(out.path, 2000) }));
+  await turn.notice(turn.text('personalExportDone', { who: escapeMarkdown(parsed.data, 320), tickets: out.tickets, events: out.events, path: escapeMarkdown(out.path, 2000) }));
 }
 
 /** "anonimizar datos de ana@entidad.gov.co": shows what would change and asks for confirmation. */

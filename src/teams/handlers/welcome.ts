@@ -10,7 +10,8 @@ export async function sendWelcome(turn: Turn): Promise<void> {
 }
 
 export async function sendHelp(turn: Turn, intro = ''): Promise<void> {
-  await turn.show(turn.card('help', { intro, isStaff: await turn.isStaff() }));
+  const user = await turn.user();
+  await turn.show(turn.card('help', { intro, isStaff: await turn.isStaff(), isSupervisor: user.roles.includes('supervisor') }));
 }
 
 export async function sendNotUnderstood(turn: Turn): Promise<void> {

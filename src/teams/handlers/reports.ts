@@ -1,0 +1,124 @@
+/**
+ * Supervisors' reports: "indicadores" / "metrics" (a card computed by domain/reports/metrics) and
+ * "exportar casos AAAA-MM-DD AAAA-MM-DD" (a CSV under EXPORT_DIR). Everyone else gets a refusal.
+ */
+import { computeMetrics, metricsSince, type Compliance, type GroupRow } from '../../domain/reports/metrics';
+import { DateRangeError, MAX_EXPORT_DAYS } from '../../domain/reports/tickets-export';
+import { pick, type Locale } from '../../domain/types';
+import { formatDateTime, t } from '../../i18n';
+import { writeTicketsExport } from '../../reports/ticket-export-file';
+import { escapeMarkdown } from '../cards';
+import type { Turn } from '../turn';
+import { age } from '../views';
+
+async function requireSupervisor(turn: Turn): Promise<boolean> {
+  const user = await turn.user();
+  if (user.roles.includes('supervisor')) return true;
+  await turn.notice(turn.m.notSupervisor, { color: 'Attention' });
+  return false;
+}
+
+/** Working minutes as "3 h 20 min" / "45 min". */
+export function duration(minutes: number | null, locale: Locale): string {
+  if (minutes === null) return t(locale, 'metricsNone');
+  const total = Math.round(minutes);
+  const h = Math.floor(total / 60);
+  const m = total % 60;
+  return h ? t(locale, 'durationHm', { h, m }) : t(locale, 'durationM', { m });
+}
+
+function percent(c: Compliance, locale: Locale): string {
+  if (c.percent === null) return t(locale, 'metricsNone');
+  const pct = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(c.percent);
+  return t(locale, 'metricsCompliance', { percent: pct, met: c.met, total: c.total });
+}
+
+function satisfaction(avg: number | null, n: number, locale: Locale): string {
+  if (avg === null) return t(locale, 'metricsNone');
+  const v = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 2 }).format(avg);
+  return t(locale, 'metricsSatisfactionValue', { avg: v, n });
+}
+
+function row(g: GroupRow, locale: Locale) {
+  return {
+    name: escapeMarkdown(g.name, 120),
+    text: t(locale, 'metricsRow', {
+      open: g.open,
+      opened: g.opened,
+      resolved: g.resolved,
+      median: duration(g.medianResolutionMinutes, locale),
+      compliance: percent(g.resolutionCompliance, locale),
+      satisfaction: satisfaction(g.satisfactionAverage, g.surveys, locale),
+    }),
+  };
+}
+
+export async function showMetrics(turn: Turn): Promise<void> {
+  if (!(await requireSupervisor(turn))) return;
+  const now = turn.s.clock.now();
+  const cal = turn.s.calendar;
+  const l = turn.locale;
+  const items = await turn.s.reports.forMetrics(metricsSince(now, cal));
+  const cats = turn.s.catalog.catalog.categories;
+  const m = computeMetrics(items, now, cal, { categoryName: (id) => { const c = cats.find((x) => x.id === id); return c ? pick(c.name, l) : id; } });
+  const fact = (title: string, value: string | number) => ({ title, value: String(value) });
+  await turn.show(
+    turn.card('metrics', {
+      asOf: turn.text('metricsAsOf', { at: formatDateTime(now, l) }),
+      now: [
+        fact(turn.m.metricsOpen, m.open),
+        fact(turn.m.metricsQueue, m.queueLength),
+        fact(turn.m.metricsOldest, m.oldestWaiting ? `${m.oldestWaiting.radicado} (${age(m.oldestWaiting.createdAt, now, l)})` : turn.m.metricsNone),
+        fact(turn.m.metricsOpenedToday, m.openedToday),
+        fact(turn.m.metricsClosedToday, m.closedToday),
+        fact(turn.m.metricsOpenedWeek, m.openedThisWeek),
+        fact(turn.m.metricsClosedWeek, m.closedThisWeek),
+      ],
+      window: turn.text('metricsWindow', { days: m.windowDays }),
+      period: [
+        fact(turn.m.metricsMedianFirstResponse, duration(m.medianFirstResponseMinutes, l)),
+        fact(turn.m.metricsMedianResolution, duration(m.medianResolutionMinutes, l)),
+        fact(turn.m.metricsFirstResponseCompliance, percent(m.firstResponseCompliance, l)),
+        fact(turn.m.metricsResolutionCompliance, percent(m.resolutionCompliance, l)),
+        fact(turn.m.metricsSatisfaction, satisfaction(m.satisfactionAverage, m.surveys, l)),
+      ],
+      categories: m.byCategory.map((g) => row(g, l)),
+      engineers: m.byEngineer.map((g) => row(g, l)),
+    }),
+  );
+}
+
+/** "2026-11-1" → "2026-11-01"; anything else unchanged (validated by parseDateRange). */
+function padDate(d: string): string {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(d);
+  return m ? `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}` : d;
+}
+
+export async function exportTickets(turn: Turn, from?: string, to?: string): Promise<void> {
+  if (!(await requireSupervisor(turn))) return;
+  if (!from || !to) {
+    await turn.notice(turn.m.exportUsage);
+    return;
+  }
+  try {
+    const res = await writeTicketsExport({
+      data: turn.s.reports,
+      catalog: turn.s.catalog,
+      dir: turn.s.cfg.exportDir,
+      from: padDate(from),
+      to: padDate(to),
+      locale: turn.locale,
+      now: turn.s.clock.now(),
+      calendar: turn.s.calendar,
+    });
+    turn.s.log.info({ by: turn.oid, file: res.path, rows: res.rows }, 'tickets exported');
+    await turn.notice(turn.text('exportDone', { rows: res.rows, from: padDate(from), to: padDate(to), path: escapeMarkdown(res.path, 500) }), { color: 'Good' });
+  } catch (err) {
+    if (err instanceof DateRangeError) {
+      await turn.notice(turn.text('exportInvalid', { max: MAX_EXPORT_DAYS }), { color: 'Attention' });
+      return;
+    }
+    turn.s.log.error({ err }, 'tickets export failed');
+    await turn.notice(turn.m.exportFailed, { color: 'Attention' });
+  }
+}

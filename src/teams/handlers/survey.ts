@@ -1,0 +1,46 @@
+/**
+ * The satisfaction survey card's answer. The card's data is untrusted: the ticket id, the score and
+ * the comment are re-validated and the permission re-checked by SurveyService (only the requester,
+ * only resolved or closed tickets, answer changeable for SURVEY_CHANGE_MINUTES, then locked).
+ */
+import { z } from 'zod';
+import { SURVEY_COMMENT_MAX } from '../../domain/survey';
+import { formatDateTime } from '../../i18n';
+import { surveyCardData } from '../outbox-sender';
+import type { Turn } from '../turn';
+
+const ticketId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+export async function submitSurvey(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const id = ticketId.safeParse(data.ticketId);
+  const ticket = id.success ? await turn.s.ticketRepo.get(id.data) : null;
+  const user = await turn.user();
+  if (!ticket) {
+    await turn.notice(turn.m.surveyNotAllowed, { color: 'Attention' });
+    return;
+  }
+  const window = turn.s.cfg.survey.changeWindowMs;
+  const comment = typeof data.comment === 'string' ? data.comment : '';
+  const out = await turn.s.surveys.answer(ticket, { oid: user.oid, tenantId: user.tenantId, name: user.name }, { score: data.score, comment: data.comment });
+  if (out.ok) {
+    const note = turn.text(out.changed ? 'surveyChanged' : 'surveyThanks', { score: out.answer.score, until: formatDateTime(out.lockAt, turn.locale) });
+    await turn.show(turn.card('survey', surveyCardData(ticket, turn.locale, window, out.answer, note)));
+    return;
+  }
+  switch (out.reason) {
+    case 'locked':
+      await turn.show(
+        turn.card('survey', { ...surveyCardData(ticket, turn.locale, window, out.answer), canAnswer: false, note: '', error: turn.text('surveyLocked', { score: out.answer!.score }) }),
+      );
+      return;
+    case 'invalid_score':
+    case 'comment_too_long': {
+      const error = out.reason === 'invalid_score' ? turn.m.surveyInvalidScore : turn.text('surveyCommentTooLong', { max: SURVEY_COMMENT_MAX });
+      // Keep what was typed (bounded) so the requester does not lose it.
+      await turn.show(turn.card('survey', { ...surveyCardData(ticket, turn.locale, window, undefined), comment: comment.slice(0, SURVEY_COMMENT_MAX), error }));
+      return;
+    }
+    default:
+      await turn.notice(turn.m.surveyNotAllowed, { color: 'Attention' });
+  }
+}
