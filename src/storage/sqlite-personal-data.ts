@@ -8,7 +8,7 @@ import type { Operator, PersonalDataDossier, PersonalDataRepository } from '../d
 import { appendEvents, redactedDigest, sha256 } from './sqlite-tickets';
 
 /** Keys of history and outbox payloads that may carry what a person wrote or how to reach them. */
-const PERSONAL_KEYS = new Set(['text', 'note', 'message', 'description', 'phone', 'email', 'reason']);
+const PERSONAL_KEYS = new Set(['text', 'note', 'message', 'description', 'phone', 'email', 'reason', 'comment']);
 
 /** Replaces personal string values (by key) with the marker, recursively. */
 function redactValue(v: unknown, marker: string, key?: string): unknown {
@@ -32,6 +32,10 @@ function parse(json: string): unknown {
   } catch {
     return json;
   }
+}
+
+function tableExists(db: Db, name: string): boolean {
+  return !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name);
 }
 
 const CLOSED = `status IN ('closed', 'cancelled')`;
@@ -102,6 +106,9 @@ export class SqlitePersonalData implements PersonalDataRepository {
         return r ? { reference: parse(r.reference), updatedAt: r.updated_at } : null;
       })(),
       welcome: db.prepare('SELECT sent_at AS sentAt FROM welcome_sent WHERE conversation_key = ?').get(`user:${oid}`) ?? null,
+      satisfactionSurveys: tableExists(db, 'satisfaction_surveys')
+        ? db.prepare('SELECT s.*, t.radicado FROM satisfaction_surveys s JOIN tickets t ON t.id = s.ticket_id WHERE s.requester_oid = ? ORDER BY s.ticket_id').all(oid)
+        : [],
       supportQueuesRegistered: db.prepare('SELECT id, team_id AS teamId, channel_id AS channelId, category_id AS categoryId, created_at AS createdAt FROM support_queues WHERE registered_by = ?').all(oid),
     };
   }
@@ -152,6 +159,11 @@ export class SqlitePersonalData implements PersonalDataRepository {
            anonymised_at = @at, updated_at = @at, version = version + 1
          WHERE id = @id`,
       ).run({ marker, fields: JSON.stringify(redactedFields), at: iso, id });
+
+      // The satisfaction survey's free-text comment (the score stays: it is not about the person).
+      if (tableExists(db, 'satisfaction_surveys')) {
+        db.prepare('UPDATE satisfaction_surveys SET comment = ? WHERE ticket_id = ? AND comment IS NOT NULL').run(marker, id);
+      }
 
       // 3. Its outbox rows: what was sent is redacted; what was still pending is not sent any more.
       const rows = db.prepare('SELECT id, payload FROM outbox WHERE ticket_id = ?').all(id) as { id: number; payload: string }[];

@@ -63,6 +63,8 @@ async function closedTicket(h: Harness): Promise<Ticket> {
   await step(s.reply(t, AGENT, '¿Me confirma su celular para llamarla?'));
   await step(s.reply(t, EMPLOYEE, 'Sí, es el 300 555 0101, estoy en la casa de mi mamá.'));
   await step(s.setStatus(t, 'resolve', AGENT, 'Se reconfiguró la VPN llamando a Ana al 300 555 0101.'));
+  const survey = await h.app.services.surveys.answer(t, { oid: USERS.employee.oid, tenantId: TENANT, name: USERS.employee.name }, { score: 4, comment: 'Muy amable, me llamó al 300 555 0101.' });
+  expect(survey.ok).toBe(true);
   await step(s.confirm(t, EMPLOYEE));
   expect(t.status).toBe('closed');
   return t;
@@ -121,6 +123,7 @@ describe('personal data (Ley 1581 de 2012)', () => {
     // The e-mails to them (confirmation and resolution) went through the outbox.
     expect(doc.outbox.filter((o: any) => o.payload.type === 'mail' && o.payload.to === USERS.employee.email).length).toBe(2);
     expect(doc.conversationReference.reference.user.id).toBe(USERS.employee.id);
+    expect(doc.satisfactionSurveys).toEqual([expect.objectContaining({ radicado: t.radicado, score: 4, comment: 'Muy amable, me llamó al 300 555 0101.' })]);
   });
 
   it('refuses the export and the anonymisation to anyone who is not a supervisor, writing nothing', async () => {
@@ -161,6 +164,7 @@ describe('personal data (Ley 1581 de 2012)', () => {
     expect(texts).not.toContain('Ana Empleada');
     expect(events.filter((e) => e.kind === 'message').map((e) => e.data.text)).toEqual([ANONYMISED, ANONYMISED]);
     expect(events[events.length - 1]).toMatchObject({ kind: 'anonymised', actor: { oid: USERS.supervisor.oid } });
+    expect(h.app.db.prepare('SELECT score, comment FROM satisfaction_surveys WHERE ticket_id = ?').get(closed.id)).toEqual({ score: 4, comment: ANONYMISED });
     // Outbox rows of that ticket no longer carry the address or the texts.
     const outbox = h.app.db.prepare('SELECT payload FROM outbox WHERE ticket_id = ?').all(closed.id) as { payload: string }[];
     expect(outbox.length).toBeGreaterThan(0);
