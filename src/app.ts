@@ -29,6 +29,7 @@ import { SqlitePersonalData } from './storage/sqlite-personal-data';
 import { SqlitePrivacyNotices, SqliteWelcomeLog } from './storage/sqlite-privacy';
 import { SqliteTicketRepository } from './storage/sqlite-tickets';
 import { SqliteReportData, SqliteSlaRepository, SqliteStaffDirectory, SqliteSurveyRepository } from './storage/sqlite-sla';
+import { SqliteRequesterCards } from './storage/sqlite-requester-cards';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
 import { createBot } from './teams/bot';
 import { CardRenderer } from './teams/cards';
@@ -144,10 +145,12 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     ticketsPerHour: cfg.limits.ticketsPerHour,
     sla: slaClock,
     surveyWanted: (id) => surveys.wanted(id),
+    duplicateSimilarity: cfg.duplicateSimilarity,
   });
   const personalData = new PersonalDataService(new SqlitePersonalData(db), new DirectoryExportSink(cfg.exportDir), clock);
+  const requesterCards = new SqliteRequesterCards(db);
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText, clock);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues);
   const services: Services = {
     cfg,
     log,
@@ -159,6 +162,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     queues,
     members,
     refs,
+    requesterCards,
     identity,
     views,
     calendar,
@@ -181,7 +185,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const adapter = createCloudAdapter(cfg, log);
   const dispatcher = new OutboxDispatcher(
-    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, cards, views, mail, contactText },
+    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, requesterCards, cards, views, mail, contactText },
     { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher },
   );
   const bot = createBot(services);

@@ -112,6 +112,18 @@ const schema = z.object({
   SLA_CHECK_INTERVAL_SECONDS: int(60, 1, 3600),
   SURVEY_CHANGE_MINUTES: int(30, 0, 7 * 24 * 60),
   SURVEY_LOW_SCORE: int(2, 1, 4),
+  DUPLICATE_SIMILARITY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return 0.5;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0 || n > 1) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a number greater than 0 and at most 1, e.g. 0.5' });
+        return z.NEVER;
+      }
+      return n;
+    }),
   // botbuilder's own endpoint keys, passed through untouched (national clouds, offline tests).
   ToBotFromChannelOpenIdMetadataUrl: optionalString,
   ToBotFromChannelTokenIssuer: optionalString,
@@ -180,6 +192,8 @@ export interface Config {
   };
   /** Directory where CSV and personal-data exports are written (EXPORT_DIR, default ./data/exports). */
   exportDir: string;
+  /** Description similarity (Jaccard, 0..1) from which an open ticket is offered as a duplicate. */
+  duplicateSimilarity: number;
 }
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
@@ -275,6 +289,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
     },
     survey: { changeWindowMs: e.SURVEY_CHANGE_MINUTES * 60_000, lowScore: e.SURVEY_LOW_SCORE },
     exportDir: exportDirOf(e.EXPORT_DIR),
+    duplicateSimilarity: e.DUPLICATE_SIMILARITY,
     phoneRetentionDays: e.PHONE_RETENTION_DAYS,
     dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,
   };

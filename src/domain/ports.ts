@@ -4,6 +4,7 @@
  */
 import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketStatus } from './tickets/model';
 import type { SlaTarget } from './sla/ticket-sla';
+import type { QueueScope } from './queue/position';
 import type { Role } from './types';
 
 export interface Clock {
@@ -31,7 +32,11 @@ export type OutboxPayload =
   | { type: 'thread_notice'; ticketId: number; notice: UserNotice; mentions: { userId: string; name: string }[] }
   /** A proactive 1:1 message to a user, as text and/or a card rendered at delivery time. */
   | { type: 'user_message'; userOid: string; ticketId?: number; notice: UserNotice }
-  | { type: 'mail'; to: string; ticketId: number; template: 'ticket_created' | 'ticket_resolved' };
+  | { type: 'mail'; to: string; ticketId: number; template: 'ticket_created' | 'ticket_resolved' }
+  /** A ticket entered or left the waiting queue: refresh the requesters' cards behind it (fan-out). */
+  | { type: 'positions_changed'; ticketId: number }
+  /** Re-render the requester's confirmation card of a ticket in place (current status and position). */
+  | { type: 'requester_card_update'; ticketId: number };
 
 export type UserNotice =
   | { kind: 'agent_reply'; authorName: string; text: string }
@@ -93,15 +98,26 @@ export interface TicketRepository {
     patch: TicketPatch,
     events: NewEvent[],
     effects: OutboxItem[],
+    /** Claims this idempotency key (ticket_additions) in the same transaction; null if already claimed. */
+    claimKey?: string,
   ): Promise<Ticket | null>;
+  /** The ticket a claimed idempotency key (an "add to radicado" submission) went to. */
+  findAddition(key: string): Promise<number | null>;
   /** Appends history and effects without changing the ticket's fields. */
   append(id: number, events: NewEvent[], effects: OutboxItem[]): Promise<void>;
   setQueueMessage(id: number, conversationId: string, activityId: string): Promise<void>;
   listByRequester(oid: string, opts: ListOptions): Promise<{ items: Ticket[]; total: number }>;
   /** Open tickets in arrival order (FIFO), optionally for some categories. */
   listOpen(opts: ListOptions & { categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number }>;
-  /** 1-based position among unassigned waiting tickets (new), or null when not waiting. */
-  queuePosition(ticket: Ticket): Promise<number | null>;
+  /**
+   * 1-based position among unassigned waiting tickets (new, not imported) of the same queue scope
+   * (all waiting tickets without a scope), or null when not waiting.
+   */
+  queuePosition(ticket: Ticket, scope?: QueueScope): Promise<number | null>;
+  /** The first `limit` waiting tickets of the scope that arrived after `ticketId`, in order. */
+  waitingAfter(ticketId: number, scope: QueueScope, limit: number): Promise<Ticket[]>;
+  /** When the most recent tickets of the scope were first taken or assigned, newest first. */
+  recentTakes(scope: QueueScope, limit: number): Promise<Date[]>;
   oldestUnassigned(categoryIds: string[] | null): Promise<Ticket | null>;
   events(ticketId: number, opts?: { kinds?: string[]; limit?: number }): Promise<TicketEvent[]>;
   countCreatedSince(requesterOid: string, since: Date): Promise<number>;
@@ -140,6 +156,11 @@ export interface OutboxRepository {
   pendingCount(): Promise<number>;
   /** For /healthz: what is waiting, since when, and what failed for good. */
   backlog(): Promise<OutboxBacklog>;
+  /**
+   * Enqueues each item unless an identical one (same pace key, ticket and payload) is still pending
+   * and not among `inFlight`: coalesces repeated card updates of one ticket.
+   */
+  enqueueCoalesced(items: OutboxItem[], inFlight: number[]): Promise<number>;
 }
 
 export interface OutboxBacklog {
@@ -148,6 +169,22 @@ export interface OutboxBacklog {
   failed: number;
   /** The last delivery error of a pending item (being retried), if any. */
   lastError: string | null;
+}
+
+/** The requester's confirmation card of a ticket: where it is, so it can be updated in place. */
+export interface RequesterCard {
+  ticketId: number;
+  conversationId: string;
+  activityId: string;
+  /** The requester's Teams user id (29:…), for the card's Universal Actions refresh. */
+  userId: string;
+}
+
+export interface RequesterCardRepository {
+  save(card: RequesterCard, at: Date): Promise<void>;
+  get(ticketId: number): Promise<RequesterCard | null>;
+  /** Which of these tickets have a stored card. */
+  withCards(ticketIds: number[]): Promise<number[]>;
 }
 
 export interface SupportQueue {

@@ -220,6 +220,42 @@ export const es = {
   csv_satisfaction: 'Satisfacción (1-5)',
   csv_satisfactionComment: 'Comentario de satisfacción',
   csv_description: 'Descripción',
+  // --- Position, duplicates, import (#13) ---
+  positionLine: 'Usted es el número {n} en la cola.',
+  estimateLine: 'Tiempo estimado para ser atendido: unos {time} hábiles (según el ritmo de las últimas {takes} atenciones de esta cola).',
+  estimateNone: 'Tiempo estimado: sin estimación (todavía hay muy pocos casos atendidos en esta cola).',
+  durationMinutes: '{n} min',
+  durationHours: '{h} h {m} min',
+  importedTemplate: 'Caso importado del sistema anterior',
+  duplicateTitle: 'Ya tiene un caso abierto parecido',
+  duplicateBody:
+    'Antes de registrar uno nuevo: su radicado {radicado} ({service}, {status}) sigue abierto. Puede agregar este texto a ese radicado o registrar uno nuevo de todos modos. Usted decide.',
+  duplicateSameService: 'Mismo servicio que su nueva solicitud.',
+  duplicateSimilarText: 'Descripción parecida: {percent} % de palabras en común.',
+  duplicateYourText: 'Su texto (puede ajustarlo antes de elegir)',
+  btnAddToTicket: 'Agregar al radicado {radicado}',
+  btnFileAnyway: 'Registrar uno nuevo de todos modos',
+  addedToTicket: 'Se agregó su texto al radicado {radicado}. Quien atiende el caso lo verá.',
+  addNotOpen: 'El radicado {radicado} ya no está abierto ({status}), así que no se agregó el texto. Puede registrar uno nuevo.',
+  addAlreadyFiled: 'Esta solicitud ya se registró como el radicado {radicado}; no se agregó a otro caso.',
+  fileAlreadyAdded: 'Este texto ya se agregó al radicado {radicado}; no se registró un caso nuevo.',
+  importSkippedLine: 'Línea {line}: {reason}. Se omitió.',
+  importReasonColumns: 'número de columnas distinto al del encabezado ({value})',
+  importReasonRadicado: 'radicado vacío o inválido ("{value}")',
+  importReasonDate: 'fecha inválida ("{value}"; use dd/mm/aaaa o aaaa-mm-dd)',
+  importReasonEmail: 'correo del solicitante inválido ("{value}")',
+  importReasonService: 'servicio vacío o demasiado largo',
+  importReasonStatus: 'estado desconocido ("{value}")',
+  importReasonDescription: 'descripción vacía',
+  importReasonTooLong: 'un campo supera la longitud permitida',
+  importReasonRepeated: 'radicado repetido en el archivo: {value}',
+  importReasonTaken: 'el radicado {value} ya lo usa un caso registrado en el bot',
+  importReasonUnterminated: 'comillas sin cerrar desde esta línea hasta el final del archivo',
+  importSummary:
+    'Importación terminada: {read} registros leídos, {inserted} casos importados, {unchanged} ya estaban importados, {linked} enlazados a su solicitante, {skipped} líneas omitidas.',
+  importSummaryDryRun:
+    'Simulación (no se guardó nada): {read} registros leídos, {inserted} casos se importarían, {unchanged} ya estaban importados, {linked} se enlazarían a su solicitante, {skipped} líneas se omitirían.',
 };
+
 
 export type Messages = typeof es;

@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { immediate } from './db';
 import type { OutboxItem, OutboxRecord, OutboxRepository } from '../domain/ports';
 
 /** Inserts outbox items inside the caller's transaction. */
@@ -74,6 +75,27 @@ export class SqliteOutboxRepository implements OutboxRepository {
       )
       .get() as { pending: number; oldest: string | null; failed: number; lastError: string | null };
     return { pending: r.pending, oldestPendingAt: r.oldest ? new Date(r.oldest) : null, failed: r.failed, lastError: r.lastError };
+  }
+
+  async enqueueCoalesced(items: OutboxItem[], inFlight: number[]) {
+    const at = new Date().toISOString();
+    const skip = inFlight.length ? ` AND id NOT IN (${inFlight.map(() => '?').join(',')})` : '';
+    const pending = this.db.prepare(
+      `SELECT 1 FROM outbox WHERE status = 'pending' AND pace_key = ? AND ticket_id IS ? AND payload = ?${skip} LIMIT 1`,
+    );
+    const insert = this.db.prepare(
+      `INSERT INTO outbox (channel, pace_key, payload, ticket_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    return immediate(this.db, () => {
+      let added = 0;
+      for (const it of items) {
+        const payload = JSON.stringify(it.payload);
+        if (pending.get(it.paceKey, it.ticketId ?? null, payload, ...inFlight)) continue;
+        insert.run(it.channel, it.paceKey, payload, it.ticketId ?? null, at, at);
+        added++;
+      }
+      return added;
+    });
   }
 
   async pendingCount() {

@@ -7,6 +7,7 @@ import type { CreateOptions, ListOptions, OutboxItem, TicketPatch, TicketReposit
 import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketSla } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { formatRadicado } from '../domain/tickets/radicado';
+import type { QueueScope } from '../domain/queue/position';
 import { insertOutbox } from './sqlite-outbox';
 
 export interface Row {
@@ -118,6 +119,15 @@ export function toTicket(r: Row): Ticket {
 }
 
 const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
+/** Waiting in the FIFO queue (matches the partial index tickets_waiting). */
+const WAITING = `status = 'new' AND imported = 0`;
+
+function scopeSql(scope: QueueScope, alias = ''): { sql: string; args: string[] } {
+  if ('include' in scope) {
+    return scope.include.length ? { sql: `${alias}category_id IN (${scope.include.map(() => '?').join(',')})`, args: scope.include } : { sql: '0', args: [] };
+  }
+  return scope.exclude.length ? { sql: `${alias}category_id NOT IN (${scope.exclude.map(() => '?').join(',')})`, args: scope.exclude } : { sql: '1', args: [] };
+}
 
 /** sha256 of a string, hex. */
 export function sha256(s: string): string {
@@ -394,8 +404,14 @@ export class SqliteTicketRepository implements TicketRepository {
     return r ? toTicket(r) : null;
   }
 
-  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[]) {
+  async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[], claimKey?: string) {
     return immediate(this.db, () => {
+      if (claimKey !== undefined) {
+        const claimed = this.db
+          .prepare('INSERT INTO ticket_additions (submission_key, ticket_id, at) VALUES (?, ?, ?) ON CONFLICT (submission_key) DO NOTHING')
+          .run(claimKey, id, patch.updatedAt.toISOString());
+        if (claimed.changes === 0) return null;
+      }
       const sets: string[] = ['version = version + 1', 'updated_at = @updatedAt'];
       const params: Record<string, unknown> = { id, expectedVersion, updatedAt: patch.updatedAt.toISOString() };
       if (patch.status !== undefined) {
@@ -448,7 +464,11 @@ export class SqliteTicketRepository implements TicketRepository {
       const res = this.db
         .prepare(`UPDATE tickets SET ${sets.join(', ')} WHERE id = @id AND version = @expectedVersion`)
         .run(params);
-      if (res.changes === 0) return null;
+      if (res.changes === 0) {
+        // Undo the claim: the version moved, the caller retries with the fresh ticket.
+        if (claimKey !== undefined) this.db.prepare('DELETE FROM ticket_additions WHERE submission_key = ?').run(claimKey);
+        return null;
+      }
       this.insertEvents(id, events);
       insertOutbox(this.db, effects, patch.updatedAt);
       return toTicket(this.stmts.byId.get(id) as Row);
@@ -483,10 +503,46 @@ export class SqliteTicketRepository implements TicketRepository {
     return { items, total: n };
   }
 
-  async queuePosition(ticket: Ticket) {
-    if (ticket.status !== 'new') return null;
-    const { n } = this.stmts.position.get(ticket.id) as { n: number };
+  async findAddition(key: string) {
+    const r = this.db.prepare('SELECT ticket_id FROM ticket_additions WHERE submission_key = ?').get(key) as { ticket_id: number } | undefined;
+    return r ? r.ticket_id : null;
+  }
+
+  async queuePosition(ticket: Ticket, scope?: QueueScope) {
+    if (ticket.status !== 'new' || ticket.imported) return null;
+    if (!scope) {
+      const { n } = this.stmts.position.get(ticket.id) as { n: number };
+      return n;
+    }
+    const w = scopeSql(scope);
+    // Counted along a partial index of waiting tickets only (the planner, without statistics,
+    // would walk tickets_open and read every row to check `imported`).
+    const index = 'include' in scope ? 'tickets_waiting_category' : 'tickets_waiting';
+    const { n } = this.db
+      .prepare(`SELECT count(*) AS n FROM tickets INDEXED BY ${index} WHERE ${WAITING} AND ${w.sql} AND id <= ?`)
+      .get(...w.args, ticket.id) as { n: number };
     return n;
+  }
+
+  async waitingAfter(ticketId: number, scope: QueueScope, limit: number) {
+    const w = scopeSql(scope);
+    const rows = this.db.prepare(`SELECT * FROM tickets WHERE ${WAITING} AND ${w.sql} AND id > ? ORDER BY id LIMIT ?`).all(...w.args, ticketId, limit) as Row[];
+    return rows.map(toTicket);
+  }
+
+  async recentTakes(scope: QueueScope, limit: number) {
+    const w = scopeSql(scope, 't.');
+    // Newest first along the (kind, id) index; only a ticket's first assignment is a take from the
+    // queue (a re-assignment is not), checked per row along (ticket_id, id).
+    const rows = this.db
+      .prepare(
+        `SELECT e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE e.kind = 'assigned' AND t.imported = 0 AND ${w.sql}
+           AND NOT EXISTS (SELECT 1 FROM ticket_events p INDEXED BY ticket_events_ticket WHERE p.ticket_id = e.ticket_id AND p.id < e.id AND p.kind = 'assigned')
+         ORDER BY e.id DESC LIMIT ?`,
+      )
+      .all(...w.args, limit) as { at: string }[];
+    return rows.map((r) => new Date(r.at));
   }
 
   async oldestUnassigned(categoryIds: string[] | null) {

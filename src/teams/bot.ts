@@ -36,7 +36,8 @@ const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promi
   'ticket.submit': catalog.submitForm,
   'tickets.mine': tickets.showMine,
   'ticket.status': (turn, d) => tickets.showStatus(turn, { id: d.ticketId }),
-  'ticket.refresh': (turn, d) => tickets.showStatus(turn, { id: d.ticketId }),
+  'ticket.refresh': tickets.refreshCard,
+  'ticket.addToExisting': catalog.addToExisting,
   'ticket.reply': tickets.requesterReply,
   'ticket.confirm': (turn, d) => tickets.requesterAction(turn, 'confirm', d),
   'ticket.reopen': (turn, d) => tickets.requesterAction(turn, 'reopen', d),
@@ -82,7 +83,7 @@ async function onIntent(turn: Turn, intent: Intent, rawText: string): Promise<vo
     case 'status':
       return tickets.showStatus(turn, { radicado: intent.radicado });
     case 'status_missing':
-      return turn.notice(turn.m.statusMissing);
+      return tickets.statusOfLegacy(turn, rawText);
     case 'take':
       return intent.radicado ? queue.takeTicket(turn, { radicado: intent.radicado }) : queue.showQueue(turn);
     case 'queue':

@@ -21,6 +21,7 @@ export const CARD_NAMES = [
   'notice',
   'survey',
   'metrics',
+  'ticket-duplicate',
 ] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 

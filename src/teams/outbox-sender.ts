@@ -14,11 +14,13 @@ import type {
   OutboxRecord,
   OutboxRepository,
   QueueRepository,
+  RequesterCardRepository,
   TeamMemberRepository,
   TicketRepository,
   UserNotice,
 } from '../domain/ports';
 import type { Ticket } from '../domain/tickets/model';
+import { POSITION_UPDATE_LIMIT, queueScope } from '../domain/queue/position';
 import type { Locale } from '../domain/types';
 import { formatDateTime, messages, t } from '../i18n';
 import type { Logger } from '../logger';
@@ -37,6 +39,7 @@ export interface OutboxSenderDeps {
   queues: QueueRepository;
   members: TeamMemberRepository;
   refs: ConversationRefRepository;
+  requesterCards: RequesterCardRepository;
   cards: CardRenderer;
   views: TicketViews;
   mail: MailTransport;
@@ -137,9 +140,9 @@ export class OutboxDispatcher {
 
   /** A final failure is written on the ticket and shown to the engineers on its card. */
   private async recordFailure(rec: OutboxRecord, reason: string) {
-    if (!rec.ticketId || rec.payload.type === 'queue_update' || rec.payload.type === 'queue_post') return;
     // Alerts to staff (SLA, low score) are not messages to the requester: logged above, not shown on the card.
     const p = rec.payload;
+    if (!rec.ticketId || ['queue_update', 'queue_post', 'positions_changed', 'requester_card_update'].includes(p.type)) return;
     if (p.type === 'thread_notice' || (p.type === 'user_message' && ['sla_warning', 'sla_breached', 'low_score'].includes(p.notice.kind))) return;
     const ticket = await this.d.tickets.get(rec.ticketId);
     if (!ticket) return;
@@ -170,7 +173,46 @@ export class OutboxDispatcher {
         return this.userMessage(p.userOid, p.ticketId, p.notice);
       case 'mail':
         return this.sendMail(p.to, p.ticketId, p.template);
+      case 'positions_changed':
+        return this.positionsChanged(p.ticketId);
+      case 'requester_card_update':
+        return this.requesterCardUpdate(p.ticketId);
     }
+  }
+
+  /**
+   * A ticket entered or left the waiting queue: the requesters behind it (the first
+   * POSITION_UPDATE_LIMIT, read now, so tickets filed meanwhile count) and its own requester get
+   * their confirmation card updated. One pending update per ticket: repeated moves coalesce.
+   */
+  private async positionsChanged(ticketId: number) {
+    const moved = await this.ticket(ticketId);
+    const scope = queueScope(moved.categoryId, await this.d.queues.list());
+    const behind = await this.d.tickets.waitingAfter(moved.id, scope, POSITION_UPDATE_LIMIT);
+    const all = [moved, ...behind];
+    const withCards = new Set(await this.d.requesterCards.withCards(all.map((t) => t.id)));
+    const items = all
+      .filter((t) => withCards.has(t.id))
+      .map((t) => ({
+        channel: 'teams' as const,
+        paceKey: `user:${t.requester.oid}`,
+        ticketId: t.id,
+        payload: { type: 'requester_card_update' as const, ticketId: t.id },
+      }));
+    if (items.length) await this.d.outbox.enqueueCoalesced(items, [...this.inFlight]);
+  }
+
+  /** Re-renders the requester's confirmation card in place: current status, position and estimate. */
+  private async requesterCardUpdate(ticketId: number) {
+    const ticket = await this.ticket(ticketId);
+    const where = await this.d.requesterCards.get(ticketId);
+    if (!where) return;
+    const ref = await this.ref(`user:${ticket.requester.oid}`);
+    const data = await this.d.views.created(ticket, ticket.locale, { refreshUserIds: [where.userId] });
+    const card = this.d.cards.render('ticket-created', { ...data });
+    await this.continue({ ...ref, conversation: { ...ref.conversation!, id: where.conversationId } }, async (ctx) => {
+      await ctx.updateActivity({ type: 'message', id: where.activityId, attachments: [CardFactory.adaptiveCard(card)] });
+    });
   }
 
   private async ticket(id: number): Promise<Ticket> {

@@ -10,6 +10,7 @@ import type {
   ConversationRefRepository,
   PrivacyNotices,
   QueueRepository,
+  RequesterCardRepository,
   TeamMemberRepository,
   TicketRepository,
   UserProfile,
@@ -42,6 +43,8 @@ export interface Services {
   queues: QueueRepository;
   members: TeamMemberRepository;
   refs: ConversationRefRepository;
+  /** Where each requester's confirmation card is (#13: proactive position updates). */
+  requesterCards: RequesterCardRepository;
   identity: IdentityService;
   views: TicketViews;
   privacy: PrivacyNotices;
@@ -130,10 +133,16 @@ export class Turn {
     return this.s.cards.render(name, { t: this.m, ...data });
   }
 
-  /** Answers a card action by replacing the card, or a message by sending a new one. */
-  async show(card: AdaptiveCardJson): Promise<void> {
-    if (this.isCardAction) this.invokeResult = { card };
-    else await this.ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
+  /**
+   * Answers a card action by replacing the card, or a message by sending a new one. Returns the id
+   * of the message that shows the card (the replaced card's message, or the new one), if known.
+   */
+  async show(card: AdaptiveCardJson): Promise<string | undefined> {
+    if (this.isCardAction) {
+      this.invokeResult = { card };
+      return this.activity.replyToId;
+    }
+    return (await this.ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] }))?.id;
   }
 
   async sendCard(card: AdaptiveCardJson): Promise<void> {

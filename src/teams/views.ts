@@ -3,13 +3,14 @@
  * the outbox sender, so a card looks the same whether it answers a click or arrives proactively.
  */
 import type { CatalogService } from '../domain/catalog';
+import { ESTIMATE_SAMPLE, estimateWait, queueScope } from '../domain/queue/position';
 import type { Ticket, TicketStatus } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
 import { formatDateTime, messages, t } from '../i18n';
 import { escapeMarkdown, plainText } from './cards';
 import { RUNNING_STATUSES } from '../domain/sla/ticket-sla';
-import { systemClock, type Clock, type TicketRepository } from '../domain/ports';
+import { systemClock, type Clock, type QueueRepository, type TicketRepository } from '../domain/ports';
 
 /** Due times for the cards, in Bogotá time; nothing while the clock is paused or when met. */
 export function slaView(ticket: Ticket, locale: Locale, now: Date) {
@@ -51,12 +52,21 @@ export function age(from: Date, now: Date, locale: Locale): string {
   return t(locale, 'ageDays', { n: Math.floor(min / 1440) });
 }
 
+/** Working time as people read it: "25 min", "3 h 10 min". */
+export function duration(minutes: number, locale: Locale): string {
+  const m = Math.max(1, Math.round(minutes));
+  if (m < 60) return t(locale, 'durationMinutes', { n: m });
+  return t(locale, 'durationHours', { h: Math.floor(m / 60), m: m % 60 });
+}
+
 export class TicketViews {
   constructor(
     private readonly catalog: CatalogService,
     private readonly tickets: TicketRepository,
     private readonly contact: (locale: Locale) => string,
     private readonly clock: Clock = systemClock,
+    /** Support queues, to count positions per queue (without it: one queue for all). */
+    private readonly queues?: QueueRepository,
   ) {}
 
   names(ticket: Ticket, locale: Locale) {
@@ -64,17 +74,42 @@ export class TicketViews {
     const template = this.catalog.findTemplate(ticket.templateId);
     return {
       service: service ? pick(service.name, locale) : ticket.serviceId,
-      template: template ? pick(template.name, locale) : ticket.templateId,
+      template: template ? pick(template.name, locale) : ticket.imported ? messages(locale).importedTemplate : ticket.templateId,
     };
   }
 
   async position(ticket: Ticket): Promise<string> {
-    const p = await this.tickets.queuePosition(ticket);
-    return p ? String(p) : '';
+    return (await this.queueInfo(ticket, 'es')).position;
   }
 
-  async created(ticket: Ticket, locale: Locale) {
+  /**
+   * "Usted es el número N en la cola" and the wait estimate from the queue's recent attention rate
+   * (domain/queue/position), for a ticket still waiting; empty strings otherwise.
+   */
+  async queueInfo(ticket: Ticket, locale: Locale): Promise<{ position: string; positionText: string; estimateText: string }> {
+    const none = { position: '', positionText: '', estimateText: '' };
+    if (ticket.status !== 'new' || ticket.imported) return none;
+    const scope = queueScope(ticket.categoryId, this.queues ? await this.queues.list() : []);
+    const p = await this.tickets.queuePosition(ticket, scope);
+    if (!p) return none;
+    const estimate = estimateWait(p, await this.tickets.recentTakes(scope, ESTIMATE_SAMPLE));
+    return {
+      position: String(p),
+      positionText: t(locale, 'positionLine', { n: p }),
+      estimateText: estimate
+        ? t(locale, 'estimateLine', { time: duration(estimate.minutes, locale), takes: estimate.takes })
+        : t(locale, 'estimateNone'),
+    };
+  }
+
+  /**
+   * The requester's confirmation card. `refreshUserIds` (the requester's Teams id) turns on the
+   * Universal Actions refresh while the ticket is open, so the position stays current.
+   */
+  async created(ticket: Ticket, locale: Locale, opts: { refreshUserIds?: string[] } = {}) {
     const n = this.names(ticket, locale);
+    const q = await this.queueInfo(ticket, locale);
+    const refreshUserIds = OPEN_STATUSES.includes(ticket.status) ? (opts.refreshUserIds ?? []).slice(0, 60) : [];
     return {
       t: messages(locale),
       ticketId: ticket.id,
@@ -82,19 +117,25 @@ export class TicketViews {
       service: escapeMarkdown(n.service),
       template: escapeMarkdown(n.template),
       status: statusText(ticket.status, locale),
-      position: await this.position(ticket),
+      position: q.position,
+      positionText: q.positionText,
+      estimateText: q.estimateText,
       created: formatDateTime(ticket.createdAt, locale),
       summary: plainText(ticket.description, 280),
       contact: escapeMarkdown(this.contact(locale)),
-      refreshEnabled: false,
+      refreshEnabled: refreshUserIds.length > 0,
+      refreshUserIds,
     };
   }
 
   /** The requester's (or a support engineer's) status view with the actions that make sense now. */
-  async status(ticket: Ticket, locale: Locale, viewerOid: string) {
+  async status(ticket: Ticket, locale: Locale, viewerOid: string, opts: { viewerUserId?: string } = {}) {
     const n = this.names(ticket, locale);
     const sla = slaView(ticket, locale, this.clock.now());
     const isRequester = viewerOid === ticket.requester.oid;
+    const q = await this.queueInfo(ticket, locale);
+    // Only the requester's own view refreshes itself (Universal Actions, userIds = the requester).
+    const refreshUserIds = isRequester && opts.viewerUserId && OPEN_STATUSES.includes(ticket.status) ? [opts.viewerUserId] : [];
     const msgs = await this.tickets.events(ticket.id, { kinds: ['message'], limit: 5 });
     const open = OPEN_STATUSES.includes(ticket.status);
     return {
@@ -106,7 +147,9 @@ export class TicketViews {
       service: escapeMarkdown(n.service),
       template: escapeMarkdown(n.template),
       assignee: escapeMarkdown(ticket.assignee?.name ?? messages(locale).unassigned),
-      position: await this.position(ticket),
+      position: q.position,
+      positionText: q.positionText,
+      estimateText: q.estimateText,
       created: formatDateTime(ticket.createdAt, locale),
       updated: formatDateTime(ticket.updatedAt, locale),
       summary: plainText(ticket.description, 500),
@@ -120,12 +163,13 @@ export class TicketViews {
       canConfirm: isRequester && ticket.status === 'resolved',
       canReopen: isRequester && (ticket.status === 'resolved' || ticket.status === 'closed'),
       canCancel: isRequester && ticket.status === 'new',
-      refreshEnabled: false,
       // The requester sees when to expect the solution; staff also the first-response target.
       firstResponseDue: isRequester ? '' : sla.firstResponseDue,
       resolutionDue: sla.resolutionDue,
       resolutionLabel: isRequester ? messages(locale).labelResolutionEstimate : messages(locale).labelResolutionDue,
       slaPausedText: sla.slaPaused ? (isRequester ? messages(locale).slaPausedRequester : messages(locale).slaPausedNote) : '',
+      refreshEnabled: refreshUserIds.length > 0,
+      refreshUserIds,
     };
   }
 

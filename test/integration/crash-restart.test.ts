@@ -117,6 +117,9 @@ describe('SIGKILL in the middle of a load of ticket creations', () => {
         description: `La VPN no conecta (${key.slice(0, 8)}).`,
         phone: '300 123 4567',
         contactChannel: 'teams',
+        // Many tickets for one service from one person: skip the duplicate check's offer, as its
+        // "Registrar uno nuevo de todos modos" button does.
+        duplicateChoice: 'new',
       }));
     const queueCards = () =>
       connector

@@ -35,6 +35,9 @@ const REMOTE = {
   description: 'Necesito VPN para trabajar desde casa durante la semana.',
   phone: '300 123 4567',
   contactChannel: 'teams',
+  // These tests file the same service again on purpose: they answer the duplicate check (#13) as
+  // its "Registrar uno nuevo de todos modos" button does. duplicates.test.ts covers the offer itself.
+  duplicateChoice: 'new',
 };
 
 async function openForm(h: Harness, user: TestUser, templateId: string, locale = 'es-CO') {

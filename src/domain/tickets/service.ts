@@ -11,6 +11,7 @@ import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
 import { ConflictError, ForbiddenError } from '../errors';
 import type { SlaClock } from '../sla/ticket-sla';
+import { similarity } from './similarity';
 
 export interface TicketServiceOptions {
   radicadoPrefix: string;
@@ -20,7 +21,19 @@ export interface TicketServiceOptions {
   sla?: SlaClock;
   /** Whether a resolved ticket's requester should get the satisfaction survey (not yet answered). */
   surveyWanted?: (ticketId: number) => Promise<boolean>;
+  /** Jaccard similarity (0..1) from which an open ticket's description counts as the same request. */
+  duplicateSimilarity?: number;
 }
+
+/** An open ticket of the same requester that looks like the request being filed, and why. */
+export interface DuplicateMatch {
+  ticket: Ticket;
+  sameService: boolean;
+  /** Jaccard index of the two descriptions' normalised word sets (similarity.ts). */
+  similarity: number;
+}
+
+export const DEFAULT_DUPLICATE_SIMILARITY = 0.5;
 
 export type ActionOutcome =
   | { ok: true; ticket: Ticket }
@@ -57,6 +70,41 @@ export class TicketService {
       }
       return effects;
     }, { maxPerHour: this.opts.ticketsPerHour });
+  }
+
+  /**
+   * The requester's open tickets for the same service or with a very similar description, best
+   * match first (same service, then higher similarity). Imported cases count too.
+   */
+  async findDuplicates(requesterOid: string, input: { serviceId: string; description: string }): Promise<DuplicateMatch[]> {
+    const threshold = this.opts.duplicateSimilarity ?? DEFAULT_DUPLICATE_SIMILARITY;
+    const { items } = await this.tickets.listByRequester(requesterOid, { limit: 50 });
+    return items
+      .filter((t) => isOpen(t.status))
+      .map((t) => ({ ticket: t, sameService: t.serviceId === input.serviceId, similarity: similarity(t.description, input.description) }))
+      .filter((m) => m.sameService || m.similarity >= threshold)
+      .sort((a, b) => Number(b.sameService) - Number(a.sameService) || b.similarity - a.similarity || a.ticket.id - b.ticket.id);
+  }
+
+  /**
+   * "Add this text to radicado X" (the duplicate check): a requester message on their own open
+   * ticket, relayed like any reply, applied once per `key` however often it is pressed.
+   */
+  async addText(ticket: Ticket, actor: Actor, text: string, key: string): Promise<ActionOutcome & { already?: boolean }> {
+    let current = ticket;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const done = await this.tickets.findAddition(key);
+      if (done !== null) {
+        const target = (await this.tickets.get(done)) ?? current;
+        return { ok: true, ticket: target, already: true };
+      }
+      if (current.requester.oid !== actor.oid) return { ok: false, reason: 'forbidden', ticket: current };
+      if (!isOpen(current.status)) return { ok: false, reason: 'invalid_state', ticket: current };
+      const out = await this.transition(current, 'reply', actor, { message: text }, key);
+      if (out.ok || out.reason !== 'conflict') return out;
+      current = out.ticket;
+    }
+    return { ok: false, reason: 'conflict', ticket: current };
   }
 
   /** "Tomar": assigns the ticket to the engineer; of two at the same moment exactly one wins. */
@@ -108,6 +156,7 @@ export class TicketService {
     action: TicketAction,
     actor: Actor,
     extra: { assignee?: { oid: string; name: string }; note?: string; message?: string },
+    claimKey?: string,
   ): Promise<ActionOutcome> {
     const decision = decide(ticket, action, actor);
     if (!decision.ok) return { ok: false, reason: decision.reason, holder: decision.holder, ticket };
@@ -146,6 +195,10 @@ export class TicketService {
       }
     }
     effects.push(...this.cardUpdate(ticket, queueChannel));
+    // Entering or leaving the waiting queue moves everyone behind: their cards get updated.
+    if ((ticket.status === 'new') !== (to === 'new') && !ticket.imported) {
+      effects.push({ channel: 'teams', paceKey: `positions:${ticket.categoryId}`, ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
+    }
 
     const agentActs = !isRequester && (actor.roles.includes('agent') || actor.roles.includes('supervisor'));
     const updated = await this.tickets.update(
@@ -163,6 +216,7 @@ export class TicketService {
       },
       events,
       effects,
+      claimKey,
     );
     if (!updated) {
       const fresh = (await this.tickets.get(ticket.id)) ?? ticket;

@@ -7,11 +7,17 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { validateSubmission, type Template } from '../../domain/catalog';
 import { RateLimitedError, storageFailureCode } from '../../domain/errors';
+import type { Ticket } from '../../domain/tickets/model';
+import type { DuplicateMatch } from '../../domain/tickets/service';
 import { pick } from '../../domain/types';
 import { bogotaDate } from '../../domain/time';
+import { formatDateTime } from '../../i18n';
 import { escapeMarkdown, plainText } from '../cards';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
+import { statusText } from '../views';
+import { explainOutcome } from './tickets';
+import { rememberConversation } from './welcome';
 
 const id = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/);
 
@@ -213,10 +219,21 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
   }
   const user = await turn.user();
   const loc = turn.s.catalog.locate(template.id)!;
+  // Scoped by user: a key copied from someone else's card can never return their ticket.
+  const fullKey = `${user.oid}:${key.data}`;
+  // One outcome per form: pressed again, "Guardar" shows the same radicado, and a form whose text
+  // was already added to another radicado is not filed as well.
+  const filed = await turn.s.ticketRepo.findBySubmission(fullKey);
+  if (filed) return showConfirmation(turn, filed);
+  const addedTo = await turn.s.ticketRepo.findAddition(fullKey);
+  if (addedTo !== null) return alreadyAdded(turn, addedTo);
+  if (data.duplicateChoice !== 'new') {
+    const [dup] = await turn.s.tickets.findDuplicates(user.oid, { serviceId: loc.service.id, description: result.description });
+    if (dup) return showDuplicateOffer(turn, template, result, key.data, backOf(turn, template, data), dup);
+  }
   try {
     const { ticket } = await turn.s.tickets.file({
-      // Scoped by user: a key copied from someone else's card can never return their ticket.
-      submissionKey: `${user.oid}:${key.data}`,
+      submissionKey: fullKey,
       requester: { oid: user.oid, tenantId: user.tenantId, name: user.name, email: user.email, upn: user.upn, department: user.department },
       locale: turn.locale,
       phone: result.phone,
@@ -228,7 +245,7 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
       description: result.description,
       priority: template.priority,
     });
-    await turn.show(turn.card('ticket-created', await turn.s.views.created(ticket, turn.locale)));
+    await showConfirmation(turn, ticket);
   } catch (err) {
     if (err instanceof RateLimitedError) {
       await turn.notice(turn.m.rateLimitedTickets, { color: 'Attention' });
@@ -245,6 +262,105 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
     }
     throw err;
   }
+}
+
+/**
+ * The confirmation card (radicado, position, estimate), refreshed for the requester by Universal
+ * Actions; where it is shown is remembered so the outbox can update it when the queue moves.
+ */
+async function showConfirmation(turn: Turn, ticket: Ticket): Promise<void> {
+  const userId = turn.activity.from?.id;
+  const card = turn.card('ticket-created', await turn.s.views.created(ticket, turn.locale, { refreshUserIds: userId ? [userId] : [] }));
+  const activityId = await turn.show(card);
+  if (activityId && userId && turn.isPersonal && ticket.requester.oid === turn.oid) {
+    await rememberConversation(turn);
+    await turn.s.requesterCards.save({ ticketId: ticket.id, conversationId: turn.activity.conversation.id, activityId, userId }, turn.s.clock.now());
+  }
+}
+
+async function alreadyAdded(turn: Turn, ticketId: number): Promise<void> {
+  const target = await turn.s.ticketRepo.get(ticketId);
+  await turn.notice(turn.text('fileAlreadyAdded', { radicado: target?.radicado ?? '' }), {
+    actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId } }],
+  });
+}
+
+type ValidSubmission = Extract<ReturnType<typeof validateSubmission>, { ok: true }>;
+
+/**
+ * The duplicate check's offer: add the text to the open radicado, or file a new one anyway. Both
+ * buttons carry what the user typed (the description stays editable); the server re-validates all.
+ */
+async function showDuplicateOffer(turn: Turn, template: Template, result: ValidSubmission, key: string, back: { verb: string; data: object }, dup: DuplicateMatch): Promise<void> {
+  const t = dup.ticket;
+  const names = turn.s.views.names(t, turn.locale);
+  const form = { ...result.values, templateId: template.id, submissionKey: key, backVerb: back.verb, backData: back.data, phone: result.phone, contactChannel: result.contactChannel };
+  const reasons = [dup.sameService ? turn.m.duplicateSameService : '', dup.similarity >= (turn.s.cfg.duplicateSimilarity ?? 0.5) ? turn.text('duplicateSimilarText', { percent: Math.round(dup.similarity * 100) }) : '']
+    .filter(Boolean)
+    .join(' ');
+  await turn.show(
+    turn.card('ticket-duplicate', {
+      body: turn.text('duplicateBody', { radicado: t.radicado, service: escapeMarkdown(names.service), status: statusText(t.status, turn.locale) }),
+      reason: reasons,
+      radicado: t.radicado,
+      service: escapeMarkdown(names.service),
+      status: statusText(t.status, turn.locale),
+      created: formatDateTime(t.createdAt, turn.locale),
+      summary: plainText(t.description, 500),
+      description: result.description,
+      addTitle: turn.text('btnAddToTicket', { radicado: t.radicado }),
+      addData: { ticketId: t.id, submissionKey: key, file: form },
+      fileData: { ...form, duplicateChoice: 'new' },
+    }),
+  );
+}
+
+const addedText = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pipe(z.string().min(1).max(4000));
+const ticketIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** "Agregar al radicado X": re-checks ownership, that the ticket is open, and applies once per form. */
+export async function addToExisting(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const key = submissionKey.safeParse(data.submissionKey);
+  const id = ticketIdSchema.safeParse(data.ticketId);
+  if (!key.success || !id.success) {
+    await turn.notice(turn.m.invalidAction, { color: 'Attention', actions: mainActions(turn) });
+    return;
+  }
+  const user = await turn.user();
+  const fullKey = `${user.oid}:${key.data}`;
+  const filed = await turn.s.ticketRepo.findBySubmission(fullKey);
+  if (filed) {
+    await turn.notice(turn.text('addAlreadyFiled', { radicado: filed.radicado }), {
+      actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: filed.id } }],
+    });
+    return;
+  }
+  const ticket = await turn.s.ticketRepo.get(id.data);
+  // Someone else's ticket gets exactly the answer for one that does not exist.
+  if (!ticket || ticket.requester.oid !== user.oid || ticket.tenantId !== user.tenantId) {
+    await turn.notice(turn.text('ticketNotFound', { radicado: '' }), { color: 'Attention', actions: mainActions(turn) });
+    return;
+  }
+  const text = addedText.safeParse(data.description);
+  if (!text.success) {
+    await turn.notice(turn.m.replyEmpty, { color: 'Attention', actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: ticket.id } }] });
+    return;
+  }
+  const out = await turn.s.tickets.addText(ticket, await turn.actor(), text.data, fullKey);
+  if (!out.ok) {
+    if (out.reason !== 'invalid_state') return explainOutcome(turn, out);
+    // Closed meanwhile: offer to file the same form (values kept, re-validated on submit).
+    const form = z.record(z.unknown()).catch({}).parse(data.file);
+    await turn.notice(turn.text('addNotOpen', { radicado: out.ticket.radicado, status: statusText(out.ticket.status, turn.locale) }), {
+      color: 'Attention',
+      actions: [{ title: turn.m.btnFileAnyway, verb: 'ticket.submit', data: { ...form, description: text.data, submissionKey: key.data, duplicateChoice: 'new' } }],
+    });
+    return;
+  }
+  await turn.notice(turn.text('addedToTicket', { radicado: out.ticket.radicado }), {
+    color: 'Good',
+    actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }],
+  });
 }
 
 export { plainText };

@@ -8,6 +8,7 @@ import type { Ticket } from '../../domain/tickets/model';
 import { OPEN_STATUSES } from '../../domain/tickets/model';
 import type { ActionOutcome } from '../../domain/tickets/service';
 import { canView } from '../../domain/tickets/state-machine';
+import { legacyRadicadoCandidates } from '../../domain/legacy-import';
 import { formatDateTime } from '../../i18n';
 import { escapeMarkdown } from '../cards';
 import type { Turn } from '../turn';
@@ -41,7 +42,43 @@ export async function showStatus(turn: Turn, ref: { id?: unknown; radicado?: str
   }
   const ticket = await visibleTicket(turn, ref);
   if (!ticket) return;
-  await turn.show(turn.card('ticket-status', await turn.s.views.status(ticket, turn.locale, turn.oid)));
+  await turn.show(await statusCard(turn, ticket));
+}
+
+/** The status card; the requester's own refreshes itself (Universal Actions) while the ticket is open. */
+async function statusCard(turn: Turn, ticket: Ticket) {
+  return turn.card('ticket-status', await turn.s.views.status(ticket, turn.locale, turn.oid, { viewerUserId: turn.activity.from?.id }));
+}
+
+/**
+ * Universal Actions `refresh` (verb ticket.refresh) of a confirmation or status card: the same view
+ * with the current status, position and estimate. Visibility is checked as for any lookup; automatic
+ * refreshes do not count against the lookup limit (they carry an id, never a guessed radicado).
+ */
+export async function refreshCard(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const ticket = await visibleTicket(turn, { id: data.ticketId });
+  if (!ticket) return;
+  if (data.view === 'created' && ticket.requester.oid === turn.oid) {
+    const userId = turn.activity.from?.id;
+    await turn.show(turn.card('ticket-created', await turn.s.views.created(ticket, turn.locale, { refreshUserIds: userId ? [userId] : [] })));
+    return;
+  }
+  await turn.show(await statusCard(turn, ticket));
+}
+
+/**
+ * "estado del radicado X" where X is not in the bot's format: an imported radicado of the previous
+ * service desk is looked up as written. Falls back to asking for the number.
+ */
+export async function statusOfLegacy(turn: Turn, rawText: string): Promise<void> {
+  const candidates = legacyRadicadoCandidates(rawText);
+  if (!candidates.length) return turn.notice(turn.m.statusMissing);
+  for (const candidate of candidates) {
+    const found = await turn.s.ticketRepo.getByRadicado(candidate);
+    if (found?.imported) return showStatus(turn, { radicado: candidate });
+  }
+  // Same answer as for any radicado one may not see or that does not exist.
+  return showStatus(turn, { radicado: candidates[candidates.length - 1] });
 }
 
 export async function showMine(turn: Turn, data: Record<string, unknown> = {}): Promise<void> {
@@ -87,7 +124,7 @@ export async function requesterReply(turn: Turn, data: Record<string, unknown>):
   }
   const out = await turn.s.tickets.reply(ticket, await turn.actor(), text.data);
   if (!out.ok) return explainOutcome(turn, out);
-  await turn.show(turn.card('ticket-status', await turn.s.views.status(out.ticket, turn.locale, turn.oid)));
+  await turn.show(await statusCard(turn, out.ticket));
 }
 
 /** Plain text from a requester: a reply when exactly one ticket is in conversation. */
@@ -117,5 +154,5 @@ export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | '
   const out =
     verb === 'confirm' ? await turn.s.tickets.confirm(ticket, actor) : verb === 'reopen' ? await turn.s.tickets.reopen(ticket, actor) : await turn.s.tickets.cancel(ticket, actor);
   if (!out.ok) return explainOutcome(turn, out);
-  await turn.show(turn.card('ticket-status', await turn.s.views.status(out.ticket, turn.locale, turn.oid)));
+  await turn.show(await statusCard(turn, out.ticket));
 }
