@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import type { Config } from './config';
+import { AttachmentService } from './domain/attachments';
 import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
 import { SlaMonitor, SupervisorNotifier } from './domain/sla/monitor';
 import { parseSlaPolicy, SlaConfigError, targetsFor, type SlaPolicy } from './domain/sla/policy';
@@ -23,6 +24,8 @@ import { createGraphTransport, createLogTransport, createMsalAppTokenProvider, c
 import { migrate, openDb, probeDatabase, type Db } from './storage/db';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './storage/sqlite-misc';
 import { SqliteBotStorage } from './storage/sqlite-bot-storage';
+import { SqliteAttachmentRepository } from './storage/sqlite-attachments';
+import { FileBlobStore } from './storage/file-blob-store';
 import { SqliteOutboxRepository } from './storage/sqlite-outbox';
 import { DirectoryExportSink } from './storage/export-dir';
 import { SqlitePersonalData } from './storage/sqlite-personal-data';
@@ -149,8 +152,13 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   });
   const personalData = new PersonalDataService(new SqlitePersonalData(db), new DirectoryExportSink(cfg.exportDir), clock);
   const requesterCards = new SqliteRequesterCards(db);
+  const attachmentRepo = new SqliteAttachmentRepository(db);
+  const attachments = new AttachmentService(attachmentRepo, ticketRepo, queues, new FileBlobStore(cfg.attachments.dir), clock, {
+    maxBytes: cfg.attachments.maxBytes,
+    types: cfg.attachments.types,
+  });
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo);
   const services: Services = {
     cfg,
     log,
@@ -172,6 +180,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     welcomes: new SqliteWelcomeLog(db),
     personalData,
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
+    attachments,
     sso: cfg.ssoConnectionName
       ? new TeamsSso({
           connectionName: cfg.ssoConnectionName,
@@ -185,7 +194,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const adapter = createCloudAdapter(cfg, log);
   const dispatcher = new OutboxDispatcher(
-    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, requesterCards, cards, views, mail, contactText },
+    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, requesterCards, cards, views, mail, contactText, attachments: attachmentRepo },
     { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher },
   );
   const bot = createBot(services);

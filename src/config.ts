@@ -124,6 +124,10 @@ const schema = z.object({
       }
       return n;
     }),
+  ATTACHMENTS_DIR: optionalString,
+  ATTACHMENT_MAX_BYTES: int(10 * 1024 * 1024, 1, 100 * 1024 * 1024),
+  ATTACHMENT_TYPES: list,
+  ATTACHMENT_TIMEOUT_MS: int(20_000, 100, 300_000),
   // botbuilder's own endpoint keys, passed through untouched (national clouds, offline tests).
   ToBotFromChannelOpenIdMetadataUrl: optionalString,
   ToBotFromChannelTokenIssuer: optionalString,
@@ -194,7 +198,11 @@ export interface Config {
   exportDir: string;
   /** Description similarity (Jaccard, 0..1) from which an open ticket is offered as a duplicate. */
   duplicateSimilarity: number;
+  /** Files attached to tickets (#13): where they live, how big, which types, download/upload timeout. */
+  attachments: { dir: string; maxBytes: number; types: string[]; timeoutMs: number };
 }
+
+export const DEFAULT_ATTACHMENT_TYPES = ['png', 'jpg', 'jpeg', 'gif', 'pdf', 'txt', 'log', 'docx', 'xlsx'];
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
 
@@ -247,6 +255,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
       graph = { tenantId, clientId, clientSecret, baseUrl: e.GRAPH_BASE_URL };
     }
   }
+  const badTypes = e.ATTACHMENT_TYPES.filter((x) => !/^[a-z0-9]{1,10}$/i.test(x.replace(/^\./, '')));
+  if (badTypes.length) problems.push(`ATTACHMENT_TYPES: ${badTypes.join(', ')} are not file extensions (use e.g. png,pdf,txt).`);
   if (problems.length) throw new ConfigError(problems);
 
   const endpoints: Record<string, string> = {};
@@ -254,10 +264,11 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
     const v = e[key];
     if (v !== undefined) endpoints[key] = v;
   }
+  const dbPath = e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db');
   return {
     port: e.PORT,
     host: e.HOST,
-    dbPath: e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db'),
+    dbPath,
     auth: {
       appId: e.MicrosoftAppId,
       appPassword: e.MicrosoftAppPassword,
@@ -290,6 +301,14 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
     survey: { changeWindowMs: e.SURVEY_CHANGE_MINUTES * 60_000, lowScore: e.SURVEY_LOW_SCORE },
     exportDir: exportDirOf(e.EXPORT_DIR),
     duplicateSimilarity: e.DUPLICATE_SIMILARITY,
+    attachments: {
+      dir: e.ATTACHMENTS_DIR ?? path.join(path.dirname(path.resolve(dbPath)), 'attachments'),
+      maxBytes: e.ATTACHMENT_MAX_BYTES,
+      types: e.ATTACHMENT_TYPES.length
+        ? [...new Set(e.ATTACHMENT_TYPES.map((x) => x.replace(/^\./, '').toLowerCase()))]
+        : DEFAULT_ATTACHMENT_TYPES,
+      timeoutMs: e.ATTACHMENT_TIMEOUT_MS,
+    },
     phoneRetentionDays: e.PHONE_RETENTION_DAYS,
     dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,
   };

@@ -36,7 +36,9 @@ export type OutboxPayload =
   /** A ticket entered or left the waiting queue: refresh the requesters' cards behind it (fan-out). */
   | { type: 'positions_changed'; ticketId: number }
   /** Re-render the requester's confirmation card of a ticket in place (current status and position). */
-  | { type: 'requester_card_update'; ticketId: number };
+  | { type: 'requester_card_update'; ticketId: number }
+  /** A Teams file-consent card offering a ticket's attachment to a user in their personal chat (#13). */
+  | { type: 'file_consent'; userOid: string; attachmentId: number; ticketId: number };
 
 export type UserNotice =
   | { kind: 'agent_reply'; authorName: string; text: string }

@@ -257,5 +257,31 @@ export const en: Messages = {
     'Import finished: {read} records read, {inserted} cases imported, {unchanged} already imported, {linked} linked to their requester, {skipped} lines skipped.',
   importSummaryDryRun:
     'Dry run (nothing saved): {read} records read, {inserted} cases would be imported, {unchanged} already imported, {linked} would be linked to their requester, {skipped} lines would be skipped.',
+  // --- Attachments (#13) ---
+  labelAttachments: 'Attachments',
+  btnGetFile: 'Send me the file',
+  attachmentAdded: 'I attached "{name}" ({size}) to ticket {radicado}. The engineer will see it on the ticket.',
+  attachmentChooseTicket: 'You have several open tickets. Which one should I attach {files} to?',
+  attachmentNoOpenTicket:
+    'You have no open ticket to attach {files} to. Nothing was stored. Type "new request" to file one, or write the radicado with the file.',
+  attachmentTicketNotFound:
+    'I could not find radicado {radicado} among your tickets. No file was stored. Check the number (format MDA-2026-000123).',
+  attachmentTicketClosed:
+    'Ticket {radicado} is "{status}" and no longer takes files. Nothing was stored. If the problem persists, reopen it or file a new request.',
+  attachmentTooBig: 'The file "{name}" is larger than the limit ({max}). It was not stored.',
+  attachmentBadType: 'I cannot take "{name}": that file type is not allowed. Allowed types: {types}. It was not stored.',
+  attachmentBadContent: 'The content of "{name}" is not a .{type} file. It was not stored.',
+  attachmentEmpty: 'The file "{name}" is empty. It was not stored.',
+  attachmentDownloadFailed: 'I could not download "{name}" from Teams. Nothing was stored; please send it again.',
+  attachmentTooMany: 'I take up to {n} files per message; the others were not stored.',
+  attachmentPendingExpired: 'That file is no longer waiting: it was already attached or more than 24 hours went by. Send it again if you need to.',
+  attachmentNotFound: 'I could not find that file among the tickets you can see.',
+  attachmentOffered: 'I sent "{name}" to your personal chat with the Service Desk: accept it there to receive it.',
+  attachmentNoPersonalChat:
+    'To send you files I need a personal chat with you: open a chat with the Service Desk, say "hi" and try again.',
+  attachmentConsentDescription: 'File "{name}" of ticket {radicado}',
+  attachmentDeclined: 'OK, I did not send "{name}". The file stays on ticket {radicado}; you can ask for it again any time.',
+  attachmentUploadFailed: 'I could not upload "{name}" to your OneDrive. The file stays on ticket {radicado}; try again in a few minutes.',
+  attachmentUnreadable: 'The file "{name}" of ticket {radicado} is not available on the server. Please tell the service desk.',
 };
 

@@ -255,6 +255,33 @@ export const es = {
     'Importación terminada: {read} registros leídos, {inserted} casos importados, {unchanged} ya estaban importados, {linked} enlazados a su solicitante, {skipped} líneas omitidas.',
   importSummaryDryRun:
     'Simulación (no se guardó nada): {read} registros leídos, {inserted} casos se importarían, {unchanged} ya estaban importados, {linked} se enlazarían a su solicitante, {skipped} líneas se omitirían.',
+  // --- Attachments (#13) ---
+  labelAttachments: 'Adjuntos',
+  btnGetFile: 'Enviarme el archivo',
+  attachmentAdded: 'Adjunté «{name}» ({size}) al caso {radicado}. El ingeniero lo verá en el caso.',
+  attachmentChooseTicket: 'Tiene varios casos abiertos. ¿A cuál adjunto {files}?',
+  attachmentNoOpenTicket:
+    'No tiene casos abiertos a los que adjuntar {files}. No se guardó nada. Escriba "nueva solicitud" para registrar un caso, o escriba el radicado junto con el archivo.',
+  attachmentTicketNotFound:
+    'No encontré el radicado {radicado} entre sus casos. No se guardó ningún archivo. Verifique el número (formato MDA-2026-000123).',
+  attachmentTicketClosed:
+    'El caso {radicado} está en estado «{status}» y ya no recibe archivos. No se guardó nada. Si el problema continúa, reábralo o registre una nueva solicitud.',
+  attachmentTooBig: 'El archivo «{name}» supera el tamaño máximo permitido ({max}). No se guardó.',
+  attachmentBadType: 'No puedo recibir «{name}»: ese tipo de archivo no está permitido. Tipos permitidos: {types}. No se guardó.',
+  attachmentBadContent: 'El contenido de «{name}» no corresponde a un archivo .{type}. No se guardó.',
+  attachmentEmpty: 'El archivo «{name}» está vacío. No se guardó.',
+  attachmentDownloadFailed: 'No pude descargar «{name}» desde Teams. No se guardó nada; intente enviarlo de nuevo.',
+  attachmentTooMany: 'Recibo hasta {n} archivos por mensaje; los demás no se guardaron.',
+  attachmentPendingExpired:
+    'Ese archivo ya no está pendiente: ya se adjuntó o pasaron más de 24 horas. Envíelo de nuevo si lo necesita.',
+  attachmentNotFound: 'No encontré ese archivo entre los casos que puede consultar.',
+  attachmentOffered: 'Le envié «{name}» a su chat personal con la Mesa de Ayuda: acéptelo allí para recibirlo.',
+  attachmentNoPersonalChat:
+    'Para enviarle archivos necesito un chat personal con usted: abra un chat con la Mesa de Ayuda, escríbame "hola" y vuelva a intentarlo.',
+  attachmentConsentDescription: 'Archivo «{name}» del caso {radicado}',
+  attachmentDeclined: 'Entendido, no le envié «{name}». El archivo sigue en el caso {radicado}; puede pedirlo de nuevo cuando quiera.',
+  attachmentUploadFailed: 'No pude subir «{name}» a su OneDrive. El archivo sigue en el caso {radicado}; intente de nuevo en unos minutos.',
+  attachmentUnreadable: 'El archivo «{name}» del caso {radicado} no está disponible en el servidor. Avise a la mesa de ayuda.',
 };
 
 

@@ -109,6 +109,15 @@ export class SqlitePersonalData implements PersonalDataRepository {
       satisfactionSurveys: tableExists(db, 'satisfaction_surveys')
         ? db.prepare('SELECT s.*, t.radicado FROM satisfaction_surveys s JOIN tickets t ON t.id = s.ticket_id WHERE s.requester_oid = ? ORDER BY s.ticket_id').all(oid)
         : [],
+      // Files attached to their tickets or uploaded by them: metadata (the bytes are in ATTACHMENTS_DIR by sha256).
+      attachments: tableExists(db, 'attachments')
+        ? db
+            .prepare(
+              `SELECT a.*, t.radicado FROM attachments a LEFT JOIN tickets t ON t.id = a.ticket_id
+               WHERE a.uploader_oid = @w OR t.requester_oid = @w ORDER BY a.id`,
+            )
+            .all({ w: oid })
+        : [],
       supportQueuesRegistered: db.prepare('SELECT id, team_id AS teamId, channel_id AS channelId, category_id AS categoryId, created_at AS createdAt FROM support_queues WHERE registered_by = ?').all(oid),
     };
   }
@@ -141,7 +150,10 @@ export class SqlitePersonalData implements PersonalDataRepository {
       const updateEvent = db.prepare('UPDATE ticket_events SET data = ?, actor_name = ? WHERE id = ?');
       const committed: Record<string, string> = {};
       for (const e of events) {
-        const data = JSON.stringify(redactValue(parse(e.data), marker));
+        const redacted = redactValue(parse(e.data), marker) as Record<string, unknown>;
+        // An attached file's name may name the person (the engineer's name elsewhere is not theirs).
+        if (e.kind === 'attachment_added' && typeof redacted?.name === 'string') redacted.name = marker;
+        const data = JSON.stringify(redacted);
         const actorName = e.actor_oid === requester && e.actor_name !== null ? marker : e.actor_name;
         if (data === e.data && actorName === e.actor_name) continue;
         insertRedaction.run(e.id, id, sha256(e.data), iso);
@@ -163,6 +175,15 @@ export class SqlitePersonalData implements PersonalDataRepository {
       // The satisfaction survey's free-text comment (the score stays: it is not about the person).
       if (tableExists(db, 'satisfaction_surveys')) {
         db.prepare('UPDATE satisfaction_surveys SET comment = ? WHERE ticket_id = ? AND comment IS NOT NULL').run(marker, id);
+      }
+
+      // Attachment names may name the person; the requester's name as uploader goes too. (The files'
+      // bytes are content-addressed and may be shared: they are not deleted here.)
+      if (tableExists(db, 'attachments')) {
+        db.prepare(
+          `UPDATE attachments SET name = @marker, uploader_name = CASE WHEN uploader_oid = @requester THEN @marker ELSE uploader_name END
+           WHERE ticket_id = @id`,
+        ).run({ marker, requester, id });
       }
 
       // 3. Its outbox rows: what was sent is redacted; what was still pending is not sent any more.

@@ -6,6 +6,7 @@ import { ActivityTypes, type Activity } from 'botbuilder';
 import { z } from 'zod';
 import { recognize, type Intent } from '../domain/phrases';
 import { bogotaYear } from '../domain/tickets/radicado';
+import * as attachments from './handlers/attachments';
 import * as catalog from './handlers/catalog';
 import * as personalData from './handlers/personal-data';
 import * as queue from './handlers/queue';
@@ -53,6 +54,8 @@ const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promi
   'queue.refresh': queue.refreshQueueCard,
   'privacy.anonymise': personalData.confirmAnonymise,
   'survey.submit': submitSurvey,
+  'attachment.link': attachments.linkChosen,
+  'attachment.send': attachments.sendToMe,
 };
 
 const actionShape = z.object({
@@ -142,7 +145,9 @@ export const ROUTES: Route[] = [
       return onCardAction(turn, parsed.data.action.verb, parsed.data.action.data ?? {});
     },
   },
+  { name: 'files', when: attachments.hasFiles, run: attachments.onFiles },
   { name: 'message', when: isMessage, run: onMessage },
+  { name: 'file-consent', when: attachments.isFileConsent, run: attachments.onFileConsent },
   {
     name: 'sso-signin',
     when: isSigninInvoke,

@@ -5,6 +5,7 @@
  */
 import { CardFactory, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { Config } from '../config';
+import type { AttachmentRepository } from '../domain/attachments';
 import { classifyHttpStatus, DeliveryError, nextAttemptDelay } from '../domain/delivery';
 import { composeTicketCreatedMail, composeTicketResolvedMail, MailDeliveryError, type MailTransport } from '../domain/mail';
 import type {
@@ -44,6 +45,8 @@ export interface OutboxSenderDeps {
   views: TicketViews;
   mail: MailTransport;
   contactText: (locale: Locale) => string;
+  /** Files attached to tickets (#13), for file-consent cards. */
+  attachments?: AttachmentRepository;
 }
 
 export interface DispatcherOptions {
@@ -177,6 +180,8 @@ export class OutboxDispatcher {
         return this.positionsChanged(p.ticketId);
       case 'requester_card_update':
         return this.requesterCardUpdate(p.ticketId);
+      case 'file_consent':
+        return this.fileConsent(p.userOid, p.attachmentId, p.ticketId);
     }
   }
 
@@ -366,6 +371,32 @@ export class OutboxDispatcher {
     const card = this.d.cards.render('notice', { t: messages(locale), title, text: plainText(text, 4000), ticketId: ticketId ?? 0, canReply, canConfirm });
     await this.continue(ref, async (ctx) => {
       await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)], summary: title });
+    });
+  }
+
+  /** Offers a ticket's file in the user's personal chat: Teams asks them to accept it (#13). */
+  private async fileConsent(oid: string, attachmentId: number, ticketId: number) {
+    const attachment = await this.d.attachments?.get(attachmentId);
+    if (!attachment || attachment.ticketId !== ticketId) throw new DeliveryError(`attachment ${attachmentId} does not exist`, true);
+    const ticket = await this.ticket(ticketId);
+    const ref = await this.ref(`user:${oid}`);
+    const locale: Locale = ticket.requester.oid === oid ? ticket.locale : (ref as { locale?: string }).locale?.startsWith('en') ? 'en' : 'es';
+    const context = { attachmentId };
+    await this.continue(ref, async (ctx) => {
+      await ctx.sendActivity({
+        attachments: [
+          {
+            contentType: 'application/vnd.microsoft.teams.card.file.consent',
+            name: attachment.name,
+            content: {
+              description: t(locale, 'attachmentConsentDescription', { name: plainText(attachment.name, 120), radicado: ticket.radicado }),
+              sizeInBytes: attachment.size,
+              acceptContext: context,
+              declineContext: context,
+            },
+          },
+        ],
+      });
     });
   }
 

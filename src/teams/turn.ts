@@ -4,6 +4,7 @@
  */
 import { ActivityTypes, CardFactory, TeamsInfo, TurnContext } from 'botbuilder';
 import type { Config } from '../config';
+import type { AttachmentService } from '../domain/attachments';
 import type { CatalogService } from '../domain/catalog';
 import type {
   Clock,
@@ -57,6 +58,8 @@ export interface Services {
   reports: ReportDataSource;
   /** Teams SSO (Graph profile with the user's token); absent without SSO_CONNECTION_NAME. */
   sso?: TeamsSso;
+  /** Files attached to tickets (#13). */
+  attachments: AttachmentService;
 }
 
 export class Turn {

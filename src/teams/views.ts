@@ -2,6 +2,7 @@
  * Data for the ticket cards (requester status, confirmation, queue card). Shared by the handlers and
  * the outbox sender, so a card looks the same whether it answers a click or arrives proactively.
  */
+import type { AttachmentRepository } from '../domain/attachments';
 import type { CatalogService } from '../domain/catalog';
 import { ESTIMATE_SAMPLE, estimateWait, queueScope } from '../domain/queue/position';
 import type { Ticket, TicketStatus } from '../domain/tickets/model';
@@ -59,6 +60,14 @@ export function duration(minutes: number, locale: Locale): string {
   return t(locale, 'durationHours', { h: Math.floor(m / 60), m: m % 60 });
 }
 
+/** A file size as people read it: "850 B", "12 KB", "1,5 MB" (es) / "1.5 MB" (en). */
+export function fileSize(bytes: number, locale: Locale): string {
+  const fmt = (n: number) => new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(n);
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${fmt(bytes / 1024)} KB`;
+  return `${fmt(bytes / (1024 * 1024))} MB`;
+}
+
 export class TicketViews {
   constructor(
     private readonly catalog: CatalogService,
@@ -67,7 +76,22 @@ export class TicketViews {
     private readonly clock: Clock = systemClock,
     /** Support queues, to count positions per queue (without it: one queue for all). */
     private readonly queues?: QueueRepository,
+    /** Files attached to tickets (#13), listed on the status and queue cards. */
+    private readonly attachments?: Pick<AttachmentRepository, 'listByTicket'>,
   ) {}
+
+  /** The ticket's attachments for a card: name, size, who, a short checksum, and the id for "send me". */
+  async attachmentItems(ticket: Ticket, locale: Locale) {
+    const list = this.attachments ? await this.attachments.listByTicket(ticket.id, 20) : [];
+    return list.map((a) => ({
+      attachmentId: a.id,
+      name: plainText(a.name, 120),
+      size: fileSize(a.size, locale),
+      by: plainText(a.uploader.name, 100),
+      at: formatDateTime(a.createdAt, locale),
+      checksum: `SHA-256 ${a.sha256.slice(0, 12)}…`,
+    }));
+  }
 
   names(ticket: Ticket, locale: Locale) {
     const service = this.catalog.findService(ticket.serviceId);
@@ -159,6 +183,7 @@ export class TicketViews {
         at: formatDateTime(e.at, locale),
         text: plainText(String(e.data.text ?? ''), 1000),
       })),
+      attachments: await this.attachmentItems(ticket, locale),
       canReply: isRequester && (open || ticket.status === 'resolved'),
       canConfirm: isRequester && ticket.status === 'resolved',
       canReopen: isRequester && (ticket.status === 'resolved' || ticket.status === 'closed'),
@@ -209,6 +234,7 @@ export class TicketViews {
       description: plainText(ticket.description, 1500),
       resolution: plainText(ticket.resolutionNote ?? '', 1000),
       warning: plainText(ticket.mailError ?? '', 300),
+      attachments: await this.attachmentItems(ticket, locale),
       canTake: staff && s === 'new',
       canAct: staff && open && !!ticket.assignee,
       canStart: staff && (s === 'assigned' || s === 'waiting_user'),

@@ -104,7 +104,9 @@ export type EventKind =
   /** The contact phone was erased by the retention job. */
   | 'phone_erased'
   | 'sla_warning'
-  | 'survey_answered';
+  | 'survey_answered'
+  | 'attachment_added'
+  | 'attachment_sent';
 
 export interface NewEvent {
   at: Date;

@@ -1,0 +1,113 @@
+/** Attachment rows (#13): each link to a ticket writes the row, its history event and effects in one transaction. */
+import { attachmentEvent, type Attachment, type AttachmentRepository, type NewAttachment } from '../domain/attachments';
+import type { OutboxItem } from '../domain/ports';
+import type { NewEvent } from '../domain/tickets/model';
+import type { Db } from './db';
+import { immediate } from './db';
+import { insertOutbox } from './sqlite-outbox';
+import { appendEvents } from './sqlite-tickets';
+
+interface Row {
+  id: number;
+  ticket_id: number | null;
+  tenant_id: string;
+  uploader_oid: string;
+  uploader_name: string;
+  name: string;
+  file_type: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  source: string;
+  created_at: string;
+}
+
+function toAttachment(r: Row): Attachment {
+  return {
+    id: r.id,
+    ticketId: r.ticket_id,
+    tenantId: r.tenant_id,
+    uploader: { oid: r.uploader_oid, name: r.uploader_name },
+    name: r.name,
+    fileType: r.file_type,
+    contentType: r.content_type,
+    size: r.size,
+    sha256: r.sha256,
+    source: r.source === 'inline_image' ? 'inline_image' : 'teams_file',
+    createdAt: new Date(r.created_at),
+  };
+}
+
+export class SqliteAttachmentRepository implements AttachmentRepository {
+  private readonly stmts;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      insert: db.prepare(`INSERT INTO attachments (ticket_id, tenant_id, uploader_oid, uploader_name, name, file_type, content_type,
+          size, sha256, source, created_at, linked_at)
+        VALUES (@ticketId, @tenantId, @uploaderOid, @uploaderName, @name, @fileType, @contentType, @size, @sha256, @source, @createdAt, @linkedAt)`),
+      byId: db.prepare('SELECT * FROM attachments WHERE id = ?'),
+      link: db.prepare(
+        `UPDATE attachments SET ticket_id = ?, linked_at = ? WHERE id = ? AND ticket_id IS NULL AND uploader_oid = ? AND created_at >= ?`,
+      ),
+      byTicket: db.prepare('SELECT * FROM attachments WHERE ticket_id = ? ORDER BY id LIMIT ?'),
+    };
+  }
+
+  async addLinked(a: NewAttachment, ticketId: number, effects: (a: Attachment) => OutboxItem[]) {
+    return immediate(this.db, () => {
+      const info = this.stmts.insert.run(this.params(a, ticketId, a.createdAt));
+      const saved = toAttachment(this.stmts.byId.get(info.lastInsertRowid) as Row);
+      this.history(ticketId, attachmentEvent(saved, a.createdAt));
+      insertOutbox(this.db, effects(saved), a.createdAt);
+      return saved;
+    });
+  }
+
+  async addPending(a: NewAttachment) {
+    const info = this.stmts.insert.run(this.params(a, null, null));
+    return toAttachment(this.stmts.byId.get(info.lastInsertRowid) as Row);
+  }
+
+  async link(id: number, uploaderOid: string, notBefore: Date, ticketId: number, at: Date, effects: (a: Attachment) => OutboxItem[]) {
+    return immediate(this.db, () => {
+      const res = this.stmts.link.run(ticketId, at.toISOString(), id, uploaderOid, notBefore.toISOString());
+      if (res.changes === 0) return null;
+      const saved = toAttachment(this.stmts.byId.get(id) as Row);
+      this.history(ticketId, attachmentEvent(saved, at));
+      insertOutbox(this.db, effects(saved), at);
+      return saved;
+    });
+  }
+
+  async get(id: number) {
+    const r = this.stmts.byId.get(id) as Row | undefined;
+    return r ? toAttachment(r) : null;
+  }
+
+  async listByTicket(ticketId: number, limit = 50) {
+    return (this.stmts.byTicket.all(ticketId, limit) as Row[]).map(toAttachment);
+  }
+
+  private params(a: NewAttachment, ticketId: number | null, linkedAt: Date | null) {
+    return {
+      ticketId,
+      tenantId: a.tenantId,
+      uploaderOid: a.uploader.oid,
+      uploaderName: a.uploader.name,
+      name: a.name,
+      fileType: a.fileType,
+      contentType: a.contentType,
+      size: a.size,
+      sha256: a.sha256,
+      source: a.source,
+      createdAt: a.createdAt.toISOString(),
+      linkedAt: linkedAt ? linkedAt.toISOString() : null,
+    };
+  }
+
+  /** Appends one event to the ticket's hash-chained history (same chain as SqliteTicketRepository). */
+  private history(ticketId: number, e: NewEvent) {
+    appendEvents(this.db, ticketId, [e]);
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * Screenshots and files on tickets (#13), in the personal chat.
+ *
+ * In: a file sent to the bot (Teams "file download info", `supportsFiles`) or a pasted image is
+ * attached to the ticket whose radicado the message names; without one, to the sender's only open
+ * ticket; with several open, the file is kept unlinked and a card asks which (the choice is
+ * re-checked on the server). Type and size limits come from configuration; a refused file is never stored.
+ *
+ * Out: "Send me the file" on the queue card or the status card sends a Teams file-consent card to the
+ * person's personal chat (through the outbox); accepting uploads the bytes to their OneDrive
+ * (`fileConsent/invoke`), declining leaves everything as it was.
+ */
+import { ActivityTypes, type Activity } from 'botbuilder';
+import { z } from 'zod';
+import {
+  checkContent,
+  checkType,
+  contentTypeOf,
+  extensionOf,
+  findRadicadoIn,
+  imageExtension,
+  safeFileName,
+  sniffImage,
+  type AttachmentSource,
+  type IncomingFile,
+  type Uploader,
+} from '../../domain/attachments';
+import { cleanText } from '../../domain/phrases';
+import { bogotaYear } from '../../domain/tickets/radicado';
+import { escapeMarkdown } from '../cards';
+import { download, TransferError, upload } from '../file-transfer';
+import type { Turn } from '../turn';
+import { fileSize, statusText } from '../views';
+import { rememberConversation } from './welcome';
+
+export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
+export const FILE_CONSENT_CARD = 'application/vnd.microsoft.teams.card.file.consent';
+export const FILE_INFO_CARD = 'application/vnd.microsoft.teams.card.file.info';
+export const MAX_FILES_PER_MESSAGE = 5;
+
+interface OfferedFile {
+  name: string;
+  /** From the name or Teams' fileType; for pasted images known only once the bytes are read. */
+  fileType: string;
+  url: string;
+  source: AttachmentSource;
+}
+
+/** The files a message carries: Teams file uploads and pasted images (not the text/html copy of the message). */
+export function offeredFiles(a: Partial<Activity>): OfferedFile[] {
+  const out: OfferedFile[] = [];
+  for (const att of Array.isArray(a.attachments) ? a.attachments : []) {
+    if (!att || typeof att !== 'object' || typeof att.contentType !== 'string') continue;
+    if (att.contentType === FILE_DOWNLOAD_INFO) {
+      const c = (att.content ?? {}) as { downloadUrl?: unknown; fileType?: unknown };
+      if (typeof c.downloadUrl !== 'string') continue;
+      const teamsType = typeof c.fileType === 'string' ? c.fileType.toLowerCase().replace(/^\./, '') : '';
+      const name = safeFileName(typeof att.name === 'string' ? att.name : '', `file.${teamsType || 'bin'}`);
+      out.push({ name, fileType: extensionOf(name) || teamsType, url: c.downloadUrl, source: 'teams_file' });
+    } else if (att.contentType.toLowerCase().startsWith('image/') && typeof att.contentUrl === 'string') {
+      out.push({
+        name: typeof att.name === 'string' ? att.name : '',
+        fileType: imageExtension(att.contentType) ?? '',
+        url: att.contentUrl,
+        source: 'inline_image',
+      });
+    }
+  }
+  return out;
+}
+
+/** Route predicate: a personal-chat message with at least one file. */
+export function hasFiles(a: Activity): boolean {
+  return a.type === ActivityTypes.Message && (a.conversation?.conversationType ?? 'personal') === 'personal' && offeredFiles(a).length > 0;
+}
+
+async function uploaderOf(turn: Turn): Promise<Uploader> {
+  const u = await turn.user();
+  return { oid: u.oid, name: u.name, tenantId: u.tenantId, roles: u.roles };
+}
+
+const quote = (turn: Turn, name: string) => (turn.locale === 'es' ? `«${escapeMarkdown(name, 120)}»` : `"${escapeMarkdown(name, 120)}"`);
+
+/** A message with files in the personal chat. */
+export async function onFiles(turn: Turn): Promise<void> {
+  await rememberConversation(turn);
+  if (!turn.s.lookups.try(turn.oid)) {
+    await turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
+    return;
+  }
+  const all = offeredFiles(turn.activity);
+  const offered = all.slice(0, MAX_FILES_PER_MESSAGE);
+  const names = offered.map((f) => quote(turn, f.name || turn.m.labelAttachments)).join(', ');
+  const u = await uploaderOf(turn);
+  const radicado = findRadicadoIn(cleanText(turn.activity.text ?? ''), { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
+  const target = await turn.s.attachments.target(u, radicado);
+  switch (target.kind) {
+    case 'not_found':
+      return turn.notice(turn.text('attachmentTicketNotFound', { radicado: target.radicado }), { color: 'Attention' });
+    case 'not_open':
+      return turn.notice(
+        turn.text('attachmentTicketClosed', { radicado: target.ticket.radicado, status: statusText(target.ticket.status, turn.locale) }),
+        { color: 'Attention' },
+      );
+    case 'none':
+      return turn.notice(turn.text('attachmentNoOpenTicket', { files: names }), { color: 'Attention' });
+  }
+  const lines: string[] = [];
+  if (all.length > offered.length) lines.push(turn.text('attachmentTooMany', { n: MAX_FILES_PER_MESSAGE }));
+  const held: number[] = [];
+  let index = 0;
+  for (const f of offered) {
+    index++;
+    const checked = await fetchAndCheck(turn, f, index);
+    if (!checked.ok) {
+      lines.push(checked.error);
+      continue;
+    }
+    if (target.kind === 'ticket') {
+      const a = await turn.s.attachments.attach(u, checked.file, target.ticket);
+      lines.push(turn.text('attachmentAdded', { name: escapeMarkdown(a.name, 120), size: fileSize(a.size, turn.locale), radicado: target.ticket.radicado }));
+    } else {
+      held.push((await turn.s.attachments.hold(u, checked.file)).id);
+    }
+  }
+  if (lines.length) await turn.ctx.sendActivity(lines.join('\n\n'));
+  if (held.length && target.kind === 'choose') {
+    await turn.notice(turn.text('attachmentChooseTicket', { files: names }), {
+      actions: target.tickets.map((t) => ({
+        title: `${t.radicado} · ${turn.s.views.names(t, turn.locale).service}`.slice(0, 80),
+        verb: 'attachment.link',
+        data: { attachmentIds: held, ticketId: t.id },
+      })),
+    });
+  }
+}
+
+type Checked = { ok: true; file: IncomingFile } | { ok: false; error: string };
+
+/** Type check before downloading, bounded download, then size and content check. */
+async function fetchAndCheck(turn: Turn, f: OfferedFile, index: number): Promise<Checked> {
+  const policy = turn.s.attachments.policy;
+  const shownName = f.name || `${turn.locale === 'es' ? 'imagen' : 'image'}-${index}`;
+  const types = policy.types.join(', ');
+  if (f.source === 'teams_file' && !checkType(f.fileType, policy).ok) {
+    return { ok: false, error: turn.text('attachmentBadType', { name: escapeMarkdown(shownName, 120), types }) };
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await download(f.url, {
+      maxBytes: policy.maxBytes,
+      timeoutMs: turn.s.cfg.attachments.timeoutMs,
+      allowHttp: turn.s.cfg.auth.anonymous,
+      headers: f.source === 'inline_image' ? await botAuthorization(turn, f.url) : undefined,
+    });
+  } catch (err) {
+    const tooBig = err instanceof TransferError && err.reason === 'too_big';
+    turn.s.log.warn({ reason: (err as Error).message, source: f.source }, 'attachment download refused or failed');
+    return {
+      ok: false,
+      error: tooBig
+        ? turn.text('attachmentTooBig', { name: escapeMarkdown(shownName, 120), max: fileSize(policy.maxBytes, turn.locale) })
+        : turn.text('attachmentDownloadFailed', { name: escapeMarkdown(shownName, 120) }),
+    };
+  }
+  let fileType = f.fileType;
+  let name = shownName;
+  if (f.source === 'inline_image') {
+    // Teams announces pasted images as "image/*": the bytes say which format it is.
+    fileType = sniffImage(bytes) ?? '';
+    if (!fileType || !checkType(fileType, policy).ok) {
+      return { ok: false, error: turn.text('attachmentBadType', { name: escapeMarkdown(shownName, 120), types }) };
+    }
+    if (extensionOf(name) !== fileType) name = `${name.replace(/\.[A-Za-z0-9]{1,10}$/, '')}.${fileType}`;
+    name = safeFileName(name, `image-${index}.${fileType}`);
+  }
+  const verdict = checkContent(fileType, bytes, policy);
+  if (!verdict.ok) {
+    const vars = { name: escapeMarkdown(name, 120), type: fileType, max: fileSize(policy.maxBytes, turn.locale), types };
+    const key = verdict.reason === 'too_big' ? 'attachmentTooBig' : verdict.reason === 'empty' ? 'attachmentEmpty' : verdict.reason === 'type' ? 'attachmentBadType' : 'attachmentBadContent';
+    return { ok: false, error: turn.text(key, vars) };
+  }
+  return { ok: true, file: { name, fileType, contentType: contentTypeOf(fileType), bytes, source: f.source } };
+}
+
+/**
+ * Pasted images are served by the Bot Connector and need the bot's token. It is sent only to the
+ * connector the activity came from (same origin as its serviceUrl), never to another host.
+ */
+async function botAuthorization(turn: Turn, url: string): Promise<Record<string, string> | undefined> {
+  try {
+    if (!turn.activity.serviceUrl || new URL(url).origin !== new URL(turn.activity.serviceUrl).origin) return undefined;
+    const client = turn.ctx.turnState.get(turn.ctx.adapter.ConnectorClientKey) as
+      | { credentials?: { signRequest(r: { headers: { set(k: string, v: string): void } }): Promise<unknown> } }
+      | undefined;
+    const headers: Record<string, string> = {};
+    await client?.credentials?.signRequest({ headers: { set: (k, v) => void (headers[k] = v) } });
+    return headers;
+  } catch (err) {
+    turn.s.log.warn({ reason: (err as Error).message }, 'could not get the bot token for an inline image');
+    return undefined;
+  }
+}
+
+const linkShape = z.object({
+  attachmentIds: z.array(z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)).min(1).max(MAX_FILES_PER_MESSAGE),
+  ticketId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+
+/** "Which ticket?" answered: link the held files, after re-checking ticket and files on the server. */
+export async function linkChosen(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const parsed = linkShape.safeParse(data);
+  if (!parsed.success) return turn.notice(turn.m.invalidAction, { color: 'Attention' });
+  const out = await turn.s.attachments.link(await uploaderOf(turn), parsed.data.attachmentIds, parsed.data.ticketId);
+  if (!out.ok) {
+    if (out.reason === 'not_open' && out.ticket) {
+      return turn.notice(turn.text('attachmentTicketClosed', { radicado: out.ticket.radicado, status: statusText(out.ticket.status, turn.locale) }), { color: 'Attention' });
+    }
+    return turn.notice(out.reason === 'expired' ? turn.m.attachmentPendingExpired : turn.m.attachmentNotFound, { color: 'Attention' });
+  }
+  const text = out.linked
+    .map((a) => turn.text('attachmentAdded', { name: escapeMarkdown(a.name, 120), size: fileSize(a.size, turn.locale), radicado: out.ticket.radicado }))
+    .join('\n\n');
+  await turn.notice(text, { color: 'Good', actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }] });
+}
+
+/** A short answer that leaves the clicked card as it is (the queue card stays the queue card). */
+async function say(turn: Turn, text: string): Promise<void> {
+  if (turn.isCardAction) turn.invokeResult = { message: text };
+  else await turn.ctx.sendActivity(text);
+}
+
+const attachmentId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** "Send me the file" (queue card or status card): a file-consent card in the caller's personal chat. */
+export async function sendToMe(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const id = attachmentId.safeParse(data.attachmentId);
+  const found = id.success ? await turn.s.attachments.visible(await uploaderOf(turn), id.data) : null;
+  if (!found) return say(turn, turn.m.attachmentNotFound);
+  if (!(await turn.s.refs.get(`user:${turn.oid}`))) return say(turn, turn.m.attachmentNoPersonalChat);
+  await turn.s.attachments.offer(found.attachment, found.ticket, turn.oid);
+  await say(turn, turn.text('attachmentOffered', { name: found.attachment.name }));
+}
+
+export const isFileConsent = (a: Activity) => a.type === ActivityTypes.Invoke && a.name === 'fileConsent/invoke';
+
+const consentShape = z.object({
+  action: z.enum(['accept', 'decline']),
+  context: z.object({ attachmentId }).passthrough(),
+  uploadInfo: z
+    .object({
+      uploadUrl: z.string().min(1).max(4096),
+      contentUrl: z.string().min(1).max(4096),
+      name: z.string().min(1).max(400),
+      uniqueId: z.string().max(400).optional(),
+      fileType: z.string().max(20).optional(),
+    })
+    .passthrough()
+    .optional(),
+});
+
+/** The user accepted or declined a file-consent card. Always answers the invoke with 200. */
+export async function onFileConsent(turn: Turn): Promise<void> {
+  try {
+    await handleConsent(turn);
+  } catch (err) {
+    turn.s.log.error({ err }, 'file consent failed');
+    await turn.ctx.sendActivity(turn.m.invalidAction).catch(() => undefined);
+  }
+  await turn.ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200 } });
+}
+
+async function handleConsent(turn: Turn): Promise<void> {
+  const parsed = consentShape.safeParse(turn.activity.value);
+  if (!parsed.success) {
+    await turn.ctx.sendActivity(turn.m.invalidAction);
+    return;
+  }
+  const v = parsed.data;
+  const user = await uploaderOf(turn);
+  const found = await turn.s.attachments.visible(user, v.context.attachmentId);
+  if (!found) {
+    await turn.ctx.sendActivity(turn.m.attachmentNotFound);
+    return;
+  }
+  const { attachment, ticket } = found;
+  const vars = { name: escapeMarkdown(attachment.name, 120), radicado: ticket.radicado };
+  if (v.action === 'decline') {
+    await turn.ctx.sendActivity(turn.text('attachmentDeclined', vars));
+    return;
+  }
+  if (!v.uploadInfo) {
+    await turn.ctx.sendActivity(turn.m.invalidAction);
+    return;
+  }
+  const bytes = await turn.s.attachments.content(attachment).catch((err) => {
+    turn.s.log.error({ err, attachmentId: attachment.id }, 'stored attachment unreadable');
+    return null;
+  });
+  if (!bytes) {
+    await turn.ctx.sendActivity(turn.text('attachmentUnreadable', vars));
+    return;
+  }
+  try {
+    await upload(v.uploadInfo.uploadUrl, bytes, { timeoutMs: turn.s.cfg.attachments.timeoutMs, allowHttp: turn.s.cfg.auth.anonymous });
+  } catch (err) {
+    turn.s.log.warn({ reason: (err as Error).message, attachmentId: attachment.id }, 'file consent upload failed');
+    await turn.ctx.sendActivity(turn.text('attachmentUploadFailed', vars));
+    return;
+  }
+  await turn.ctx.sendActivity({
+    attachments: [
+      {
+        contentType: FILE_INFO_CARD,
+        contentUrl: v.uploadInfo.contentUrl,
+        name: v.uploadInfo.name,
+        content: { uniqueId: v.uploadInfo.uniqueId, fileType: v.uploadInfo.fileType ?? attachment.fileType },
+      },
+    ],
+  });
+  await turn.s.attachments.recordSent(attachment, ticket, { oid: user.oid, name: user.name });
+}
