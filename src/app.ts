@@ -158,7 +158,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     types: cfg.attachments.types,
   });
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar);
   const services: Services = {
     cfg,
     log,

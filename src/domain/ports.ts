@@ -120,6 +120,7 @@ export interface TicketRepository {
   waitingAfter(ticketId: number, scope: QueueScope, limit: number): Promise<Ticket[]>;
   /** When the most recent tickets of the scope were first taken or assigned, newest first. */
   recentTakes(scope: QueueScope, limit: number): Promise<Date[]>;
+  /** The oldest waiting ticket ('new', not imported) of these categories (null = all). */
   oldestUnassigned(categoryIds: string[] | null): Promise<Ticket | null>;
   events(ticketId: number, opts?: { kinds?: string[]; limit?: number }): Promise<TicketEvent[]>;
   countCreatedSince(requesterOid: string, since: Date): Promise<number>;

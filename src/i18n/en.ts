@@ -283,5 +283,11 @@ export const en: Messages = {
   attachmentDeclined: 'OK, I did not send "{name}". The file stays on ticket {radicado}; you can ask for it again any time.',
   attachmentUploadFailed: 'I could not upload "{name}" to your OneDrive. The file stays on ticket {radicado}; try again in a few minutes.',
   attachmentUnreadable: 'The file "{name}" of ticket {radicado} is not available on the server. Please tell the service desk.',
+  // --- Polish (#10/#12/#13 gaps) ---
+  slaWarningFlag: '⚠️ SLA about to be missed: {targets}',
+  queueResolutionDue: 'Resolution due before {due}',
+  queueImportedTag: 'imported (previous system; take it with "take <radicado>")',
+  attachmentDeletedName: 'file deleted',
+  attachmentDeleted: 'That file was deleted (personal data protection) and can no longer be sent.',
 };
 

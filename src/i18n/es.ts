@@ -282,6 +282,12 @@ export const es = {
   attachmentDeclined: 'Entendido, no le envié «{name}». El archivo sigue en el caso {radicado}; puede pedirlo de nuevo cuando quiera.',
   attachmentUploadFailed: 'No pude subir «{name}» a su OneDrive. El archivo sigue en el caso {radicado}; intente de nuevo en unos minutos.',
   attachmentUnreadable: 'El archivo «{name}» del caso {radicado} no está disponible en el servidor. Avise a la mesa de ayuda.',
+  // --- Polish (#10/#12/#13 gaps) ---
+  slaWarningFlag: '⚠️ ANS por vencer: {targets}',
+  queueResolutionDue: 'Solución antes de {due}',
+  queueImportedTag: 'importado (sistema anterior; se toma con "tomar <radicado>")',
+  attachmentDeletedName: 'archivo eliminado',
+  attachmentDeleted: 'Ese archivo fue eliminado (protección de datos personales) y ya no se puede enviar.',
 };
 
 

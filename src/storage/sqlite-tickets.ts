@@ -547,7 +547,8 @@ export class SqliteTicketRepository implements TicketRepository {
 
   async oldestUnassigned(categoryIds: string[] | null) {
     const cats = categoryIds;
-    const where = `status = 'new'` + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
+    // Imported cases of the previous service desk are never handed out by "siguiente".
+    const where = WAITING + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
     const r = this.db.prepare(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT 1`).get(...(cats ?? [])) as Row | undefined;
     return r ? toTicket(r) : null;
   }

@@ -1,0 +1,164 @@
+/**
+ * Gaps closed after #10, #12 and #13: the SLA state on the queue list and on the card "siguiente"
+ * answers with, the wait estimate on the configured working calendar, imported cases left out of
+ * "siguiente", text sent with a file relayed like a reply, and attachments' bytes deleted (unlinked
+ * files after 24 hours, a person's files when their closed tickets are anonymised).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { main as importLegacy } from '../../src/cli/import-legacy';
+import type { Ticket } from '../../src/domain/tickets/model';
+import { formatDateTime } from '../../src/i18n';
+import { cardOf, cardOrText, drained, fileTicket, personalId, registerQueue, threadId, until, waitForMessage } from '../helpers/desk';
+import {
+  cardAction,
+  cardText,
+  channelMessage,
+  findAction,
+  installPersonal,
+  invokeCard,
+  message,
+  press,
+  randomUUID,
+  startHarness,
+  TEAM,
+  TENANT,
+  TestClock,
+  USERS,
+  type Harness,
+  type TestUser,
+} from '../helpers/harness';
+
+const bog = (local: string) => new Date(`${local.replace(' ', 'T')}:00-05:00`);
+const AGENT = { oid: USERS.agent.oid, name: USERS.agent.name, roles: ['agent' as const] };
+
+/** The bot's answer in the support channel to a message posted there. */
+async function channelAnswer(h: Harness, user: TestUser, text: string): Promise<string> {
+  const activity = channelMessage(h, user, text);
+  const answers = () => h.connector.messagesTo(TEAM.channelId).filter((r) => r.replyToId === activity.id);
+  await h.post(activity);
+  await h.connector.waitFor(() => answers().length > 0);
+  return answers()
+    .map((r) => cardOrText(r))
+    .join('\n');
+}
+
+describe('SLA state on the queue list and on the card of "siguiente"', () => {
+  let h: Harness;
+  let clock: TestClock;
+  beforeEach(async () => {
+    clock = new TestClock(bog('2026-11-24 08:00')); // a Tuesday
+    h = await startHarness({}, { clock });
+    for (const u of [USERS.employee, USERS.manager, USERS.agent]) await h.post(installPersonal(h, u));
+    await registerQueue(h);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('shows each ticket\'s resolution due time and a missed or nearly missed target', async () => {
+    // "Falla de conexión a la VPN": 2 working hours to the first response, 8 to the resolution.
+    const late = await fileTicket(h, USERS.employee);
+    clock.set(bog('2026-11-24 08:30'));
+    const soon = await fileTicket(h, USERS.manager, 'Otra falla de la VPN desde la sede norte.');
+    clock.set(bog('2026-11-24 10:20')); // late's first response was due 10:00; soon's warns at 10:06, due 10:30
+
+    const list = await channelAnswer(h, USERS.agent, 'cola');
+    const [lateLine, soonLine] = list.split(soon.radicado);
+    expect(lateLine).toContain(late.radicado);
+    expect(lateLine).toContain(`Solución antes de ${formatDateTime(bog('2026-11-24 16:00'), 'es')}`);
+    expect(lateLine).toContain('⛔ ANS vencido: primera respuesta');
+    expect(lateLine).not.toContain('ANS por vencer');
+    expect(soonLine).toContain(`Solución antes de ${formatDateTime(bog('2026-11-24 16:30'), 'es')}`);
+    expect(soonLine).toContain('⚠️ ANS por vencer: primera respuesta');
+    expect(soonLine).not.toContain('ANS vencido');
+
+    // "siguiente" hands out the late one; its card says it is late.
+    const next = await channelAnswer(h, USERS.agent, 'siguiente');
+    expect(next).toContain(late.radicado);
+    expect(next).toContain('⛔ ANS vencido: primera respuesta');
+    expect(next).toContain(`Solución antes de\n${formatDateTime(bog('2026-11-24 16:00'), 'es')}`);
+    // The requester's own status card does not carry the staff's flag.
+    const own = cardText(invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.status', { ticketId: late.id }))));
+    expect(own).toContain(late.radicado);
+    expect(own).not.toContain('ANS vencido');
+
+    // In English too, and a ticket on time shows no flag.
+    clock.set(bog('2026-11-24 08:45'));
+    const fresh = await fileTicket(h, USERS.employee, 'Tercera falla, la impresora no imprime.');
+    clock.set(bog('2026-11-24 09:00'));
+    const card = invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.show', {}, 'en-US', { id: TEAM.channelId, conversationType: 'channel', isGroup: true, tenantId: TENANT })));
+    const freshLine = cardText(card).split(fresh.radicado)[1];
+    expect(freshLine).toContain(`Resolution due before ${formatDateTime(bog('2026-11-24 16:45'), 'en')}`);
+    expect(freshLine).not.toMatch(/SLA (missed|about)/);
+  });
+});
+
+describe('wait estimate on the configured working calendar', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('counts the minutes between takes in SLA_OFFICE_HOURS, not a fixed Monday-to-Friday', async () => {
+    // A Saturday: outside Mon–Fri, but inside these office hours.
+    const clock = new TestClock(bog('2026-11-28 09:00'));
+    h = await startHarness({ SLA_OFFICE_HOURS: 'Mon-Sun 07:00-17:00', TICKETS_PER_HOUR: '100' }, { clock });
+    const taken: Ticket[] = [];
+    for (let i = 0; i < 4; i++) taken.push(await fileTicket(h, USERS.stranger, `Caso ${i} de la VPN en sábado.`));
+    const waiting = await fileTicket(h, USERS.manager, 'Necesito la VPN el sábado.');
+    for (const t of taken) {
+      expect((await h.app.services.tickets.take(t, AGENT)).ok).toBe(true);
+      clock.advance(20);
+    }
+    const status = cardText(invokeCard(await h.post(cardAction(h, USERS.manager, 'ticket.status', { ticketId: waiting.id }))));
+    expect(status).toContain('Usted es el número 1 en la cola.');
+    expect(status).toContain('Tiempo estimado para ser atendido: unos 20 min hábiles (según el ritmo de las últimas 4 atenciones de esta cola).');
+  });
+});
+
+describe('imported cases and "siguiente"', () => {
+  let h: Harness;
+  let dir: string;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('never hands out an open imported case with "siguiente", lists it as imported, and "tomar <radicado>" takes it', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-polish-'));
+    h = await startHarness({}, { dir });
+    await registerQueue(h);
+    const csv = path.join(dir, 'old.csv');
+    fs.writeFileSync(
+      csv,
+      'Radicado;Fecha de creación;Correo solicitante;Servicio;Estado;Descripción\n' +
+        `MDA-2019-123;02/02/2024 10:01;${USERS.employee.email};Acceso remoto;Abierta;La VPN del caso antiguo no conecta.\n`,
+    );
+    const out: string[] = [];
+    expect(await importLegacy(['--file', csv, '--tenant', TENANT], { DB_PATH: h.dbPath, LOG_LEVEL: 'silent' }, (s) => out.push(s), (s) => out.push(s))).toBe(0);
+    const old = (await h.app.services.ticketRepo.getByRadicado('MDA-2019-000123'))!;
+    expect(old).toMatchObject({ imported: true, status: 'new' });
+    const mine = await fileTicket(h, USERS.manager);
+
+    // "cola" shows both, the old one marked as imported.
+    const list = await channelAnswer(h, USERS.agent, 'cola');
+    const [oldLine, newLine] = list.split(mine.radicado);
+    expect(oldLine).toContain('MDA-2019-000123');
+    expect(oldLine).toContain('importado (sistema anterior');
+    expect(newLine).not.toContain('importado');
+
+    // "siguiente" skips the older imported case; then there is nothing left to hand out.
+    expect(await channelAnswer(h, USERS.agent, 'siguiente')).toContain(mine.radicado);
+    expect((await h.app.services.ticketRepo.get(old.id))!.status).toBe('new');
+    expect(await channelAnswer(h, USERS.agent2, 'siguiente')).toContain('No hay casos');
+    expect((await h.app.services.ticketRepo.get(old.id))!.assignee).toBeUndefined();
+    // Taken explicitly, it is the engineer's.
+    expect(await channelAnswer(h, USERS.agent2, 'tomar MDA-2019-000123')).toContain('MDA-2019-000123');
+    expect((await h.app.services.ticketRepo.get(old.id))!).toMatchObject({ status: 'assigned', assignee: { oid: USERS.agent2.oid } });
+    expect(h.app.tickets.verifyHistory()).toEqual([]);
+  });
+});
