@@ -13,7 +13,7 @@ import path from 'node:path';
 import { main as importLegacy } from '../../src/cli/import-legacy';
 import type { Ticket } from '../../src/domain/tickets/model';
 import { formatDateTime } from '../../src/i18n';
-import { cardOf, cardOrText, drained, fileTicket, personalId, registerQueue, threadId, until, waitForMessage } from '../helpers/desk';
+import { cardOf, cardOrText, drained, fileTicket, personalId, queueCard, registerQueue, threadId, until, waitForMessage } from '../helpers/desk';
 import {
   cardAction,
   cardText,
@@ -159,6 +159,107 @@ describe('imported cases and "siguiente"', () => {
     // Taken explicitly, it is the engineer's.
     expect(await channelAnswer(h, USERS.agent2, 'tomar MDA-2019-000123')).toContain('MDA-2019-000123');
     expect((await h.app.services.ticketRepo.get(old.id))!).toMatchObject({ status: 'assigned', assignee: { oid: USERS.agent2.oid } });
+    expect(h.app.tickets.verifyHistory()).toEqual([]);
+  });
+});
+
+const FILE_INFO = 'application/vnd.microsoft.teams.file.download.info';
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const png = (size = 2048) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(size - 8)]);
+
+/** A loopback stand-in for Teams' file download URLs. */
+class FileServer {
+  private readonly files = new Map<string, Buffer>();
+  private server!: http.Server;
+  url = '';
+  async start() {
+    this.server = http.createServer((req, res) => {
+      const file = this.files.get(new URL(req.url ?? '/', 'http://x').pathname);
+      res.writeHead(file ? 200 : 404, { 'content-type': 'application/octet-stream' });
+      res.end(file);
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+  serve(p: string, bytes: Buffer): string {
+    this.files.set(p, bytes);
+    return `${this.url}${p}`;
+  }
+  async stop() {
+    this.server.closeAllConnections?.();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+function fileMessage(h: Harness, user: TestUser, text: string, files: { name: string; url: string }[]) {
+  return {
+    ...message(h, user, text),
+    attachments: files.map((f) => ({
+      contentType: FILE_INFO,
+      name: f.name,
+      contentUrl: `https://contoso.sharepoint.com/personal/docs/${encodeURIComponent(f.name)}`,
+      content: { downloadUrl: f.url, uniqueId: randomUUID(), fileType: path.extname(f.name).slice(1) },
+    })),
+  };
+}
+
+const attachmentRows = (h: Harness) => h.app.db.prepare('SELECT * FROM attachments ORDER BY id').all() as any[];
+const messageEvents = async (h: Harness, ticketId: number) => (await h.app.tickets.events(ticketId)).filter((e) => e.kind === 'message').map((e) => e.data.text);
+const threadMessages = (h: Harness, ticketId: number) =>
+  (h.app.db.prepare(`SELECT payload FROM outbox WHERE ticket_id = ?`).all(ticketId) as { payload: string }[])
+    .map((r) => JSON.parse(r.payload))
+    .filter((p) => p.type === 'thread_message')
+    .map((p) => p.text);
+
+describe('text sent with a file', () => {
+  let h: Harness;
+  let files: FileServer;
+  beforeEach(async () => {
+    files = await new FileServer().start();
+    h = await startHarness();
+    for (const u of [USERS.employee, USERS.agent]) await h.post(installPersonal(h, u));
+    await registerQueue(h);
+  });
+  afterEach(async () => {
+    await h.close();
+    await files.stop();
+  });
+
+  it('reaches the ticket once, like a reply: history, queue thread and the engineer', async () => {
+    const ticket = await fileTicket(h);
+    expect((await h.app.services.tickets.take(ticket, AGENT)).ok).toBe(true);
+    await queueCard(h, ticket.radicado);
+    const root = String(h.app.db.prepare('SELECT queue_activity_id FROM tickets WHERE id = ?').pluck().get(ticket.id));
+    const text = 'Así aparece el error al abrir la VPN esta mañana';
+    await h.post(fileMessage(h, USERS.employee, text, [{ name: 'captura.png', url: files.serve('/dl/captura.png', png()) }]));
+    await waitForMessage(h, personalId(USERS.employee), 'Adjunté «captura.png»', `Mensaje enviado al caso ${ticket.radicado}`);
+    expect(await messageEvents(h, ticket.id)).toEqual([text]);
+    expect(threadMessages(h, ticket.id)).toEqual([text]);
+    await waitForMessage(h, threadId(root), text);
+    await waitForMessage(h, personalId(USERS.agent), text);
+    // The radicado alone is not a message.
+    await h.post(fileMessage(h, USERS.employee, ticket.radicado, [{ name: 'otra.png', url: files.serve('/dl/otra.png', png()) }]));
+    await waitForMessage(h, personalId(USERS.employee), 'Adjunté «otra.png»');
+    await drained(h);
+    expect(await messageEvents(h, ticket.id)).toEqual([text]);
+    expect(h.app.tickets.verifyHistory()).toEqual([]);
+  });
+
+  it('waits with the files for the ticket the user chooses, and is relayed once however often they press', async () => {
+    const first = await fileTicket(h);
+    const second = await fileTicket(h);
+    await h.post(fileMessage(h, USERS.employee, 'El informe del error, por favor revisen', [{ name: 'informe.pdf', url: files.serve('/dl/informe.pdf', Buffer.from('%PDF-1.7\n…')) }]));
+    const ask = await waitForMessage(h, personalId(USERS.employee), '¿A cuál adjunto');
+    expect(await messageEvents(h, first.id)).toEqual([]);
+    expect(await messageEvents(h, second.id)).toEqual([]);
+    const done = cardText(invokeCard(await press(h, USERS.employee, cardOf(ask), `${second.radicado} · Acceso remoto`)));
+    expect(done).toContain(`Mensaje enviado al caso ${second.radicado}`);
+    invokeCard(await press(h, USERS.employee, cardOf(ask), `${second.radicado} · Acceso remoto`));
+    invokeCard(await press(h, USERS.employee, cardOf(ask), `${first.radicado} · Acceso remoto`));
+    expect(await messageEvents(h, second.id)).toEqual(['El informe del error, por favor revisen']);
+    expect(await messageEvents(h, first.id)).toEqual([]);
+    expect(threadMessages(h, second.id)).toEqual(['El informe del error, por favor revisen']);
     expect(h.app.tickets.verifyHistory()).toEqual([]);
   });
 });
