@@ -60,6 +60,8 @@ export interface App {
   server?: HttpServer;
   /** The retention job (also run at start and every hour): erases old contact phones. */
   runRetention(): Promise<string[]>;
+  /** The attachments cleanup (also run at start and every hour): files never linked within 24 hours. */
+  runAttachmentCleanup(): Promise<{ rows: number; files: number }>;
   start(): Promise<HttpServer>;
   stop(): Promise<void>;
 }
@@ -150,7 +152,9 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     surveyWanted: (id) => surveys.wanted(id),
     duplicateSimilarity: cfg.duplicateSimilarity,
   });
-  const personalData = new PersonalDataService(new SqlitePersonalData(db), new DirectoryExportSink(cfg.exportDir), clock);
+  const personalData = new PersonalDataService(new SqlitePersonalData(db), new DirectoryExportSink(cfg.exportDir), clock, {
+    release: (sha256s) => attachments.release(sha256s),
+  });
   const requesterCards = new SqliteRequesterCards(db);
   const attachmentRepo = new SqliteAttachmentRepository(db);
   const attachments = new AttachmentService(attachmentRepo, ticketRepo, queues, new FileBlobStore(cfg.attachments.dir), clock, {
@@ -214,6 +218,13 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     return erased;
   };
   const retentionSafely = () => runRetention().catch((err) => log.error({ err }, 'phone retention job failed'));
+  let attachmentCleanup: NodeJS.Timeout | null = null;
+  const runAttachmentCleanup = async () => {
+    const r = await attachments.purgeUnlinked();
+    if (r.rows || r.files) log.info(r, 'unlinked attachments deleted');
+    return r;
+  };
+  const attachmentCleanupSafely = () => runAttachmentCleanup().catch((err) => log.error({ err }, 'attachment cleanup failed'));
   let slaTimer: NodeJS.Timeout | null = null;
   let slaRun: Promise<{ warnings: number; breaches: number }> | null = null;
   /** One SLA pass at a time; alerts are recorded once in the database, deliveries go out through the outbox. */
@@ -244,6 +255,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     dispatcher,
     tickets: ticketRepo,
     runRetention,
+    runAttachmentCleanup,
     sla: { monitor: slaMonitor, runOnce: runSla },
     async start() {
       app.server = await startHttpServer({
@@ -282,6 +294,9 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       await retentionSafely();
       retention = setInterval(() => void retentionSafely(), 3600_000);
       retention.unref();
+      await attachmentCleanupSafely();
+      attachmentCleanup = setInterval(() => void attachmentCleanupSafely(), 3600_000);
+      attachmentCleanup.unref();
       // Catch up at once (alerts due while the bot was down), then every SLA_CHECK_INTERVAL_SECONDS.
       await runSla();
       slaTimer = setInterval(() => void runSla(), cfg.sla.checkIntervalMs);
@@ -292,6 +307,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     async stop() {
       if (autoClose) clearInterval(autoClose);
       if (retention) clearInterval(retention);
+      if (attachmentCleanup) clearInterval(attachmentCleanup);
       if (slaTimer) clearInterval(slaTimer);
       await slaRun;
       await app.server?.close();

@@ -324,18 +324,22 @@ export interface ToolConfig {
   exportDir: string;
   phoneRetentionDays: number;
   dbBusyTimeoutMs: number;
+  /** Where attachment bytes live (anonymisation deletes the person's files). */
+  attachmentsDir: string;
 }
 
 /** Reads the storage settings only; throws ConfigError like readEnv. */
 export function readToolEnv(env: NodeJS.ProcessEnv = process.env): ToolConfig {
-  const parsed = schema.pick({ DB_PATH: true, EXPORT_DIR: true, PHONE_RETENTION_DAYS: true, DB_BUSY_TIMEOUT_MS: true }).safeParse(env);
+  const parsed = schema.pick({ DB_PATH: true, EXPORT_DIR: true, PHONE_RETENTION_DAYS: true, DB_BUSY_TIMEOUT_MS: true, ATTACHMENTS_DIR: true }).safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const e = parsed.data;
+  const dbPath = e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db');
   return {
-    dbPath: e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db'),
+    dbPath,
     exportDir: exportDirOf(e.EXPORT_DIR),
     phoneRetentionDays: e.PHONE_RETENTION_DAYS,
     dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,
+    attachmentsDir: e.ATTACHMENTS_DIR ?? path.join(path.dirname(path.resolve(dbPath)), 'attachments'),
   };
 }
 

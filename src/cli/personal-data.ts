@@ -12,6 +12,11 @@ import { systemClock } from '../domain/ports';
 import { migrate, openDb } from '../storage/db';
 import { DirectoryExportSink } from '../storage/export-dir';
 import { SqlitePersonalData } from '../storage/sqlite-personal-data';
+import { AttachmentService } from '../domain/attachments';
+import { FileBlobStore } from '../storage/file-blob-store';
+import { SqliteAttachmentRepository } from '../storage/sqlite-attachments';
+import { SqliteQueueRepository } from '../storage/sqlite-misc';
+import { SqliteTicketRepository } from '../storage/sqlite-tickets';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -34,7 +39,16 @@ async function main(argv: string[]): Promise<number> {
   const db = openDb(cfg.dbPath, { busyTimeoutMs: cfg.dbBusyTimeoutMs });
   try {
     migrate(db);
-    const service = new PersonalDataService(new SqlitePersonalData(db), new DirectoryExportSink(cfg.exportDir), systemClock);
+    // Anonymising deletes the person's attached files (bytes no other attachment uses).
+    const files = new AttachmentService(
+      new SqliteAttachmentRepository(db),
+      new SqliteTicketRepository(db),
+      new SqliteQueueRepository(db),
+      new FileBlobStore(cfg.attachmentsDir),
+      systemClock,
+      { maxBytes: 0, types: [] },
+    );
+    const service = new PersonalDataService(new SqlitePersonalData(db), new DirectoryExportSink(cfg.exportDir), systemClock, files);
     const by: Operator = { oid: `cli:${os.userInfo().username}`, name: `CLI (${os.userInfo().username})` };
     if (command === 'erase-phones') {
       const erased = await service.erasePhones(cfg.phoneRetentionDays);

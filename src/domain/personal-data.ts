@@ -1,6 +1,7 @@
 /**
  * Personal data (Ley 1581 de 2012, Decreto 1377 de 2013): a supervisor can export everything stored
- * about a person, anonymise a person's closed or cancelled tickets, and contact phones of tickets
+ * about a person, anonymise a person's closed or cancelled tickets (deleting the files they attached
+ * to them), and contact phones of tickets
  * closed longer than a retention period are erased. Storage and files are ports.
  */
 import type { Clock } from './ports';
@@ -25,7 +26,12 @@ export interface PersonalDataRepository {
    * chain verifiable), redacts its outbox rows and appends an 'anonymised' event — one transaction.
    * Null when the ticket is not (or no longer) closed/cancelled or was already anonymised.
    */
-  anonymiseTicket(id: number, at: Date, by: Operator, marker: string): Promise<{ radicado: string; redactedEvents: number } | null>;
+  anonymiseTicket(
+    id: number,
+    at: Date,
+    by: Operator,
+    marker: string,
+  ): Promise<{ radicado: string; redactedEvents: number; /** Checksums of the files the person uploaded, now marked deleted. */ deletedFiles?: string[] } | null>;
   /** Erases contact phones of tickets closed before `closedBefore`, with a 'phone_erased' event each. */
   erasePhones(closedBefore: Date, at: Date, retentionDays: number, limit: number): Promise<string[]>;
 }
@@ -49,6 +55,8 @@ export class PersonalDataService {
     private readonly repo: PersonalDataRepository,
     private readonly sink: ExportSink,
     private readonly clock: Clock,
+    /** Deletes attachment bytes no live row points at any more (the attachments' blob store). */
+    private readonly files?: { release(sha256s: string[]): Promise<number> },
   ) {}
 
   async find(who: string): Promise<Lookup> {
@@ -93,7 +101,10 @@ export class PersonalDataService {
     const radicados: string[] = [];
     for (const t of await this.repo.anonymisable(found.oid)) {
       const done = await this.repo.anonymiseTicket(t.id, now, by, ANONYMISED);
-      if (done) radicados.push(done.radicado);
+      if (!done) continue;
+      radicados.push(done.radicado);
+      // After the commit: the rows no longer point at the bytes, so shared files are kept.
+      if (done.deletedFiles?.length && this.files) await this.files.release(done.deletedFiles);
     }
     return { status: 'anonymised', oid: found.oid, radicados };
   }

@@ -177,13 +177,19 @@ export class SqlitePersonalData implements PersonalDataRepository {
         db.prepare('UPDATE satisfaction_surveys SET comment = ? WHERE ticket_id = ? AND comment IS NOT NULL').run(marker, id);
       }
 
-      // Attachment names may name the person; the requester's name as uploader goes too. (The files'
-      // bytes are content-addressed and may be shared: they are not deleted here.)
+      // Attachment names may name the person; the requester's name as uploader goes too. The files
+      // they uploaded are marked deleted (the row stays); their bytes, content-addressed and maybe
+      // shared, are deleted by the caller after this commits when no live row points at them.
+      let deletedFiles: string[] = [];
       if (tableExists(db, 'attachments')) {
+        deletedFiles = (
+          db.prepare('SELECT DISTINCT sha256 FROM attachments WHERE ticket_id = ? AND uploader_oid = ? AND deleted_at IS NULL').all(id, requester) as { sha256: string }[]
+        ).map((r) => r.sha256);
         db.prepare(
-          `UPDATE attachments SET name = @marker, uploader_name = CASE WHEN uploader_oid = @requester THEN @marker ELSE uploader_name END
+          `UPDATE attachments SET name = @marker, uploader_name = CASE WHEN uploader_oid = @requester THEN @marker ELSE uploader_name END,
+             deleted_at = CASE WHEN uploader_oid = @requester THEN COALESCE(deleted_at, @at) ELSE deleted_at END
            WHERE ticket_id = @id`,
-        ).run({ marker, requester, id });
+        ).run({ marker, requester, id, at: iso });
       }
 
       // 3. Its outbox rows: what was sent is redacted; what was still pending is not sent any more.
@@ -204,10 +210,11 @@ export class SqlitePersonalData implements PersonalDataRepository {
             fields: ['requester_name', 'requester_email', 'requester_upn', 'phone', 'description', 'field_values', 'resolution_note', 'messages'],
             redactedEvents: committed,
             outboxRows: rows.length,
+            deletedFiles: deletedFiles.length,
           },
         },
       ]);
-      return { radicado: t.radicado as string, redactedEvents: Object.keys(committed).length };
+      return { radicado: t.radicado as string, redactedEvents: Object.keys(committed).length, deletedFiles };
     });
   }
 

@@ -94,13 +94,15 @@ export class TicketViews {
   /** The ticket's attachments for a card: name, size, who, a short checksum, and the id for "send me". */
   async attachmentItems(ticket: Ticket, locale: Locale) {
     const list = this.attachments ? await this.attachments.listByTicket(ticket.id, 20) : [];
+    // A file deleted with its person's data (Ley 1581) is listed as such, without "send me".
     return list.map((a) => ({
       attachmentId: a.id,
-      name: plainText(a.name, 120),
+      name: a.deletedAt ? messages(locale).attachmentDeletedName : plainText(a.name, 120),
       size: fileSize(a.size, locale),
       by: plainText(a.uploader.name, 100),
       at: formatDateTime(a.createdAt, locale),
       checksum: `SHA-256 ${a.sha256.slice(0, 12)}…`,
+      available: !a.deletedAt,
     }));
   }
 

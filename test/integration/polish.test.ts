@@ -263,3 +263,113 @@ describe('text sent with a file', () => {
     expect(h.app.tickets.verifyHistory()).toEqual([]);
   });
 });
+
+/** Whether the bytes with this checksum are in ATTACHMENTS_DIR. */
+const stored = (h: Harness, bytes: Buffer) => {
+  const sha = sha256(bytes);
+  return fs.existsSync(path.join(h.app.services.cfg.attachments.dir, sha.slice(0, 2), sha));
+};
+
+/** The bot's reply in the personal chat to a message. */
+async function reply(h: Harness, user: TestUser, activity: ReturnType<typeof message>) {
+  await h.post(activity);
+  const found = () => h.connector.messagesTo(personalId(user)).find((r) => r.replyToId === activity.id);
+  await h.connector.waitFor(() => !!found());
+  return found()!;
+}
+
+describe('deleting attachments', () => {
+  let h: Harness;
+  let files: FileServer;
+  beforeEach(async () => {
+    files = await new FileServer().start();
+  });
+  afterEach(async () => {
+    await h.close();
+    await files.stop();
+  });
+
+  it('deletes files never linked to a ticket after 24 hours, at start and by the hourly job, keeping bytes another attachment uses', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-polish-'));
+    const clock = new TestClock(bog('2026-11-24 08:00'));
+    h = await startHarness({}, { dir, clock });
+    await h.post(installPersonal(h, USERS.employee));
+    const first = await fileTicket(h);
+    await fileTicket(h, USERS.employee, 'La impresora del piso 3 no imprime.');
+    const lonely = png();
+    const shared = png();
+    const recent = png();
+    // The shared bytes are on a ticket and also wait, unchosen, in a second message.
+    await h.post(fileMessage(h, USERS.employee, first.radicado, [{ name: 'compartida.png', url: files.serve('/dl/shared', shared) }]));
+    const ask = await reply(h, USERS.employee, fileMessage(h, USERS.employee, '', [{ name: 'sola.png', url: files.serve('/dl/lonely', lonely) }, { name: 'copia.png', url: files.serve('/dl/shared2', shared) }]));
+    expect(attachmentRows(h).map((r) => [r.name, r.ticket_id])).toEqual([['compartida.png', first.id], ['sola.png', null], ['copia.png', null]]);
+    clock.set(bog('2026-11-24 20:00'));
+    await reply(h, USERS.employee, fileMessage(h, USERS.employee, '', [{ name: 'reciente.png', url: files.serve('/dl/recent', recent) }]));
+
+    // A day and a minute after the first ones, the bot restarts: the job runs at start.
+    await h.close();
+    clock.set(bog('2026-11-25 08:01'));
+    h = await startHarness({}, { dir, clock });
+    expect(attachmentRows(h).map((r) => r.name)).toEqual(['compartida.png', 'reciente.png']);
+    expect(stored(h, lonely)).toBe(false);
+    expect(stored(h, shared)).toBe(true);
+    expect(stored(h, recent)).toBe(true);
+    // The old choice now answers clearly.
+    expect(cardText(invokeCard(await press(h, USERS.employee, cardOf(ask), `${first.radicado} · Acceso remoto`)))).toContain('ya no está pendiente');
+
+    // The hourly job takes the rest once it is 24 hours old.
+    clock.set(bog('2026-11-25 19:59'));
+    expect(await h.app.runAttachmentCleanup()).toEqual({ rows: 0, files: 0 });
+    clock.set(bog('2026-11-25 20:01'));
+    expect(await h.app.runAttachmentCleanup()).toEqual({ rows: 1, files: 1 });
+    expect(attachmentRows(h).map((r) => r.name)).toEqual(['compartida.png']);
+    expect(stored(h, recent)).toBe(false);
+    expect(stored(h, shared)).toBe(true);
+    expect(h.app.tickets.verifyHistory()).toEqual([]);
+  });
+
+  it('deletes the files a person attached to their closed tickets when they are anonymised, keeping the row marked and shared bytes', async () => {
+    h = await startHarness();
+    for (const u of [USERS.employee, USERS.agent, USERS.supervisor]) await h.post(installPersonal(h, u));
+    const closed = await fileTicket(h);
+    const open = await fileTicket(h, USERS.employee, 'Otro problema abierto, la impresora.');
+    const own = png();
+    const shared = png();
+    const engineers = Buffer.from('Registro del servidor VPN: sesión rechazada 809');
+    await reply(h, USERS.employee, fileMessage(h, USERS.employee, closed.radicado, [{ name: 'error-de-ana.png', url: files.serve('/dl/own', own) }, { name: 'pantalla.png', url: files.serve('/dl/shared', shared) }]));
+    await reply(h, USERS.employee, fileMessage(h, USERS.employee, open.radicado, [{ name: 'pantalla.png', url: files.serve('/dl/shared-again', shared) }]));
+    const s = h.app.services.tickets;
+    let t = (await s.take((await h.app.tickets.get(closed.id))!, AGENT)) as { ok: true; ticket: Ticket };
+    await reply(h, USERS.agent, fileMessage(h, USERS.agent, closed.radicado, [{ name: 'servidor.log', url: files.serve('/dl/log', engineers) }]));
+    t = (await s.setStatus(t.ticket, 'resolve', AGENT, 'Se reconfiguró la VPN.')) as { ok: true; ticket: Ticket };
+    expect((await s.confirm(t.ticket, { oid: USERS.employee.oid, name: USERS.employee.name, roles: ['employee'] })).ok).toBe(true);
+    const before = attachmentRows(h).filter((r) => r.ticket_id === closed.id);
+    expect(before.map((r) => r.name)).toEqual(['error-de-ana.png', 'pantalla.png', 'servidor.log']);
+
+    const ask = await reply(h, USERS.supervisor, message(h, USERS.supervisor, 'anonimizar datos de ana.empleada@entidad.gov.co'));
+    expect(cardOrText(ask)).toContain(closed.radicado);
+    invokeCard(await press(h, USERS.supervisor, cardOf(ask), 'Anonimizar'));
+
+    const after = attachmentRows(h).filter((r) => r.ticket_id === closed.id);
+    expect(after.map((r) => [r.name, !!r.deleted_at])).toEqual([
+      ['[anonimizado]', true],
+      ['[anonimizado]', true],
+      ['[anonimizado]', false],
+    ]);
+    expect(stored(h, own)).toBe(false);
+    expect(stored(h, shared)).toBe(true); // still on the open ticket
+    expect(stored(h, engineers)).toBe(true); // the engineer's, not the person's
+    expect(attachmentRows(h).find((r) => r.ticket_id === open.id)).toMatchObject({ name: 'pantalla.png', deleted_at: null });
+    const events = await h.app.tickets.events(closed.id);
+    expect(events.at(-1)).toMatchObject({ kind: 'anonymised', data: { deletedFiles: 2 } });
+    expect(h.app.tickets.verifyHistory()).toEqual([]);
+
+    // The cards say so, and "Enviarme el archivo" answers clearly.
+    const card = invokeCard(await h.post(cardAction(h, USERS.agent, 'ticket.status', { ticketId: closed.id })));
+    expect(cardText(card).match(/archivo eliminado/g)).toHaveLength(2);
+    expect(JSON.stringify(card).match(/attachment\.send/g)).toHaveLength(1);
+    const gone = await h.post(cardAction(h, USERS.agent, 'attachment.send', { attachmentId: after[0].id }));
+    expect(gone.body.value).toContain('Ese archivo fue eliminado');
+    expect(JSON.stringify(h.app.db.prepare('SELECT payload FROM outbox').all())).not.toContain(`"attachmentId":${after[0].id},`);
+  });
+});

@@ -279,6 +279,7 @@ export async function sendToMe(turn: Turn, data: Record<string, unknown>): Promi
   const id = attachmentId.safeParse(data.attachmentId);
   const found = id.success ? await turn.s.attachments.visible(await uploaderOf(turn), id.data) : null;
   if (!found) return say(turn, turn.m.attachmentNotFound);
+  if (found.attachment.deletedAt) return say(turn, turn.m.attachmentDeleted);
   if (!(await turn.s.refs.get(`user:${turn.oid}`))) return say(turn, turn.m.attachmentNoPersonalChat);
   await turn.s.attachments.offer(found.attachment, found.ticket, turn.oid);
   await say(turn, turn.text('attachmentOffered', { name: found.attachment.name }));
@@ -326,6 +327,11 @@ async function handleConsent(turn: Turn): Promise<void> {
     return;
   }
   const { attachment, ticket } = found;
+  if (attachment.deletedAt) {
+    // A consent card sent before the person's data was anonymised.
+    await turn.ctx.sendActivity(turn.m.attachmentDeleted);
+    return;
+  }
   const vars = { name: escapeMarkdown(attachment.name, 120), radicado: ticket.radicado };
   if (v.action === 'decline') {
     await turn.ctx.sendActivity(turn.text('attachmentDeclined', vars));
