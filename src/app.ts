@@ -13,6 +13,7 @@ import { DEFAULT_CALENDAR, type CalendarConfig } from './domain/sla/working-cale
 import { SurveyService } from './domain/survey';
 import type { MailTransport } from './domain/mail';
 import { systemClock, type Clock } from './domain/ports';
+import { PersonalDataService } from './domain/personal-data';
 import { TicketService } from './domain/tickets/service';
 import { pick, type Locale } from './domain/types';
 import { startHttpServer, type HttpServer } from './http/server';
@@ -21,6 +22,7 @@ import { IdentityService } from './identity/identity-service';
 import { createLogger, type Logger } from './logger';
 import { createGraphTransport, createLogTransport, createMsalAppTokenProvider, createSmtpTransport } from './mail';
 import { openStorage, type AuditableTicketRepository, type Storage } from './storage';
+import { DirectoryExportSink } from './storage/export-dir';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
 import { createBot } from './teams/bot';
 import { CardRenderer } from './teams/cards';
@@ -47,6 +49,10 @@ export interface App {
   /** The SLA monitor; `runOnce()` is what the scheduler runs every SLA_CHECK_INTERVAL_SECONDS. */
   readonly sla: { monitor: SlaMonitor; runOnce(): Promise<{ warnings: number; breaches: number }> };
   server?: HttpServer;
+  /** The retention job (also run at start and every hour): erases old contact phones. */
+  runRetention(): Promise<string[]>;
+  /** The attachments cleanup (also run at start and every hour): files never linked within 24 hours. */
+  runAttachmentCleanup(): Promise<{ rows: number; files: number }>;
   start(): Promise<HttpServer>;
   stop(): Promise<void>;
 }
@@ -131,6 +137,9 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     surveyWanted: (id) => surveys.wanted(id),
     duplicateSimilarity: cfg.duplicateSimilarity,
   });
+  const personalData = new PersonalDataService(storage.personalData, new DirectoryExportSink(cfg.exportDir), clock, {
+    release: (sha256s) => attachments.release(sha256s),
+  });
   const requesterCards = storage.requesterCards;
   const attachmentRepo = storage.attachments;
   const attachments = new AttachmentService(attachmentRepo, ticketRepo, queues, storage.blobs(cfg.attachments.dir), clock, {
@@ -138,7 +147,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     types: cfg.attachments.types,
   });
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar);
   const services: Services = {
     cfg,
     log,
@@ -157,6 +166,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     surveys,
     reports: storage.reports,
     privacy: storage.privacy,
+    welcomes: storage.welcomes,
+    personalData,
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
     attachments,
     sso: cfg.ssoConnectionName
@@ -185,6 +196,20 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     { allowedTenantIds: cfg.allowedTenantIds, dedup: storage.dedup, log },
   );
   let autoClose: NodeJS.Timeout | null = null;
+  let retention: NodeJS.Timeout | null = null;
+  const runRetention = async () => {
+    const erased = await personalData.erasePhones(cfg.phoneRetentionDays);
+    if (erased.length) log.info({ tickets: erased.length, retentionDays: cfg.phoneRetentionDays }, 'contact phones erased (retention)');
+    return erased;
+  };
+  const retentionSafely = () => runRetention().catch((err) => log.error({ err }, 'phone retention job failed'));
+  let attachmentCleanup: NodeJS.Timeout | null = null;
+  const runAttachmentCleanup = async () => {
+    const r = await attachments.purgeUnlinked();
+    if (r.rows || r.files) log.info(r, 'unlinked attachments deleted');
+    return r;
+  };
+  const attachmentCleanupSafely = () => runAttachmentCleanup().catch((err) => log.error({ err }, 'attachment cleanup failed'));
   let slaTimer: NodeJS.Timeout | null = null;
   let slaRun: Promise<{ warnings: number; breaches: number }> | null = null;
   /** One SLA pass at a time; alerts are recorded once in the database, deliveries go out through the outbox. */
@@ -214,6 +239,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     services,
     dispatcher,
     tickets: ticketRepo,
+    runRetention,
+    runAttachmentCleanup,
     sla: { monitor: slaMonitor, runOnce: runSla },
     async start() {
       await storage.ready();
@@ -224,8 +251,26 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         log,
         messages: endpoint,
         health: async () => {
-          const db = await storage.health();
-          return { ok: true, details: { database: 'ok', engine: db.engine, migrations: db.migrations, outboxPending: await outbox.pendingCount() } };
+          // A real probe of the database (SQLite: read, write lock, last write; PostgreSQL: a round trip
+          // and the last write outcome). 503 when the database is unusable.
+          const probe = await storage.probe(Math.min(200, cfg.dbBusyTimeoutMs));
+          const details: Record<string, unknown> = { database: probe.state, engine: storage.engine };
+          if (probe.code) details.databaseError = { code: probe.code, message: probe.error };
+          if (probe.migrations !== undefined) details.migrations = probe.migrations;
+          try {
+            const b = await outbox.backlog();
+            const now = clock.now().getTime();
+            details.outboxPending = b.pending;
+            details.outbox = {
+              pending: b.pending,
+              oldestPendingSeconds: b.oldestPendingAt ? Math.max(0, Math.round((now - b.oldestPendingAt.getTime()) / 1000)) : 0,
+              failed: b.failed,
+              lastError: b.lastError,
+            };
+          } catch (err) {
+            details.outbox = { error: (err as Error).message };
+          }
+          return { ok: probe.state === 'ok', details };
         },
       });
       dispatcher.start();
@@ -233,6 +278,12 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         tickets.autoClose(cfg.autoCloseDays).catch((err) => log.error({ err }, 'auto-close failed'));
       }, 3600_000);
       autoClose.unref();
+      await retentionSafely();
+      retention = setInterval(() => void retentionSafely(), 3600_000);
+      retention.unref();
+      await attachmentCleanupSafely();
+      attachmentCleanup = setInterval(() => void attachmentCleanupSafely(), 3600_000);
+      attachmentCleanup.unref();
       // Catch up at once (alerts due while the bot was down), then every SLA_CHECK_INTERVAL_SECONDS.
       await runSla();
       slaTimer = setInterval(() => void runSla(), cfg.sla.checkIntervalMs);
@@ -242,6 +293,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     },
     async stop() {
       if (autoClose) clearInterval(autoClose);
+      if (retention) clearInterval(retention);
+      if (attachmentCleanup) clearInterval(attachmentCleanup);
       if (slaTimer) clearInterval(slaTimer);
       await slaRun;
       await app.server?.close();

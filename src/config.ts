@@ -98,6 +98,9 @@ const schema = z.object({
   AUTO_CLOSE_DAYS: int(5, 1, 365),
   TICKETS_PER_HOUR: int(20, 1, 10_000),
   LOOKUPS_PER_MINUTE: int(30, 1, 10_000),
+  EXPORT_DIR: optionalString,
+  PHONE_RETENTION_DAYS: int(180, 1, 3650),
+  DB_BUSY_TIMEOUT_MS: int(5000, 0, 600_000),
   // SLAs, survey, reports (#12)
   SLA_PATH: optionalString,
   SLA_OFFICE_HOURS: z
@@ -116,7 +119,6 @@ const schema = z.object({
   SLA_CHECK_INTERVAL_SECONDS: int(60, 1, 3600),
   SURVEY_CHANGE_MINUTES: int(30, 0, 7 * 24 * 60),
   SURVEY_LOW_SCORE: int(2, 1, 4),
-  EXPORT_DIR: optionalString,
   DUPLICATE_SIMILARITY: z
     .string()
     .optional()
@@ -184,6 +186,10 @@ export interface Config {
   outboxPollMs: number;
   autoCloseDays: number;
   limits: { ticketsPerHour: number; lookupsPerMinute: number };
+  /** Contact phones of tickets closed longer than this are erased (PHONE_RETENTION_DAYS). */
+  phoneRetentionDays: number;
+  /** How long a write waits for a lock held by another process before failing (DB_BUSY_TIMEOUT_MS). */
+  dbBusyTimeoutMs: number;
   sla: {
     /** SLA targets per priority (and per template), JSON validated at start-up. */
     policyPath: string;
@@ -199,7 +205,7 @@ export interface Config {
     /** Scores at or below this notify the supervisors. */
     lowScore: number;
   };
-  /** Directory where CSV exports are written (EXPORT_DIR). */
+  /** Directory where CSV and personal-data exports are written (EXPORT_DIR, default ./data/exports). */
   exportDir: string;
   /** Description similarity (Jaccard, 0..1) from which an open ticket is offered as a duplicate. */
   duplicateSimilarity: number;
@@ -306,7 +312,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
       checkIntervalMs: e.SLA_CHECK_INTERVAL_SECONDS * 1000,
     },
     survey: { changeWindowMs: e.SURVEY_CHANGE_MINUTES * 60_000, lowScore: e.SURVEY_LOW_SCORE },
-    exportDir: e.EXPORT_DIR ? path.resolve(e.EXPORT_DIR) : path.join(ROOT, 'data', 'exports'),
+    exportDir: exportDirOf(e.EXPORT_DIR),
     duplicateSimilarity: e.DUPLICATE_SIMILARITY,
     attachments: {
       dir: e.ATTACHMENTS_DIR ?? path.join(path.dirname(path.resolve(dbPath)), 'attachments'),
@@ -316,6 +322,40 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
         : DEFAULT_ATTACHMENT_TYPES,
       timeoutMs: e.ATTACHMENT_TIMEOUT_MS,
     },
+    phoneRetentionDays: e.PHONE_RETENTION_DAYS,
+    dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,
+  };
+}
+
+function exportDirOf(v: string | undefined): string {
+  return v ? path.resolve(v) : path.join(ROOT, 'data', 'exports');
+}
+
+/** What the operations CLIs (verify-history, personal data) need: no Bot registration required. */
+export interface ToolConfig {
+  dbPath: string;
+  /** PostgreSQL instead of DB_PATH when set (DATABASE_URL). */
+  databaseUrl?: string;
+  exportDir: string;
+  phoneRetentionDays: number;
+  dbBusyTimeoutMs: number;
+  /** Where attachment bytes live (anonymisation deletes the person's files). */
+  attachmentsDir: string;
+}
+
+/** Reads the storage settings only; throws ConfigError like readEnv. */
+export function readToolEnv(env: NodeJS.ProcessEnv = process.env): ToolConfig {
+  const parsed = schema.pick({ DB_PATH: true, DATABASE_URL: true, EXPORT_DIR: true, PHONE_RETENTION_DAYS: true, DB_BUSY_TIMEOUT_MS: true, ATTACHMENTS_DIR: true }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const e = parsed.data;
+  const dbPath = e.DB_PATH ?? path.join(ROOT, 'data', 'mesa-ayuda.db');
+  return {
+    dbPath,
+    databaseUrl: e.DATABASE_URL,
+    exportDir: exportDirOf(e.EXPORT_DIR),
+    phoneRetentionDays: e.PHONE_RETENTION_DAYS,
+    dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,
+    attachmentsDir: e.ATTACHMENTS_DIR ?? path.join(path.dirname(path.resolve(dbPath)), 'attachments'),
   };
 }
 

@@ -19,6 +19,8 @@ export type Intent =
   | { kind: 'register_queue'; category?: string } // "registrar cola", "registrar cola correo", "register queue"
   | { kind: 'metrics' } // "indicadores" / "metrics"
   | { kind: 'cancel'; radicado?: string } // "cancelar radicado X" / "cancel ticket X"
+  | { kind: 'export_person'; who?: string } // "exportar datos de ana@entidad.gov.co" (supervisors)
+  | { kind: 'anonymise_person'; who?: string } // "anonimizar datos de ana@entidad.gov.co" (supervisors)
   | { kind: 'export'; from?: string; to?: string } // "exportar casos 2026-11-01 2026-11-30" / "export tickets ..."
   | { kind: 'unknown' };
 
@@ -392,6 +394,24 @@ const STATUS_NOUN = new RegExp(
     `look up|lookup|track) )?(?:(?:el|la|mi|este|esta|the|my|this) )?(${NOUN})${NUMBER_WORD}(?: (.*))?$`,
 );
 
+// Personal data (supervisors): "exportar datos de ana@entidad.gov.co", "anonimizar casos de <object id>".
+const EXPORT_PERSON = new RegExp(
+  '^(?:exportar|exporta|exporte|export)(?: (?:todos los|todos|los|las|the|all))? (?:datos|data|informacion|information)' +
+    '(?: (?:personales|personal))?(?: (?:de|del|of|for|about))?(?: (.*))?$',
+);
+const ANONYMISE_PERSON = new RegExp(
+  '^(?:anonimizar|anonimiza|anonimice|anonymise|anonymize)(?: (?:los|las|the))?(?: (?:datos|data|casos|tickets|cases|radicados))?' +
+    '(?: (?:personales|personal|cerrados|closed))?(?: (?:de|del|of|for))?(?: (.*))?$',
+);
+
+/** The person a personal-data command names: an e-mail/UPN or an Entra object id, as typed. */
+function personArgument(cleaned: string): string | undefined {
+  const email = /[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,24}/.exec(cleaned);
+  if (email) return email[0];
+  const oid = /\b[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}\b/.exec(cleaned);
+  return oid?.[0];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Recogniser
 // ---------------------------------------------------------------------------------------------
@@ -468,6 +488,14 @@ function recognizeUnsafe(text: string, opts: RecognizeOptions): Intent {
   if (NEXT.test(s)) return { kind: 'next' };
   if (METRICS.test(s)) return { kind: 'metrics' };
 
+  if (EXPORT_PERSON.test(s)) {
+    const who = personArgument(cleaned);
+    return who ? { kind: 'export_person', who } : { kind: 'export_person' };
+  }
+  if (ANONYMISE_PERSON.test(s)) {
+    const who = personArgument(cleaned);
+    return who ? { kind: 'anonymise_person', who } : { kind: 'anonymise_person' };
+  }
   m = EXPORT.exec(s);
   if (m) return { kind: 'export', ...(m[1] ? { from: m[1] } : {}), ...(m[2] ? { to: m[2] } : {}) };
 

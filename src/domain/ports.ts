@@ -65,6 +65,14 @@ export interface ListOptions {
   offset?: number;
 }
 
+export interface CreateOptions {
+  /**
+   * Per-requester limit of tickets created in the hour before `createdAt`, checked in the same
+   * transaction as the insert; over it, create throws RateLimitedError and writes nothing.
+   */
+  maxPerHour?: number;
+}
+
 export interface TicketRepository {
   /**
    * Allocates the next radicado and inserts the ticket, its 'created' event and effects in one
@@ -78,7 +86,7 @@ export interface TicketRepository {
     prefix: string,
     year: number,
     effects: (ticket: Ticket) => OutboxItem[],
-    limit?: CreationLimit,
+    opts?: CreateOptions,
   ): Promise<{ ticket: Ticket; created: boolean }>;
   get(id: number): Promise<Ticket | null>;
   findBySubmission(submissionKey: string): Promise<Ticket | null>;
@@ -115,16 +123,11 @@ export interface TicketRepository {
   waitingAfter(ticketId: number, scope: QueueScope, limit: number): Promise<Ticket[]>;
   /** When the most recent tickets of the scope were first taken or assigned, newest first. */
   recentTakes(scope: QueueScope, limit: number): Promise<Date[]>;
+  /** The oldest waiting ticket ('new', not imported) of these categories (null = all). */
   oldestUnassigned(categoryIds: string[] | null): Promise<Ticket | null>;
   events(ticketId: number, opts?: { kinds?: string[]; limit?: number }): Promise<TicketEvent[]>;
   countCreatedSince(requesterOid: string, since: Date): Promise<number>;
   resolvedBefore(before: Date, limit: number): Promise<Ticket[]>;
-}
-
-/** At most `max` tickets per requester created since `since`. */
-export interface CreationLimit {
-  since: Date;
-  max: number;
 }
 
 export interface TicketPatch {
@@ -163,11 +166,21 @@ export interface OutboxRepository {
   markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string, at: Date): Promise<void>;
   pendingCount(): Promise<number>;
+  /** For /healthz: what is waiting, since when, and what failed for good. */
+  backlog(): Promise<OutboxBacklog>;
   /**
    * Enqueues each item unless an identical one (same pace key, ticket and payload) is still pending
    * and not among `inFlight`: coalesces repeated card updates of one ticket.
    */
   enqueueCoalesced(items: OutboxItem[], inFlight: number[]): Promise<number>;
+}
+
+export interface OutboxBacklog {
+  pending: number;
+  oldestPendingAt: Date | null;
+  failed: number;
+  /** The last delivery error of a pending item (being retried), if any. */
+  lastError: string | null;
 }
 
 /** The requester's confirmation card of a ticket: where it is, so it can be updated in place. */
@@ -244,6 +257,19 @@ export interface ConversationRefRepository {
 export interface InboundDedup {
   /** True the first time (conversationId, activityId) is seen. */
   firstSeen(conversationId: string, activityId: string, at: Date): Promise<boolean>;
+}
+
+/** Records when the personal-data notice (Ley 1581 de 2012) was shown to each person. */
+export interface PrivacyNotices {
+  /** True the first time for this person; records the moment. */
+  markShown(oid: string, at: Date): Promise<boolean>;
+  shownAt(oid: string): Promise<Date | null>;
+}
+
+/** Teams announces an install twice (installationUpdate and conversationUpdate): welcome once. */
+export interface WelcomeLog {
+  /** True when no welcome went to this conversation in the last `windowMs`; records this one. */
+  first(conversationKey: string, at: Date, windowMs: number): Promise<boolean>;
 }
 
 /** SLA alert state and candidates (#12). */

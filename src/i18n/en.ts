@@ -126,6 +126,20 @@ export const en: Messages = {
   ageMinutes: '{n} min',
   ageHours: '{n} h',
   ageDays: '{n} d',
+  // --- Hardening, personal data (#10) ---
+  storageUnavailableForm:
+    'We could not register your request right now. Try again in a few minutes with the "Save" button: nothing you typed was lost.',
+  storageUnavailable: 'I cannot save information right now. Try again in a few minutes; if it keeps happening, give this code to the service desk: {id}',
+  personalDataUsage:
+    'Name the person by e-mail or Entra object id, for example: "export data of ana@entidad.gov.co" or "anonymise data of ana@entidad.gov.co".',
+  personNotFound: 'I found no stored data about {who}.',
+  personAmbiguous: '{who} matches several people ({n}). Use the Entra object id.',
+  personalExportDone: 'I exported the personal data of {who} ({tickets} tickets, {events} events) to the file:\n\n{path}',
+  anonymiseConfirm:
+    'Anonymise the closed or cancelled tickets of {who}? ({radicados}). Name, e-mail, UPN, phone, description, fields and messages are replaced; the history stays verifiable. This cannot be undone.',
+  anonymiseNone: '{who} has no closed or cancelled tickets to anonymise. Open tickets are not anonymised while they are being served.',
+  anonymiseDone: 'I anonymised {n} tickets of {who}: {radicados}.',
+  btnAnonymise: 'Anonymise',
   // --- SLA, survey, metrics (#12) ---
   labelFirstResponseDue: 'First response due',
   labelResolutionDue: 'Resolution due',
@@ -269,5 +283,11 @@ export const en: Messages = {
   attachmentDeclined: 'OK, I did not send "{name}". The file stays on ticket {radicado}; you can ask for it again any time.',
   attachmentUploadFailed: 'I could not upload "{name}" to your OneDrive. The file stays on ticket {radicado}; try again in a few minutes.',
   attachmentUnreadable: 'The file "{name}" of ticket {radicado} is not available on the server. Please tell the service desk.',
+  // --- Polish (#10/#12/#13 gaps) ---
+  slaWarningFlag: '⚠️ SLA about to be missed: {targets}',
+  queueResolutionDue: 'Resolution due before {due}',
+  queueImportedTag: 'imported (previous system; take it with "take <radicado>")',
+  attachmentDeletedName: 'file deleted',
+  attachmentDeleted: 'That file was deleted (personal data protection) and can no longer be sent.',
 };
 

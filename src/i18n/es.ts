@@ -124,6 +124,20 @@ export const es = {
   ageMinutes: '{n} min',
   ageHours: '{n} h',
   ageDays: '{n} d',
+  // --- Hardening, personal data (#10) ---
+  storageUnavailableForm:
+    'No pudimos registrar su solicitud en este momento. Intente de nuevo en unos minutos con el botón "Guardar": no se perdió lo escrito.',
+  storageUnavailable: 'En este momento no puedo guardar información. Intente de nuevo en unos minutos; si el problema continúa, informe este código a la mesa de ayuda: {id}',
+  personalDataUsage:
+    'Indique la persona por su correo o su object id de Entra, por ejemplo: "exportar datos de ana@entidad.gov.co" o "anonimizar datos de ana@entidad.gov.co".',
+  personNotFound: 'No encontré datos guardados de {who}.',
+  personAmbiguous: '{who} corresponde a varias personas ({n}). Indique el object id de Entra.',
+  personalExportDone: 'Exporté los datos personales de {who} ({tickets} casos, {events} eventos) al archivo:\n\n{path}',
+  anonymiseConfirm:
+    '¿Anonimizar los casos cerrados o cancelados de {who}? ({radicados}). Se reemplazan nombre, correo, UPN, teléfono, descripción, campos y mensajes; el historial sigue verificable. No se puede deshacer.',
+  anonymiseNone: '{who} no tiene casos cerrados o cancelados por anonimizar. Los casos abiertos no se anonimizan mientras se atienden.',
+  anonymiseDone: 'Anonimicé {n} casos de {who}: {radicados}.',
+  btnAnonymise: 'Anonimizar',
   // --- SLA, survey, metrics (#12) ---
   labelFirstResponseDue: 'Primera respuesta antes de',
   labelResolutionDue: 'Solución antes de',
@@ -268,6 +282,12 @@ export const es = {
   attachmentDeclined: 'Entendido, no le envié «{name}». El archivo sigue en el caso {radicado}; puede pedirlo de nuevo cuando quiera.',
   attachmentUploadFailed: 'No pude subir «{name}» a su OneDrive. El archivo sigue en el caso {radicado}; intente de nuevo en unos minutos.',
   attachmentUnreadable: 'El archivo «{name}» del caso {radicado} no está disponible en el servidor. Avise a la mesa de ayuda.',
+  // --- Polish (#10/#12/#13 gaps) ---
+  slaWarningFlag: '⚠️ ANS por vencer: {targets}',
+  queueResolutionDue: 'Solución antes de {due}',
+  queueImportedTag: 'importado (sistema anterior; se toma con "tomar <radicado>")',
+  attachmentDeletedName: 'archivo eliminado',
+  attachmentDeleted: 'Ese archivo fue eliminado (protección de datos personales) y ya no se puede enviar.',
 };
 
 

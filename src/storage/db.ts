@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { StorageUnavailableError, storageFailureCode } from '../domain/errors';
 import { migrations } from './migrations';
 
 export type Db = Database.Database;
@@ -82,7 +83,68 @@ export function migrate(db: Db): { applied: string[] } {
   return { applied };
 }
 
-/** Runs fn in a BEGIN IMMEDIATE transaction (takes the write lock first: no upgrade deadlocks). */
+/** The outcome of the last write transaction on a connection, for /healthz. */
+export interface WriteHealth {
+  lastFailure?: { code: string; message: string; at: Date };
+  lastSuccessAt?: Date;
+}
+const writeHealth = new WeakMap<Db, WriteHealth>();
+
+export function writeHealthOf(db: Db): WriteHealth {
+  let h = writeHealth.get(db);
+  if (!h) writeHealth.set(db, (h = {}));
+  return h;
+}
+
+/**
+ * Runs fn in a BEGIN IMMEDIATE transaction (takes the write lock first: no upgrade deadlocks).
+ * A lock held elsewhere past busy_timeout, a full disk or an I/O error becomes a
+ * StorageUnavailableError (the transaction was rolled back: nothing was written).
+ */
 export function immediate<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  const health = writeHealthOf(db);
+  try {
+    const out = db.transaction(fn).immediate();
+    health.lastSuccessAt = new Date();
+    health.lastFailure = undefined;
+    return out;
+  } catch (err) {
+    const code = storageFailureCode(err);
+    if (!code) throw err;
+    health.lastFailure = { code, message: (err as Error).message, at: new Date() };
+    throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(code, (err as Error).message);
+  }
+}
+
+export type DatabaseState = 'ok' | 'locked' | 'full' | 'error';
+
+/**
+ * A real probe for /healthz: a read, then taking the write lock (BEGIN IMMEDIATE, rolled back) with a
+ * short wait, then the outcome of the last write transaction (a full disk shows only when writing).
+ */
+export function probeDatabase(db: Db, lockWaitMs = 200): { state: DatabaseState; code?: string; error?: string; migrations?: number } {
+  let migrations: number;
+  try {
+    migrations = (db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n;
+  } catch (err) {
+    return { state: 'error', code: storageFailureCode(err) ?? 'unknown', error: (err as Error).message };
+  }
+  const busy = db.pragma('busy_timeout', { simple: true }) as number;
+  try {
+    db.pragma(`busy_timeout = ${Math.min(busy, lockWaitMs)}`);
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+  } catch (err) {
+    const code = storageFailureCode(err) ?? 'unknown';
+    return { state: /BUSY|LOCKED/.test(code) ? 'locked' : 'error', code, error: (err as Error).message, migrations };
+  } finally {
+    db.pragma(`busy_timeout = ${busy}`);
+  }
+  const last = writeHealthOf(db).lastFailure;
+  if (last) {
+    const state: DatabaseState = /FULL/.test(last.code) ? 'full' : /BUSY|LOCKED/.test(last.code) ? 'ok' : 'error';
+    // A lock that is gone now (the probe above took it) is no longer a problem.
+    if (state !== 'ok') return { state, code: last.code, error: `last write failed at ${last.at.toISOString()}: ${last.message}`, migrations };
+  }
+  return { state: 'ok', migrations };
 }

@@ -44,6 +44,16 @@ export class FileBlobStore implements BlobStore {
     return sha;
   }
 
+  async delete(sha256: string): Promise<boolean> {
+    try {
+      await fs.unlink(this.pathOf(sha256));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
   async get(sha256: string): Promise<Buffer | null> {
     const bytes = await fs.readFile(this.pathOf(sha256)).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return null;

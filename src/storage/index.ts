@@ -5,6 +5,8 @@
  */
 import type {
   ConversationRefRepository,
+  PrivacyNotices,
+  WelcomeLog,
   InboundDedup,
   OutboxRepository,
   ProfileRepository,
@@ -27,19 +29,31 @@ import type { ReportDataSource } from '../domain/reports/metrics';
 import { SqliteReportData, SqliteSlaRepository, SqliteStaffDirectory, SqliteSurveyRepository } from './sqlite-sla';
 import { SqliteRequesterCards } from './sqlite-requester-cards';
 import { PgReportData, PgRequesterCards, PgSlaRepository, PgStaffDirectory, PgSurveyRepository } from './pg/pg-sla';
-import { migrate, openDb, type Db } from './db';
+import { migrate, openDb, probeDatabase, type DatabaseState, type Db } from './db';
 import { SqliteBotStorage } from './sqlite-bot-storage';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './sqlite-misc';
 import { SqliteOutboxRepository } from './sqlite-outbox';
-import { SqliteTicketRepository, type HistoryBreak } from './sqlite-tickets';
-import { SqlitePrivacyNotices } from '../teams/privacy';
-import { migratePg, openPgPool, type PgPool } from './pg/pg-db';
-import { PgTicketRepository } from './pg/pg-tickets';
+import { SqliteTicketRepository, verifyHistory, type HistoryBreak, type HistoryReport } from './sqlite-tickets';
+import { SqlitePrivacyNotices, SqliteWelcomeLog } from './sqlite-privacy';
+import { PgPrivacyNotices, PgWelcomeLog } from './pg/pg-privacy';
+import type { PersonalDataRepository } from '../domain/personal-data';
+import { SqlitePersonalData } from './sqlite-personal-data';
+import { PgPersonalData } from './pg/pg-personal-data';
+import { migratePg, openPgPool, probePg, type PgPool } from './pg/pg-db';
+import { PgTicketRepository, verifyHistoryPg } from './pg/pg-tickets';
 import { PgOutboxRepository } from './pg/pg-outbox';
-import { PgConversationRefs, PgInboundDedup, PgPrivacyNotices, PgProfileRepository, PgQueueRepository, PgTeamMembers } from './pg/pg-misc';
+import { PgConversationRefs, PgInboundDedup, PgProfileRepository, PgQueueRepository, PgTeamMembers } from './pg/pg-misc';
 import { PgBotStorage } from './pg/pg-bot-storage';
 
-export type { HistoryBreak } from './sqlite-tickets';
+export type { HistoryBreak, HistoryReport } from './sqlite-tickets';
+
+/** What /healthz reports about the database. */
+export interface DatabaseProbe {
+  state: DatabaseState;
+  code?: string;
+  error?: string;
+  migrations?: number;
+}
 
 /** botbuilder's Storage contract, structurally (storage/ does not import botbuilder). */
 export interface BotStateStorage {
@@ -61,7 +75,10 @@ interface StorageBase {
   refs: ConversationRefRepository;
   profiles: ProfileRepository;
   dedup: InboundDedup;
-  privacy: { markShown(oid: string, at: Date): Promise<boolean> };
+  privacy: PrivacyNotices;
+  welcomes: WelcomeLog;
+  /** Export, anonymisation and phone retention (Ley 1581 de 2012). */
+  personalData: PersonalDataRepository;
   botState: BotStateStorage;
   sla: SlaRepository;
   surveys: SurveyRepository;
@@ -76,6 +93,10 @@ interface StorageBase {
   ready(): Promise<void>;
   /** Health probe: throws when the database cannot be reached. */
   health(): Promise<{ engine: Storage['engine']; migrations: number }>;
+  /** A real probe for /healthz (never throws): can the database be read and written right now? */
+  probe(lockWaitMs: number): Promise<DatabaseProbe>;
+  /** Checks every ticket's hash chain, with counts (verify-history). */
+  verifyHistory(): Promise<HistoryReport>;
   close(): Promise<void>;
 }
 
@@ -95,6 +116,8 @@ export interface StorageConfig {
   dbPath: string;
   databaseUrl?: string;
   databasePoolSize?: number;
+  /** SQLite: how long a write waits for a lock held elsewhere before failing (DB_BUSY_TIMEOUT_MS). */
+  dbBusyTimeoutMs?: number;
 }
 
 export interface StorageOptions {
@@ -105,7 +128,7 @@ export interface StorageOptions {
 /** Opens the configured engine. SQLite is migrated here; PostgreSQL in ready() (it is asynchronous). */
 export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Storage {
   if (cfg.databaseUrl) return openPgStorage(cfg.databaseUrl, cfg.databasePoolSize ?? 10, opts);
-  const db = openDb(cfg.dbPath);
+  const db = openDb(cfg.dbPath, cfg.dbBusyTimeoutMs !== undefined ? { busyTimeoutMs: cfg.dbBusyTimeoutMs } : {});
   migrate(db);
   const tickets = new SqliteTicketRepository(db);
   return {
@@ -119,6 +142,8 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     profiles: new SqliteProfileRepository(db),
     dedup: new SqliteInboundDedup(db),
     privacy: new SqlitePrivacyNotices(db),
+    welcomes: new SqliteWelcomeLog(db),
+    personalData: new SqlitePersonalData(db),
     botState: new SqliteBotStorage(db),
     sla: new SqliteSlaRepository(db, tickets),
     surveys: new SqliteSurveyRepository(db, tickets),
@@ -131,6 +156,12 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     async health() {
       const row = db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
       return { engine: 'sqlite', migrations: row.n };
+    },
+    async probe(lockWaitMs) {
+      return probeDatabase(db, lockWaitMs);
+    },
+    async verifyHistory() {
+      return verifyHistory(db);
     },
     async close() {
       db.close();
@@ -152,6 +183,8 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     profiles: new PgProfileRepository(pool),
     dedup: new PgInboundDedup(pool),
     privacy: new PgPrivacyNotices(pool),
+    welcomes: new PgWelcomeLog(pool),
+    personalData: new PgPersonalData(pool),
     botState: new PgBotStorage(pool),
     sla: new PgSlaRepository(pool),
     surveys: new PgSurveyRepository(pool),
@@ -167,6 +200,12 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     async health() {
       const row = (await pool.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations')).rows[0];
       return { engine: 'postgres', migrations: row.n };
+    },
+    async probe(lockWaitMs) {
+      return probePg(pool, lockWaitMs);
+    },
+    async verifyHistory() {
+      return verifyHistoryPg(pool);
     },
     async close() {
       await pool.end();

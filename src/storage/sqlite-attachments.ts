@@ -5,7 +5,7 @@ import type { NewEvent } from '../domain/tickets/model';
 import type { Db } from './db';
 import { immediate } from './db';
 import { insertOutbox } from './sqlite-outbox';
-import { eventHash } from './sqlite-tickets';
+import { appendEvents } from './sqlite-tickets';
 
 interface Row {
   id: number;
@@ -20,6 +20,7 @@ interface Row {
   sha256: string;
   source: string;
   created_at: string;
+  deleted_at?: string | null;
 }
 
 function toAttachment(r: Row): Attachment {
@@ -35,6 +36,7 @@ function toAttachment(r: Row): Attachment {
     sha256: r.sha256,
     source: r.source === 'inline_image' ? 'inline_image' : 'teams_file',
     createdAt: new Date(r.created_at),
+    ...(r.deleted_at ? { deletedAt: new Date(r.deleted_at) } : {}),
   };
 }
 
@@ -51,10 +53,10 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
         `UPDATE attachments SET ticket_id = ?, linked_at = ? WHERE id = ? AND ticket_id IS NULL AND uploader_oid = ? AND created_at >= ?`,
       ),
       byTicket: db.prepare('SELECT * FROM attachments WHERE ticket_id = ? ORDER BY id LIMIT ?'),
-      lastHash: db.prepare('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1'),
-      insertEvent: db.prepare(
-        `INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      pendingBefore: db.prepare('SELECT id, sha256 FROM attachments WHERE ticket_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?'),
+      deletePending: db.prepare('DELETE FROM attachments WHERE id = ? AND ticket_id IS NULL AND created_at < ?'),
+      referencedBy: db.prepare('SELECT id FROM attachments WHERE sha256 = ? AND deleted_at IS NULL'),
+      deletedSince: db.prepare('SELECT DISTINCT sha256 FROM attachments WHERE deleted_at >= ?'),
     };
   }
 
@@ -93,6 +95,23 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
     return (this.stmts.byTicket.all(ticketId, limit) as Row[]).map(toAttachment);
   }
 
+  async pendingBefore(before: Date, limit: number) {
+    return this.stmts.pendingBefore.all(before.toISOString(), limit) as { id: number; sha256: string }[];
+  }
+
+  async deletePending(ids: number[], before: Date) {
+    return immediate(this.db, () => ids.reduce((n, id) => n + this.stmts.deletePending.run(id, before.toISOString()).changes, 0));
+  }
+
+  async isReferenced(sha256: string, exceptIds: number[] = []) {
+    const except = new Set(exceptIds);
+    return (this.stmts.referencedBy.all(sha256) as { id: number }[]).some((r) => !except.has(r.id));
+  }
+
+  async deletedSince(since: Date) {
+    return (this.stmts.deletedSince.all(since.toISOString()) as { sha256: string }[]).map((r) => r.sha256);
+  }
+
   private params(a: NewAttachment, ticketId: number | null, linkedAt: Date | null) {
     return {
       ticketId,
@@ -112,9 +131,6 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
 
   /** Appends one event to the ticket's hash-chained history (same chain as SqliteTicketRepository). */
   private history(ticketId: number, e: NewEvent) {
-    const prev = (this.stmts.lastHash.get(ticketId) as { hash: string } | undefined)?.hash ?? '';
-    const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };
-    const hash = eventHash(prev, ticketId, row);
-    this.stmts.insertEvent.run(ticketId, row.at, row.actorOid, e.actor?.name ?? null, e.kind, row.data, prev, hash);
+    appendEvents(this.db, ticketId, [e]);
   }
 }

@@ -3,7 +3,7 @@ import type { Db } from './db';
 import { immediate } from './db';
 import type { ImportedTicket, ImportOutcome, LegacyImportRepository } from '../domain/legacy-import';
 import { parseRadicado } from '../domain/tickets/radicado';
-import { eventHash } from './sqlite-tickets';
+import { appendEvents } from './sqlite-tickets';
 
 export class SqliteLegacyImport implements LegacyImportRepository {
   constructor(private readonly db: Db) {}
@@ -17,9 +17,6 @@ export class SqliteLegacyImport implements LegacyImportRepository {
         category_id, service_id, template_id, field_values, description, priority, status, assignee_name, resolution_note,
         created_at, updated_at, resolved_at, closed_at, imported)
       VALUES (?, NULL, ?, ?, ?, ?, 'es', 'teams', ?, ?, 'legacy-import', '{}', ?, 'medium', ?, ?, ?, ?, ?, ?, ?, 1)`);
-    const event = db.prepare(
-      `INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash) VALUES (?, ?, NULL, NULL, 'created', ?, '', ?)`,
-    );
     // The bot's own counter never hands out an imported number again.
     const counter = db.prepare(
       `INSERT INTO radicado_counters (prefix, year, last) VALUES (?, ?, ?)
@@ -55,9 +52,8 @@ export class SqliteLegacyImport implements LegacyImportRepository {
           c.status === 'closed' || c.status === 'cancelled' ? iso(c.closedAt) : null,
         );
         const ticketId = Number(info.lastInsertRowid);
-        const data = JSON.stringify({ radicado: c.radicado, imported: true, status: c.status });
-        const at = c.createdAt.toISOString();
-        event.run(ticketId, at, data, eventHash('', ticketId, { at, actorOid: null, kind: 'created', data }));
+        // Chained like every event (hash version of the current schema).
+        appendEvents(db, ticketId, [{ at: c.createdAt, kind: 'created', data: { radicado: c.radicado, imported: true, status: c.status } }]);
         const own = parseRadicado(c.radicado);
         if (own && own.prefix === prefix) counter.run(prefix, own.year, own.seq);
         return 'inserted';

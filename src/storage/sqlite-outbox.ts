@@ -81,6 +81,18 @@ export class SqliteOutboxRepository implements OutboxRepository {
       .run(error.slice(0, 500), at.toISOString(), id);
   }
 
+  async backlog() {
+    const r = this.db
+      .prepare(
+        `SELECT count(*) AS pending, min(created_at) AS oldest,
+           (SELECT count(*) FROM outbox WHERE status = 'failed') AS failed,
+           (SELECT last_error FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS lastError
+         FROM outbox WHERE status = 'pending'`,
+      )
+      .get() as { pending: number; oldest: string | null; failed: number; lastError: string | null };
+    return { pending: r.pending, oldestPendingAt: r.oldest ? new Date(r.oldest) : null, failed: r.failed, lastError: r.lastError };
+  }
+
   async enqueueCoalesced(items: OutboxItem[], inFlight: number[]) {
     const at = new Date().toISOString();
     const skip = inFlight.length ? ` AND id NOT IN (${inFlight.map(() => '?').join(',')})` : '';

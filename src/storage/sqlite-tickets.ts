@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { RateLimitedError } from '../domain/errors';
 import type { Db } from './db';
 import { immediate } from './db';
-import type { CreationLimit, ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../domain/ports';
-import { RateLimitedError } from '../domain/errors';
+import type { CreateOptions, ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../domain/ports';
 import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketSla } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { formatRadicado } from '../domain/tickets/radicado';
@@ -42,6 +43,7 @@ export interface Row {
   queue_activity_id: string | null;
   mail_error: string | null;
   imported: number;
+  anonymised_at?: string | null;
   sla_first_response_minutes?: number | null;
   sla_resolution_minutes?: number | null;
   first_response_due_at?: string | Date | null;
@@ -112,6 +114,7 @@ export function toTicket(r: Row): Ticket {
     queueActivityId: u(r.queue_activity_id),
     mailError: u(r.mail_error),
     imported: r.imported === 1,
+    anonymisedAt: d(r.anonymised_at ?? null),
     sla: toSla(r),
   };
 }
@@ -133,11 +136,198 @@ function scopeSql(scope: QueueScope, alias = ''): { sql: string; args: string[] 
   return scope.exclude.length ? { sql: `${alias}category_id NOT IN (${scope.exclude.map(() => '?').join(',')})`, args: scope.exclude } : { sql: '1', args: [] };
 }
 
-/** Hash of one history event chained to the previous one of the same ticket (tamper evidence). */
+/** sha256 of a string, hex. */
+export function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+/**
+ * Hash of one history event chained to the previous one of the same ticket (tamper evidence).
+ * Version 2 (every event since migration 003) hashes the payload through its digest, so an
+ * anonymised payload can be replaced while the chain stays verifiable with the kept digest.
+ */
 export function eventHash(prev: string, ticketId: number, e: { at: string; actorOid: string | null; kind: string; data: string }): string {
-  return createHash('sha256')
-    .update([prev, ticketId, e.at, e.actorOid ?? '', e.kind, e.data].join('\u0000'))
-    .digest('hex');
+  return eventHashFromDigest(prev, ticketId, { ...e, dataSha256: sha256(e.data) });
+}
+
+export function eventHashFromDigest(prev: string, ticketId: number, e: { at: string; actorOid: string | null; kind: string; dataSha256: string }): string {
+  return sha256([prev, ticketId, e.at, e.actorOid ?? '', e.kind, `sha256:${e.dataSha256}`].join('\u0000'));
+}
+
+/** Version 1 (events written before migration 003): the raw payload is hashed. */
+export function eventHashV1(prev: string, ticketId: number, e: { at: string; actorOid: string | null; kind: string; data: string }): string {
+  return sha256([prev, ticketId, e.at, e.actorOid ?? '', e.kind, e.data].join('\u0000'));
+}
+
+/** What an 'anonymised' event commits to for each redacted event: its visible content after redaction. */
+export function redactedDigest(e: { at: string; actorOid: string | null; kind: string; data: string }): string {
+  return sha256([e.at, e.actorOid ?? '', e.kind, e.data].join('\u0000'));
+}
+
+/** One place where a ticket's history does not verify. */
+export interface HistoryBreak {
+  ticketId: number;
+  radicado: string;
+  eventId: number;
+  reason: 'hash' | 'link' | 'redaction_unrecorded' | 'redaction_mismatch';
+  expected: string;
+  found: string;
+}
+
+export interface HistoryReport {
+  tickets: number;
+  events: number;
+  redacted: number;
+  breaks: HistoryBreak[];
+}
+
+/**
+ * Checks every ticket's hash chain. An event redacted by anonymisation is checked with the digest
+ * of its original payload (kept in ticket_event_redactions), and its visible content must be the one
+ * a later, chained 'anonymised' event of the same ticket committed to. (Events hashed with version 1
+ * carry their raw payload in the hash: once redacted, only their link and that commitment are checked.)
+ */
+export function verifyHistory(db: Db): HistoryReport {
+  const hasHv = columnExists(db, 'ticket_events', 'hv');
+  const redactions = new Map<number, string>();
+  if (tableExists(db, 'ticket_event_redactions')) {
+    for (const r of db.prepare('SELECT event_id, original_sha256 FROM ticket_event_redactions').iterate() as Iterable<{ event_id: number; original_sha256: string }>) {
+      redactions.set(r.event_id, r.original_sha256);
+    }
+  }
+  const radicados = new Map<number, string>();
+  for (const r of db.prepare('SELECT id, radicado FROM tickets').iterate() as Iterable<{ id: number; radicado: string }>) radicados.set(r.id, r.radicado);
+  const rows = db
+    .prepare(`SELECT id, ticket_id, at, actor_oid, kind, data, prev_hash, hash, ${hasHv ? 'hv' : '1 AS hv'} FROM ticket_events ORDER BY ticket_id, id`)
+    .iterate() as Iterable<HistoryRow>;
+  const checker = new HistoryChecker(redactions, radicados);
+  for (const r of rows) checker.add(r);
+  return checker.finish();
+}
+
+/** One stored history event, as both engines read it for verification. */
+export interface HistoryRow {
+  id: number;
+  ticket_id: number;
+  at: string;
+  actor_oid: string | null;
+  kind: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+  hv: number;
+}
+
+/**
+ * The chain check of verifyHistory, fed with events ordered by (ticket_id, id), so either engine can
+ * stream its rows through it (PostgreSQL in keyset pages).
+ */
+export class HistoryChecker {
+  private readonly report: HistoryReport = { tickets: 0, events: 0, redacted: 0, breaks: [] };
+  private ticket = -1;
+  private prev = '';
+  // Redacted events of the current ticket still waiting for the 'anonymised' event that commits to them.
+  private open = new Map<number, string>();
+
+  constructor(
+    private readonly redactions: Map<number, string>,
+    private readonly radicados: Map<number, string>,
+  ) {}
+
+  private brk(ticketId: number, eventId: number, reason: HistoryBreak['reason'], expected: string, found: string) {
+    this.report.breaks.push({ ticketId, radicado: this.radicados.get(ticketId) ?? '?', eventId, reason, expected, found });
+  }
+
+  private closeTicket() {
+    for (const [eventId] of this.open) this.brk(this.ticket, eventId, 'redaction_unrecorded', 'an anonymised event listing this redaction', 'none');
+    this.open = new Map();
+  }
+
+  add(r: HistoryRow) {
+    const report = this.report;
+    if (r.ticket_id !== this.ticket) {
+      if (this.ticket !== -1) this.closeTicket();
+      this.ticket = r.ticket_id;
+      this.prev = '';
+      report.tickets++;
+    }
+    report.events++;
+    const e = { at: r.at, actorOid: r.actor_oid, kind: r.kind, data: r.data };
+    if (r.prev_hash !== this.prev) this.brk(r.ticket_id, r.id, 'link', this.prev, r.prev_hash);
+    const original = this.redactions.get(r.id);
+    if (original !== undefined) {
+      report.redacted++;
+      this.open.set(r.id, redactedDigest(e));
+      if (r.hv >= 2) {
+        const expected = eventHashFromDigest(r.prev_hash, r.ticket_id, { ...e, dataSha256: original });
+        if (expected !== r.hash) this.brk(r.ticket_id, r.id, 'hash', expected, r.hash);
+      }
+    } else {
+      const expected = r.hv >= 2 ? eventHash(r.prev_hash, r.ticket_id, e) : eventHashV1(r.prev_hash, r.ticket_id, e);
+      if (expected !== r.hash) this.brk(r.ticket_id, r.id, 'hash', expected, r.hash);
+    }
+    if (r.kind === 'anonymised') {
+      let listed: Record<string, string> = {};
+      try {
+        listed = (JSON.parse(r.data) as { redactedEvents?: Record<string, string> }).redactedEvents ?? {};
+      } catch {
+        listed = {};
+      }
+      for (const [id, digest] of Object.entries(listed)) {
+        const have = this.open.get(Number(id));
+        if (have === undefined) continue; // not redacted (yet): nothing to check
+        if (have !== digest) this.brk(r.ticket_id, Number(id), 'redaction_mismatch', digest, have);
+        this.open.delete(Number(id));
+      }
+    }
+    this.prev = r.hash;
+  }
+
+  finish(): HistoryReport {
+    if (this.ticket !== -1) this.closeTicket();
+    this.ticket = -1;
+    return this.report;
+  }
+}
+
+export function columnExists(db: Db, table: string, column: string): boolean {
+  return (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;
+}
+
+function tableExists(db: Db, table: string): boolean {
+  return !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table);
+}
+
+const eventStmts = new WeakMap<Db, { hv2: boolean; insert: Database.Statement; last: Database.Statement }>();
+
+function eventStatements(db: Db) {
+  let s = eventStmts.get(db);
+  if (!s) {
+    // A database not migrated to 003 yet (only in tests of old files) keeps writing version 1.
+    const hv2 = columnExists(db, 'ticket_events', 'hv');
+    s = {
+      hv2,
+      insert: hv2
+        ? db.prepare(`INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 2)`)
+        : db.prepare(`INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      last: db.prepare('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1'),
+    };
+    eventStmts.set(db, s);
+  }
+  return s;
+}
+
+/** Appends events to a ticket's chain inside the caller's transaction. */
+export function appendEvents(db: Db, ticketId: number, events: NewEvent[]): void {
+  if (!events.length) return;
+  const { hv2, insert, last } = eventStatements(db);
+  let prev = (last.get(ticketId) as { hash: string } | undefined)?.hash ?? '';
+  for (const e of events) {
+    const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };
+    const hash = hv2 ? eventHash(prev, ticketId, row) : eventHashV1(prev, ticketId, row);
+    insert.run(ticketId, row.at, row.actorOid, e.actor?.name ?? null, e.kind, row.data, prev, hash);
+    prev = hash;
+  }
 }
 
 export class SqliteTicketRepository implements TicketRepository {
@@ -159,11 +349,6 @@ export class SqliteTicketRepository implements TicketRepository {
         VALUES (@radicado, @submissionKey, @tenantId, @oid, @name, @email, @upn, @department, @locale, @phone,
           @contactChannel, @categoryId, @serviceId, @templateId, @fieldValues, @description, @priority, 'new',
           @createdAt, @createdAt)`),
-      lastHash: db.prepare('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1'),
-      insertEvent: db.prepare(
-        `INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
       setQueueMessage: db.prepare('UPDATE tickets SET queue_conversation_id = ?, queue_activity_id = ? WHERE id = ?'),
       byRequester: db.prepare(
         `SELECT * FROM tickets WHERE requester_oid = ?
@@ -179,12 +364,15 @@ export class SqliteTicketRepository implements TicketRepository {
     };
   }
 
-  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[], limit?: CreationLimit) {
+  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[], opts: CreateOptions = {}) {
     return immediate(this.db, () => {
       const existing = this.stmts.bySubmission.get(input.submissionKey) as Row | undefined;
       if (existing) return { ticket: toTicket(existing), created: false };
-      if (limit && (this.stmts.createdSince.get(input.requester.oid, limit.since.toISOString()) as { n: number }).n >= limit.max) {
-        throw new RateLimitedError('tickets', 3600);
+      if (opts.maxPerHour !== undefined) {
+        // Under the write lock: two submissions at the same moment cannot both pass the limit.
+        const since = new Date(input.createdAt.getTime() - 3600_000).toISOString();
+        const { n } = this.stmts.createdSince.get(input.requester.oid, since) as { n: number };
+        if (n >= opts.maxPerHour) throw new RateLimitedError('tickets', 3600);
       }
       const { last } = this.stmts.bumpCounter.get(prefix, year) as { last: number };
       const radicado = formatRadicado(prefix, year, last);
@@ -403,7 +591,8 @@ export class SqliteTicketRepository implements TicketRepository {
 
   async oldestUnassigned(categoryIds: string[] | null) {
     const cats = categoryIds;
-    const where = `status = 'new'` + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
+    // Imported cases of the previous service desk are never handed out by "siguiente".
+    const where = WAITING + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
     const r = this.db.prepare(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT 1`).get(...(cats ?? [])) as Row | undefined;
     return r ? toTicket(r) : null;
   }
@@ -442,34 +631,13 @@ export class SqliteTicketRepository implements TicketRepository {
     return (this.stmts.resolvedBefore.all(before.toISOString(), limit) as Row[]).map(toTicket);
   }
 
-  /** Checks every ticket's hash chain; returns the events where it breaks. */
+  /** Checks every ticket's hash chain; returns the events where it breaks (details: verifyHistory(db)). */
   async verifyHistory(): Promise<HistoryBreak[]> {
-    const rows = this.db
-      .prepare('SELECT id, ticket_id, at, actor_oid, kind, data, prev_hash, hash FROM ticket_events ORDER BY ticket_id, id')
-      .iterate() as Iterable<{ id: number; ticket_id: number; at: string; actor_oid: string | null; kind: string; data: string; prev_hash: string; hash: string }>;
-    const breaks: HistoryBreak[] = [];
-    let ticket = -1;
-    let prev = '';
-    for (const r of rows) {
-      if (r.ticket_id !== ticket) {
-        ticket = r.ticket_id;
-        prev = '';
-      }
-      const expected = eventHash(prev, r.ticket_id, { at: r.at, actorOid: r.actor_oid, kind: r.kind, data: r.data });
-      if (r.prev_hash !== prev || r.hash !== expected) breaks.push({ ticketId: r.ticket_id, eventId: r.id });
-      prev = r.hash;
-    }
-    return breaks;
+    return verifyHistory(this.db).breaks;
   }
 
   /** Appends hash-chained history events; call inside the caller's transaction. */
   insertEvents(ticketId: number, events: NewEvent[]) {
-    let prev = (this.stmts.lastHash.get(ticketId) as { hash: string } | undefined)?.hash ?? '';
-    for (const e of events) {
-      const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };
-      const hash = eventHash(prev, ticketId, row);
-      this.stmts.insertEvent.run(ticketId, row.at, row.actorOid, e.actor?.name ?? null, e.kind, row.data, prev, hash);
-      prev = hash;
-    }
+    appendEvents(this.db, ticketId, events);
   }
 }

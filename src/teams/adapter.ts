@@ -13,6 +13,7 @@ import {
 } from 'botbuilder';
 import { z } from 'zod';
 import type { Config } from '../config';
+import { storageFailureCode } from '../domain/errors';
 import type { InboundDedup } from '../domain/ports';
 import type { MessageEndpoint } from '../http/server';
 import { localeOf, t } from '../i18n';
@@ -44,18 +45,21 @@ export function createCloudAdapter(cfg: Config, log: Logger): BotAdapter {
 
   adapter.onTurnError = async (context, error) => {
     const correlationId = randomUUID().slice(0, 8);
+    const storageCode = storageFailureCode(error);
     log.error(
       {
         err: error,
         correlationId,
+        storageCode: storageCode ?? undefined,
         activityType: context.activity.type,
         activityName: context.activity.name,
         conversationType: context.activity.conversation?.conversationType,
       },
-      'unhandled turn error',
+      storageCode ? 'turn failed: storage unavailable' : 'unhandled turn error',
     );
     const locale = localeOf(context.activity.locale);
-    const apology = t(locale, 'apology', { id: correlationId });
+    // The database locked, full or failing: say so (try again later), not "something went wrong".
+    const apology = t(locale, storageCode ? 'storageUnavailable' : 'apology', { id: correlationId });
     try {
       if (context.activity.type === ActivityTypes.Invoke && context.activity.name === 'adaptiveCard/action') {
         await context.sendActivity({

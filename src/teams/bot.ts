@@ -8,6 +8,7 @@ import { recognize, type Intent } from '../domain/phrases';
 import { bogotaYear } from '../domain/tickets/radicado';
 import * as attachments from './handlers/attachments';
 import * as catalog from './handlers/catalog';
+import * as personalData from './handlers/personal-data';
 import * as queue from './handlers/queue';
 import * as reports from './handlers/reports';
 import { submitSurvey } from './handlers/survey';
@@ -51,6 +52,7 @@ const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promi
   'queue.resolve': (turn, d) => queue.cardAction(turn, 'resolve', d),
   'queue.assign': queue.assignTicket,
   'queue.refresh': queue.refreshQueueCard,
+  'privacy.anonymise': personalData.confirmAnonymise,
   'survey.submit': submitSurvey,
   'attachment.link': attachments.linkChosen,
   'attachment.send': attachments.sendToMe,
@@ -100,6 +102,10 @@ async function onIntent(turn: Turn, intent: Intent, rawText: string): Promise<vo
     }
     case 'metrics':
       return reports.showMetrics(turn);
+    case 'export_person':
+      return personalData.exportPerson(turn, intent.who);
+    case 'anonymise_person':
+      return personalData.askAnonymise(turn, intent.who);
     case 'export':
       return reports.exportTickets(turn, intent.from, intent.to);
     case 'unknown':

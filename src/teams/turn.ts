@@ -9,16 +9,19 @@ import type { CatalogService } from '../domain/catalog';
 import type {
   Clock,
   ConversationRefRepository,
+  PrivacyNotices,
   QueueRepository,
   RequesterCardRepository,
   TeamMemberRepository,
   TicketRepository,
   UserProfile,
+  WelcomeLog,
 } from '../domain/ports';
 import type { ReportDataSource } from '../domain/reports/metrics';
 import type { CalendarConfig } from '../domain/sla/working-calendar';
 import type { SurveyService } from '../domain/survey';
 import type { Actor } from '../domain/tickets/state-machine';
+import type { PersonalDataService } from '../domain/personal-data';
 import type { TicketService } from '../domain/tickets/service';
 import type { Locale } from '../domain/types';
 import { localeOf, messages, t, type MessageKey } from '../i18n';
@@ -27,7 +30,6 @@ import type { Logger } from '../logger';
 import type { AdaptiveCardJson, CardName, CardRenderer } from './cards';
 import type { TicketViews } from './views';
 import { tenantOf } from './adapter';
-import type { PrivacyNotices } from './privacy';
 import type { RateLimiter } from './rate-limiter';
 import type { TeamsSso } from './sso';
 
@@ -47,6 +49,8 @@ export interface Services {
   identity: IdentityService;
   views: TicketViews;
   privacy: PrivacyNotices;
+  welcomes: WelcomeLog;
+  personalData: PersonalDataService;
   lookups: RateLimiter;
   /** SLA working calendar (office hours, Colombian holidays, America/Bogota). */
   calendar: CalendarConfig;

@@ -11,24 +11,33 @@ import { pick, type Locale } from '../domain/types';
 import { formatDateTime, messages, t } from '../i18n';
 import { escapeMarkdown, plainText } from './cards';
 import { RUNNING_STATUSES } from '../domain/sla/ticket-sla';
+import { DEFAULT_CALENDAR, type CalendarConfig } from '../domain/sla/working-calendar';
 import { systemClock, type Clock, type QueueRepository, type TicketRepository } from '../domain/ports';
 
-/** Due times for the cards, in Bogotá time; nothing while the clock is paused or when met. */
+/**
+ * Due times for the cards, in Bogotá time; nothing while the clock is paused or when met. `slaFlag`
+ * names the targets missed ("⛔ ANS vencido: …"), `slaWarning` those past the warning point and not
+ * missed yet ("⚠️ ANS por vencer: …").
+ */
 export function slaView(ticket: Ticket, locale: Locale, now: Date) {
   const sla = ticket.sla;
   const open = OPEN_STATUSES.includes(ticket.status);
-  if (!sla || !open) return { firstResponseDue: '', resolutionDue: '', slaPaused: false, slaFlag: '' };
+  if (!sla || !open) return { firstResponseDue: '', resolutionDue: '', slaPaused: false, slaFlag: '', slaWarning: '' };
   const m = messages(locale);
   const paused = !!sla.pausedAt;
   const running = RUNNING_STATUSES.includes(ticket.status) && !paused;
   const frLate = !!sla.firstResponseBreachedAt || (ticket.firstResponseAt ? ticket.firstResponseAt > sla.firstResponseDueAt : running && now > sla.firstResponseDueAt);
   const resLate = !!sla.resolutionBreachedAt || (running && now > sla.resolutionDueAt);
   const targets = [frLate ? m.slaTarget_first_response : '', resLate ? m.slaTarget_resolution : ''].filter(Boolean);
+  const frWarn = !frLate && !ticket.firstResponseAt && (!!sla.firstResponseWarnedAt || (running && now >= sla.firstResponseWarnAt));
+  const resWarn = !resLate && (!!sla.resolutionWarnedAt || (running && now >= sla.resolutionWarnAt));
+  const warned = [frWarn ? m.slaTarget_first_response : '', resWarn ? m.slaTarget_resolution : ''].filter(Boolean);
   return {
     firstResponseDue: !paused && !ticket.firstResponseAt ? formatDateTime(sla.firstResponseDueAt, locale) : '',
     resolutionDue: !paused ? formatDateTime(sla.resolutionDueAt, locale) : '',
     slaPaused: paused,
     slaFlag: targets.length ? t(locale, 'slaBreachedFlag', { targets: targets.join(', ') }) : '',
+    slaWarning: warned.length && !paused ? t(locale, 'slaWarningFlag', { targets: warned.join(', ') }) : '',
   };
 }
 
@@ -78,18 +87,22 @@ export class TicketViews {
     private readonly queues?: QueueRepository,
     /** Files attached to tickets (#13), listed on the status and queue cards. */
     private readonly attachments?: Pick<AttachmentRepository, 'listByTicket'>,
+    /** The SLA working calendar (SLA_OFFICE_HOURS, Colombian holidays): the wait estimate counts its minutes. */
+    private readonly calendar: CalendarConfig = DEFAULT_CALENDAR,
   ) {}
 
   /** The ticket's attachments for a card: name, size, who, a short checksum, and the id for "send me". */
   async attachmentItems(ticket: Ticket, locale: Locale) {
     const list = this.attachments ? await this.attachments.listByTicket(ticket.id, 20) : [];
+    // A file deleted with its person's data (Ley 1581) is listed as such, without "send me".
     return list.map((a) => ({
       attachmentId: a.id,
-      name: plainText(a.name, 120),
+      name: a.deletedAt ? messages(locale).attachmentDeletedName : plainText(a.name, 120),
       size: fileSize(a.size, locale),
       by: plainText(a.uploader.name, 100),
       at: formatDateTime(a.createdAt, locale),
       checksum: `SHA-256 ${a.sha256.slice(0, 12)}…`,
+      available: !a.deletedAt,
     }));
   }
 
@@ -116,7 +129,7 @@ export class TicketViews {
     const scope = queueScope(ticket.categoryId, this.queues ? await this.queues.list() : []);
     const p = await this.tickets.queuePosition(ticket, scope);
     if (!p) return none;
-    const estimate = estimateWait(p, await this.tickets.recentTakes(scope, ESTIMATE_SAMPLE));
+    const estimate = estimateWait(p, await this.tickets.recentTakes(scope, ESTIMATE_SAMPLE), this.calendar);
     return {
       position: String(p),
       positionText: t(locale, 'positionLine', { n: p }),
@@ -193,8 +206,34 @@ export class TicketViews {
       resolutionDue: sla.resolutionDue,
       resolutionLabel: isRequester ? messages(locale).labelResolutionEstimate : messages(locale).labelResolutionDue,
       slaPausedText: sla.slaPaused ? (isRequester ? messages(locale).slaPausedRequester : messages(locale).slaPausedNote) : '',
+      // Staff (e.g. the card "siguiente" answers with) also see a missed or nearly missed target.
+      slaFlag: isRequester ? '' : sla.slaFlag,
+      slaWarning: isRequester ? '' : sla.slaWarning,
       refreshEnabled: refreshUserIds.length > 0,
       refreshUserIds,
+    };
+  }
+
+  /**
+   * One line of the queue list ("cola"): position, service, status, age, the resolution due time and
+   * the SLA state; an imported case of the previous service desk is marked as such.
+   */
+  listItem(ticket: Ticket, position: number, locale: Locale, now: Date) {
+    const m = messages(locale);
+    const sla = slaView(ticket, locale, now);
+    return {
+      ticketId: ticket.id,
+      position,
+      radicado: ticket.radicado,
+      service: escapeMarkdown(this.names(ticket, locale).service),
+      statusText: statusText(ticket.status, locale),
+      assignee: escapeMarkdown(ticket.assignee?.name ?? m.unassigned),
+      age: age(ticket.createdAt, now, locale),
+      importedTag: ticket.imported ? m.queueImportedTag : '',
+      resolutionDue: sla.resolutionDue ? t(locale, 'queueResolutionDue', { due: sla.resolutionDue }) : '',
+      slaFlag: sla.slaFlag,
+      slaWarning: sla.slaWarning,
+      canTake: ticket.status === 'new',
     };
   }
 

@@ -39,9 +39,10 @@ export class LoopbackConnector {
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
   url = '';
 
-  async start(): Promise<this> {
+  /** Listens on an ephemeral port, or on `port` (to come back on the same serviceUrl after stop()). */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', () => r()));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
     return this;
   }
@@ -54,6 +55,11 @@ export class LoopbackConnector {
   /** The next `count` deliveries (optionally matching) answer `status`. */
   failNext(status: number, count = 1, match?: (r: Recorded) => boolean) {
     this.failures.push({ status, remaining: count, match });
+  }
+
+  /** Forgets failures injected with failNext. */
+  clearFailures() {
+    this.failures = [];
   }
 
   clear() {

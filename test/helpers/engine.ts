@@ -82,3 +82,14 @@ export async function sqlValue<T = any>(storage: Storage, query: string, ...para
   const [row] = await sql<Record<string, unknown>>(storage, query, ...params);
   return (row ? Object.values(row)[0] : undefined) as T;
 }
+
+/** `it` that runs only on the SQLite pass (pragmas, a second process locking the file). */
+export const itSqlite = PG_URL ? it.skip : it;
+/** `it` that runs only on the PostgreSQL pass. */
+export const itPg = PG_URL ? it : it.skip;
+
+/** The SQLite handle of a storage, for tests that are inherently about SQLite. */
+export function sqliteDb(storage: Storage): import('../../src/storage/db').Db {
+  if (storage.engine !== 'sqlite') throw new Error('this test needs the SQLite engine');
+  return storage.db;
+}

@@ -20,9 +20,11 @@ export interface Attachment {
   sha256: string;
   source: AttachmentSource;
   createdAt: Date;
+  /** When its bytes were deleted (its person's tickets anonymised); the row stays, name redacted. */
+  deletedAt?: Date;
 }
 
-export type NewAttachment = Omit<Attachment, 'id' | 'ticketId'>;
+export type NewAttachment = Omit<Attachment, 'id' | 'ticketId' | 'deletedAt'>;
 
 export interface AttachmentRepository {
   /**
@@ -39,6 +41,14 @@ export interface AttachmentRepository {
   link(id: number, uploaderOid: string, notBefore: Date, ticketId: number, at: Date, effects: (a: Attachment) => OutboxItem[]): Promise<Attachment | null>;
   get(id: number): Promise<Attachment | null>;
   listByTicket(ticketId: number, limit?: number): Promise<Attachment[]>;
+  /** Unlinked attachments created before `before` (never linked to a ticket), oldest first. */
+  pendingBefore(before: Date, limit: number): Promise<{ id: number; sha256: string }[]>;
+  /** Deletes these rows if they are still unlinked and created before `before`; how many went. */
+  deletePending(ids: number[], before: Date): Promise<number>;
+  /** Whether a row other than `exceptIds`, not deleted, still points at these bytes. */
+  isReferenced(sha256: string, exceptIds?: number[]): Promise<boolean>;
+  /** Checksums of rows marked deleted since `since` (to finish byte deletions a crash interrupted). */
+  deletedSince(since: Date): Promise<string[]>;
 }
 
 /** Content-addressed storage of file bytes. */
@@ -47,6 +57,8 @@ export interface BlobStore {
   put(bytes: Buffer): Promise<string>;
   /** The bytes for a checksum, verified against it; null when absent. Throws when corrupted. */
   get(sha256: string): Promise<Buffer | null>;
+  /** Deletes the bytes of a checksum; false when there were none. */
+  delete(sha256: string): Promise<boolean>;
 }
 
 export interface AttachmentPolicy {

@@ -36,6 +36,10 @@ export type Target =
 
 /** A file waiting for its ticket is offered for this long, then forgotten. */
 export const PENDING_TTL_MS = 24 * 3600_000;
+/** Byte deletions a crash may have interrupted are finished by cleanups within this long. */
+export const DELETION_CATCH_UP_MS = 48 * 3600_000;
+/** At most this many unlinked files are removed per cleanup batch. */
+const PURGE_BATCH = 500;
 /** At most this many open tickets are offered when the user must choose. */
 export const MAX_CHOICES = 5;
 
@@ -50,6 +54,18 @@ export class AttachmentService {
     private readonly clock: Clock,
     readonly policy: AttachmentPolicy,
   ) {}
+
+  /**
+   * Storing bytes + writing their row, and checking references + deleting bytes, never interleave
+   * (else a file could be deleted just after a new row started pointing at it). One process; the
+   * sections are short (downloads happen before).
+   */
+  private blobLock: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.blobLock.then(fn, fn);
+    this.blobLock = run.catch(() => undefined);
+    return run;
+  }
 
   /** Whether `u` may add files to `ticket` (open or not). */
   mayAttach(ticket: Ticket, u: Uploader): boolean {
@@ -75,16 +91,55 @@ export class AttachmentService {
 
   /** Stores the (already checked) file and links it to the ticket, with its event and effects. */
   async attach(u: Uploader, file: IncomingFile, ticket: Ticket): Promise<Attachment> {
-    const sha256 = await this.blobs.put(file.bytes);
-    const now = this.clock.now();
     const queueChannel = await this.queueChannel(ticket);
-    return this.repo.addLinked(this.record(u, file, sha256, now), ticket.id, this.effects(ticket, u, queueChannel));
+    return this.exclusive(async () => {
+      const sha256 = await this.blobs.put(file.bytes);
+      return this.repo.addLinked(this.record(u, file, sha256, this.clock.now()), ticket.id, this.effects(ticket, u, queueChannel));
+    });
   }
 
   /** Stores the (already checked) file unlinked, until its uploader chooses the ticket. */
   async hold(u: Uploader, file: IncomingFile): Promise<Attachment> {
-    const sha256 = await this.blobs.put(file.bytes);
-    return this.repo.addPending(this.record(u, file, sha256, this.clock.now()));
+    return this.exclusive(async () => {
+      const sha256 = await this.blobs.put(file.bytes);
+      return this.repo.addPending(this.record(u, file, sha256, this.clock.now()));
+    });
+  }
+
+  /**
+   * The cleanup job: files never linked to a ticket within PENDING_TTL_MS are deleted, rows and
+   * bytes (bytes only when no other row points at them; bytes first, so a crash in between leaves a
+   * row the next run deletes, never bytes nobody knows about). Also finishes byte deletions of
+   * anonymised attachments that a crash interrupted.
+   */
+  async purgeUnlinked(): Promise<{ rows: number; files: number }> {
+    const now = this.clock.now();
+    const before = new Date(now.getTime() - PENDING_TTL_MS);
+    let rows = 0;
+    let files = 0;
+    for (;;) {
+      const batch = await this.repo.pendingBefore(before, PURGE_BATCH);
+      if (!batch.length) break;
+      const ids = batch.map((b) => b.id);
+      files += await this.deleteUnreferenced([...new Set(batch.map((b) => b.sha256))], ids);
+      rows += await this.repo.deletePending(ids, before);
+      if (batch.length < PURGE_BATCH) break;
+    }
+    files += await this.release(await this.repo.deletedSince(new Date(now.getTime() - DELETION_CATCH_UP_MS)));
+    return { rows, files };
+  }
+
+  /** Deletes the bytes of these checksums that no live attachment row points at; how many were deleted. */
+  release(sha256s: string[]): Promise<number> {
+    return this.deleteUnreferenced([...new Set(sha256s)], []);
+  }
+
+  private deleteUnreferenced(sha256s: string[], exceptIds: number[]): Promise<number> {
+    return this.exclusive(async () => {
+      let n = 0;
+      for (const sha of sha256s) if (!(await this.repo.isReferenced(sha, exceptIds)) && (await this.blobs.delete(sha))) n++;
+      return n;
+    });
   }
 
   /**

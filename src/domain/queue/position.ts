@@ -6,7 +6,8 @@
  * Imported cases never count: they were filed in the previous service desk.
  *
  * Estimate: the median time between the last ESTIMATE_SAMPLE takes in that queue, counted in working
- * minutes (office hours on working days, see sla/working-calendar), times the position. With fewer
+ * minutes of the SLA working calendar (SLA_OFFICE_HOURS in Bogotá, Colombian holidays off; see
+ * sla/working-calendar; the caller passes it), times the position. With fewer
  * than ESTIMATE_MIN_INTERVALS intervals there is "no estimate".
  */
 import type { SupportQueue } from '../ports';

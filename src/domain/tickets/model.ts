@@ -45,6 +45,8 @@ export interface Ticket {
   queueActivityId?: string;
   mailError?: string;
   imported: boolean;
+  /** When its personal data was anonymised (Ley 1581): it can no longer be reopened. */
+  anonymisedAt?: Date;
   /** SLA targets, due times and alert state; absent on tickets filed before SLAs existed. */
   sla?: TicketSla;
 }
@@ -97,6 +99,10 @@ export type EventKind =
   | 'delivery_failed'
   | 'mail_failed'
   | 'escalated'
+  /** Personal data of the ticket replaced by a marker (Ley 1581); lists the redacted events. */
+  | 'anonymised'
+  /** The contact phone was erased by the retention job. */
+  | 'phone_erased'
   | 'sla_warning'
   | 'survey_answered'
   | 'attachment_added'

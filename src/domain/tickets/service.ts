@@ -9,7 +9,7 @@ import { decide } from './state-machine';
 import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
 import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
-import { ConflictError, ForbiddenError, RateLimitedError } from '../errors';
+import { ConflictError, ForbiddenError } from '../errors';
 import type { SlaClock } from '../sla/ticket-sla';
 import { similarity } from './similarity';
 
@@ -55,10 +55,6 @@ export class TicketService {
     const now = this.clock.now();
     const existing = await this.tickets.findBySubmission(input.submissionKey);
     if (existing) return { ticket: existing, created: false };
-    const since = new Date(now.getTime() - 3600_000);
-    if ((await this.tickets.countCreatedSince(input.requester.oid, since)) >= this.opts.ticketsPerHour) {
-      throw new RateLimitedError('tickets', 3600);
-    }
     const queue = await this.queues.forCategory(input.categoryId);
     const sla = this.opts.sla?.start(input, now);
     return this.tickets.create({ ...input, createdAt: now, sla }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
@@ -73,7 +69,7 @@ export class TicketService {
         });
       }
       return effects;
-    }, { since, max: this.opts.ticketsPerHour });
+    }, { maxPerHour: this.opts.ticketsPerHour });
   }
 
   /**

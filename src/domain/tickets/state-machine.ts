@@ -64,6 +64,7 @@ export function decide(ticket: Ticket, action: TicketAction, actor: Actor): Deci
       return s === 'resolved' ? { ok: true, to: 'closed' } : { ok: false, reason: 'invalid_state' };
     case 'reopen':
       if (!requester && !isSupervisor(actor)) return { ok: false, reason: 'forbidden' };
+      if (ticket.anonymisedAt) return { ok: false, reason: 'invalid_state' }; // nothing left to work on
       return s === 'resolved' || s === 'closed'
         ? { ok: true, to: ticket.assignee ? 'in_progress' : 'new' }
         : { ok: false, reason: 'invalid_state' };

@@ -23,6 +23,7 @@ interface Row {
   sha256: string;
   source: string;
   created_at: Date;
+  deleted_at?: Date | null;
 }
 
 function toAttachment(r: Row): Attachment {
@@ -38,6 +39,7 @@ function toAttachment(r: Row): Attachment {
     sha256: r.sha256,
     source: r.source === 'inline_image' ? 'inline_image' : 'teams_file',
     createdAt: new Date(r.created_at),
+    ...(r.deleted_at ? { deletedAt: new Date(r.deleted_at) } : {}),
   };
 }
 
@@ -101,6 +103,24 @@ export class PgAttachmentRepository implements AttachmentRepository {
   async listByTicket(ticketId: number, limit = 50) {
     return (await this.pool.query<Row>('SELECT * FROM attachments WHERE ticket_id = $1 ORDER BY id LIMIT $2', [ticketId, limit])).rows.map(toAttachment);
   }
+
+  async pendingBefore(before: Date, limit: number) {
+    return (await this.pool.query<{ id: number; sha256: string }>('SELECT id, sha256 FROM attachments WHERE ticket_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2', [before, limit])).rows;
+  }
+
+  async deletePending(ids: number[], before: Date) {
+    // Only rows still unlinked: a link committed meanwhile by another instance keeps its row.
+    return (await this.pool.query('DELETE FROM attachments WHERE id = ANY($1::bigint[]) AND ticket_id IS NULL AND created_at < $2', [ids, before])).rowCount ?? 0;
+  }
+
+  async isReferenced(sha256: string, exceptIds: number[] = []) {
+    const r = await this.pool.query('SELECT 1 FROM attachments WHERE sha256 = $1 AND deleted_at IS NULL AND NOT (id = ANY($2::bigint[])) LIMIT 1', [sha256, exceptIds]);
+    return r.rows.length > 0;
+  }
+
+  async deletedSince(since: Date) {
+    return (await this.pool.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM attachments WHERE deleted_at >= $1', [since])).rows.map((r) => r.sha256);
+  }
 }
 
 const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -113,6 +133,10 @@ export class PgBlobStore implements BlobStore {
     const sha = sha256Of(bytes);
     await this.pool.query('INSERT INTO attachment_blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha, bytes]);
     return sha;
+  }
+
+  async delete(sha256: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM attachment_blobs WHERE sha256 = $1', [sha256])).rowCount ?? 0) > 0;
   }
 
   async get(sha256: string): Promise<Buffer | null> {

@@ -3,7 +3,8 @@
  * instances starting at once apply each migration exactly once), and one transaction helper.
  */
 import pg from 'pg';
-import { MigrationError } from '../db';
+import { StorageUnavailableError, storageFailureCode } from '../../domain/errors';
+import { MigrationError, type DatabaseState } from '../db';
 import { pgMigrations } from './migrations';
 
 export type PgPool = pg.Pool;
@@ -39,7 +40,74 @@ export function openPgPool(url: string, opts: OpenPgOptions = {}): PgPool {
   });
   // An idle client losing its connection (server restart) must not kill the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Storage failures of autocommit queries become StorageUnavailableError, like SQLite's busy/full.
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  (pool as { query: unknown }).query = (...args: unknown[]) => {
+    if (typeof args[args.length - 1] === 'function') return query(...args);
+    return query(...args).catch((err: unknown) => {
+      throw asStorageError(err);
+    });
+  };
   return pool;
+}
+
+/** Messages of node-postgres errors that carry no code but mean the server is out of reach. */
+const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not currently accepting connections/i;
+/** Network errors reaching the PostgreSQL server. */
+const NETWORK = /^E(CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|PIPE|AI_AGAIN|NOTFOUND)$/;
+const codeOf = (err: unknown): string | null => {
+  const c = storageFailureCode(err);
+  if (c) return c;
+  const raw = (err as { code?: unknown } | null)?.code;
+  return typeof raw === 'string' && NETWORK.test(raw) ? raw : null;
+};
+
+/**
+ * A PostgreSQL (or network) failure meaning "the database cannot take this right now" as a
+ * StorageUnavailableError; any other error (constraint, bug) unchanged.
+ */
+export function asStorageError(err: unknown): unknown {
+  if (err instanceof StorageUnavailableError) return err;
+  let code = codeOf(err);
+  // A failed connect may come as an AggregateError (IPv4 and IPv6 both refused).
+  const inner = (err as { errors?: unknown[] } | null)?.errors;
+  if (!code && Array.isArray(inner)) code = inner.map(codeOf).find((c) => c) ?? null;
+  if (!code && err instanceof Error && CONNECTION_LOST.test(err.message)) code = 'PG_CONNECTION';
+  if (!code) return err;
+  lastWrite.failure = { code, message: (err as Error).message || code, at: new Date() };
+  return new StorageUnavailableError(code, (err as Error).message || code);
+}
+
+/** The last storage failure seen by this process (for /healthz; a lock timeout is not kept). */
+const lastWrite: { failure?: { code: string; message: string; at: Date } } = {};
+
+/**
+ * A real probe for /healthz: a round trip that reads schema_migrations, then whether the server
+ * accepts writes (not a read-only standby), then the last storage failure if it was a full disk
+ * (a full disk shows only when writing). Never throws.
+ */
+export async function probePg(pool: PgPool, waitMs = 200): Promise<{ state: DatabaseState; code?: string; error?: string; migrations?: number }> {
+  let migrations: number;
+  try {
+    const c = await pool.connect();
+    try {
+      await c.query(`SET statement_timeout = ${Math.max(50, Math.round(waitMs * 5))}`);
+      migrations = (await c.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations')).rows[0].n;
+      const ro = (await c.query<{ ro: string }>('SHOW transaction_read_only')).rows[0].ro;
+      if (ro === 'on') return { state: 'error', code: '25006', error: 'the database accepts no writes (read-only)', migrations };
+    } finally {
+      await c.query('RESET statement_timeout').catch(() => undefined);
+      c.release();
+    }
+  } catch (err) {
+    const e = asStorageError(err) as Error & { storageCode?: string; code?: string };
+    return { state: 'error', code: e.storageCode ?? e.code ?? 'unknown', error: (err as Error).message };
+  }
+  const last = lastWrite.failure;
+  if (last && /^53100$/.test(last.code) && Date.now() - last.at.getTime() < 60_000) {
+    return { state: 'full', code: last.code, error: `last write failed at ${last.at.toISOString()}: ${last.message}`, migrations };
+  }
+  return { state: 'ok', migrations };
 }
 
 /** Applies every pending migration in order, each in its own transaction; throws on failure. */
@@ -77,7 +145,12 @@ export async function migratePg(pool: PgPool): Promise<{ applied: string[] }> {
  */
 export async function pgTx<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    const c = await pool.connect();
+    let c: PgClient;
+    try {
+      c = await pool.connect();
+    } catch (err) {
+      throw asStorageError(err);
+    }
     try {
       await c.query('BEGIN');
       const out = await fn(c);
@@ -87,7 +160,7 @@ export async function pgTx<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Pr
       await c.query('ROLLBACK').catch(() => undefined);
       const code = (err as { code?: string }).code;
       if ((code === '40001' || code === '40P01') && attempt < 5) continue;
-      throw err;
+      throw asStorageError(err);
     } finally {
       c.release();
     }

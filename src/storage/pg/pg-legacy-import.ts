@@ -4,7 +4,7 @@
  */
 import type { ImportedTicket, ImportOutcome, LegacyImportRepository } from '../../domain/legacy-import';
 import { parseRadicado } from '../../domain/tickets/radicado';
-import { eventHash } from '../sqlite-tickets';
+import { insertEvents } from './pg-tickets';
 import type { PgClient, PgPool } from './pg-db';
 
 export class PgLegacyImport implements LegacyImportRepository {
@@ -63,14 +63,8 @@ export class PgLegacyImport implements LegacyImportRepository {
         [t.radicado, t.tenantId, t.requester.oid, t.requester.name, t.requester.email, t.categoryId, t.serviceId, t.description, t.status, t.assigneeName ?? null, t.resolution ?? null, t.createdAt, t.updatedAt, finished, closed],
       )
     ).rows[0];
-    const data = JSON.stringify({ radicado: t.radicado, imported: true, status: t.status });
-    const at = t.createdAt.toISOString();
-    await c.query(`INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash) VALUES ($1, $2, NULL, NULL, 'created', $3, '', $4)`, [
-      id,
-      at,
-      data,
-      eventHash('', id, { at, actorOid: null, kind: 'created', data }),
-    ]);
+    // Chained like every event (hash version 2).
+    await insertEvents(c, id, [{ at: t.createdAt, kind: 'created', data: { radicado: t.radicado, imported: true, status: t.status } }]);
     // The bot's own counter never hands out an imported number again.
     const own = parseRadicado(t.radicado);
     if (own && own.prefix === prefix) {

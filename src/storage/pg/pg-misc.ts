@@ -142,12 +142,3 @@ async function upsertMember(q: PgQueryable, m: TeamMember, at: Date) {
     [m.teamId, m.oid, m.userId, m.name, at],
   );
 }
-
-/** When the personal-data notice (Ley 1581 de 2012) was shown to each person. */
-export class PgPrivacyNotices {
-  constructor(private readonly pool: PgPool) {}
-  async markShown(oid: string, at: Date) {
-    const res = await this.pool.query('INSERT INTO privacy_notices (oid, shown_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [oid, at]);
-    return res.rowCount === 1;
-  }
-}

@@ -46,6 +46,18 @@ export class PgOutboxRepository implements OutboxRepository {
     this.paceGapMs = opts.paceGapMs ?? 0;
   }
 
+  async backlog() {
+    const r = (
+      await this.pool.query<{ pending: number; oldest: Date | null; failed: number; last_error: string | null }>(
+        `SELECT count(*) AS pending, min(created_at) AS oldest,
+           (SELECT count(*) FROM outbox WHERE status = 'failed') AS failed,
+           (SELECT last_error FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS last_error
+         FROM outbox WHERE status = 'pending'`,
+      )
+    ).rows[0];
+    return { pending: r.pending, oldestPendingAt: r.oldest ? new Date(r.oldest) : null, failed: r.failed, lastError: r.last_error };
+  }
+
   async enqueue(items: OutboxItem[]) {
     await insertOutboxPg(this.pool, items, new Date());
   }

@@ -3,12 +3,12 @@
  * transaction as the ticket insert: concurrent instances queue on that row, a rolled-back creation
  * gives its number back, so numbers have no duplicate and no gap.
  */
-import type { CreationLimit, ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../../domain/ports';
+import type { CreateOptions, ListOptions, OutboxItem, TicketPatch, TicketRepository } from '../../domain/ports';
 import { RateLimitedError } from '../../domain/errors';
 import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../../domain/tickets/model';
 import { formatRadicado } from '../../domain/tickets/radicado';
 import type { QueueScope } from '../../domain/queue/position';
-import { eventHash, OPEN_SQL, toTicket, WAITING, type HistoryBreak, type Row } from '../sqlite-tickets';
+import { eventHash, HistoryChecker, OPEN_SQL, toTicket, WAITING, type HistoryBreak, type HistoryReport, type HistoryRow, type Row } from '../sqlite-tickets';
 import { isUniqueViolation, pgTx, type PgClient, type PgPool, type PgQueryable } from './pg-db';
 import { insertOutboxPg } from './pg-outbox';
 
@@ -24,17 +24,19 @@ export class PgTicketRepository implements TicketRepository {
     return (await this.pool.query<Row>(sql, args)).rows.map(toTicket);
   }
 
-  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[], limit?: CreationLimit) {
+  async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[], opts: CreateOptions = {}) {
     try {
       return await pgTx(this.pool, async (c) => {
         // With a limit, one requester's creations queue here (per-requester transaction lock), so the
         // submission check and the count below see every earlier creation committed.
-        if (limit) await c.query(`SELECT pg_advisory_xact_lock(hashtext('ticket-limit:' || $1))`, [input.requester.oid]);
+        const limited = opts.maxPerHour !== undefined;
+        if (limited) await c.query(`SELECT pg_advisory_xact_lock(hashtext('ticket-limit:' || $1))`, [input.requester.oid]);
         const existing = await this.one('SELECT * FROM tickets WHERE submission_key = $1', [input.submissionKey], c);
         if (existing) return { ticket: existing, created: false };
-        if (limit) {
-          const n = (await c.query<{ n: number }>('SELECT count(*) AS n FROM tickets WHERE requester_oid = $1 AND created_at >= $2', [input.requester.oid, limit.since])).rows[0].n;
-          if (n >= limit.max) throw new RateLimitedError('tickets', 3600);
+        if (limited) {
+          const since = new Date(input.createdAt.getTime() - 3600_000);
+          const n = (await c.query<{ n: number }>('SELECT count(*) AS n FROM tickets WHERE requester_oid = $1 AND created_at >= $2', [input.requester.oid, since])).rows[0].n;
+          if (n >= opts.maxPerHour!) throw new RateLimitedError('tickets', 3600);
         }
         const { last } = (
           await c.query<{ last: number }>(
@@ -281,35 +283,38 @@ export class PgTicketRepository implements TicketRepository {
     return this.many(`SELECT * FROM tickets WHERE status = 'resolved' AND resolved_at < $1 ORDER BY id LIMIT $2`, [before, limit]);
   }
 
-  /** Checks every ticket's hash chain; returns the events where it breaks. */
+  /** Checks every ticket's hash chain; returns the events where it breaks (details: verifyHistoryPg). */
   async verifyHistory(): Promise<HistoryBreak[]> {
-    const breaks: HistoryBreak[] = [];
-    let ticket = -1;
-    let prev = '';
-    let afterTicket = -1;
-    let afterId = -1;
-    // Keyset pages: bounded memory on a large history.
-    for (;;) {
-      const rows = (
-        await this.pool.query(
-          `SELECT id, ticket_id, at, actor_oid, kind, data, prev_hash, hash FROM ticket_events
-           WHERE (ticket_id, id) > ($1, $2) ORDER BY ticket_id, id LIMIT 5000`,
-          [afterTicket, afterId],
-        )
-      ).rows as { id: number; ticket_id: number; at: string; actor_oid: string | null; kind: string; data: string; prev_hash: string; hash: string }[];
-      if (!rows.length) return breaks;
-      for (const r of rows) {
-        if (r.ticket_id !== ticket) {
-          ticket = r.ticket_id;
-          prev = '';
-        }
-        const expected = eventHash(prev, r.ticket_id, { at: r.at, actorOid: r.actor_oid, kind: r.kind, data: r.data });
-        if (r.prev_hash !== prev || r.hash !== expected) breaks.push({ ticketId: r.ticket_id, eventId: r.id });
-        prev = r.hash;
-      }
-      afterTicket = rows[rows.length - 1].ticket_id;
-      afterId = rows[rows.length - 1].id;
-    }
+    return (await verifyHistoryPg(this.pool)).breaks;
+  }
+}
+
+/**
+ * Checks every ticket's hash chain exactly as SQLite's verifyHistory does (same checker, hash v1/v2,
+ * redaction records and the 'anonymised' events' commitments), reading the history in keyset pages.
+ */
+export async function verifyHistoryPg(pool: PgQueryable): Promise<HistoryReport> {
+  const redactions = new Map<number, string>();
+  for (const r of (await pool.query<{ event_id: number; original_sha256: string }>('SELECT event_id, original_sha256 FROM ticket_event_redactions')).rows) {
+    redactions.set(r.event_id, r.original_sha256);
+  }
+  const radicados = new Map<number, string>();
+  for (const r of (await pool.query<{ id: number; radicado: string }>('SELECT id, radicado FROM tickets')).rows) radicados.set(r.id, r.radicado);
+  const checker = new HistoryChecker(redactions, radicados);
+  let afterTicket = -1;
+  let afterId = -1;
+  for (;;) {
+    const rows = (
+      await pool.query<HistoryRow>(
+        `SELECT id, ticket_id, at, actor_oid, kind, data, prev_hash, hash, hv FROM ticket_events
+         WHERE (ticket_id, id) > ($1, $2) ORDER BY ticket_id, id LIMIT 5000`,
+        [afterTicket, afterId],
+      )
+    ).rows;
+    if (!rows.length) return checker.finish();
+    for (const r of rows) checker.add(r);
+    afterTicket = rows[rows.length - 1].ticket_id;
+    afterId = rows[rows.length - 1].id;
   }
 }
 
@@ -321,15 +326,18 @@ function scopeSql(scope: QueueScope, alias: string, n: number): { sql: string; a
   return scope.exclude.length ? { sql: `NOT (${alias}category_id = ANY($${n}::text[]))`, args: [scope.exclude] } : { sql: 'true', args: [] };
 }
 
-/** Appends hash-chained events; the caller holds the ticket's row lock (or just inserted it). */
-export async function insertEvents(c: PgClient, ticketId: number, events: NewEvent[]) {
+/**
+ * Appends hash-chained events (hash version 2, the formula of SQLite's appendEvents); the caller holds
+ * the ticket's row lock (or just inserted it).
+ */
+export async function insertEvents(c: PgQueryable, ticketId: number, events: NewEvent[]) {
   if (!events.length) return;
   let prev = (await c.query<{ hash: string }>('SELECT hash FROM ticket_events WHERE ticket_id = $1 ORDER BY id DESC LIMIT 1', [ticketId])).rows[0]?.hash ?? '';
   for (const e of events) {
     const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };
     const hash = eventHash(prev, ticketId, row);
     await c.query(
-      `INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 2)`,
       [ticketId, row.at, row.actorOid, e.actor?.name ?? null, e.kind, row.data, prev, hash],
     );
     prev = hash;

@@ -92,7 +92,9 @@ export async function onFiles(turn: Turn): Promise<void> {
   const offered = all.slice(0, MAX_FILES_PER_MESSAGE);
   const names = offered.map((f) => quote(turn, f.name || turn.m.labelAttachments)).join(', ');
   const u = await uploaderOf(turn);
-  const radicado = findRadicadoIn(cleanText(turn.activity.text ?? ''), { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
+  const said = cleanText(turn.activity.text ?? '');
+  const radicado = findRadicadoIn(said, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
+  const note = noteOf(said, turn.s.cfg.radicadoPrefix);
   const target = await turn.s.attachments.target(u, radicado);
   switch (target.kind) {
     case 'not_found':
@@ -108,6 +110,7 @@ export async function onFiles(turn: Turn): Promise<void> {
   const lines: string[] = [];
   if (all.length > offered.length) lines.push(turn.text('attachmentTooMany', { n: MAX_FILES_PER_MESSAGE }));
   const held: number[] = [];
+  let attached = 0;
   let index = 0;
   for (const f of offered) {
     index++;
@@ -119,9 +122,15 @@ export async function onFiles(turn: Turn): Promise<void> {
     if (target.kind === 'ticket') {
       const a = await turn.s.attachments.attach(u, checked.file, target.ticket);
       lines.push(turn.text('attachmentAdded', { name: escapeMarkdown(a.name, 120), size: fileSize(a.size, turn.locale), radicado: target.ticket.radicado }));
+      attached++;
     } else {
       held.push((await turn.s.attachments.hold(u, checked.file)).id);
     }
+  }
+  // The text sent with the files goes to the ticket like a reply, once, when a file got there.
+  if (note && attached > 0 && target.kind === 'ticket') {
+    const relayed = await relayNote(turn, target.ticket.id, note);
+    if (relayed) lines.push(relayed);
   }
   if (lines.length) await turn.ctx.sendActivity(lines.join('\n\n'));
   if (held.length && target.kind === 'choose') {
@@ -129,10 +138,38 @@ export async function onFiles(turn: Turn): Promise<void> {
       actions: target.tickets.map((t) => ({
         title: `${t.radicado} · ${turn.s.views.names(t, turn.locale).service}`.slice(0, 80),
         verb: 'attachment.link',
-        data: { attachmentIds: held, ticketId: t.id },
+        // The text waits with the files (the user's own words, re-checked as a reply when chosen).
+        data: note ? { attachmentIds: held, ticketId: t.id, note } : { attachmentIds: held, ticketId: t.id },
       })),
     });
   }
+}
+
+const MAX_NOTE = 4000;
+
+/**
+ * The words sent with a file, when there are any besides the radicado ("MDA-2026-000123 aquí va la
+ * captura" → the whole text; "MDA-2026-000123" alone → nothing).
+ */
+function noteOf(said: string, prefix: string): string {
+  const letters = prefix.replace(/[^A-Za-z]/g, '');
+  const rest = letters ? said.replace(new RegExp(`${letters}[\\s-]{0,3}\\d{4}[\\s-]{0,3}\\d{1,6}`, 'gi'), ' ') : said;
+  return /[\p{L}\p{N}]/u.test(rest) ? said.slice(0, MAX_NOTE) : '';
+}
+
+/**
+ * Relays `note` to the ticket exactly like a reply typed by the same person (history message event,
+ * the queue thread and the other side through the outbox); returns the line to tell them, if any.
+ */
+async function relayNote(turn: Turn, ticketId: number, note: string): Promise<string | null> {
+  const ticket = await turn.s.ticketRepo.get(ticketId);
+  if (!ticket) return null;
+  const out = await turn.s.tickets.reply(ticket, await turn.actor(), note);
+  if (!out.ok) {
+    turn.s.log.info({ ticketId, reason: out.reason }, 'text sent with a file not relayed');
+    return null;
+  }
+  return turn.text('replySent', { radicado: out.ticket.radicado });
 }
 
 type Checked = { ok: true; file: IncomingFile } | { ok: false; error: string };
@@ -205,6 +242,7 @@ async function botAuthorization(turn: Turn, url: string): Promise<Record<string,
 const linkShape = z.object({
   attachmentIds: z.array(z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)).min(1).max(MAX_FILES_PER_MESSAGE),
   ticketId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  note: z.string().trim().min(1).max(MAX_NOTE).optional().catch(undefined),
 });
 
 /** "Which ticket?" answered: link the held files, after re-checking ticket and files on the server. */
@@ -218,9 +256,13 @@ export async function linkChosen(turn: Turn, data: Record<string, unknown>): Pro
     }
     return turn.notice(out.reason === 'expired' ? turn.m.attachmentPendingExpired : turn.m.attachmentNotFound, { color: 'Attention' });
   }
-  const text = out.linked
-    .map((a) => turn.text('attachmentAdded', { name: escapeMarkdown(a.name, 120), size: fileSize(a.size, turn.locale), radicado: out.ticket.radicado }))
-    .join('\n\n');
+  const lines = out.linked.map((a) => turn.text('attachmentAdded', { name: escapeMarkdown(a.name, 120), size: fileSize(a.size, turn.locale), radicado: out.ticket.radicado }));
+  // The files were pending until now, so this runs once however often the button is pressed.
+  if (parsed.data.note) {
+    const relayed = await relayNote(turn, out.ticket.id, parsed.data.note);
+    if (relayed) lines.push(relayed);
+  }
+  const text = lines.join('\n\n');
   await turn.notice(text, { color: 'Good', actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }] });
 }
 
@@ -237,6 +279,7 @@ export async function sendToMe(turn: Turn, data: Record<string, unknown>): Promi
   const id = attachmentId.safeParse(data.attachmentId);
   const found = id.success ? await turn.s.attachments.visible(await uploaderOf(turn), id.data) : null;
   if (!found) return say(turn, turn.m.attachmentNotFound);
+  if (found.attachment.deletedAt) return say(turn, turn.m.attachmentDeleted);
   if (!(await turn.s.refs.get(`user:${turn.oid}`))) return say(turn, turn.m.attachmentNoPersonalChat);
   await turn.s.attachments.offer(found.attachment, found.ticket, turn.oid);
   await say(turn, turn.text('attachmentOffered', { name: found.attachment.name }));
@@ -284,6 +327,11 @@ async function handleConsent(turn: Turn): Promise<void> {
     return;
   }
   const { attachment, ticket } = found;
+  if (attachment.deletedAt) {
+    // A consent card sent before the person's data was anonymised.
+    await turn.ctx.sendActivity(turn.m.attachmentDeleted);
+    return;
+  }
   const vars = { name: escapeMarkdown(attachment.name, 120), radicado: ticket.radicado };
   if (v.action === 'decline') {
     await turn.ctx.sendActivity(turn.text('attachmentDeclined', vars));

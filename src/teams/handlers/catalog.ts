@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { validateSubmission, type Template } from '../../domain/catalog';
-import { RateLimitedError } from '../../domain/errors';
+import { RateLimitedError, storageFailureCode } from '../../domain/errors';
 import type { Ticket } from '../../domain/tickets/model';
 import type { DuplicateMatch } from '../../domain/tickets/service';
 import { pick } from '../../domain/types';
@@ -150,6 +150,7 @@ function renderForm(
   errors: Record<string, string>,
   submissionKey: string,
   back: { verb: string; data: object },
+  formMessage = '',
 ) {
   const m = turn.m;
   const loc = turn.s.catalog.locate(template.id)!;
@@ -190,6 +191,7 @@ function renderForm(
     path: escapeMarkdown(`${pick(loc.category.name, turn.locale)} › ${pick(loc.service.name, turn.locale)}`),
     templateDescription: escapeMarkdown(pick(template.description, turn.locale)),
     hasErrors: Object.keys(errors).length > 0,
+    formMessage,
     fields,
     templateId: template.id,
     submissionKey,
@@ -247,6 +249,15 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
   } catch (err) {
     if (err instanceof RateLimitedError) {
       await turn.notice(turn.m.rateLimitedTickets, { color: 'Attention' });
+      return;
+    }
+    const code = storageFailureCode(err);
+    if (code) {
+      // Nothing was written (the transaction rolled back): the same form, with what was typed and
+      // the same submission key, so pressing "Guardar" again files exactly one ticket.
+      turn.s.log.error({ code, oid: user.oid, templateId: template.id }, 'could not file the ticket: storage unavailable');
+      const typed = { ...result.values, description: result.description, phone: result.phone ?? '', contactChannel: result.contactChannel };
+      await turn.show(renderForm(turn, template, typed, {}, key.data, backOf(turn, template, data), turn.m.storageUnavailableForm));
       return;
     }
     throw err;

@@ -9,9 +9,7 @@ import type { Ticket } from '../../domain/tickets/model';
 import type { ActionOutcome } from '../../domain/tickets/service';
 import { pick } from '../../domain/types';
 import { cleanText } from '../../domain/phrases';
-import { escapeMarkdown } from '../cards';
 import type { Turn } from '../turn';
-import { age, statusText } from '../views';
 import { explainOutcome } from './tickets';
 import { rememberConversation } from './welcome';
 
@@ -101,21 +99,15 @@ export async function showQueue(turn: Turn): Promise<void> {
   await turn.show(
     turn.card('queue-list', {
       title: turn.text('queueTitle', { n: total }),
-      items: items.map((t, i) => ({
-        ticketId: t.id,
-        position: i + 1,
-        radicado: t.radicado,
-        service: escapeMarkdown(turn.s.views.names(t, turn.locale).service),
-        statusText: statusText(t.status, turn.locale),
-        assignee: escapeMarkdown(t.assignee?.name ?? turn.m.unassigned),
-        age: age(t.createdAt, now, turn.locale),
-        canTake: t.status === 'new',
-      })),
+      items: items.map((t, i) => turn.s.views.listItem(t, i + 1, turn.locale, now)),
     }),
   );
 }
 
-/** "siguiente": the oldest unassigned ticket goes to the caller. */
+/**
+ * "siguiente": the oldest waiting ticket goes to the caller. Imported cases of the previous service
+ * desk are not handed out (they follow that system's flow); "tomar <radicado>" still takes one.
+ */
 export async function takeNext(turn: Turn): Promise<void> {
   if (!(await requireStaff(turn))) return;
   for (let attempt = 0; attempt < 5; attempt++) {

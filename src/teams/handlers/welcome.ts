@@ -18,9 +18,14 @@ export async function sendNotUnderstood(turn: Turn): Promise<void> {
   await turn.notice(turn.m.notUnderstood, { actions: mainActions(turn) });
 }
 
-/** Bot installed in a personal chat or a team: remember where to write, say hello. */
+/** Teams sends installationUpdate and conversationUpdate for one install: one welcome within this window. */
+const WELCOME_WINDOW_MS = 10 * 60_000;
+
+/** Bot installed in a personal chat or a team: remember where to write, say hello (once). */
 export async function onInstalled(turn: Turn): Promise<void> {
   await rememberConversation(turn);
+  const key = turn.isPersonal ? `user:${turn.oid}` : `conv:${turn.activity.conversation.id.split(';')[0]}`;
+  if (!(await turn.s.welcomes.first(key, turn.s.clock.now(), WELCOME_WINDOW_MS))) return;
   if (turn.isPersonal) await sendWelcome(turn);
   else await sendHelp(turn);
 }

@@ -1,8 +1,10 @@
 import type { PgClient } from '../pg-db';
 import { pg001Initial } from './001-initial';
 import { pg002Sla } from './002-sla';
+import { pg003Hardening } from './003-hardening';
 import { pg004Beyond } from './004-beyond';
 import { pg005Attachments } from './005-attachments';
+import { pg006Polish } from './006-polish';
 
 export interface PgMigration {
   /** Same name as the SQLite migration it mirrors. */
@@ -11,4 +13,4 @@ export interface PgMigration {
 }
 
 /** Static, ordered index of PostgreSQL migrations; each mirrors src/storage/migrations/NNN-*.ts. */
-export const pgMigrations: PgMigration[] = [pg001Initial, pg002Sla, pg004Beyond, pg005Attachments];
+export const pgMigrations: PgMigration[] = [pg001Initial, pg002Sla, pg003Hardening, pg004Beyond, pg005Attachments, pg006Polish];
