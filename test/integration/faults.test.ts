@@ -9,7 +9,8 @@ import readline from 'node:readline';
 import { createLogger } from '../../src/logger';
 import { bogotaYear } from '../../src/domain/tickets/radicado';
 import { ROOT } from '../../src/paths';
-import { itSqlite, sqliteDb } from '../helpers/engine';
+import pg from 'pg';
+import { itPg, itSqlite, PG_URL, sqliteDb } from '../helpers/engine';
 import {
   cardAction,
   cardText,
@@ -156,6 +157,41 @@ describe('faults', () => {
     const created = invokeCard(await press(h, USERS.employee, again, 'Guardar', { ...typed(long), description: inputValue(again, 'description')! }));
     expect(radicadoIn(created)).toBe(`MDA-${bogotaYear(new Date())}-000001`);
     expect(await health(h)).toMatchObject({ status: 200, body: { database: 'ok' } });
+  });
+
+  // The PostgreSQL counterpart of the two above: the database stops accepting connections (and drops
+  // the open ones) while the person presses "Guardar". Unlike a SQLite lock, nothing can be read either
+  // (the turn fails before filing): the person is told the desk cannot save right now, /healthz says
+  // 503, the process stays up, and the same form files exactly one ticket once the database is back.
+  itPg('tells the person to try again while PostgreSQL is unreachable, 503 on /healthz, then the same form files once it is back', async () => {
+    const { log, lines } = capture();
+    h = await startHarness({}, { log });
+    expect((await health(h)).status).toBe(200);
+    const form = await vpnForm(h);
+    const name = new URL(h.app.services.cfg.databaseUrl!).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+
+      const res = await press(h, USERS.employee, form, 'Guardar', typed('La VPN no conecta desde la casa.'));
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body)).toContain('En este momento no puedo guardar información');
+      expect(lines.some((l) => /storage unavailable/.test(l.msg) && l.level === 50)).toBe(true);
+      expect(JSON.stringify(lines)).not.toContain('La VPN no conecta desde la casa.');
+      const down = await health(h);
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ status: 'degraded', database: 'error', databaseError: { code: expect.any(String) } });
+
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      // Pressing "Guardar" again on the form still open in Teams.
+      expect(radicadoIn(invokeCard(await press(h, USERS.employee, form, 'Guardar', typed('La VPN no conecta desde la casa.'))))).toBe(`MDA-${bogotaYear(new Date())}-000001`);
+      expect(await health(h)).toMatchObject({ status: 200, body: { status: 'ok', database: 'ok' } });
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => undefined);
+      await admin.end();
+    }
   });
 
   it('files tickets while the connector is unreachable, reports the outbox backlog on /healthz, and delivers the queue card when it is back', async () => {

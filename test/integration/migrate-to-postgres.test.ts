@@ -29,7 +29,8 @@ const newTicket = (createdAt: Date, who = 'oid-ana'): NewTicket => ({
 async function everything(st: Storage) {
   return {
     tickets: await sql(st, 'SELECT id, radicado, submission_key, status, assignee_oid, version, description FROM tickets ORDER BY id'),
-    events: await sql(st, 'SELECT id, ticket_id, at, kind, data, prev_hash, hash FROM ticket_events ORDER BY id'),
+    events: await sql(st, 'SELECT id, ticket_id, at, actor_name, kind, data, prev_hash, hash, hv FROM ticket_events ORDER BY id'),
+    redactions: await sql(st, 'SELECT event_id, ticket_id, original_sha256, redacted_at FROM ticket_event_redactions ORDER BY event_id'),
     counters: await sql(st, 'SELECT prefix, year, last FROM radicado_counters ORDER BY prefix, year'),
     outbox: (await sql(st, 'SELECT id, pace_key, payload, status, attempts FROM outbox ORDER BY id')),
     queues: await st.queues.list(),
@@ -69,7 +70,15 @@ describePg('copying a SQLite database into PostgreSQL', () => {
       made[3].id,
       () => [],
     );
+    // A person's closed ticket anonymised (history redacted through redaction records, hash v2).
+    const gone = made[10];
+    await lite.tickets.append(gone.id, [{ at, actor: { oid: gone.requester.oid, name: 'Ana Empleada' }, kind: 'message', data: { text: 'mi celular es 300 555 0101' } }], []);
+    await sql(lite, `UPDATE tickets SET status = 'closed', closed_at = ? WHERE id = ?`, at.toISOString(), gone.id);
+    const anonymised = await lite.personalData.anonymiseTicket(gone.id, at, { oid: 'oid-sofia', name: 'Sofía' }, '[anonimizado]');
+    expect(anonymised!.redactedEvents).toBeGreaterThanOrEqual(2);
+    expect((await lite.verifyHistory()).breaks).toEqual([]);
     const before = await everything(lite);
+    expect(before.redactions.length).toBe(anonymised!.redactedEvents);
     await lite.close();
 
     const target = await createPgDatabase();
@@ -84,6 +93,10 @@ describePg('copying a SQLite database into PostgreSQL', () => {
       const after = await everything(pgs);
       expect(after).toEqual(before);
       expect(await pgs.tickets.verifyHistory()).toEqual([]);
+      expect(await pgs.verifyHistory()).toMatchObject({ tickets: 30, redacted: before.redactions.length, breaks: [] });
+      expect((await pgs.tickets.get(gone.id))!.anonymisedAt).toEqual(at);
+      // The redacted history stays protected on PostgreSQL too.
+      await expect(sql(pgs, 'UPDATE ticket_events SET kind = ? WHERE id = ?', 'status_changed', (before.redactions[0] as { event_id: number }).event_id)).rejects.toThrow(/append-only/);
       // The attachment and its bytes are served from PostgreSQL now.
       expect(await pgs.attachments.get(attached.id)).toEqual(attached);
       expect((await pgs.blobs(attachmentsDir).get(sha))!.equals(bytes)).toBe(true);

@@ -140,7 +140,7 @@ describe('imported cases and "siguiente"', () => {
         `MDA-2019-123;02/02/2024 10:01;${USERS.employee.email};Acceso remoto;Abierta;La VPN del caso antiguo no conecta.\n`,
     );
     const out: string[] = [];
-    expect(await importLegacy(['--file', csv, '--tenant', TENANT], { DB_PATH: h.dbPath, LOG_LEVEL: 'silent' }, (s) => out.push(s), (s) => out.push(s))).toBe(0);
+    expect(await importLegacy(['--file', csv, '--tenant', TENANT], { DB_PATH: h.dbPath, ...(h.app.services.cfg.databaseUrl ? { DATABASE_URL: h.app.services.cfg.databaseUrl } : {}), LOG_LEVEL: 'silent' }, (s) => out.push(s), (s) => out.push(s))).toBe(0);
     const old = (await h.app.services.ticketRepo.getByRadicado('MDA-2019-000123'))!;
     expect(old).toMatchObject({ imported: true, status: 'new' });
     const mine = await fileTicket(h, USERS.manager);

@@ -250,9 +250,10 @@ export class PgTicketRepository implements TicketRepository {
   }
 
   oldestUnassigned(categoryIds: string[] | null) {
+    // Imported cases of the previous service desk are never handed out by "siguiente".
     return categoryIds
-      ? this.one(`SELECT * FROM tickets WHERE status = 'new' AND category_id = ANY($1::text[]) ORDER BY id LIMIT 1`, [categoryIds])
-      : this.one(`SELECT * FROM tickets WHERE status = 'new' ORDER BY id LIMIT 1`, []);
+      ? this.one(`SELECT * FROM tickets WHERE ${WAITING} AND category_id = ANY($1::text[]) ORDER BY id LIMIT 1`, [categoryIds])
+      : this.one(`SELECT * FROM tickets WHERE ${WAITING} ORDER BY id LIMIT 1`, []);
   }
 
   async events(ticketId: number, opts: { kinds?: string[]; limit?: number } = {}) {
