@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   await waitForHealth(botUrl, 30_000);
 
   // The Playground exits when its stdin closes, so it gets a pipe that stays open.
-  const playground = spawn(process.execPath, [playgroundCli, 'start', '-e', `${botUrl}/api/messages`, '-c', 'msteams'], {
+  const playground = spawn(process.execPath, [playgroundCli, 'start', '-e', `${botUrl}/api/messages`, '-c', 'msteams', '--disable-telemetry'], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...env, TEAMSAPPTESTER_BROWSER: 'none' },
