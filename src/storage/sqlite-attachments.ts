@@ -6,39 +6,7 @@ import type { Db } from './db';
 import { immediate } from './db';
 import { insertOutbox } from './sqlite-outbox';
 import { appendEvents } from './sqlite-tickets';
-
-interface Row {
-  id: number;
-  ticket_id: number | null;
-  tenant_id: string;
-  uploader_oid: string;
-  uploader_name: string;
-  name: string;
-  file_type: string;
-  content_type: string;
-  size: number;
-  sha256: string;
-  source: string;
-  created_at: string;
-  deleted_at?: string | null;
-}
-
-function toAttachment(r: Row): Attachment {
-  return {
-    id: r.id,
-    ticketId: r.ticket_id,
-    tenantId: r.tenant_id,
-    uploader: { oid: r.uploader_oid, name: r.uploader_name },
-    name: r.name,
-    fileType: r.file_type,
-    contentType: r.content_type,
-    size: r.size,
-    sha256: r.sha256,
-    source: r.source === 'inline_image' ? 'inline_image' : 'teams_file',
-    createdAt: new Date(r.created_at),
-    ...(r.deleted_at ? { deletedAt: new Date(r.deleted_at) } : {}),
-  };
-}
+import { toAttachment, type AttachmentRow } from './rows';
 
 export class SqliteAttachmentRepository implements AttachmentRepository {
   private readonly stmts;
@@ -63,7 +31,7 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
   async addLinked(a: NewAttachment, ticketId: number, effects: (a: Attachment) => OutboxItem[]) {
     return immediate(this.db, () => {
       const info = this.stmts.insert.run(this.params(a, ticketId, a.createdAt));
-      const saved = toAttachment(this.stmts.byId.get(info.lastInsertRowid) as Row);
+      const saved = toAttachment(this.stmts.byId.get(info.lastInsertRowid) as AttachmentRow);
       this.history(ticketId, attachmentEvent(saved, a.createdAt));
       insertOutbox(this.db, effects(saved), a.createdAt);
       return saved;
@@ -72,14 +40,14 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
 
   async addPending(a: NewAttachment) {
     const info = this.stmts.insert.run(this.params(a, null, null));
-    return toAttachment(this.stmts.byId.get(info.lastInsertRowid) as Row);
+    return toAttachment(this.stmts.byId.get(info.lastInsertRowid) as AttachmentRow);
   }
 
   async link(id: number, uploaderOid: string, notBefore: Date, ticketId: number, at: Date, effects: (a: Attachment) => OutboxItem[]) {
     return immediate(this.db, () => {
       const res = this.stmts.link.run(ticketId, at.toISOString(), id, uploaderOid, notBefore.toISOString());
       if (res.changes === 0) return null;
-      const saved = toAttachment(this.stmts.byId.get(id) as Row);
+      const saved = toAttachment(this.stmts.byId.get(id) as AttachmentRow);
       this.history(ticketId, attachmentEvent(saved, at));
       insertOutbox(this.db, effects(saved), at);
       return saved;
@@ -87,12 +55,12 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
   }
 
   async get(id: number) {
-    const r = this.stmts.byId.get(id) as Row | undefined;
+    const r = this.stmts.byId.get(id) as AttachmentRow | undefined;
     return r ? toAttachment(r) : null;
   }
 
   async listByTicket(ticketId: number, limit = 50) {
-    return (this.stmts.byTicket.all(ticketId, limit) as Row[]).map(toAttachment);
+    return (this.stmts.byTicket.all(ticketId, limit) as AttachmentRow[]).map(toAttachment);
   }
 
   async pendingBefore(before: Date, limit: number) {

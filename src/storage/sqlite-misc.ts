@@ -11,6 +11,7 @@ import type {
   UserProfile,
 } from '../domain/ports';
 import { immediate } from './db';
+import { toQueue, type QueueRow } from './rows';
 
 export class SqliteConversationRefs implements ConversationRefRepository {
   constructor(private readonly db: Db) {}
@@ -29,23 +30,6 @@ export class SqliteConversationRefs implements ConversationRefRepository {
     return r ? JSON.parse(r.reference) : null;
   }
 }
-
-interface QueueRow {
-  id: number;
-  tenant_id: string;
-  team_id: string;
-  channel_id: string;
-  category_id: string | null;
-  registered_by: string;
-}
-const toQueue = (r: QueueRow): SupportQueue => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  teamId: r.team_id,
-  channelId: r.channel_id,
-  categoryId: r.category_id,
-  registeredBy: r.registered_by,
-});
 
 export class SqliteQueueRepository implements QueueRepository {
   constructor(private readonly db: Db) {}

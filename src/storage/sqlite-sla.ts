@@ -3,10 +3,11 @@ import type { Db } from './db';
 import { immediate } from './db';
 import type { OutboxItem, SlaRepository, StaffDirectory } from '../domain/ports';
 import type { SlaAlertKind } from '../domain/sla/ticket-sla';
-import type { SurveyAnswer, SurveyRepository, SurveySaveResult } from '../domain/survey';
+import type { SurveyRepository, SurveySaveResult } from '../domain/survey';
 import type { NewEvent, Ticket } from '../domain/tickets/model';
 import { insertOutbox } from './sqlite-outbox';
 import { toTicket, type Row, type SqliteTicketRepository } from './sqlite-tickets';
+import { toAnswer, type SurveyRow } from './rows';
 
 const ALERT_COLUMN: Record<SlaAlertKind, string> = {
   first_response_warning: 'first_response_warned_at',
@@ -47,26 +48,6 @@ export class SqliteSlaRepository implements SlaRepository {
   }
 }
 
-interface SurveyRow {
-  ticket_id: number;
-  requester_oid: string;
-  score: number;
-  comment: string | null;
-  answered_at: string;
-  updated_at: string;
-  low_score_notified_at: string | null;
-}
-
-const toAnswer = (r: SurveyRow): SurveyAnswer => ({
-  ticketId: r.ticket_id,
-  requesterOid: r.requester_oid,
-  score: r.score,
-  comment: r.comment ?? undefined,
-  answeredAt: new Date(r.answered_at),
-  updatedAt: new Date(r.updated_at),
-  lowScoreNotifiedAt: r.low_score_notified_at ? new Date(r.low_score_notified_at) : undefined,
-});
-
 export class SqliteSurveyRepository implements SurveyRepository {
   constructor(private readonly db: Db, private readonly tickets: SqliteTicketRepository) {}
 
@@ -84,7 +65,7 @@ export class SqliteSurveyRepository implements SurveyRepository {
     return immediate(this.db, () => {
       const at = input.at.toISOString();
       const existing = this.db.prepare('SELECT * FROM satisfaction_surveys WHERE ticket_id = ?').get(input.ticketId) as SurveyRow | undefined;
-      if (existing && input.at.getTime() - Date.parse(existing.answered_at) > opts.windowMs) {
+      if (existing && input.at.getTime() - new Date(existing.answered_at).getTime() > opts.windowMs) {
         return { outcome: 'locked' as const, answer: toAnswer(existing) };
       }
       const notify = opts.lowScore && !existing?.low_score_notified_at;

@@ -9,39 +9,7 @@ import { BlobCorruptedError } from '../file-blob-store';
 import { pgTx, type PgPool } from './pg-db';
 import { insertOutboxPg } from './pg-outbox';
 import { insertEvents } from './pg-tickets';
-
-interface Row {
-  id: number;
-  ticket_id: number | null;
-  tenant_id: string;
-  uploader_oid: string;
-  uploader_name: string;
-  name: string;
-  file_type: string;
-  content_type: string;
-  size: number;
-  sha256: string;
-  source: string;
-  created_at: Date;
-  deleted_at?: Date | null;
-}
-
-function toAttachment(r: Row): Attachment {
-  return {
-    id: r.id,
-    ticketId: r.ticket_id,
-    tenantId: r.tenant_id,
-    uploader: { oid: r.uploader_oid, name: r.uploader_name },
-    name: r.name,
-    fileType: r.file_type,
-    contentType: r.content_type,
-    size: r.size,
-    sha256: r.sha256,
-    source: r.source === 'inline_image' ? 'inline_image' : 'teams_file',
-    createdAt: new Date(r.created_at),
-    ...(r.deleted_at ? { deletedAt: new Date(r.deleted_at) } : {}),
-  };
-}
+import { toAttachment, type AttachmentRow } from '../rows';
 
 const INSERT = `INSERT INTO attachments (ticket_id, tenant_id, uploader_oid, uploader_name, name, file_type, content_type, size, sha256, source, created_at, linked_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`;
@@ -67,7 +35,7 @@ export class PgAttachmentRepository implements AttachmentRepository {
     return pgTx(this.pool, async (c) => {
       // The ticket's row lock keeps its history chain linear.
       await c.query('SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE', [ticketId]);
-      const saved = toAttachment((await c.query<Row>(INSERT, args(a, ticketId, a.createdAt))).rows[0]);
+      const saved = toAttachment((await c.query<AttachmentRow>(INSERT, args(a, ticketId, a.createdAt))).rows[0]);
       await insertEvents(c, ticketId, [attachmentEvent(saved, a.createdAt)]);
       await insertOutboxPg(c, effects(saved), a.createdAt);
       return saved;
@@ -75,14 +43,14 @@ export class PgAttachmentRepository implements AttachmentRepository {
   }
 
   async addPending(a: NewAttachment) {
-    return toAttachment((await this.pool.query<Row>(INSERT, args(a, null, null))).rows[0]);
+    return toAttachment((await this.pool.query<AttachmentRow>(INSERT, args(a, null, null))).rows[0]);
   }
 
   async link(id: number, uploaderOid: string, notBefore: Date, ticketId: number, at: Date, effects: (a: Attachment) => OutboxItem[]) {
     return pgTx(this.pool, async (c) => {
       await c.query('SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE', [ticketId]);
       const r = (
-        await c.query<Row>(
+        await c.query<AttachmentRow>(
           `UPDATE attachments SET ticket_id = $1, linked_at = $2 WHERE id = $3 AND ticket_id IS NULL AND uploader_oid = $4 AND created_at >= $5 RETURNING *`,
           [ticketId, at, id, uploaderOid, notBefore],
         )
@@ -96,12 +64,12 @@ export class PgAttachmentRepository implements AttachmentRepository {
   }
 
   async get(id: number) {
-    const r = (await this.pool.query<Row>('SELECT * FROM attachments WHERE id = $1', [id])).rows[0];
+    const r = (await this.pool.query<AttachmentRow>('SELECT * FROM attachments WHERE id = $1', [id])).rows[0];
     return r ? toAttachment(r) : null;
   }
 
   async listByTicket(ticketId: number, limit = 50) {
-    return (await this.pool.query<Row>('SELECT * FROM attachments WHERE ticket_id = $1 ORDER BY id LIMIT $2', [ticketId, limit])).rows.map(toAttachment);
+    return (await this.pool.query<AttachmentRow>('SELECT * FROM attachments WHERE ticket_id = $1 ORDER BY id LIMIT $2', [ticketId, limit])).rows.map(toAttachment);
   }
 
   async pendingBefore(before: Date, limit: number) {

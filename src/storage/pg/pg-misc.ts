@@ -10,6 +10,7 @@ import type {
   UserProfile,
 } from '../../domain/ports';
 import { pgTx, type PgPool, type PgQueryable } from './pg-db';
+import { toQueue, type QueueRow } from '../rows';
 
 export class PgConversationRefs implements ConversationRefRepository {
   constructor(private readonly pool: PgPool) {}
@@ -27,23 +28,6 @@ export class PgConversationRefs implements ConversationRefRepository {
     return r ? JSON.parse(r.reference) : null;
   }
 }
-
-interface QueueRow {
-  id: number;
-  tenant_id: string;
-  team_id: string;
-  channel_id: string;
-  category_id: string | null;
-  registered_by: string;
-}
-const toQueue = (r: QueueRow): SupportQueue => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  teamId: r.team_id,
-  channelId: r.channel_id,
-  categoryId: r.category_id,
-  registeredBy: r.registered_by,
-});
 
 export class PgQueueRepository implements QueueRepository {
   constructor(private readonly pool: PgPool) {}

@@ -1,12 +1,13 @@
 /** PostgreSQL adapters for SLAs (#12): alert candidates and state, satisfaction surveys, supervisors, report data; requesters' cards. */
 import type { OutboxItem, RequesterCard, RequesterCardRepository, SlaRepository, StaffDirectory } from '../../domain/ports';
 import type { SlaAlertKind } from '../../domain/sla/ticket-sla';
-import type { SurveyAnswer, SurveyRepository, SurveySaveResult } from '../../domain/survey';
+import type { SurveyRepository, SurveySaveResult } from '../../domain/survey';
 import type { NewEvent, Ticket } from '../../domain/tickets/model';
 import { toTicket, type Row } from '../sqlite-tickets';
 import { pgTx, type PgPool } from './pg-db';
 import { insertOutboxPg } from './pg-outbox';
 import { insertEvents } from './pg-tickets';
+import { toAnswer, type SurveyRow } from '../rows';
 
 const ALERT_COLUMN: Record<SlaAlertKind, string> = {
   first_response_warning: 'first_response_warned_at',
@@ -49,26 +50,6 @@ export class PgSlaRepository implements SlaRepository {
     });
   }
 }
-
-interface SurveyRow {
-  ticket_id: number;
-  requester_oid: string;
-  score: number;
-  comment: string | null;
-  answered_at: Date;
-  updated_at: Date;
-  low_score_notified_at: Date | null;
-}
-
-const toAnswer = (r: SurveyRow): SurveyAnswer => ({
-  ticketId: r.ticket_id,
-  requesterOid: r.requester_oid,
-  score: r.score,
-  comment: r.comment ?? undefined,
-  answeredAt: new Date(r.answered_at),
-  updatedAt: new Date(r.updated_at),
-  lowScoreNotifiedAt: r.low_score_notified_at ? new Date(r.low_score_notified_at) : undefined,
-});
 
 export class PgSurveyRepository implements SurveyRepository {
   constructor(private readonly pool: PgPool) {}
