@@ -54,7 +54,6 @@ export const en: Messages = {
   createdNext:
     'Tickets are attended in arrival order, by phone or Teams chat. Keep your radicado: no first-level support is given without it. You will also receive it by e-mail.',
   createdPosition: 'Position in the queue: {n}',
-  contactLabel: 'Questions',
   labelRadicado: 'Radicado',
   labelService: 'Service',
   labelTemplate: 'Template',

@@ -52,7 +52,6 @@ export const es = {
   createdNext:
     'Los casos se atienden en orden de llegada, por teléfono o por chat de Teams. Conserve el radicado: sin radicado no se presta soporte de primer nivel. También le llegará por correo.',
   createdPosition: 'Posición en la cola: {n}',
-  contactLabel: 'Dudas',
   labelRadicado: 'Radicado',
   labelService: 'Servicio',
   labelTemplate: 'Plantilla',

@@ -45,6 +45,10 @@ describe('filing a ticket from the service catalog', () => {
     expect(cardText(card)).toContain(`MDA-${year}-000001`);
     expect(cardText(card)).toContain('Acceso remoto');
     expect(cardText(card)).toContain('orden de llegada');
+    // The catalog's contact sentence, once, without a label repeating its first word.
+    expect(cardText(card)).toContain('¿Dudas? Comuníquese con la Mesa de Ayuda');
+    expect(cardText(card)).not.toMatch(/Dudas:\s*¿Dudas/);
+    expect(cardText(card)).toContain('Usted es el número 1 en la cola');
   });
 
   it('opens the remote-access form with today\'s date (Bogotá) in "Fecha desde", which the person may change', async () => {

@@ -113,8 +113,9 @@ describe('ticket status: "estado del radicado", states, authorization, "mis caso
       const rad = await file(h);
       const s = cardText(await askText(h, USERS.employee, `estado del radicado ${rad}`));
       expect(s).toContain('Nuevo, en cola');
-      expect(s).toContain('Posición en la cola');
-      expect(s).toMatch(/Posición en la cola\n2/);
+      // Said once, as a sentence (no separate "Posición en la cola" fact).
+      expect(s).toContain('Usted es el número 2 en la cola');
+      expect(s).not.toContain('Posición en la cola');
       expect(s).toContain('Sin asignar');
     });
 
