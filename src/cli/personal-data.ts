@@ -6,12 +6,12 @@
  * Exit code 0 on success, 1 when the person is not found or ambiguous, 2 on bad usage/configuration.
  */
 import os from 'node:os';
-import { ConfigError, rawEnvironment, readToolEnv } from '../config';
 import { PersonalDataService, type Operator } from '../domain/personal-data';
 import { systemClock } from '../domain/ports';
 import { DirectoryExportSink } from '../storage/export-dir';
 import { openStorage } from '../storage';
 import { AttachmentService } from '../domain/attachments';
+import { toolConfigOrExplain } from './tool-config';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -21,16 +21,8 @@ async function main(argv: string[]): Promise<number> {
     console.error('usage: personal-data export <who> | anonymise <who> [--dry-run] | erase-phones   (who: e-mail, UPN or Entra object id)');
     return 2;
   }
-  let cfg;
-  try {
-    cfg = readToolEnv(rawEnvironment());
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 2;
-    }
-    throw err;
-  }
+  const cfg = toolConfigOrExplain();
+  if (!cfg) return 2;
   // DB_PATH, or the PostgreSQL database of DATABASE_URL.
   const storage = openStorage({ dbPath: cfg.dbPath, databaseUrl: cfg.databaseUrl, databasePoolSize: 2, dbBusyTimeoutMs: cfg.dbBusyTimeoutMs });
   try {

@@ -4,23 +4,15 @@
  * 2 when the database cannot be opened.
  */
 import fs from 'node:fs';
-import { ConfigError, rawEnvironment, readToolEnv } from '../config';
 import { openDb } from '../storage/db';
 import { verifyHistory, type HistoryReport } from '../storage/sqlite-tickets';
 import { openPgPool } from '../storage/pg/pg-db';
 import { verifyHistoryPg } from '../storage/pg/pg-tickets';
+import { toolConfigOrExplain } from './tool-config';
 
 async function main(): Promise<number> {
-  let cfg;
-  try {
-    cfg = readToolEnv(rawEnvironment());
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 2;
-    }
-    throw err;
-  }
+  const cfg = toolConfigOrExplain();
+  if (!cfg) return 2;
   let r: HistoryReport;
   let where: string;
   if (cfg.databaseUrl) {

@@ -3,6 +3,15 @@ import type { Ticket } from '../../src/domain/tickets/model';
 import type { Recorded } from './connector';
 import { cardText, channelMessage, personalConversation, randomUUID, TEAM, TENANT, USERS, type Harness, type TestUser } from './harness';
 
+/** A valid "Solicitud de acceso remoto" form, as the card submits it. */
+export const REMOTE_ACCESS_FORM = {
+  accessType: 'vpn',
+  startDate: '2026-12-01',
+  description: 'Necesito VPN para trabajar desde casa durante la semana.',
+  phone: '300 123 4567',
+  contactChannel: 'teams',
+};
+
 export const personalId = (u: TestUser) => personalConversation(u).id;
 export const threadId = (rootId: string) => `${TEAM.channelId};messageid=${rootId}`;
 

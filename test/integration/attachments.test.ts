@@ -32,6 +32,7 @@ import {
   type TestUser,
 } from '../helpers/harness';
 import { sql } from '../helpers/engine';
+import { cardOf, personalId } from '../helpers/desk';
 
 const FILE_INFO = 'application/vnd.microsoft.teams.file.download.info';
 const MAX_BYTES = 64 * 1024;
@@ -149,9 +150,7 @@ async function fileTicket(h: Harness, requester: TestUser = USERS.employee): Pro
   return ticket;
 }
 
-const cardOf = (r: Recorded): any => r.body?.attachments?.[0]?.content;
 const textOf = (r: Recorded): string => [r.body?.text ?? '', cardOf(r) && r.body.attachments[0].contentType === 'application/vnd.microsoft.card.adaptive' ? cardText(cardOf(r)) : ''].join('\n');
-const personalId = (u: TestUser) => personalConversation(u).id;
 
 async function waitForText(h: Harness, conversationId: string, ...needles: string[]): Promise<Recorded> {
   const find = () => h.connector.messagesTo(conversationId).find((r) => needles.every((n) => textOf(r).includes(n)));

@@ -7,14 +7,9 @@
 import { cardAction, cardText, channelMessage, findAction, installPersonal, invokeCard, personalConversation, press, startHarness, TEAM, USERS, type Harness, type TestUser } from '../helpers/harness';
 import { sql, sqlValue } from '../helpers/engine';
 import type { Recorded } from '../helpers/connector';
+import { cardOf, REMOTE_ACCESS_FORM } from '../helpers/desk';
 
-const REMOTE = {
-  accessType: 'vpn',
-  startDate: '2026-12-01',
-  description: 'Necesito VPN para trabajar desde casa durante la semana.',
-  phone: '300 123 4567',
-  contactChannel: 'teams',
-};
+const REMOTE = REMOTE_ACCESS_FORM;
 const RAD = /MDA-\d{4}-\d{6}/;
 
 async function openForm(h: Harness, user: TestUser, templateId = 'solicitud-acceso-remoto') {
@@ -29,7 +24,6 @@ const messages = async (h: Harness, radicado: string) =>
   (await sql<{ data: string }>(h.app.storage, `SELECT e.data FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.radicado = ? AND e.kind = 'message' ORDER BY e.id`, radicado)).map((r) =>
     JSON.parse(r.data),
   );
-const cardOf = (r: Recorded) => r.body?.attachments?.[0]?.content;
 const textOf = (r: Recorded) => [r.body?.text ?? '', cardOf(r) ? cardText(cardOf(r)) : ''].join('\n');
 
 async function until(pred: () => boolean | Promise<boolean>) {

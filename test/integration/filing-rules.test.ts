@@ -13,6 +13,7 @@ import {
   type TestUser,
 } from '../helpers/harness';
 import { sql, sqlValue } from '../helpers/engine';
+import { REMOTE_ACCESS_FORM } from '../helpers/desk';
 
 const ticketCount = (h: Harness) => sqlValue<number>(h.app.storage, 'SELECT count(*) AS n FROM tickets');
 
@@ -30,16 +31,9 @@ function inputValues(card: any): Record<string, string> {
   return out;
 }
 
-const REMOTE = {
-  accessType: 'vpn',
-  startDate: '2026-12-01',
-  description: 'Necesito VPN para trabajar desde casa durante la semana.',
-  phone: '300 123 4567',
-  contactChannel: 'teams',
-  // These tests file the same service again on purpose: they answer the duplicate check (#13) as
-  // its "Registrar uno nuevo de todos modos" button does. duplicates.test.ts covers the offer itself.
-  duplicateChoice: 'new',
-};
+// These tests file the same service again on purpose: they answer the duplicate check (#13) as
+// its "Registrar uno nuevo de todos modos" button does. duplicates.test.ts covers the offer itself.
+const REMOTE = { ...REMOTE_ACCESS_FORM, duplicateChoice: 'new' };
 
 async function openForm(h: Harness, user: TestUser, templateId: string, locale = 'es-CO') {
   return invokeCard(await h.post(cardAction(h, user, 'catalog.form', { templateId }, locale)));

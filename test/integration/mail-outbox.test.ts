@@ -10,6 +10,7 @@ import type { Actor } from '../../src/domain/tickets/state-machine';
 import { bogotaYear } from '../../src/domain/tickets/radicado';
 import { cardAction, cardText, invokeCard, press, startHarness, USERS, type Harness } from '../helpers/harness';
 import { sql, sqlValue } from '../helpers/engine';
+import { REMOTE_ACCESS_FORM } from '../helpers/desk';
 
 // --- minimal MIME reading (mailparser is not installed) ------------------------------------------
 function splitHeaderBody(raw: string) {
@@ -110,13 +111,7 @@ async function waitFor(pred: () => boolean | Promise<boolean>, ms: number) {
   }
 }
 
-const REMOTE = {
-  accessType: 'vpn',
-  startDate: '2026-12-01',
-  description: 'Necesito VPN para trabajar desde casa durante la semana.',
-  phone: '300 123 4567',
-  contactChannel: 'teams',
-};
+const REMOTE = REMOTE_ACCESS_FORM;
 
 async function file(h: Harness): Promise<{ radicado: string; ms: number }> {
   const form = invokeCard(await h.post(cardAction(h, USERS.employee, 'catalog.form', { templateId: 'solicitud-acceso-remoto' })));

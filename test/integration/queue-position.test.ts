@@ -7,14 +7,9 @@ import type { Ticket } from '../../src/domain/tickets/model';
 import { POSITION_UPDATE_LIMIT } from '../../src/domain/queue/position';
 import { cardAction, cardText, channelMessage, installPersonal, invokeCard, message, personalConversation, randomUUID, startHarness, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
 import type { Recorded } from '../helpers/connector';
+import { cardOf, REMOTE_ACCESS_FORM } from '../helpers/desk';
 
-const REMOTE = {
-  accessType: 'vpn',
-  startDate: '2026-12-01',
-  description: 'Necesito VPN para trabajar desde casa durante la semana.',
-  phone: '300 123 4567',
-  contactChannel: 'teams',
-};
+const REMOTE = REMOTE_ACCESS_FORM;
 const RAD = /MDA-\d{4}-\d{6}/;
 const AGENT = { oid: USERS.agent.oid, name: USERS.agent.name, roles: ['agent' as const] };
 
@@ -39,7 +34,6 @@ async function until(pred: () => boolean | Promise<boolean>) {
   }
 }
 
-const cardOf = (r: Recorded) => r.body?.attachments?.[0]?.content;
 /** The latest in-place update of one message. */
 const lastUpdate = (h: Harness, user: TestUser, activityId: string) =>
   h.connector.sent.filter((r) => r.method === 'PUT' && r.conversationId === personalConversation(user).id && r.activityId === activityId).at(-1);

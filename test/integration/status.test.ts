@@ -13,20 +13,14 @@ import {
   type Harness,
   type TestUser,
 } from '../helpers/harness';
+import { REMOTE_ACCESS_FORM } from '../helpers/desk';
 
 const YEAR = bogotaYear(new Date());
 const RAD1 = `MDA-${YEAR}-000001`;
 
-const REMOTE = {
-  accessType: 'vpn',
-  startDate: '2026-12-01',
-  description: 'Necesito VPN para trabajar desde casa durante la semana.',
-  phone: '300 123 4567',
-  contactChannel: 'teams',
-  // These tests file the same service again on purpose: they answer the duplicate check (#13) as
-  // its "Registrar uno nuevo de todos modos" button does. duplicates.test.ts covers the offer itself.
-  duplicateChoice: 'new',
-};
+// These tests file the same service again on purpose: they answer the duplicate check (#13) as
+// its "Registrar uno nuevo de todos modos" button does. duplicates.test.ts covers the offer itself.
+const REMOTE = { ...REMOTE_ACCESS_FORM, duplicateChoice: 'new' };
 
 const actor = (u: TestUser, roles: Actor['roles']): Actor => ({ oid: u.oid, name: u.name, roles });
 const AGENT = actor(USERS.agent, ['agent']);
