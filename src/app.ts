@@ -108,6 +108,11 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       '!!! BOT_ALLOW_ANONYMOUS=true: requests to /api/messages are NOT authenticated. Local development only — never expose this to a network. !!!',
     );
   }
+  if (cfg.tenants.mode === 'any' && cfg.tenants.reason === 'wildcard') {
+    log.warn(
+      '!!! ALLOWED_TENANT_IDS=*: activities from EVERY Entra tenant are accepted. To accept only your own, unset ALLOWED_TENANT_IDS (MicrosoftAppTenantId is then the only tenant) or list the tenant ids. !!!',
+    );
+  }
   const catalog = loadCatalog(cfg.catalogPath);
   const slaPolicy = loadSlaPolicy(cfg.sla.policyPath, catalog);
   const calendar = slaCalendar(cfg);
@@ -193,7 +198,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       await bot(ctx);
       dispatcher.kick();
     },
-    { allowedTenantIds: cfg.allowedTenantIds, dedup: storage.dedup, log },
+    { tenants: cfg.tenants, dedup: storage.dedup, log },
   );
   let autoClose: NodeJS.Timeout | null = null;
   let retention: NodeJS.Timeout | null = null;

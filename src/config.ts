@@ -148,6 +148,13 @@ const schema = z.object({
 
 export type MailTransportKind = 'none' | 'smtp' | 'graph';
 
+/**
+ * Which Entra tenants may reach POST /api/messages (#18). `list`: only these (an activity from any
+ * other tenant, or with none, answers 403). `any`: every tenant, either because the bot runs
+ * anonymously for local use (no app id) or because ALLOWED_TENANT_IDS=* says so explicitly.
+ */
+export type TenantPolicy = { mode: 'list'; ids: string[] } | { mode: 'any'; reason: 'anonymous' | 'wildcard' };
+
 export interface Config {
   port: number;
   host?: string;
@@ -165,7 +172,8 @@ export interface Config {
     /** Passed verbatim to ConfigurationBotFrameworkAuthentication. */
     botFrameworkEndpoints: Record<string, string>;
   };
-  allowedTenantIds: string[];
+  /** ALLOWED_TENANT_IDS, else the app's own tenant (MicrosoftAppTenantId) when an app id is set. */
+  tenants: TenantPolicy;
   radicadoPrefix: string;
   catalogPath: string;
   directoryPath: string;
@@ -266,6 +274,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
       graph = { tenantId, clientId, clientSecret, baseUrl: e.GRAPH_BASE_URL };
     }
   }
+  const tenants = tenantPolicyOf(e, opts.requireBotCredentials !== false, problems);
   const badTypes = e.ATTACHMENT_TYPES.filter((x) => !/^[a-z0-9]{1,10}$/i.test(x.replace(/^\./, '')));
   if (badTypes.length) problems.push(`ATTACHMENT_TYPES: ${badTypes.join(', ')} are not file extensions (use e.g. png,pdf,txt).`);
   if (problems.length) throw new ConfigError(problems);
@@ -290,7 +299,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
       anonymous: !e.MicrosoftAppId,
       botFrameworkEndpoints: endpoints,
     },
-    allowedTenantIds: e.ALLOWED_TENANT_IDS,
+    tenants,
     radicadoPrefix: e.RADICADO_PREFIX,
     catalogPath: e.CATALOG_PATH ?? path.join(ROOT, 'config', 'catalog.json'),
     directoryPath: e.DIRECTORY_PATH ?? path.join(ROOT, 'config', 'directory.json'),
@@ -325,6 +334,45 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
     phoneRetentionDays: e.PHONE_RETENTION_DAYS,
     dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,
   };
+}
+
+/**
+ * ALLOWED_TENANT_IDS: `*` → any tenant (explicit); a list → that list; unset with an app id → the
+ * app's own tenant; unset without one (anonymous local use) → any tenant. Pushes fix-it problems.
+ * `serves` is false for the CLIs that never answer Teams: an undecidable policy then admits nobody
+ * instead of failing (and after a problem readEnv throws, so that value is never used).
+ */
+function tenantPolicyOf(
+  e: { ALLOWED_TENANT_IDS: string[]; MicrosoftAppId?: string; MicrosoftAppTenantId?: string },
+  serves: boolean,
+  problems: string[],
+): TenantPolicy {
+  const nobody: TenantPolicy = { mode: 'list', ids: [] };
+  const ids = [...new Set(e.ALLOWED_TENANT_IDS)];
+  if (ids.includes('*')) {
+    if (ids.length === 1) return { mode: 'any', reason: 'wildcard' };
+    problems.push(
+      `ALLOWED_TENANT_IDS mixes "*" with tenant ids (${ids.filter((x) => x !== '*').join(', ')}): ` +
+        'set it to the list of tenant ids only, or to "*" alone to accept every tenant.',
+    );
+    return nobody;
+  }
+  const patterns = ids.filter((x) => x.includes('*'));
+  if (patterns.length) {
+    problems.push(`ALLOWED_TENANT_IDS: ${patterns.join(', ')} are not tenant ids ("*" is only accepted alone, meaning every tenant; there are no patterns).`);
+    return nobody;
+  }
+  if (ids.length) return { mode: 'list', ids };
+  if (!e.MicrosoftAppId) return { mode: 'any', reason: 'anonymous' };
+  if (e.MicrosoftAppTenantId) return { mode: 'list', ids: [e.MicrosoftAppTenantId] };
+  if (serves) {
+    problems.push(
+      'With MicrosoftAppId set, only the app\'s own tenant is accepted, but MicrosoftAppTenantId is not set: ' +
+        'set MicrosoftAppTenantId to your Entra tenant id, or ALLOWED_TENANT_IDS to a comma-separated list of tenant ids, ' +
+        'or ALLOWED_TENANT_IDS=* to accept every tenant.',
+    );
+  }
+  return nobody;
 }
 
 function exportDirOf(v: string | undefined): string {

@@ -152,7 +152,7 @@ async function startEcho(): Promise<Target> {
         });
       } else await ctx.sendActivity(a.text ?? '');
     },
-    { allowedTenantIds: [], dedup: { firstSeen: async () => true }, log },
+    { tenants: cfg.tenants, dedup: { firstSeen: async () => true }, log },
   );
   const server = await startHttpServer({
     port: 0,

@@ -151,9 +151,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
     err(`${typeof args === 'string' ? args : '--file is required'}\n${USAGE}`);
     return 2;
   }
-  // The importer serves no HTTP: the bot's authentication settings do not apply to it.
-  const cfg = readEnv({ ...env, BOT_ALLOW_ANONYMOUS: 'true' });
-  const tenantId = args.tenant ?? cfg.auth.tenantId ?? (cfg.allowedTenantIds.length === 1 ? cfg.allowedTenantIds[0] : undefined);
+  // The importer serves no HTTP: the bot's authentication and tenant settings do not apply to it.
+  const cfg = readEnv({ ...env, BOT_ALLOW_ANONYMOUS: 'true' }, { requireBotCredentials: false });
+  const only = cfg.tenants.mode === 'list' && cfg.tenants.ids.length === 1 ? cfg.tenants.ids[0] : undefined;
+  const tenantId = args.tenant ?? cfg.auth.tenantId ?? only;
   if (!tenantId) {
     err(`The tenant of the imported cases is unknown: pass --tenant <Entra tenant id>, or set MicrosoftAppTenantId (or exactly one ALLOWED_TENANT_IDS).\n${USAGE}`);
     return 2;

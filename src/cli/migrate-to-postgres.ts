@@ -20,7 +20,7 @@ export async function main(argv: string[], out: (line: string) => void = console
   out(`Copying ${from} into ${to.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} …`);
   try {
     // Attachment files: --attachments, else ATTACHMENTS_DIR (the folder the SQLite bot wrote them to).
-    const attachmentsDir = arg('attachments') ?? readEnv({ ...env, BOT_ALLOW_ANONYMOUS: 'true' }).attachments.dir;
+    const attachmentsDir = arg('attachments') ?? readEnv({ ...env, BOT_ALLOW_ANONYMOUS: 'true' }, { requireBotCredentials: false }).attachments.dir;
     const report = await copySqliteToPostgres({ from, to, attachmentsDir, log: out });
     if (report.blobs.missing.length) out(`Warning: ${report.blobs.missing.length} attachment file(s) were not found and cannot be served.`);
     out(`Done: ${report.tables.tickets ?? 0} tickets, ${report.tables.ticket_events ?? 0} history events (hash chains verified). Start the bot with DATABASE_URL set.`);

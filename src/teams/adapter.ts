@@ -12,7 +12,7 @@ import {
   type Activity,
 } from 'botbuilder';
 import { z } from 'zod';
-import type { Config } from '../config';
+import type { Config, TenantPolicy } from '../config';
 import { storageFailureCode } from '../domain/errors';
 import type { InboundDedup } from '../domain/ports';
 import type { MessageEndpoint } from '../http/server';
@@ -92,7 +92,8 @@ const activityShape = z
   .passthrough();
 
 export interface EndpointOptions {
-  allowedTenantIds: string[];
+  /** cfg.tenants: an activity from a tenant outside a `list` policy (or from no tenant) answers 403. */
+  tenants: TenantPolicy;
   dedup: InboundDedup;
   log: Logger;
   now?: () => Date;
@@ -124,7 +125,8 @@ export class TeamsMessageEndpoint implements MessageEndpoint {
       const invoke = await this.adapter.run(authHeader, activity, async (context) => {
         started = true;
         const tenant = tenantOf(context.activity);
-        if (this.opts.allowedTenantIds.length && (!tenant || !this.opts.allowedTenantIds.includes(tenant))) {
+        const allowed = this.opts.tenants;
+        if (allowed.mode === 'list' && (!tenant || !allowed.ids.includes(tenant))) {
           this.opts.log.warn({ tenant, conversationType: context.activity.conversation?.conversationType }, 'activity from a tenant that is not allowed');
           verdict = { status: 403, body: { error: 'tenant not allowed' } };
           return;

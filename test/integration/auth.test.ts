@@ -14,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppCredentials } from 'botframework-connector';
-import { message, startHarness, USERS, type Harness } from '../helpers/harness';
+import { message, startHarness, TENANT, USERS, type Harness } from '../helpers/harness';
 import { sql, sqlValue } from '../helpers/engine';
+import { createLogger } from '../../src/logger';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const ISSUER = 'https://api.botframework.test';
@@ -63,6 +64,11 @@ function claimsFor(activity: { serviceUrl: string }, over: Record<string, unknow
   return { aud: APP_ID, iss: ISSUER, serviceurl: activity.serviceUrl, nbf: now - 60, iat: now - 60, exp: now + 3600, ...over };
 }
 
+/** `activity` as if it came from `tenantId` (channelData and conversation both say so). */
+function fromTenant<T extends { channelData: object; conversation: object }>(activity: T, tenantId: string): T {
+  return { ...activity, channelData: { ...activity.channelData, tenant: { id: tenantId } }, conversation: { ...activity.conversation, tenantId } };
+}
+
 /** Row counts of every table but schema_migrations: "nothing was written" means these do not change. */
 async function tableCounts(h: Harness): Promise<Record<string, number>> {
   const list =
@@ -98,15 +104,7 @@ describe('authentication of /api/messages with Bot Framework tokens', () => {
       accessToken: 'outbound-token-for-the-bot',
       expiresOn: new Date(Date.now() + 3600_000),
     });
-    h = await startHarness({
-      MicrosoftAppId: APP_ID,
-      MicrosoftAppPassword: 'not-a-real-secret',
-      MicrosoftAppType: 'MultiTenant',
-      ToBotFromChannelOpenIdMetadataUrl: openId.metadataUrl,
-      ToBotFromChannelTokenIssuer: ISSUER,
-      ToChannelFromBotLoginUrl: 'https://login.microsoftonline.com/botframework.com',
-      ToChannelFromBotOAuthScope: OUTBOUND_SCOPE,
-    });
+    h = await startHarness(authEnv());
     outboundAuth = [];
     // Observe the Authorization header of every call the bot makes to the loopback connector.
     (h.connector as unknown as { server: http.Server }).server.prependListener('request', (req: http.IncomingMessage) => {
@@ -116,6 +114,20 @@ describe('authentication of /api/messages with Bot Framework tokens', () => {
   afterEach(async () => {
     await h.close();
   });
+
+  /** The bot's registration, in the app's own tenant (the test users' TENANT), no ALLOWED_TENANT_IDS. */
+  function authEnv(): Record<string, string> {
+    return {
+      MicrosoftAppId: APP_ID,
+      MicrosoftAppPassword: 'not-a-real-secret',
+      MicrosoftAppType: 'MultiTenant',
+      MicrosoftAppTenantId: TENANT,
+      ToBotFromChannelOpenIdMetadataUrl: openId.metadataUrl,
+      ToBotFromChannelTokenIssuer: ISSUER,
+      ToChannelFromBotLoginUrl: 'https://login.microsoftonline.com/botframework.com',
+      ToChannelFromBotOAuthScope: OUTBOUND_SCOPE,
+    };
+  }
 
   /** Posts `activity` with `header` and asserts a 401 with no trace of the bot having run. */
   async function expectRejected(activity: object, header?: string) {
@@ -194,5 +206,60 @@ describe('authentication of /api/messages with Bot Framework tokens', () => {
     const activity = message(h, USERS.employee, 'ayuda');
     const token = sign(claimsFor(activity));
     await expectRejected({ ...activity, serviceUrl: 'http://127.0.0.1:1/' }, `Bearer ${token}`);
+  });
+
+  describe('tenants (#18): the app\'s own tenant by default', () => {
+    const OTHER_TENANT = 'tenant-of-someone-else';
+
+    it('serves an activity from MicrosoftAppTenantId and answers 403, changing nothing, to one from another tenant', async () => {
+      // A valid token: the Bot Connector authenticates the channel, not the tenant.
+      const stranger = fromTenant(message(h, USERS.employee, 'ayuda'), OTHER_TENANT);
+      const before = await tableCounts(h);
+      const refused = await h.post(stranger, { authorization: `Bearer ${sign(claimsFor(stranger))}` });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ error: 'tenant not allowed' });
+      expect(h.connector.sent).toHaveLength(0);
+      expect(outboundAuth).toHaveLength(0);
+      expect(await tableCounts(h)).toEqual(before);
+      expect(await sqlValue<number>(h.app.storage, 'SELECT count(*) AS n FROM aux.inbound_activities WHERE activity_id = ?', stranger.id)).toBe(0);
+
+      const own = fromTenant(message(h, USERS.employee, 'ayuda'), TENANT);
+      const served = await h.post(own, { authorization: `Bearer ${sign(claimsFor(own))}` });
+      expect(served.status).toBeGreaterThanOrEqual(200);
+      expect(served.status).toBeLessThan(300);
+      expect(h.connector.sent.length).toBeGreaterThanOrEqual(1);
+      expect(h.connector.sent[0].conversationId).toBe(own.conversation.id);
+    });
+
+    it('serves every tenant with ALLOWED_TENANT_IDS=*, and says so loudly at start-up', async () => {
+      const lines: Record<string, any>[] = [];
+      const log = createLogger('info', { write: (s: string) => void lines.push(JSON.parse(s)) });
+      const any = await startHarness({ ...authEnv(), ALLOWED_TENANT_IDS: '*' }, { log });
+      try {
+        const warning = lines.filter((l) => l.level === 40 && String(l.msg).includes('ALLOWED_TENANT_IDS=*'));
+        expect(warning).toHaveLength(1);
+        expect(warning[0].msg).toContain('EVERY Entra tenant');
+        for (const tenant of [TENANT, OTHER_TENANT]) {
+          const activity = fromTenant(message(any, USERS.employee, 'ayuda'), tenant);
+          const sentBefore = any.connector.sent.length;
+          const res = await any.post(activity, { authorization: `Bearer ${sign(claimsFor(activity))}` });
+          expect({ tenant, status: res.status }).toEqual({ tenant, status: 200 });
+          expect(any.connector.sent.length).toBeGreaterThan(sentBefore);
+        }
+      } finally {
+        await any.close();
+      }
+    });
+
+    it('does not log the every-tenant warning when only the app\'s tenant is accepted', async () => {
+      const lines: Record<string, any>[] = [];
+      const log = createLogger('info', { write: (s: string) => void lines.push(JSON.parse(s)) });
+      const own = await startHarness(authEnv(), { log });
+      try {
+        expect(lines.filter((l) => String(l.msg).includes('ALLOWED_TENANT_IDS=*'))).toEqual([]);
+      } finally {
+        await own.close();
+      }
+    });
   });
 });

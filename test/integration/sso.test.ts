@@ -157,6 +157,8 @@ async function startSso(opts: { sso?: boolean; appId?: boolean } = {}): Promise<
         MicrosoftAppId: APP_ID,
         MicrosoftAppPassword: 'not-a-real-secret',
         MicrosoftAppType: 'MultiTenant',
+        // The test users' tenant is the app's own: the only one accepted by default (#18).
+        MicrosoftAppTenantId: TENANT,
         ToBotFromChannelOpenIdMetadataUrl: `${openId.url}/v1/.well-known/openidconfiguration`,
         ToBotFromChannelTokenIssuer: ISSUER,
         ToChannelFromBotLoginUrl: 'https://login.microsoftonline.com/botframework.com',

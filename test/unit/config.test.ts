@@ -7,6 +7,8 @@ import { ConfigError, readEnv } from '../../src/config';
 import { ROOT } from '../../src/paths';
 
 const APP = { MicrosoftAppId: 'app-id', MicrosoftAppPassword: 'secret' };
+/** An app id needs its tenant (or ALLOWED_TENANT_IDS) since #18. */
+const APP_IN_TENANT = { ...APP, MicrosoftAppTenantId: 'tenant-app' };
 const ANON = { BOT_ALLOW_ANONYMOUS: 'true' };
 
 /** The ConfigError readEnv throws for `env` (fails the test if it does not throw one). */
@@ -45,15 +47,15 @@ describe('readEnv', () => {
   });
 
   it('authenticates whenever an app id is set, even if BOT_ALLOW_ANONYMOUS=true is left over', () => {
-    const cfg = readEnv({ ...APP, ...ANON });
+    const cfg = readEnv({ ...APP_IN_TENANT, ...ANON });
     expect(cfg.auth).toMatchObject({ appId: 'app-id', appPassword: 'secret', anonymous: false });
   });
 
   it('asks for the password of an app id, and for the tenant of a single-tenant app', () => {
     expect(problemsOf({ MicrosoftAppId: 'app-id' }).message).toContain('MicrosoftAppPassword is not set');
-    expect(problemsOf({ ...APP, MicrosoftAppType: 'SingleTenant' }).message).toContain('MicrosoftAppTenantId');
+    expect(problemsOf({ ...APP, MicrosoftAppType: 'SingleTenant' }).message).toContain('MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId');
     expect(readEnv({ ...APP, MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: 't-1' }).auth).toMatchObject({ appType: 'SingleTenant', tenantId: 't-1' });
-    expect(readEnv({ MicrosoftAppId: 'app-id', MicrosoftAppType: 'UserAssignedMSI' }).auth.appType).toBe('UserAssignedMSI');
+    expect(readEnv({ MicrosoftAppId: 'app-id', MicrosoftAppTenantId: 't-1', MicrosoftAppType: 'UserAssignedMSI' }).auth.appType).toBe('UserAssignedMSI');
   });
 
   it.each(['abc', '70000', '-1', '3.5', '1e3x'])('rejects PORT=%s with the range it accepts', (port) => {
@@ -84,7 +86,7 @@ describe('readEnv', () => {
       port: 3978,
       host: undefined,
       dbPath: path.join(ROOT, 'data', 'mesa-ayuda.db'),
-      allowedTenantIds: [],
+      tenants: { mode: 'any', reason: 'anonymous' },
       radicadoPrefix: 'MDA',
       catalogPath: path.join(ROOT, 'config', 'catalog.json'),
       directoryPath: path.join(ROOT, 'config', 'directory.json'),
@@ -101,7 +103,57 @@ describe('readEnv', () => {
   });
 
   it('splits ALLOWED_TENANT_IDS on commas, ignoring blanks', () => {
-    expect(readEnv({ ...ANON, ALLOWED_TENANT_IDS: ' tenant-1, ,tenant-2,' }).allowedTenantIds).toEqual(['tenant-1', 'tenant-2']);
+    expect(readEnv({ ...ANON, ALLOWED_TENANT_IDS: ' tenant-1, ,tenant-2,' }).tenants).toEqual({ mode: 'list', ids: ['tenant-1', 'tenant-2'] });
+  });
+
+  describe('tenants (#18: the app\'s own tenant by default)', () => {
+    it('accepts only MicrosoftAppTenantId when an app id is set and ALLOWED_TENANT_IDS is not', () => {
+      expect(readEnv({ ...APP, MicrosoftAppTenantId: 'tenant-app' }).tenants).toEqual({ mode: 'list', ids: ['tenant-app'] });
+      expect(readEnv({ ...APP, MicrosoftAppTenantId: 'tenant-app', ALLOWED_TENANT_IDS: ' , ' }).tenants).toEqual({ mode: 'list', ids: ['tenant-app'] });
+    });
+
+    it('refuses an app id with neither MicrosoftAppTenantId nor ALLOWED_TENANT_IDS, naming the three ways out', () => {
+      const err = problemsOf(APP);
+      expect(err.problems).toHaveLength(1);
+      expect(err.message).toContain('set MicrosoftAppTenantId to your Entra tenant id');
+      expect(err.message).toContain('ALLOWED_TENANT_IDS to a comma-separated list of tenant ids');
+      expect(err.message).toContain('ALLOWED_TENANT_IDS=* to accept every tenant');
+      // Also for a managed identity (no password).
+      expect(problemsOf({ MicrosoftAppId: 'app-id', MicrosoftAppType: 'UserAssignedMSI' }).message).toContain('MicrosoftAppTenantId is not set');
+    });
+
+    it('takes ALLOWED_TENANT_IDS as the whole list when set, without adding the app\'s tenant', () => {
+      expect(readEnv({ ...APP, ALLOWED_TENANT_IDS: 'tenant-1,tenant-2' }).tenants).toEqual({ mode: 'list', ids: ['tenant-1', 'tenant-2'] });
+      expect(readEnv({ ...APP_IN_TENANT, ALLOWED_TENANT_IDS: 'tenant-1' }).tenants).toEqual({ mode: 'list', ids: ['tenant-1'] });
+      expect(readEnv({ ...APP, ALLOWED_TENANT_IDS: 'tenant-1, tenant-1' }).tenants).toEqual({ mode: 'list', ids: ['tenant-1'] });
+    });
+
+    it('accepts every tenant with ALLOWED_TENANT_IDS=*, explicitly', () => {
+      expect(readEnv({ ...APP, ALLOWED_TENANT_IDS: '*' }).tenants).toEqual({ mode: 'any', reason: 'wildcard' });
+      expect(readEnv({ ...APP_IN_TENANT, ALLOWED_TENANT_IDS: ' * ' }).tenants).toEqual({ mode: 'any', reason: 'wildcard' });
+      expect(readEnv({ ...ANON, ALLOWED_TENANT_IDS: '*' }).tenants).toEqual({ mode: 'any', reason: 'wildcard' });
+    });
+
+    it('refuses "*" mixed with tenant ids, and "*" inside an id, saying what to write instead', () => {
+      const mixed = problemsOf({ ...APP_IN_TENANT, ALLOWED_TENANT_IDS: 'tenant-1,*' });
+      expect(mixed.problems).toHaveLength(1);
+      expect(mixed.message).toContain('ALLOWED_TENANT_IDS mixes "*" with tenant ids (tenant-1)');
+      expect(mixed.message).toContain('"*" alone to accept every tenant');
+      expect(problemsOf({ ...ANON, ALLOWED_TENANT_IDS: '*,tenant-1' }).message).toContain('mixes "*"');
+      expect(problemsOf({ ...APP_IN_TENANT, ALLOWED_TENANT_IDS: 'tenant-*' }).message).toContain('ALLOWED_TENANT_IDS: tenant-* are not tenant ids');
+    });
+
+    it('accepts any tenant in anonymous local use, as before', () => {
+      expect(readEnv(ANON).tenants).toEqual({ mode: 'any', reason: 'anonymous' });
+      // MicrosoftAppTenantId alone (no app id) does not turn authentication on, nor the tenant check.
+      expect(readEnv({ ...ANON, MicrosoftAppTenantId: 'tenant-app' }).tenants).toEqual({ mode: 'any', reason: 'anonymous' });
+    });
+
+    it('lets the CLIs that serve no Teams traffic start with an app id and no tenant, admitting nobody', () => {
+      expect(readEnv(APP, { requireBotCredentials: false }).tenants).toEqual({ mode: 'list', ids: [] });
+      // A contradictory ALLOWED_TENANT_IDS is still refused.
+      expect(() => readEnv({ ...APP, ALLOWED_TENANT_IDS: '*,tenant-1' }, { requireBotCredentials: false })).toThrow(ConfigError);
+    });
   });
 
   it("passes botbuilder's endpoint keys through untouched, and only those that are set", () => {
@@ -115,8 +167,8 @@ describe('readEnv', () => {
       CallerId: 'urn:botframework:azureusgov',
       ValidateAuthority: 'false',
     };
-    expect(readEnv({ ...APP, ...endpoints }).auth.botFrameworkEndpoints).toEqual(endpoints);
-    const some = readEnv({ ...APP, ToBotFromChannelTokenIssuer: 'https://api.botframework.test', OAuthUrl: '  ', ChannelService: 'x', PATH: '/bin' });
+    expect(readEnv({ ...APP_IN_TENANT, ...endpoints }).auth.botFrameworkEndpoints).toEqual(endpoints);
+    const some = readEnv({ ...APP_IN_TENANT, ToBotFromChannelTokenIssuer: 'https://api.botframework.test', OAuthUrl: '  ', ChannelService: 'x', PATH: '/bin' });
     expect(some.auth.botFrameworkEndpoints).toEqual({ ToBotFromChannelTokenIssuer: 'https://api.botframework.test' });
   });
 
