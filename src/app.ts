@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import type { Config } from './config';
+import { TicketAccess } from './domain/access';
 import { AttachmentService } from './domain/attachments';
 import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
 import { SlaMonitor, SupervisorNotifier } from './domain/sla/monitor';
@@ -29,6 +30,7 @@ import { CardRenderer } from './teams/cards';
 import { OutboxDispatcher, type DispatcherOptions } from './teams/outbox-sender';
 import { TeamsSso } from './teams/sso';
 import { RateLimiter } from './teams/rate-limiter';
+import { DEFAULT_REPLY_GUARD, ReplyGuard, type ReplyGuardOptions } from './teams/reply-guard';
 import type { Services } from './teams/turn';
 import { TicketViews } from './teams/views';
 
@@ -37,6 +39,8 @@ export interface AppOptions {
   clock?: Clock;
   mail?: MailTransport;
   dispatcher?: Partial<DispatcherOptions>;
+  /** How long a turn retries its throttled replies before handing them to the outbox. */
+  replyGuard?: Partial<ReplyGuardOptions>;
 }
 
 export interface App {
@@ -147,10 +151,16 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   });
   const requesterCards = storage.requesterCards;
   const attachmentRepo = storage.attachments;
-  const attachments = new AttachmentService(attachmentRepo, ticketRepo, queues, storage.blobs(cfg.attachments.dir), clock, {
-    maxBytes: cfg.attachments.maxBytes,
-    types: cfg.attachments.types,
-  });
+  const access = new TicketAccess(ticketRepo, queues, members, attachmentRepo);
+  const attachments = new AttachmentService(
+    attachmentRepo,
+    ticketRepo,
+    queues,
+    storage.blobs(cfg.attachments.dir),
+    clock,
+    { maxBytes: cfg.attachments.maxBytes, types: cfg.attachments.types },
+    access,
+  );
   const cards = new CardRenderer();
   const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar);
   const services: Services = {
@@ -161,6 +171,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     catalog,
     tickets,
     ticketRepo,
+    access,
+    replies: new ReplyGuard(outbox, log, { ...DEFAULT_REPLY_GUARD, ...opts.replyGuard }),
     queues,
     members,
     refs,

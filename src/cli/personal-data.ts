@@ -10,6 +10,7 @@ import { PersonalDataService, type Operator } from '../domain/personal-data';
 import { systemClock } from '../domain/ports';
 import { DirectoryExportSink } from '../storage/export-dir';
 import { openStorage } from '../storage';
+import { TicketAccess } from '../domain/access';
 import { AttachmentService } from '../domain/attachments';
 import { toolConfigOrExplain } from './tool-config';
 
@@ -28,7 +29,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     await storage.ready();
     // Anonymising deletes the person's attached files (bytes no other attachment uses).
-    const files = new AttachmentService(storage.attachments, storage.tickets, storage.queues, storage.blobs(cfg.attachmentsDir), systemClock, { maxBytes: 0, types: [] });
+    const access = new TicketAccess(storage.tickets, storage.queues, storage.members, storage.attachments);
+    const files = new AttachmentService(storage.attachments, storage.tickets, storage.queues, storage.blobs(cfg.attachmentsDir), systemClock, { maxBytes: 0, types: [] }, access);
     const service = new PersonalDataService(storage.personalData, new DirectoryExportSink(cfg.exportDir), systemClock, files);
     const by: Operator = { oid: `cli:${os.userInfo().username}`, name: `CLI (${os.userInfo().username})` };
     if (command === 'erase-phones') {

@@ -38,7 +38,12 @@ export type OutboxPayload =
   /** Re-render the requester's confirmation card of a ticket in place (current status and position). */
   | { type: 'requester_card_update'; ticketId: number }
   /** A Teams file-consent card offering a ticket's attachment to a user in their personal chat (#13). */
-  | { type: 'file_consent'; userOid: string; attachmentId: number; ticketId: number };
+  | { type: 'file_consent'; userOid: string; attachmentId: number; ticketId: number }
+  /**
+   * A direct reply of a turn that the connector refused (429/5xx) for longer than the turn could
+   * wait: sent later, once, in order with what follows in that conversation. Opaque to the domain.
+   */
+  | { type: 'turn_reply'; reference: unknown; activity: unknown };
 
 export type UserNotice =
   | { kind: 'agent_reply'; authorName: string; text: string }
@@ -113,7 +118,8 @@ export interface TicketRepository {
   setQueueMessage(id: number, conversationId: string, activityId: string): Promise<void>;
   listByRequester(oid: string, opts: ListOptions): Promise<{ items: Ticket[]; total: number }>;
   /** Open tickets in arrival order (FIFO), optionally for some categories. */
-  listOpen(opts: ListOptions & { categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number }>;
+  /** Open tickets of one tenant, oldest first, optionally of some categories. */
+  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number }>;
   /**
    * 1-based position among unassigned waiting tickets (new, not imported) of the same queue scope
    * (all waiting tickets without a scope), or null when not waiting.
@@ -124,7 +130,7 @@ export interface TicketRepository {
   /** When the most recent tickets of the scope were first taken or assigned, newest first. */
   recentTakes(scope: QueueScope, limit: number): Promise<Date[]>;
   /** The oldest waiting ticket ('new', not imported) of these categories (null = all). */
-  oldestUnassigned(categoryIds: string[] | null): Promise<Ticket | null>;
+  oldestUnassigned(tenantId: string, categoryIds: string[] | null): Promise<Ticket | null>;
   events(ticketId: number, opts?: { kinds?: string[]; limit?: number }): Promise<TicketEvent[]>;
   countCreatedSince(requesterOid: string, since: Date): Promise<number>;
   resolvedBefore(before: Date, limit: number): Promise<Ticket[]>;
@@ -165,6 +171,8 @@ export interface OutboxRepository {
   markSent(id: number, at: Date): Promise<void>;
   markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string, at: Date): Promise<void>;
+  /** Whether a deferred direct reply (`turn_reply`) is still waiting for this pace key. */
+  hasPendingReply(paceKey: string): Promise<boolean>;
   pendingCount(): Promise<number>;
   /** For /healthz: what is waiting, since when, and what failed for good. */
   backlog(): Promise<OutboxBacklog>;

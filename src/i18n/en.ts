@@ -87,6 +87,7 @@ export const en: Messages = {
   unknownTemplate: 'That template does not exist or is no longer in the catalog. No ticket was filed. Type "new request" to start again.',
   invalidAction: 'I could not process that action. Type "help" to see what I can do.',
   ticketNotFound: 'I could not find radicado {radicado} among the tickets you can see. Check the number (format MDA-2026-000123).',
+  ticketNotFoundAny: 'I could not find that ticket among the ones you can see. Type "my tickets" to see yours.',
   statusMissing: 'Give the radicado number, for example: status of radicado MDA-2026-000123.',
   myTicketsTitle: 'My tickets',
   myTicketsEmpty: 'You have no tickets. Type "new request" to file one.',

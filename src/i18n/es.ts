@@ -85,6 +85,7 @@ export const es = {
   unknownTemplate: 'Esa plantilla no existe o ya no está disponible en el catálogo. No se registró ningún caso. Escriba "nueva solicitud" para empezar de nuevo.',
   invalidAction: 'No pude procesar esa acción. Escriba "ayuda" para ver lo que puedo hacer.',
   ticketNotFound: 'No encontré el radicado {radicado} entre los casos que puede consultar. Verifique el número (formato MDA-2026-000123).',
+  ticketNotFoundAny: 'No encontré ese caso entre los que puede consultar. Escriba "mis casos" para ver los suyos.',
   statusMissing: 'Indique el número de radicado, por ejemplo: estado del radicado MDA-2026-000123.',
   myTicketsTitle: 'Mis casos',
   myTicketsEmpty: 'No tiene casos registrados. Escriba "nueva solicitud" para crear uno.',

@@ -114,6 +114,12 @@ export class SqliteOutboxRepository implements OutboxRepository {
     });
   }
 
+  async hasPendingReply(paceKey: string) {
+    return !!this.db
+      .prepare(`SELECT 1 FROM outbox WHERE pace_key = ? AND status = 'pending' AND payload LIKE '{"type":"turn_reply"%' LIMIT 1`)
+      .get(paceKey);
+  }
+
   async pendingCount() {
     return (this.db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n;
   }

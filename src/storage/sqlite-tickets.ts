@@ -536,10 +536,10 @@ export class SqliteTicketRepository implements TicketRepository {
     return { items, total: n };
   }
 
-  async listOpen(opts: ListOptions & { categoryIds?: string[] | null }) {
+  async listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }) {
     const cats = opts.categoryIds ?? null;
-    const where = `status IN (${OPEN_SQL})` + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
-    const args = cats ?? [];
+    const where = `tenant_id = ? AND status IN (${OPEN_SQL})` + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
+    const args = [opts.tenantId, ...(cats ?? [])];
     const items = (
       this.db.prepare(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`).all(...args, opts.limit, opts.offset ?? 0) as Row[]
     ).map(toTicket);
@@ -589,11 +589,11 @@ export class SqliteTicketRepository implements TicketRepository {
     return rows.map((r) => new Date(r.at));
   }
 
-  async oldestUnassigned(categoryIds: string[] | null) {
+  async oldestUnassigned(tenantId: string, categoryIds: string[] | null) {
     const cats = categoryIds;
     // Imported cases of the previous service desk are never handed out by "siguiente".
-    const where = WAITING + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
-    const r = this.db.prepare(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT 1`).get(...(cats ?? [])) as Row | undefined;
+    const where = WAITING + ' AND tenant_id = ?' + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
+    const r = this.db.prepare(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT 1`).get(tenantId, ...(cats ?? [])) as Row | undefined;
     return r ? toTicket(r) : null;
   }
 

@@ -4,6 +4,8 @@
  */
 import { ActivityTypes, type Activity } from 'botbuilder';
 import { z } from 'zod';
+import type { RoleAudience, TicketAudience, TicketRef } from '../domain/access';
+import type { Ticket } from '../domain/tickets/model';
 import { recognize, type Intent } from '../domain/phrases';
 import { bogotaYear } from '../domain/tickets/radicado';
 import * as attachments from './handlers/attachments';
@@ -14,6 +16,7 @@ import * as reports from './handlers/reports';
 import { submitSurvey } from './handlers/survey';
 import * as tickets from './handlers/tickets';
 import { onInstalled, rememberConversation, sendHelp, sendNotUnderstood, sendWelcome } from './handlers/welcome';
+import { roleGate, ticketFor } from './gate';
 import { isSigninInvoke } from './sso';
 import { Services, Turn, TurnContext } from './turn';
 
@@ -26,92 +29,148 @@ const botAdded = (a: Activity) =>
 const isCardAction = (a: Activity) => a.type === ActivityTypes.Invoke && a.name === 'adaptiveCard/action';
 const isMessage = (a: Activity) => a.type === ActivityTypes.Message;
 
+type Data = Record<string, unknown>;
+
+/**
+ * A route's audience, checked by the gate (gate.ts) before its handler runs. A route that names a
+ * ticket declares `ticket` (who may act on it) and gets the ticket from the gate; one that names
+ * none declares `who` (the caller's roles). `lookup`: counts against the per-user lookup limit.
+ */
+export type VerbRoute =
+  | { who: RoleAudience; run: (turn: Turn, data: Data) => Promise<void> }
+  | { ticket: TicketAudience; ref?: (data: Data) => TicketRef; lookup?: boolean; run: (turn: Turn, ticket: Ticket, data: Data) => Promise<void> };
+
+const byRole = (who: RoleAudience, run: (turn: Turn, data: Data) => Promise<void>): VerbRoute => ({ who, run });
+const onTicket = (
+  ticket: TicketAudience,
+  run: (turn: Turn, ticket: Ticket, data: Data) => Promise<void>,
+  opts: { ref?: (data: Data) => TicketRef; lookup?: boolean } = {},
+): VerbRoute => ({ ticket, run, ...opts });
+
 /** Card actions by verb. `data` is untrusted: every handler re-validates what it uses. */
-const VERBS: Record<string, (turn: Turn, data: Record<string, unknown>) => Promise<void>> = {
-  help: (turn) => sendHelp(turn),
-  'catalog.categories': (turn) => catalog.showCategories(turn),
-  'catalog.services': catalog.showServices,
-  'catalog.templates': catalog.showTemplates,
-  'catalog.all': catalog.showAllTemplates,
-  'catalog.form': catalog.showForm,
-  'ticket.submit': catalog.submitForm,
-  'tickets.mine': tickets.showMine,
-  'ticket.status': (turn, d) => tickets.showStatus(turn, { id: d.ticketId }),
-  'ticket.refresh': tickets.refreshCard,
-  'ticket.addToExisting': catalog.addToExisting,
-  'ticket.reply': tickets.requesterReply,
-  'ticket.confirm': (turn, d) => tickets.requesterAction(turn, 'confirm', d),
-  'ticket.reopen': (turn, d) => tickets.requesterAction(turn, 'reopen', d),
-  'ticket.cancel': (turn, d) => tickets.requesterAction(turn, 'cancel', d),
-  'queue.show': (turn) => queue.showQueue(turn),
-  'queue.next': (turn) => queue.takeNext(turn),
-  'queue.take': (turn, d) => queue.takeTicket(turn, { id: d.ticketId }),
-  'queue.reply': (turn, d) => queue.cardAction(turn, 'reply', d),
-  'queue.start': (turn, d) => queue.cardAction(turn, 'start', d),
-  'queue.wait': (turn, d) => queue.cardAction(turn, 'wait', d),
-  'queue.resolve': (turn, d) => queue.cardAction(turn, 'resolve', d),
-  'queue.assign': queue.assignTicket,
-  'queue.refresh': queue.refreshQueueCard,
-  'privacy.anonymise': personalData.confirmAnonymise,
-  'survey.submit': submitSurvey,
-  'attachment.link': attachments.linkChosen,
-  'attachment.send': attachments.sendToMe,
+export const VERBS: Record<string, VerbRoute> = {
+  help: byRole('anyone', (turn) => sendHelp(turn)),
+  'catalog.categories': byRole('anyone', (turn) => catalog.showCategories(turn)),
+  'catalog.services': byRole('anyone', catalog.showServices),
+  'catalog.templates': byRole('anyone', catalog.showTemplates),
+  'catalog.all': byRole('anyone', catalog.showAllTemplates),
+  'catalog.form': byRole('anyone', catalog.showForm),
+  'ticket.submit': byRole('anyone', catalog.submitForm),
+  'tickets.mine': byRole('anyone', tickets.showMine),
+  'ticket.status': onTicket('viewer', (turn, t) => tickets.showStatus(turn, t), { lookup: true }),
+  'ticket.refresh': onTicket('viewer', tickets.refreshCard),
+  'ticket.addToExisting': onTicket('requester', catalog.addToExisting),
+  'ticket.reply': onTicket('requester', tickets.requesterReply),
+  'ticket.confirm': onTicket('requester', (turn, t) => tickets.requesterAction(turn, 'confirm', t)),
+  'ticket.reopen': onTicket('viewer', (turn, t) => tickets.requesterAction(turn, 'reopen', t)),
+  'ticket.cancel': onTicket('requester', (turn, t) => tickets.requesterAction(turn, 'cancel', t)),
+  'queue.show': byRole('staff', (turn) => queue.showQueue(turn)),
+  'queue.next': byRole('staff', (turn) => queue.takeNext(turn)),
+  'queue.take': onTicket('staff', (turn, t) => queue.takeTicket(turn, t)),
+  'queue.reply': onTicket('staff', (turn, t, d) => queue.cardAction(turn, 'reply', t, d)),
+  'queue.start': onTicket('staff', (turn, t, d) => queue.cardAction(turn, 'start', t, d)),
+  'queue.wait': onTicket('staff', (turn, t, d) => queue.cardAction(turn, 'wait', t, d)),
+  'queue.resolve': onTicket('staff', (turn, t, d) => queue.cardAction(turn, 'resolve', t, d)),
+  'queue.assign': onTicket('staff', queue.assignTicket),
+  'queue.refresh': onTicket('staff', (turn, t) => queue.refreshQueueCard(turn, t)),
+  'privacy.anonymise': byRole('supervisor', personalData.confirmAnonymise),
+  'survey.submit': onTicket('requester', submitSurvey),
+  'attachment.link': onTicket('viewer', attachments.linkChosen),
+  'attachment.send': onTicket('viewer', attachments.sendToMe, { ref: (d) => ({ attachmentId: d.attachmentId }) }),
 };
 
 const actionShape = z.object({
   action: z.object({ verb: z.string().max(64), data: z.record(z.unknown()).optional() }).passthrough(),
 });
 
-async function onCardAction(turn: Turn, verb: string, data: Record<string, unknown>): Promise<void> {
-  const handler = Object.prototype.hasOwnProperty.call(VERBS, verb) ? VERBS[verb] : undefined;
-  if (!handler) {
+/** Runs a route after its gate: the caller's roles, or the ticket it names and who may act on it. */
+async function gated(turn: Turn, route: VerbRoute, data: Data, ref: TicketRef): Promise<void> {
+  if ('who' in route) {
+    if (await roleGate(turn, route.who)) await route.run(turn, data);
+    return;
+  }
+  if (route.lookup && !turn.s.lookups.try(turn.oid)) return turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
+  const ticket = await ticketFor(turn, ref, route.ticket);
+  if (ticket) await route.run(turn, ticket, data);
+}
+
+async function onCardAction(turn: Turn, verb: string, data: Data): Promise<void> {
+  const route = Object.prototype.hasOwnProperty.call(VERBS, verb) ? VERBS[verb] : undefined;
+  if (!route) {
     turn.s.log.warn({ verb: verb.slice(0, 64) }, 'unknown card verb');
     await turn.notice(turn.m.invalidAction, { color: 'Attention' });
     return;
   }
-  await handler(turn, data);
+  await gated(turn, route, data, 'ticket' in route && route.ref ? route.ref(data) : { id: data.ticketId });
 }
 
-/** Intents from plain text. */
-async function onIntent(turn: Turn, intent: Intent, rawText: string): Promise<void> {
-  switch (intent.kind) {
-    case 'greeting':
-      return sendWelcome(turn);
-    case 'help':
-      return sendHelp(turn);
-    case 'new_request':
-      return catalog.showCategories(turn);
-    case 'my_tickets':
-      return tickets.showMine(turn);
-    case 'status':
-      return tickets.showStatus(turn, { radicado: intent.radicado });
-    case 'status_missing':
-      return tickets.statusOfLegacy(turn, rawText);
-    case 'take':
-      return intent.radicado ? queue.takeTicket(turn, { radicado: intent.radicado }) : queue.showQueue(turn);
-    case 'queue':
-      return queue.showQueue(turn);
-    case 'next':
-      return queue.takeNext(turn);
-    case 'register_queue':
-      return queue.registerQueue(turn, intent.category);
-    case 'cancel': {
-      if (!intent.radicado) return turn.notice(turn.m.statusMissing);
-      const t = await turn.s.ticketRepo.getByRadicado(intent.radicado);
-      return tickets.requesterAction(turn, 'cancel', { ticketId: t?.id ?? 0 });
-    }
-    case 'metrics':
-      return reports.showMetrics(turn);
-    case 'export_person':
-      return personalData.exportPerson(turn, intent.who);
-    case 'anonymise_person':
-      return personalData.askAnonymise(turn, intent.who);
-    case 'export':
-      return reports.exportTickets(turn, intent.from, intent.to);
-    case 'unknown':
-      if (turn.isPersonal && rawText.trim() && (await tickets.requesterFreeText(turn, rawText.trim()))) return;
-      return sendNotUnderstood(turn);
+type IntentOf<K extends Intent['kind']> = Extract<Intent, { kind: K }>;
+
+/**
+ * Typed commands by intent, with the same audiences as card actions. A command that names a
+ * ticket by radicado declares `ticket`; without a radicado it runs `missing` (under `who`).
+ */
+type IntentRoute<K extends Intent['kind']> =
+  | { who: RoleAudience; run: (turn: Turn, intent: IntentOf<K>, raw: string) => Promise<void> }
+  | {
+      ticket: TicketAudience;
+      lookup?: boolean;
+      radicado: (intent: IntentOf<K>) => string | undefined;
+      missing: { who: RoleAudience; run: (turn: Turn) => Promise<void> };
+      run: (turn: Turn, ticket: Ticket, intent: IntentOf<K>) => Promise<void>;
+    };
+
+const say = (key: 'statusMissing') => async (turn: Turn) => turn.notice(turn.m[key]);
+function intentByRole<K extends Intent['kind']>(who: RoleAudience, run: (turn: Turn, intent: IntentOf<K>, raw: string) => Promise<void>): IntentRoute<K> {
+  return { who, run };
+}
+function intentOnTicket<K extends Intent['kind']>(
+  ticket: TicketAudience,
+  radicado: (intent: IntentOf<K>) => string | undefined,
+  run: (turn: Turn, ticket: Ticket, intent: IntentOf<K>) => Promise<void>,
+  missing: { who: RoleAudience; run: (turn: Turn) => Promise<void> },
+  opts: { lookup?: boolean } = {},
+): IntentRoute<K> {
+  return { ticket, radicado, run, missing, ...opts };
+}
+
+export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
+  greeting: intentByRole('anyone', (turn) => sendWelcome(turn)),
+  help: intentByRole('anyone', (turn) => sendHelp(turn)),
+  new_request: intentByRole('anyone', (turn) => catalog.showCategories(turn)),
+  my_tickets: intentByRole('anyone', (turn) => tickets.showMine(turn)),
+  status: intentOnTicket<'status'>('viewer', (i) => i.radicado, (turn, t) => tickets.showStatus(turn, t), { who: 'anyone', run: say('statusMissing') }, { lookup: true }),
+  status_missing: intentByRole('anyone', (turn, _i, raw) => tickets.statusOfLegacy(turn, raw)),
+  take: intentOnTicket<'take'>('staff', (i) => i.radicado, (turn, t) => queue.takeTicket(turn, t), { who: 'staff', run: (turn) => queue.showQueue(turn) }),
+  queue: intentByRole('staff', (turn) => queue.showQueue(turn)),
+  next: intentByRole('staff', (turn) => queue.takeNext(turn)),
+  register_queue: intentByRole<'register_queue'>('supervisor', (turn, i) => queue.registerQueue(turn, i.category)),
+  cancel: intentOnTicket<'cancel'>('requester', (i) => i.radicado, (turn, t) => tickets.requesterAction(turn, 'cancel', t), { who: 'anyone', run: say('statusMissing') }),
+  metrics: intentByRole('supervisor', (turn) => reports.showMetrics(turn)),
+  export_person: intentByRole<'export_person'>('supervisor', (turn, i) => personalData.exportPerson(turn, i.who)),
+  anonymise_person: intentByRole<'anonymise_person'>('supervisor', (turn, i) => personalData.askAnonymise(turn, i.who)),
+  export: intentByRole<'export'>('supervisor', (turn, i) => reports.exportTickets(turn, i.from, i.to)),
+  unknown: intentByRole('anyone', async (turn, _i, raw) => {
+    if (turn.isPersonal && raw.trim() && (await tickets.requesterFreeText(turn, raw.trim()))) return;
+    return sendNotUnderstood(turn);
+  }),
+};
+
+/** Intents from plain text, through the same gate as card actions. */
+async function onIntent<K extends Intent['kind']>(turn: Turn, intent: IntentOf<K>, rawText: string): Promise<void> {
+  const route = INTENTS[intent.kind as K] as IntentRoute<K>;
+  if ('who' in route) {
+    if (await roleGate(turn, route.who)) await route.run(turn, intent, rawText);
+    return;
   }
+  const radicado = route.radicado(intent);
+  if (!radicado) {
+    if (await roleGate(turn, route.missing.who)) await route.missing.run(turn);
+    return;
+  }
+  if (route.lookup && !turn.s.lookups.try(turn.oid)) return turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
+  const ticket = await ticketFor(turn, { radicado }, route.ticket);
+  if (ticket) await route.run(turn, ticket, intent);
 }
 
 async function onMessage(turn: Turn): Promise<void> {
@@ -131,7 +190,7 @@ async function onMessage(turn: Turn): Promise<void> {
     if (intent.kind === 'unknown' && (await queue.threadMessage(turn, threadRoot))) return;
   }
   const intent = recognize(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
-  return onIntent(turn, intent, text);
+  return onIntent(turn, intent as IntentOf<Intent['kind']>, text);
 }
 
 export const ROUTES: Route[] = [
@@ -161,6 +220,7 @@ export const ROUTES: Route[] = [
 /** Runs one turn through the routing table and answers card actions with the resulting card. */
 export function createBot(services: Services) {
   return async (context: TurnContext): Promise<void> => {
+    services.replies.attach(context);
     const turn = new Turn(context, services);
     const route = ROUTES.find((r) => r.when(context.activity));
     if (route) await route.run(turn);

@@ -3,7 +3,7 @@
  * Paced per conversation (Teams allows about 7 messages per second per conversation), in order per
  * conversation, retried with backoff on 429/412/5xx (honouring Retry-After), final on 403/404.
  */
-import { CardFactory, type ConversationReference, type TurnContext } from 'botbuilder';
+import { CardFactory, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { Config } from '../config';
 import type { AttachmentRepository } from '../domain/attachments';
 import { classifyHttpStatus, DeliveryError, nextAttemptDelay } from '../domain/delivery';
@@ -189,6 +189,8 @@ export class OutboxDispatcher {
         return this.requesterCardUpdate(p.ticketId);
       case 'file_consent':
         return this.fileConsent(p.userOid, p.attachmentId, p.ticketId);
+      case 'turn_reply':
+        return this.turnReply(p.reference as Partial<ConversationReference>, p.activity as Partial<Activity>);
     }
   }
 
@@ -381,6 +383,13 @@ export class OutboxDispatcher {
     });
   }
 
+  /** A direct reply the connector refused during its turn (reply-guard.ts), sent as it was. */
+  private async turnReply(reference: Partial<ConversationReference>, activity: Partial<Activity>) {
+    await this.continue(reference, async (ctx) => {
+      await ctx.sendActivity(activity);
+    });
+  }
+
   /** Offers a ticket's file in the user's personal chat: Teams asks them to accept it (#13). */
   private async fileConsent(oid: string, attachmentId: number, ticketId: number) {
     const attachment = await this.d.attachments?.get(attachmentId);
@@ -477,7 +486,7 @@ function escapeHtml(s: string): string {
  * to three times, inside one delivery: that would stall the whole dispatcher tick and hide the
  * failure from the outbox. The outbox's persistent retry policy is the only one for proactive sends.
  */
-function withoutSdkRetries(ctx: TurnContext, key: symbol) {
+export function withoutSdkRetries(ctx: TurnContext, key: symbol) {
   const client = ctx.turnState.get(key) as { client?: { pipeline?: { removePolicy(p: { name: string }): unknown } } } | undefined;
   client?.client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
 }

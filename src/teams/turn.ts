@@ -4,6 +4,7 @@
  */
 import { ActivityTypes, CardFactory, TeamsInfo, TurnContext } from 'botbuilder';
 import type { Config } from '../config';
+import type { TicketAccess } from '../domain/access';
 import type { AttachmentService } from '../domain/attachments';
 import type { CatalogService } from '../domain/catalog';
 import type {
@@ -31,6 +32,7 @@ import type { AdaptiveCardJson, CardName, CardRenderer } from './cards';
 import type { TicketViews } from './views';
 import { tenantOf } from './adapter';
 import type { RateLimiter } from './rate-limiter';
+import type { ReplyGuard } from './reply-guard';
 import type { TeamsSso } from './sso';
 
 export interface Services {
@@ -41,6 +43,10 @@ export interface Services {
   catalog: CatalogService;
   tickets: TicketService;
   ticketRepo: TicketRepository;
+  /** The authorisation rules (who may see and act on a ticket); used through gate.ts. */
+  access: TicketAccess;
+  /** Retries a turn's throttled replies, then hands them to the outbox (never a silent turn). */
+  replies: ReplyGuard;
   queues: QueueRepository;
   members: TeamMemberRepository;
   refs: ConversationRefRepository;

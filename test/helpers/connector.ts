@@ -52,6 +52,16 @@ export class LoopbackConnector {
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 
+  /** Until `ms` from now, every call (posts, updates, member look-ups) answers 429 with Retry-After. */
+  storm(ms: number, retryAfterSeconds = 1) {
+    this.stormUntil = Date.now() + ms;
+    this.stormRetryAfter = String(retryAfterSeconds);
+  }
+  private stormUntil = 0;
+  private stormRetryAfter = '1';
+  /** Calls refused by storm(). */
+  stormRefused = 0;
+
   /** The next `count` deliveries (optionally matching) answer `status`. */
   failNext(status: number, count = 1, match?: (r: Recorded) => boolean) {
     this.failures.push({ status, remaining: count, match });
@@ -101,6 +111,10 @@ export class LoopbackConnector {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(body === undefined ? '' : JSON.stringify(body));
       };
+      if (Date.now() < this.stormUntil) {
+        this.stormRefused++;
+        return send(429, { error: { code: 'TooManyRequests', message: 'storm' } }, { 'retry-after': this.stormRetryAfter });
+      }
       // GET /v3/conversations/{conv}/members/{user}
       if (req.method === 'GET' && parts[0] === 'v3' && parts[1] === 'conversations' && parts[3] === 'members' && parts[4]) {
         const m = this.members.get(parts[4]);

@@ -67,6 +67,8 @@ export async function startHarness(
     connector?: LoopbackConnector;
     /** Dispatcher options (default: perKeyIntervalMs 5). */
     dispatcher?: Partial<import('../../src/teams/outbox-sender').DispatcherOptions>;
+    /** How long turns retry throttled replies before the outbox takes them (default: the app's). */
+    replyGuard?: Partial<import('../../src/teams/reply-guard').ReplyGuardOptions>;
     /** The app's clock (default: the system clock), e.g. a TestClock the test moves forward. */
     clock?: import('../../src/domain/ports').Clock;
   } = {},
@@ -85,6 +87,7 @@ export async function startHarness(
     log: opts.log ?? createLogger('silent'),
     mail: opts.recordMail === false ? undefined : mail,
     dispatcher: { perKeyIntervalMs: 5, ...opts.dispatcher },
+    replyGuard: opts.replyGuard,
     clock: opts.clock,
   });
   const server = await app.start();

@@ -279,10 +279,10 @@ describe('screenshots and files on tickets', () => {
 
     // A forged choice (someone else's pending file, or a ticket that is not theirs) links nothing.
     const forged = await h.post(cardAction(h, USERS.manager, 'attachment.link', choice.data));
-    expect(cardText(invokeCard(forged))).toContain('No encontré ese archivo');
+    expect(cardText(invokeCard(forged))).toContain('No encontré ese caso entre los que puede consultar');
     const managersTicket = await fileTicket(h, USERS.manager);
     const wrongTicket = await h.post(cardAction(h, USERS.employee, 'attachment.link', { ...choice.data, ticketId: managersTicket.id }));
-    expect(cardText(invokeCard(wrongTicket))).toContain('No encontré ese archivo');
+    expect(cardText(invokeCard(wrongTicket))).toContain('No encontré ese caso entre los que puede consultar');
     expect((await rows(h))[1].ticket_id).toBeNull();
 
     const linked = invokeCard(await press(h, USERS.employee, cardOf(ask), `${second.radicado} · Acceso remoto`));

@@ -173,7 +173,7 @@ describe('the duplicate check before filing', () => {
     const add = findAction(offer, `Agregar al radicado ${rad}`);
     // Pedro replays Ana's button: answered like a radicado that does not exist, nothing added.
     const foreign = invokeCard(await h.post(cardAction(h, USERS.stranger, add.verb, { ...add.data, description: 'intruso' })));
-    expect(cardText(foreign)).toContain('No encontré el radicado');
+    expect(cardText(foreign)).toContain('No encontré ese caso entre los que puede consultar');
     expect(await messages(h, rad)).toEqual([]);
 
     // Ana cancels the first ticket meanwhile: the text is not added, the new filing is offered with her values.

@@ -99,7 +99,7 @@ describe('live queue position on the requester\'s cards', () => {
     expect(cardText(fresh)).toContain('Usted es el número 1 en la cola.');
     expect(cardText(fresh)).toContain('Solicitud registrada');
     const foreign = invokeCard(await h.post(cardAction(h, USERS.stranger, 'ticket.refresh', refresh)));
-    expect(cardText(foreign)).toContain('No encontré el radicado');
+    expect(cardText(foreign)).toContain('No encontré ese caso entre los que puede consultar');
     expect(cardText(foreign)).not.toContain(jorge.ticket.radicado);
 
     // The status card too: for its requester it refreshes itself, for an engineer it does not.

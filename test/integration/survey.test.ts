@@ -75,13 +75,14 @@ describe('the satisfaction survey', () => {
   it('refuses answers from anyone but the requester, for open tickets, and out-of-range scores', async () => {
     const { ticket } = await resolved();
     for (const u of [USERS.agent, USERS.supervisor, USERS.stranger]) {
-      expect(cardText(invokeCard(await answer(u, ticket.id, '1')))).toContain('Solo quien registró el caso puede calificarlo');
+      // Only the requester may answer: to anyone else the ticket does not exist.
+      expect(cardText(invokeCard(await answer(u, ticket.id, '1')))).toContain('No encontré ese caso entre los que puede consultar');
     }
     for (const bad of ['9', '0', '3.5', 'cinco', '', null]) {
       expect(cardText(invokeCard(await answer(USERS.employee, ticket.id, bad, 'conservar esto')))).toContain('Elija una calificación de 1 a 5.');
     }
     expect(cardText(invokeCard(await answer(USERS.employee, ticket.id, '4', 'x'.repeat(1001))))).toContain('demasiado largo');
-    expect(cardText(invokeCard(await answer(USERS.employee, 999_999, '4')))).toContain('Solo quien registró el caso');
+    expect(cardText(invokeCard(await answer(USERS.employee, 999_999, '4')))).toContain('No encontré ese caso entre los que puede consultar');
     const open = await fileTicket(h);
     expect(cardText(invokeCard(await answer(USERS.employee, open.id, '5')))).toContain('Solo quien registró el caso puede calificarlo');
     expect(await stored(ticket.id)).toBeUndefined();

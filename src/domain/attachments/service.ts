@@ -8,7 +8,7 @@ import { normalizeRadicado, type RecognizeOptions } from '../phrases';
 import type { Clock, OutboxItem, QueueRepository, TicketRepository } from '../ports';
 import type { NewEvent, Ticket } from '../tickets/model';
 import { OPEN_STATUSES } from '../tickets/model';
-import { canView } from '../tickets/state-machine';
+import type { TicketAccess } from '../access';
 import type { Role } from '../types';
 import type { Attachment, AttachmentPolicy, AttachmentRepository, AttachmentSource, BlobStore } from './model';
 
@@ -53,6 +53,8 @@ export class AttachmentService {
     private readonly blobs: BlobStore,
     private readonly clock: Clock,
     readonly policy: AttachmentPolicy,
+    /** Who may see a ticket (and so its files): the one authorisation rule set. */
+    private readonly access: Pick<TicketAccess, 'allows'>,
   ) {}
 
   /**
@@ -173,7 +175,7 @@ export class AttachmentService {
     const attachment = await this.repo.get(attachmentId);
     if (!attachment || attachment.ticketId === null) return null;
     const ticket = await this.tickets.get(attachment.ticketId);
-    if (!ticket || !canView(ticket, viewer)) return null;
+    if (!ticket || !(await this.access.allows(viewer, ticket, 'viewer'))) return null;
     return { attachment, ticket };
   }
 

@@ -142,6 +142,11 @@ export class PgOutboxRepository implements OutboxRepository {
     });
   }
 
+  async hasPendingReply(paceKey: string) {
+    const r = await this.pool.query(`SELECT 1 FROM outbox WHERE pace_key = $1 AND status = 'pending' AND payload LIKE '{"type":"turn_reply"%' LIMIT 1`, [paceKey]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
   async pendingCount() {
     return (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM outbox WHERE status = 'pending'`)).rows[0].n;
   }

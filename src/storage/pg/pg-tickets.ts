@@ -207,10 +207,10 @@ export class PgTicketRepository implements TicketRepository {
     return { items, total };
   }
 
-  async listOpen(opts: ListOptions & { categoryIds?: string[] | null }) {
+  async listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }) {
     const cats = opts.categoryIds ?? null;
-    const where = `status IN (${OPEN_SQL})` + (cats ? ' AND category_id = ANY($1::text[])' : '');
-    const base = cats ? [cats] : [];
+    const where = `tenant_id = $1 AND status IN (${OPEN_SQL})` + (cats ? ' AND category_id = ANY($2::text[])' : '');
+    const base: unknown[] = cats ? [opts.tenantId, cats] : [opts.tenantId];
     const n = base.length;
     const items = await this.many(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT $${n + 1} OFFSET $${n + 2}`, [...base, opts.limit, opts.offset ?? 0]);
     const total = (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM tickets WHERE ${where}`, base)).rows[0].n;
@@ -249,11 +249,11 @@ export class PgTicketRepository implements TicketRepository {
     return rows.map((r) => new Date(r.at));
   }
 
-  oldestUnassigned(categoryIds: string[] | null) {
+  oldestUnassigned(tenantId: string, categoryIds: string[] | null) {
     // Imported cases of the previous service desk are never handed out by "siguiente".
     return categoryIds
-      ? this.one(`SELECT * FROM tickets WHERE ${WAITING} AND category_id = ANY($1::text[]) ORDER BY id LIMIT 1`, [categoryIds])
-      : this.one(`SELECT * FROM tickets WHERE ${WAITING} ORDER BY id LIMIT 1`, []);
+      ? this.one(`SELECT * FROM tickets WHERE ${WAITING} AND tenant_id = $1 AND category_id = ANY($2::text[]) ORDER BY id LIMIT 1`, [tenantId, categoryIds])
+      : this.one(`SELECT * FROM tickets WHERE ${WAITING} AND tenant_id = $1 ORDER BY id LIMIT 1`, [tenantId]);
   }
 
   async events(ticketId: number, opts: { kinds?: string[]; limit?: number } = {}) {

@@ -26,6 +26,7 @@ import {
   type Uploader,
 } from '../../domain/attachments';
 import { cleanText } from '../../domain/phrases';
+import type { Ticket } from '../../domain/tickets/model';
 import { bogotaYear } from '../../domain/tickets/radicado';
 import { escapeMarkdown } from '../cards';
 import { download, TransferError, upload } from '../file-transfer';
@@ -129,7 +130,7 @@ export async function onFiles(turn: Turn): Promise<void> {
   }
   // The text sent with the files goes to the ticket like a reply, once, when a file got there.
   if (note && attached > 0 && target.kind === 'ticket') {
-    const relayed = await relayNote(turn, target.ticket.id, note);
+    const relayed = await relayNote(turn, target.ticket, note);
     if (relayed) lines.push(relayed);
   }
   if (lines.length) await turn.ctx.sendActivity(lines.join('\n\n'));
@@ -161,12 +162,10 @@ function noteOf(said: string, prefix: string): string {
  * Relays `note` to the ticket exactly like a reply typed by the same person (history message event,
  * the queue thread and the other side through the outbox); returns the line to tell them, if any.
  */
-async function relayNote(turn: Turn, ticketId: number, note: string): Promise<string | null> {
-  const ticket = await turn.s.ticketRepo.get(ticketId);
-  if (!ticket) return null;
+async function relayNote(turn: Turn, ticket: Ticket, note: string): Promise<string | null> {
   const out = await turn.s.tickets.reply(ticket, await turn.actor(), note);
   if (!out.ok) {
-    turn.s.log.info({ ticketId, reason: out.reason }, 'text sent with a file not relayed');
+    turn.s.log.info({ ticketId: ticket.id, reason: out.reason }, 'text sent with a file not relayed');
     return null;
   }
   return turn.text('replySent', { radicado: out.ticket.radicado });
@@ -246,10 +245,10 @@ const linkShape = z.object({
 });
 
 /** "Which ticket?" answered: link the held files, after re-checking ticket and files on the server. */
-export async function linkChosen(turn: Turn, data: Record<string, unknown>): Promise<void> {
+export async function linkChosen(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const parsed = linkShape.safeParse(data);
   if (!parsed.success) return turn.notice(turn.m.invalidAction, { color: 'Attention' });
-  const out = await turn.s.attachments.link(await uploaderOf(turn), parsed.data.attachmentIds, parsed.data.ticketId);
+  const out = await turn.s.attachments.link(await uploaderOf(turn), parsed.data.attachmentIds, ticket.id);
   if (!out.ok) {
     if (out.reason === 'not_open' && out.ticket) {
       return turn.notice(turn.text('attachmentTicketClosed', { radicado: out.ticket.radicado, status: statusText(out.ticket.status, turn.locale) }), { color: 'Attention' });
@@ -259,7 +258,7 @@ export async function linkChosen(turn: Turn, data: Record<string, unknown>): Pro
   const lines = out.linked.map((a) => turn.text('attachmentAdded', { name: escapeMarkdown(a.name, 120), size: fileSize(a.size, turn.locale), radicado: out.ticket.radicado }));
   // The files were pending until now, so this runs once however often the button is pressed.
   if (parsed.data.note) {
-    const relayed = await relayNote(turn, out.ticket.id, parsed.data.note);
+    const relayed = await relayNote(turn, out.ticket, parsed.data.note);
     if (relayed) lines.push(relayed);
   }
   const text = lines.join('\n\n');
@@ -275,7 +274,7 @@ async function say(turn: Turn, text: string): Promise<void> {
 const attachmentId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** "Send me the file" (queue card or status card): a file-consent card in the caller's personal chat. */
-export async function sendToMe(turn: Turn, data: Record<string, unknown>): Promise<void> {
+export async function sendToMe(turn: Turn, _ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const id = attachmentId.safeParse(data.attachmentId);
   const found = id.success ? await turn.s.attachments.visible(await uploaderOf(turn), id.data) : null;
   if (!found) return say(turn, turn.m.attachmentNotFound);

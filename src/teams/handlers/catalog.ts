@@ -15,6 +15,7 @@ import { formatDateTime } from '../../i18n';
 import { escapeMarkdown, plainText } from '../cards';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
+import { callerOf } from '../gate';
 import { statusText } from '../views';
 import { explainOutcome } from './tickets';
 import { rememberConversation } from './welcome';
@@ -279,7 +280,7 @@ async function showConfirmation(turn: Turn, ticket: Ticket): Promise<void> {
 }
 
 async function alreadyAdded(turn: Turn, ticketId: number): Promise<void> {
-  const target = await turn.s.ticketRepo.get(ticketId);
+  const target = await turn.s.access.resolve(await callerOf(turn), { id: ticketId }, 'requester');
   await turn.notice(turn.text('fileAlreadyAdded', { radicado: target?.radicado ?? '' }), {
     actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId } }],
   });
@@ -316,13 +317,11 @@ async function showDuplicateOffer(turn: Turn, template: Template, result: ValidS
 }
 
 const addedText = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pipe(z.string().min(1).max(4000));
-const ticketIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** "Agregar al radicado X": re-checks ownership, that the ticket is open, and applies once per form. */
-export async function addToExisting(turn: Turn, data: Record<string, unknown>): Promise<void> {
+export async function addToExisting(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const key = submissionKey.safeParse(data.submissionKey);
-  const id = ticketIdSchema.safeParse(data.ticketId);
-  if (!key.success || !id.success) {
+  if (!key.success) {
     await turn.notice(turn.m.invalidAction, { color: 'Attention', actions: mainActions(turn) });
     return;
   }
@@ -333,12 +332,6 @@ export async function addToExisting(turn: Turn, data: Record<string, unknown>): 
     await turn.notice(turn.text('addAlreadyFiled', { radicado: filed.radicado }), {
       actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: filed.id } }],
     });
-    return;
-  }
-  const ticket = await turn.s.ticketRepo.get(id.data);
-  // Someone else's ticket gets exactly the answer for one that does not exist.
-  if (!ticket || ticket.requester.oid !== user.oid || ticket.tenantId !== user.tenantId) {
-    await turn.notice(turn.text('ticketNotFound', { radicado: '' }), { color: 'Attention', actions: mainActions(turn) });
     return;
   }
   const text = addedText.safeParse(data.description);

@@ -12,14 +12,7 @@ import { cleanText } from '../../domain/phrases';
 import type { Turn } from '../turn';
 import { explainOutcome } from './tickets';
 import { rememberConversation } from './welcome';
-
-const ticketId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-
-async function requireStaff(turn: Turn): Promise<boolean> {
-  if (await turn.isStaff()) return true;
-  await turn.notice(turn.m.notStaff, { color: 'Attention' });
-  return false;
-}
+import { callerOf } from '../gate';
 
 function teamIdOf(turn: Turn): string | undefined {
   const cd = turn.activity.channelData as { team?: { id?: string } } | undefined;
@@ -36,10 +29,6 @@ export async function registerQueue(turn: Turn, categoryText?: string): Promise<
   const user = await turn.user();
   if (!turn.isChannel) {
     await turn.notice(turn.m.queueRegisterOnlyChannel);
-    return;
-  }
-  if (!user.roles.includes('supervisor')) {
-    await turn.notice(turn.m.notSupervisor, { color: 'Attention' });
     return;
   }
   let categoryId: string | null = null;
@@ -84,18 +73,32 @@ function fold(s: string): string {
   return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
 }
 
-/** Categories served by the queue(s) of this channel; null = all. */
+/**
+ * Categories whose tickets this view lists and hands out; null = all. In a queue channel, that
+ * channel's queues (a general queue: every category without a dedicated queue elsewhere); for the
+ * caller, the queues of their teams (supervisors: all). Both apply.
+ */
 async function scopeOf(turn: Turn): Promise<string[] | null> {
-  if (!turn.isChannel) return null;
-  const queues = await turn.s.queues.byChannel(channelIdOf(turn));
-  if (!queues.length || queues.some((q) => q.categoryId === null)) return null;
-  return queues.map((q) => q.categoryId!);
+  const all = turn.s.catalog.catalog.categories.map((c) => c.id);
+  const served = categoriesOf(await turn.s.access.servedScope(await callerOf(turn)), all);
+  if (!turn.isChannel) return served;
+  const queues = await turn.s.queues.list();
+  const here = queues.filter((q) => q.channelId === channelIdOf(turn));
+  if (!here.length) return served;
+  const elsewhere = queues.filter((q) => q.channelId !== channelIdOf(turn) && q.categoryId !== null).map((q) => q.categoryId!);
+  const channel = here.some((q) => q.categoryId === null) ? all.filter((c) => !elsewhere.includes(c) || here.some((q) => q.categoryId === c)) : here.map((q) => q.categoryId!);
+  return served === null ? channel : channel.filter((c) => served.includes(c));
+}
+
+function categoriesOf(scope: { include: string[] } | { exclude: string[] } | null, all: string[]): string[] | null {
+  if (scope === null) return null;
+  return 'include' in scope ? scope.include : all.filter((c) => !scope.exclude.includes(c));
 }
 
 export async function showQueue(turn: Turn): Promise<void> {
-  if (!(await requireStaff(turn))) return;
   const now = turn.s.clock.now();
-  const { items, total } = await turn.s.ticketRepo.listOpen({ limit: 15, categoryIds: await scopeOf(turn) });
+  const scope = await scopeOf(turn);
+  const { items, total } = scope && !scope.length ? { items: [], total: 0 } : await turn.s.ticketRepo.listOpen({ limit: 15, tenantId: turn.tenantId, categoryIds: scope });
   await turn.show(
     turn.card('queue-list', {
       title: turn.text('queueTitle', { n: total }),
@@ -109,9 +112,11 @@ export async function showQueue(turn: Turn): Promise<void> {
  * desk are not handed out (they follow that system's flow); "tomar <radicado>" still takes one.
  */
 export async function takeNext(turn: Turn): Promise<void> {
-  if (!(await requireStaff(turn))) return;
+  const scope = await scopeOf(turn);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const next = await turn.s.ticketRepo.oldestUnassigned(await scopeOf(turn));
+    const found = scope && !scope.length ? null : await turn.s.ticketRepo.oldestUnassigned(turn.tenantId, scope);
+    // The gate's rule once more, on the ticket itself: only staff of its queue may take it.
+    const next = found && (await turn.s.access.allows(await callerOf(turn), found, 'staff')) ? found : null;
     if (!next) {
       await turn.notice(turn.m.nextNone);
       return;
@@ -133,7 +138,7 @@ async function showTaken(turn: Turn, ticket: Ticket): Promise<void> {
 }
 
 export async function queueCard(turn: Turn, ticket: Ticket) {
-  const staff = await turn.isStaff();
+  const staff = await turn.s.access.isStaffOf(await callerOf(turn), ticket);
   const members = await engineersFor(turn, ticket);
   return turn.card(
     'queue-ticket',
@@ -154,9 +159,7 @@ async function engineersFor(turn: Turn, ticket: Ticket) {
 const oid = z.string().min(1).max(100);
 
 /** "Asignar a…": a supervisor gives the ticket to an engineer of the queue's team. */
-export async function assignTicket(turn: Turn, data: Record<string, unknown>): Promise<void> {
-  const ticket = await loadForStaff(turn, data.ticketId);
-  if (!ticket) return;
+export async function assignTicket(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const wanted = oid.safeParse(data.assignTo);
   const engineer = wanted.success ? (await engineersFor(turn, ticket)).find((m) => m.oid === wanted.data) : undefined;
   if (!engineer) {
@@ -168,28 +171,8 @@ export async function assignTicket(turn: Turn, data: Record<string, unknown>): P
   await turn.show(await queueCard(turn, out.ticket));
 }
 
-async function loadForStaff(turn: Turn, id: unknown): Promise<Ticket | null> {
-  if (!(await requireStaff(turn))) return null;
-  const parsed = ticketId.safeParse(id);
-  const ticket = parsed.success ? await turn.s.ticketRepo.get(parsed.data) : null;
-  if (!ticket || ticket.tenantId !== (await turn.user()).tenantId) {
-    await turn.notice(turn.text('ticketNotFound', { radicado: '' }), { color: 'Attention' });
-    return null;
-  }
-  return ticket;
-}
-
-export async function takeTicket(turn: Turn, ref: { id?: unknown; radicado?: string }): Promise<void> {
-  let ticket: Ticket | null;
-  if (ref.radicado) {
-    if (!(await requireStaff(turn))) return;
-    ticket = await turn.s.ticketRepo.getByRadicado(ref.radicado);
-    if (!ticket) {
-      await turn.notice(turn.text('ticketNotFound', { radicado: ref.radicado }), { color: 'Attention' });
-      return;
-    }
-  } else ticket = await loadForStaff(turn, ref.id);
-  if (!ticket) return;
+/** "Tomar" (button or "tomar <radicado>"); the gate has checked the caller is staff of its queue. */
+export async function takeTicket(turn: Turn, ticket: Ticket): Promise<void> {
   const out = await turn.s.tickets.take(ticket, await turn.actor());
   if (!out.ok) return explainOutcome(turn, out);
   await showTaken(turn, out.ticket);
@@ -198,9 +181,7 @@ export async function takeTicket(turn: Turn, ref: { id?: unknown; radicado?: str
 const note = z.string().transform((s) => s.trim()).pipe(z.string().min(1).max(4000));
 
 /** Buttons on the queue card: reply, in progress, waiting for user, resolve (with a note). */
-export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 'resolve', data: Record<string, unknown>): Promise<void> {
-  const ticket = await loadForStaff(turn, data.ticketId);
-  if (!ticket) return;
+export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 'resolve', ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const actor = await turn.actor();
   let out: ActionOutcome;
   if (verb === 'reply' || verb === 'resolve') {
@@ -219,7 +200,8 @@ export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 
 
 /** A message typed in a ticket's thread in the queue channel: relayed to the requester. */
 export async function threadMessage(turn: Turn, rootActivityId: string): Promise<boolean> {
-  const ticket = await turn.s.ticketRepo.findByQueueActivity(rootActivityId);
+  // Not staff of the ticket's queue: as if the thread were not a ticket's (the message is read as a command).
+  const ticket = await turn.s.access.resolve(await callerOf(turn), { queueActivityId: rootActivityId }, 'staff');
   if (!ticket) return false;
   const text = cleanText(turn.activity.text ?? '').trim();
   if (!text) return true;
@@ -228,10 +210,7 @@ export async function threadMessage(turn: Turn, rootActivityId: string): Promise
   return true;
 }
 
-/** Universal Actions refresh: engineers get the buttons, everyone else a read-only card. */
-export async function refreshQueueCard(turn: Turn, data: Record<string, unknown>): Promise<void> {
-  const parsed = ticketId.safeParse(data.ticketId);
-  const ticket = parsed.success ? await turn.s.ticketRepo.get(parsed.data) : null;
-  if (!ticket) return;
+/** Universal Actions refresh of the queue card, for the staff of its queue (the gate checked). */
+export async function refreshQueueCard(turn: Turn, ticket: Ticket): Promise<void> {
   await turn.show(await queueCard(turn, ticket));
 }

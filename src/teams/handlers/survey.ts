@@ -3,22 +3,14 @@
  * the comment are re-validated and the permission re-checked by SurveyService (only the requester,
  * only resolved or closed tickets, answer changeable for SURVEY_CHANGE_MINUTES, then locked).
  */
-import { z } from 'zod';
+import type { Ticket } from '../../domain/tickets/model';
 import { SURVEY_COMMENT_MAX } from '../../domain/survey';
 import { formatDateTime } from '../../i18n';
 import { surveyCardData } from '../outbox-sender';
 import type { Turn } from '../turn';
 
-const ticketId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-
-export async function submitSurvey(turn: Turn, data: Record<string, unknown>): Promise<void> {
-  const id = ticketId.safeParse(data.ticketId);
-  const ticket = id.success ? await turn.s.ticketRepo.get(id.data) : null;
+export async function submitSurvey(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const user = await turn.user();
-  if (!ticket) {
-    await turn.notice(turn.m.surveyNotAllowed, { color: 'Attention' });
-    return;
-  }
   const window = turn.s.cfg.survey.changeWindowMs;
   const comment = typeof data.comment === 'string' ? data.comment : '';
   const out = await turn.s.surveys.answer(ticket, { oid: user.oid, tenantId: user.tenantId, name: user.name }, { score: data.score, comment: data.comment });

@@ -1,47 +1,23 @@
 /**
  * The requester's side: "estado del radicado X", "mis casos", reply, confirm, reopen, cancel.
- * Only the requester and support staff may see a ticket; anyone else gets exactly the answer for a
- * radicado that does not exist.
+ * Each receives its ticket from the authorisation gate (gate.ts, rules in bot.ts): anyone who may
+ * not see it has had exactly the answer for a ticket that does not exist.
  */
 import { z } from 'zod';
 import type { Ticket } from '../../domain/tickets/model';
 import { OPEN_STATUSES } from '../../domain/tickets/model';
 import type { ActionOutcome } from '../../domain/tickets/service';
-import { canView } from '../../domain/tickets/state-machine';
 import { legacyRadicadoCandidates } from '../../domain/legacy-import';
 import { formatDateTime } from '../../i18n';
 import { escapeMarkdown } from '../cards';
 import type { Turn } from '../turn';
-import { mainActions } from '../turn';
+import { callerOf, notFound } from '../gate';
 import { statusText } from '../views';
 
 const PAGE_SIZE = 5;
-const ticketId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-/** Loads a ticket the caller may see, or answers "not found" (same answer as a missing one). */
-async function visibleTicket(turn: Turn, ref: { id?: unknown; radicado?: string }): Promise<Ticket | null> {
-  const user = await turn.user();
-  let ticket: Ticket | null = null;
-  if (ref.radicado) ticket = await turn.s.ticketRepo.getByRadicado(ref.radicado);
-  else {
-    const id = ticketId.safeParse(ref.id);
-    if (id.success) ticket = await turn.s.ticketRepo.get(id.data);
-  }
-  if (ticket && canView(ticket, user)) return ticket;
-  await turn.notice(turn.text('ticketNotFound', { radicado: escapeMarkdown(ref.radicado ?? '', 40) }), {
-    color: 'Attention',
-    actions: mainActions(turn),
-  });
-  return null;
-}
-
-export async function showStatus(turn: Turn, ref: { id?: unknown; radicado?: string }): Promise<void> {
-  if (!turn.s.lookups.try(turn.oid)) {
-    await turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
-    return;
-  }
-  const ticket = await visibleTicket(turn, ref);
-  if (!ticket) return;
+/** The status card of a ticket the gate let the caller see. */
+export async function showStatus(turn: Turn, ticket: Ticket): Promise<void> {
   await turn.show(await statusCard(turn, ticket));
 }
 
@@ -55,9 +31,7 @@ async function statusCard(turn: Turn, ticket: Ticket) {
  * with the current status, position and estimate. Visibility is checked as for any lookup; automatic
  * refreshes do not count against the lookup limit (they carry an id, never a guessed radicado).
  */
-export async function refreshCard(turn: Turn, data: Record<string, unknown>): Promise<void> {
-  const ticket = await visibleTicket(turn, { id: data.ticketId });
-  if (!ticket) return;
+export async function refreshCard(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   if (data.view === 'created' && ticket.requester.oid === turn.oid) {
     const userId = turn.activity.from?.id;
     await turn.show(turn.card('ticket-created', await turn.s.views.created(ticket, turn.locale, { refreshUserIds: userId ? [userId] : [] })));
@@ -73,12 +47,14 @@ export async function refreshCard(turn: Turn, data: Record<string, unknown>): Pr
 export async function statusOfLegacy(turn: Turn, rawText: string): Promise<void> {
   const candidates = legacyRadicadoCandidates(rawText);
   if (!candidates.length) return turn.notice(turn.m.statusMissing);
+  if (!turn.s.lookups.try(turn.oid)) return turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
+  const caller = await callerOf(turn);
   for (const candidate of candidates) {
-    const found = await turn.s.ticketRepo.getByRadicado(candidate);
-    if (found?.imported) return showStatus(turn, { radicado: candidate });
+    const found = await turn.s.access.resolve(caller, { radicado: candidate }, 'viewer');
+    if (found?.imported) return showStatus(turn, found);
   }
   // Same answer as for any radicado one may not see or that does not exist.
-  return showStatus(turn, { radicado: candidates[candidates.length - 1] });
+  return notFound(turn, { radicado: candidates[candidates.length - 1] });
 }
 
 export async function showMine(turn: Turn, data: Record<string, unknown> = {}): Promise<void> {
@@ -114,9 +90,7 @@ export async function explainOutcome(turn: Turn, out: ActionOutcome): Promise<vo
 const message = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pipe(z.string().min(1).max(4000));
 
 /** The requester's reply from a card: stored, relayed to the ticket's thread. */
-export async function requesterReply(turn: Turn, data: Record<string, unknown>): Promise<void> {
-  const ticket = await visibleTicket(turn, { id: data.ticketId });
-  if (!ticket) return;
+export async function requesterReply(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const text = message.safeParse(data.message);
   if (!text.success) {
     await turn.notice(turn.m.replyEmpty, { color: 'Attention', actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: ticket.id } }] });
@@ -147,9 +121,7 @@ export async function requesterFreeText(turn: Turn, text: string): Promise<boole
   return true;
 }
 
-export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | 'cancel', data: Record<string, unknown>): Promise<void> {
-  const ticket = await visibleTicket(turn, { id: data.ticketId });
-  if (!ticket) return;
+export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | 'cancel', ticket: Ticket): Promise<void> {
   const actor = await turn.actor();
   const out =
     verb === 'confirm' ? await turn.s.tickets.confirm(ticket, actor) : verb === 'reopen' ? await turn.s.tickets.reopen(ticket, actor) : await turn.s.tickets.cancel(ticket, actor);
