@@ -25,6 +25,7 @@ export const en: Messages = {
   btnWait: 'Waiting for user',
   btnResolve: 'Resolve',
   btnAssign: 'Assign to…',
+  assignChooseEngineer: 'Choose in the list the engineer to assign the ticket to.',
   assignLabel: 'Assign to (supervisor)',
   btnNextPage: 'More',
   btnQueue: 'View queue',

@@ -23,6 +23,7 @@ export const es = {
   btnWait: 'Esperando al usuario',
   btnResolve: 'Resolver',
   btnAssign: 'Asignar a…',
+  assignChooseEngineer: 'Elija en la lista el ingeniero al que quiere asignar el caso.',
   assignLabel: 'Asignar a (supervisor)',
   btnNextPage: 'Más',
   btnQueue: 'Ver cola',

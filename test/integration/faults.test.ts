@@ -18,6 +18,7 @@ import {
   installPersonal,
   invokeCard,
   message,
+  personalConversation,
   press,
   startHarness,
   TEAM,
@@ -204,10 +205,11 @@ describe('faults', () => {
     const port = Number(new URL(h.connector.url).port);
     await h.connector.stop(); // the serviceUrl now points to a closed port
 
-    // A message the bot cannot answer: logged, no 5xx, the server stays up.
+    // A message the bot cannot answer now: retried, then handed to the outbox; no 5xx, the server stays up.
     const res = await h.post(message(h, USERS.employee, 'ayuda'));
     expect(res.status).toBeLessThan(500);
-    expect(lines.some((l) => l.msg === 'unhandled turn error' && /ECONNREFUSED|fetch failed|connect/i.test(JSON.stringify(l.err ?? {})))).toBe(true);
+    expect(lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('reply handed to the outbox') && /ECONNREFUSED|fetch failed|connect/i.test(String(l.reason)))).toBe(true);
+    expect(lines.some((l) => l.msg === 'unhandled turn error')).toBe(false);
 
     // A card action is answered in the HTTP response: the ticket is filed; its queue card waits.
     const created = invokeCard(await press(h, USERS.employee, form, 'Guardar', typed('La VPN no conecta desde ayer.')));
@@ -225,6 +227,9 @@ describe('faults', () => {
     await h.connector.waitFor(() => posted().length === 1, 20_000);
     await until(async () => (await health(h)).body.outbox.pending === 0);
     expect(posted()).toHaveLength(1);
+    // The answer to "ayuda" arrives once the connector is back, once.
+    const help = h.connector.messagesTo(personalConversation(USERS.employee).id).filter((r) => cardText(r.body?.attachments?.[0]?.content ?? {}).includes('¿Cómo le ayudo?'));
+    expect(help).toHaveLength(1);
   }, 40_000);
 });
 

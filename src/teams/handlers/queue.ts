@@ -10,7 +10,7 @@ import type { ActionOutcome } from '../../domain/tickets/service';
 import { pick } from '../../domain/types';
 import { cleanText } from '../../domain/phrases';
 import type { Turn } from '../turn';
-import { explainOutcome } from './tickets';
+import { explainOutcome, outcomeText } from './tickets';
 import { rememberConversation } from './welcome';
 import { callerOf } from '../gate';
 
@@ -137,17 +137,29 @@ async function showTaken(turn: Turn, ticket: Ticket): Promise<void> {
   }
 }
 
-export async function queueCard(turn: Turn, ticket: Ticket) {
+/**
+ * The queue card as the caller sees it; `notice` (an error or a refusal) is shown on the card,
+ * which keeps its inputs and buttons.
+ */
+export async function queueCard(turn: Turn, ticket: Ticket, notice = '') {
   const staff = await turn.s.access.isStaffOf(await callerOf(turn), ticket);
   const members = await engineersFor(turn, ticket);
-  return turn.card(
-    'queue-ticket',
-    await turn.s.views.queue(ticket, turn.locale, turn.s.clock.now(), {
-      staffView: staff,
-      refreshUserIds: members.map((m) => m.userId),
-      engineers: members.map((m) => ({ oid: m.oid, name: m.name })),
-    }),
-  );
+  const view = await turn.s.views.queue(ticket, turn.locale, turn.s.clock.now(), {
+    staffView: staff,
+    refreshUserIds: members.map((m) => m.userId),
+    engineers: members.map((m) => ({ oid: m.oid, name: m.name })),
+  });
+  return turn.card('queue-ticket', { ...view, notice });
+}
+
+/** An action on the queue card did not apply: the same card, current, with the reason on it. */
+async function refuseOnCard(turn: Turn, ticket: Ticket, text: string): Promise<void> {
+  if (!turn.isCardAction) {
+    await turn.notice(text, { color: 'Attention' });
+    return;
+  }
+  const fresh = (await turn.s.access.resolve(await callerOf(turn), { id: ticket.id }, 'staff')) ?? ticket;
+  await turn.show(await queueCard(turn, fresh, text));
 }
 
 /** The engineers of the team whose queue serves this ticket's category (roster read at registration). */
@@ -162,19 +174,16 @@ const oid = z.string().min(1).max(100);
 export async function assignTicket(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const wanted = oid.safeParse(data.assignTo);
   const engineer = wanted.success ? (await engineersFor(turn, ticket)).find((m) => m.oid === wanted.data) : undefined;
-  if (!engineer) {
-    await turn.notice(turn.m.invalidAction, { color: 'Attention' });
-    return;
-  }
+  if (!engineer) return refuseOnCard(turn, ticket, turn.m.assignChooseEngineer);
   const out = await turn.s.tickets.assign(ticket, await turn.actor(), { oid: engineer.oid, name: engineer.name });
-  if (!out.ok) return explainOutcome(turn, out);
+  if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out));
   await turn.show(await queueCard(turn, out.ticket));
 }
 
 /** "Tomar" (button or "tomar <radicado>"); the gate has checked the caller is staff of its queue. */
 export async function takeTicket(turn: Turn, ticket: Ticket): Promise<void> {
   const out = await turn.s.tickets.take(ticket, await turn.actor());
-  if (!out.ok) return explainOutcome(turn, out);
+  if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out));
   await showTaken(turn, out.ticket);
 }
 
@@ -186,15 +195,12 @@ export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 
   let out: ActionOutcome;
   if (verb === 'reply' || verb === 'resolve') {
     const text = note.safeParse(data.message);
-    if (!text.success) {
-      await turn.notice(verb === 'resolve' ? turn.m.noteRequired : turn.m.replyEmpty, { color: 'Attention' });
-      return;
-    }
+    if (!text.success) return refuseOnCard(turn, ticket, verb === 'resolve' ? turn.m.noteRequired : turn.m.replyEmpty);
     out = verb === 'reply' ? await turn.s.tickets.reply(ticket, actor, text.data) : await turn.s.tickets.setStatus(ticket, 'resolve', actor, text.data);
   } else {
     out = await turn.s.tickets.setStatus(ticket, verb, actor);
   }
-  if (!out.ok) return explainOutcome(turn, out);
+  if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out));
   await turn.show(await queueCard(turn, out.ticket));
 }
 

@@ -81,10 +81,15 @@ export async function showMine(turn: Turn, data: Record<string, unknown> = {}): 
 /** Tells the caller why an action did not apply, in words. */
 export async function explainOutcome(turn: Turn, out: ActionOutcome): Promise<void> {
   if (out.ok) return;
+  await turn.notice(outcomeText(turn, out), { color: 'Attention' });
+}
+
+/** Why an action did not apply, in the caller's words. */
+export function outcomeText(turn: Turn, out: Extract<ActionOutcome, { ok: false }>): string {
   const vars = { radicado: out.ticket.radicado, status: statusText(out.ticket.status, turn.locale), name: escapeMarkdown(out.holder ?? '') };
   const key =
     out.reason === 'taken' ? 'takenBy' : out.reason === 'forbidden' ? 'forbiddenAction' : out.reason === 'conflict' ? 'conflict' : 'invalidState';
-  await turn.notice(turn.text(key, vars), { color: 'Attention' });
+  return turn.text(key, vars);
 }
 
 const message = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pipe(z.string().min(1).max(4000));
