@@ -107,6 +107,8 @@ export const en: Messages = {
   forbiddenAction: 'You are not allowed to do that on ticket {radicado}.',
   queueRegistered: 'This channel is now registered as a support queue{category}. Every new ticket will arrive here.',
   queueRegisterOnlyChannel: 'Type "register queue" in the support team\'s channel, mentioning me.',
+  resolutionNoteLabel: 'Resolution note (required to “Resolve”)',
+  resolutionNotePlaceholder: 'What was done to resolve the ticket; the requester will see it.',
   replyPrompt: 'Type your reply',
   replySent: 'Message sent on ticket {radicado}.',
   replyEmpty: 'The message is empty.',

@@ -105,6 +105,8 @@ export const es = {
   forbiddenAction: 'No tiene permiso para esa acción sobre el caso {radicado}.',
   queueRegistered: 'Este canal quedó registrado como cola de soporte{category}. Aquí llegará cada caso nuevo.',
   queueRegisterOnlyChannel: 'Escriba "registrar cola" en el canal del equipo de soporte, mencionándome.',
+  resolutionNoteLabel: 'Nota de solución (obligatoria para «Resolver»)',
+  resolutionNotePlaceholder: 'Qué se hizo para resolver el caso; el solicitante la verá.',
   replyPrompt: 'Escriba su respuesta',
   replySent: 'Mensaje enviado al caso {radicado}.',
   replyEmpty: 'El mensaje está vacío.',

@@ -238,7 +238,17 @@ export class TicketViews {
   }
 
   /** The support channel's card: everything an engineer needs, with the actions of the moment. */
-  async queue(ticket: Ticket, locale: Locale, now: Date, opts: { staffView: boolean; refreshUserIds: string[]; engineers?: { oid: string; name: string }[] }) {
+  /**
+   * `viewer`: the person the card is rendered for (a refresh or an action), who sees only the actions
+   * they may take; without one (the card posted to the channel), every staff action of the moment is
+   * shown and the server decides (Universal Actions refresh then gives each listed person their view).
+   */
+  async queue(
+    ticket: Ticket,
+    locale: Locale,
+    now: Date,
+    opts: { staffView: boolean; refreshUserIds: string[]; engineers?: { oid: string; name: string }[]; viewer?: { oid: string; supervisor: boolean } },
+  ) {
     const n = this.names(ticket, locale);
     const m = messages(locale);
     const template = this.catalog.findTemplate(ticket.templateId);
@@ -252,6 +262,9 @@ export class TicketViews {
     const open = OPEN_STATUSES.includes(ticket.status);
     const s = ticket.status;
     const staff = opts.staffView;
+    const v = opts.viewer;
+    // Who may move the case along: its engineer, or a supervisor (the state machine's rule).
+    const manages = staff && (!v || v.supervisor || ticket.assignee?.oid === v.oid);
     return {
       t: m,
       ticketId: ticket.id,
@@ -273,14 +286,19 @@ export class TicketViews {
       description: plainText(ticket.description, 1500),
       resolution: plainText(ticket.resolutionNote ?? '', 1000),
       warning: plainText(ticket.mailError ?? '', 300),
+      /** An error or refusal shown on the card, and what was typed (set by the caller). */
+      notice: '',
+      typedMessage: '',
+      typedNote: '',
       attachments: await this.attachmentItems(ticket, locale),
       canTake: staff && s === 'new',
-      canAct: staff && open && !!ticket.assignee,
-      canStart: staff && (s === 'assigned' || s === 'waiting_user'),
-      canWait: staff && (s === 'assigned' || s === 'in_progress'),
+      canAct: manages && open && !!ticket.assignee,
+      canResolve: manages && !!ticket.assignee && (s === 'assigned' || s === 'in_progress' || s === 'waiting_user'),
+      canStart: manages && !!ticket.assignee && (s === 'assigned' || s === 'waiting_user'),
+      canWait: manages && !!ticket.assignee && (s === 'assigned' || s === 'in_progress'),
       refreshUserIds: opts.refreshUserIds.slice(0, 60),
       engineers: (opts.engineers ?? []).map((e) => ({ title: escapeMarkdown(e.name, 100), value: e.oid })),
-      canAssign: staff && open && (opts.engineers ?? []).length > 0,
+      canAssign: staff && (!v || v.supervisor) && open && (opts.engineers ?? []).length > 0,
       ...slaView(ticket, locale, now),
     };
   }

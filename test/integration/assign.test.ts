@@ -56,7 +56,9 @@ describe('assigning a ticket from the queue card', () => {
     const byAgent = await h.post(cardAction(h, USERS.agent, 'queue.assign', { ticketId: ticket.id, assignTo: USERS.agent2.oid }, 'es-CO', channelConversation()));
     expect(cardText(byAgent.body.value)).toContain('No tiene permiso');
     const outsider = await h.post(cardAction(h, USERS.supervisor, 'queue.assign', { ticketId: ticket.id, assignTo: USERS.stranger.oid }, 'es-CO', channelConversation()));
-    expect(cardText(outsider.body.value)).toContain('No pude procesar esa acción');
+    // Someone outside the team is not in the list: the queue card comes back asking to choose from it.
+    expect(cardText(outsider.body.value)).toContain('Elija en la lista el ingeniero al que quiere asignar el caso.');
+    expect(cardText(outsider.body.value).split('\n')[0]).toBe(ticket.radicado);
     const after = await h.app.tickets.get(ticket.id);
     expect(after?.assignee).toBeUndefined();
     expect(after?.status).toBe('new');

@@ -48,3 +48,63 @@ describe('errors on the queue card', () => {
     expect(text).toContain(`El caso ${ticket.radicado} ya lo tiene ${USERS.agent.name}.`);
   });
 });
+
+describe('the queue card shows each person the actions they may take', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    await registerQueue(h);
+  });
+  afterAll(() => h.close());
+
+  const refresh = async (u: typeof USERS.agent, ticketId: number) =>
+    invokeCard(await h.post(cardAction(h, u, 'queue.refresh', { ticketId }, 'es-CO', channelConversation())));
+  const titles = (card: unknown) => {
+    const out: string[] = [];
+    const walk = (n: any) => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (n && typeof n === 'object') {
+        if (typeof n.type === 'string' && n.type.startsWith('Action.') && typeof n.title === 'string') out.push(n.title);
+        Object.values(n).forEach(walk);
+      }
+    };
+    walk(card);
+    return out;
+  };
+  const inputs = (card: unknown) => (JSON.stringify(card).match(/"id":"(\w+)"/g) ?? []).map((m) => m.slice(6, -1));
+
+  it('gives the assignee the reply and resolution inputs, another engineer only the case, a supervisor "Asignar a…"', async () => {
+    const ticket = await fileTicket(h);
+    await queueCard(h, ticket.radicado);
+    // Unassigned: engineers may take it; only the supervisor may assign.
+    expect(titles(await refresh(USERS.agent2, ticket.id))).toEqual(['Tomar']);
+    expect(titles(await refresh(USERS.supervisor, ticket.id))).toEqual(['Tomar', 'Asignar a…']);
+    invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.take', { ticketId: ticket.id }, 'es-CO', channelConversation())));
+    const ivan = await refresh(USERS.agent, ticket.id);
+    expect(titles(ivan)).toEqual(['Responder', 'En progreso', 'Esperando al usuario', 'Resolver']);
+    expect(inputs(ivan)).toEqual(['message', 'resolutionNote']);
+    expect(cardText(ivan)).toContain('Nota de solución (obligatoria para «Resolver»)');
+    const laura = await refresh(USERS.agent2, ticket.id);
+    expect(titles(laura)).toEqual([]);
+    expect(inputs(laura)).toEqual([]);
+    expect(titles(await refresh(USERS.supervisor, ticket.id))).toEqual(['Responder', 'En progreso', 'Esperando al usuario', 'Resolver', 'Asignar a…']);
+  });
+
+  it('"Resolver" takes its own note and keeps what was typed when the note is missing', async () => {
+    const ticket = await fileTicket(h);
+    await queueCard(h, ticket.radicado);
+    invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.take', { ticketId: ticket.id }, 'es-CO', channelConversation())));
+    const missing = invokeCard(
+      await h.post(cardAction(h, USERS.agent, 'queue.resolve', { ticketId: ticket.id, message: 'Le escribo luego', resolutionNote: ' ' }, 'es-CO', channelConversation())),
+    );
+    expect(cardText(missing)).toContain('Escriba la solución antes de resolver.');
+    expect(JSON.stringify(missing)).toContain('"value":"Le escribo luego"');
+    expect((await h.app.tickets.get(ticket.id))!.status).toBe('assigned');
+    const done = invokeCard(
+      await h.post(cardAction(h, USERS.agent, 'queue.resolve', { ticketId: ticket.id, message: '', resolutionNote: 'Se reinstaló el cliente VPN.' }, 'es-CO', channelConversation())),
+    );
+    expect(cardText(done)).toContain('Se reinstaló el cliente VPN.');
+    const after = (await h.app.tickets.get(ticket.id))!;
+    expect({ status: after.status, note: after.resolutionNote }).toEqual({ status: 'resolved', note: 'Se reinstaló el cliente VPN.' });
+  });
+});

@@ -54,7 +54,7 @@ describe('every card template in both languages', () => {
     await act(USERS.agent, 'queue.take', { ticketId: ticket.id }, channelConversation());
     await act(USERS.agent, 'queue.refresh', { ticketId: ticket.id }, channelConversation());
     await act(USERS.agent, 'queue.reply', { ticketId: ticket.id, message: lang === 'es' ? 'Hola, ¿ya reinició?' : 'Hi, did you restart?' }, channelConversation());
-    await act(USERS.agent, 'queue.resolve', { ticketId: ticket.id, message: lang === 'es' ? 'Se configuró la VPN.' : 'VPN configured.' }, channelConversation());
+    await act(USERS.agent, 'queue.resolve', { ticketId: ticket.id, resolutionNote: lang === 'es' ? 'Se configuró la VPN.' : 'VPN configured.' }, channelConversation());
     await drained(h);
     await act(requester, 'survey.submit', { ticketId: ticket.id, score: '5', comment: '' });
     await h.post(message(h, USERS.supervisor, lang === 'es' ? 'indicadores' : 'metrics', locale));

@@ -55,7 +55,7 @@ describe('supervisors\u2019 reports', () => {
     clock.set(bog('2026-11-24 09:30'));
     const taken = invokeCard(await press(h, USERS.agent, cardOf(post), 'Tomar', {}, channelConversation()));
     clock.set(bog('2026-11-24 11:30'));
-    invokeCard(await press(h, USERS.agent, taken, 'Resolver', { message: 'Listo.' }, channelConversation()));
+    invokeCard(await press(h, USERS.agent, taken, 'Resolver', { resolutionNote: 'Listo.' }, channelConversation()));
     invokeCard(await h.post(cardAction(h, USERS.employee, 'survey.submit', { ticketId: second.id, score: '4' })));
 
     clock.set(bog('2026-11-24 12:30'));

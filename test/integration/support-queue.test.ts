@@ -157,11 +157,11 @@ describe('the support queue in a Teams channel', () => {
     // Resolve needs a note.
     let current = (await h.app.tickets.get(ticket.id))!;
     const cardNow = await currentQueueCard(h, current);
-    const noNote = await press(h, USERS.agent, cardNow, 'Resolver', { message: '  ' }, channelConversation());
+    const noNote = await press(h, USERS.agent, cardNow, 'Resolver', { resolutionNote: '  ' }, channelConversation());
     expect(cardText(invokeCard(noNote))).toContain('Escriba la solución');
     expect((await h.app.tickets.get(ticket.id))!.status).not.toBe('resolved');
 
-    const resolved = await press(h, USERS.agent, cardNow, 'Resolver', { message: 'Se reinstaló el cliente VPN.' }, channelConversation());
+    const resolved = await press(h, USERS.agent, cardNow, 'Resolver', { resolutionNote: 'Se reinstaló el cliente VPN.' }, channelConversation());
     expect(cardText(invokeCard(resolved))).toContain('Resuelto');
     const resolvedNotice = await waitForMessage(h, personalId(USERS.employee), ticket.radicado, 'Resuelto', 'Se reinstaló el cliente VPN.');
 
@@ -193,7 +193,7 @@ describe('the support queue in a Teams channel', () => {
     const ticket = await fileTicket(h);
     const post = await queueCard(h, ticket.radicado);
     const taken = invokeCard(await press(h, USERS.agent, cardOf(post), 'Tomar', {}, channelConversation()));
-    invokeCard(await press(h, USERS.agent, taken, 'Resolver', { message: 'Listo.' }, channelConversation()));
+    invokeCard(await press(h, USERS.agent, taken, 'Resolver', { resolutionNote: 'Listo.' }, channelConversation()));
     const notice = await waitForMessage(h, personalId(USERS.employee), ticket.radicado, 'Resuelto');
     const reopened = invokeCard(await press(h, USERS.employee, cardOf(notice), 'Reabrir'));
     expect(cardText(reopened)).toContain('En progreso');
@@ -225,7 +225,7 @@ describe('the support queue in a Teams channel', () => {
     const before = (await h.app.tickets.get(ticket.id))!;
     for (const [verb, data] of [
       ['queue.take', { ticketId: ticket.id }],
-      ['queue.resolve', { ticketId: ticket.id, message: 'hecho' }],
+      ['queue.resolve', { ticketId: ticket.id, resolutionNote: 'hecho' }],
       ['queue.reply', { ticketId: ticket.id, message: 'hola' }],
       ['queue.start', { ticketId: ticket.id }],
     ] as const) {
@@ -237,7 +237,7 @@ describe('the support queue in a Teams channel', () => {
       }
     }
     // The requester himself cannot take or resolve his own ticket either.
-    const own = await h.post(cardAction(h, USERS.manager, 'queue.resolve', { ticketId: ticket.id, message: 'listo' }, 'es-CO', channelConversation()));
+    const own = await h.post(cardAction(h, USERS.manager, 'queue.resolve', { ticketId: ticket.id, resolutionNote: 'listo' }, 'es-CO', channelConversation()));
     expect(cardText(own.body.value)).toContain('No encontré ese caso entre los que puede consultar');
     const after = (await h.app.tickets.get(ticket.id))!;
     expect(after).toEqual(before);
@@ -250,10 +250,10 @@ describe('the support queue in a Teams channel', () => {
     const post = await queueCard(h, ticket.radicado);
     invokeCard(await press(h, USERS.agent, cardOf(post), 'Tomar', {}, channelConversation()));
     const before = (await h.app.tickets.get(ticket.id))!;
-    const laura = await h.post(cardAction(h, USERS.agent2, 'queue.resolve', { ticketId: ticket.id, message: 'mío' }, 'es-CO', channelConversation()));
+    const laura = await h.post(cardAction(h, USERS.agent2, 'queue.resolve', { ticketId: ticket.id, resolutionNote: 'mío' }, 'es-CO', channelConversation()));
     expect(cardText(laura.body.value)).toContain('No tiene permiso');
     expect((await h.app.tickets.get(ticket.id))!.version).toBe(before.version);
-    const sofia = await h.post(cardAction(h, USERS.supervisor, 'queue.resolve', { ticketId: ticket.id, message: 'Resuelto por supervisión.' }, 'es-CO', channelConversation()));
+    const sofia = await h.post(cardAction(h, USERS.supervisor, 'queue.resolve', { ticketId: ticket.id, resolutionNote: 'Resuelto por supervisión.' }, 'es-CO', channelConversation()));
     expect(cardText(invokeCard(sofia))).toContain('Resuelto');
     expect((await h.app.tickets.get(ticket.id))!.status).toBe('resolved');
   });

@@ -27,7 +27,7 @@ describe('the satisfaction survey', () => {
     const ticket = await fileTicket(h);
     const post = await queueCard(h, ticket.radicado);
     const taken = invokeCard(await press(h, USERS.agent, cardOf(post), 'Tomar', {}, channelConversation()));
-    invokeCard(await press(h, USERS.agent, taken, 'Resolver', { message: 'Se reconfiguró el cliente VPN.' }, channelConversation()));
+    invokeCard(await press(h, USERS.agent, taken, 'Resolver', { resolutionNote: 'Se reconfiguró el cliente VPN.' }, channelConversation()));
     const msg = await waitForMessage(h, personalId(USERS.employee), '¿Cómo le atendimos en el caso', ticket.radicado);
     return { ticket, survey: cardOf(msg) };
   }
@@ -93,7 +93,7 @@ describe('the satisfaction survey', () => {
     const { ticket, survey } = await resolved();
     invokeCard(await press(h, USERS.employee, survey, 'Enviar calificación', { score: '4' }));
     invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.reopen', { ticketId: ticket.id })));
-    invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.resolve', { ticketId: ticket.id, message: 'Ahora sí.' }, 'es-CO', channelConversation())));
+    invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.resolve', { ticketId: ticket.id, resolutionNote: 'Ahora sí.' }, 'es-CO', channelConversation())));
     await waitForMessage(h, personalId(USERS.employee), 'Ahora sí.');
     await drained(h);
     expect(messagesWith(h, personalId(USERS.employee), '¿Cómo le atendimos en el caso')).toHaveLength(1);

@@ -138,28 +138,32 @@ async function showTaken(turn: Turn, ticket: Ticket): Promise<void> {
 }
 
 /**
- * The queue card as the caller sees it; `notice` (an error or a refusal) is shown on the card,
- * which keeps its inputs and buttons.
+ * The queue card as the caller sees it: only the actions they may take; `notice` (an error or a
+ * refusal) is shown on the card, which keeps its inputs (with what was typed) and buttons.
  */
-export async function queueCard(turn: Turn, ticket: Ticket, notice = '') {
-  const staff = await turn.s.access.isStaffOf(await callerOf(turn), ticket);
-  const members = await engineersFor(turn, ticket);
+export async function queueCard(turn: Turn, ticket: Ticket, notice = '', typed: { message?: string; resolutionNote?: string } = {}) {
+  const caller = await callerOf(turn);
+  const staff = await turn.s.access.isStaffOf(caller, ticket);
+  // The assignee first: automatic refresh reaches at most 60 people.
+  const members = [...(await engineersFor(turn, ticket))].sort((a, b) => Number(b.oid === ticket.assignee?.oid) - Number(a.oid === ticket.assignee?.oid));
   const view = await turn.s.views.queue(ticket, turn.locale, turn.s.clock.now(), {
     staffView: staff,
     refreshUserIds: members.map((m) => m.userId),
     engineers: members.map((m) => ({ oid: m.oid, name: m.name })),
+    viewer: { oid: caller.oid, supervisor: caller.roles.includes('supervisor') },
   });
-  return turn.card('queue-ticket', { ...view, notice });
+  return turn.card('queue-ticket', { ...view, notice, typedMessage: typed.message ?? '', typedNote: typed.resolutionNote ?? '' });
 }
 
 /** An action on the queue card did not apply: the same card, current, with the reason on it. */
-async function refuseOnCard(turn: Turn, ticket: Ticket, text: string): Promise<void> {
+async function refuseOnCard(turn: Turn, ticket: Ticket, text: string, data: Record<string, unknown> = {}): Promise<void> {
   if (!turn.isCardAction) {
     await turn.notice(text, { color: 'Attention' });
     return;
   }
   const fresh = (await turn.s.access.resolve(await callerOf(turn), { id: ticket.id }, 'staff')) ?? ticket;
-  await turn.show(await queueCard(turn, fresh, text));
+  const typed = (v: unknown) => (typeof v === 'string' ? v.slice(0, 4000) : undefined);
+  await turn.show(await queueCard(turn, fresh, text, { message: typed(data.message), resolutionNote: typed(data.resolutionNote) }));
 }
 
 /** The engineers of the team whose queue serves this ticket's category (roster read at registration). */
@@ -194,13 +198,14 @@ export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 
   const actor = await turn.actor();
   let out: ActionOutcome;
   if (verb === 'reply' || verb === 'resolve') {
-    const text = note.safeParse(data.message);
-    if (!text.success) return refuseOnCard(turn, ticket, verb === 'resolve' ? turn.m.noteRequired : turn.m.replyEmpty);
+    // "Resolver" has its own note input; "Responder" sends the reply box.
+    const text = note.safeParse(verb === 'resolve' ? data.resolutionNote : data.message);
+    if (!text.success) return refuseOnCard(turn, ticket, verb === 'resolve' ? turn.m.noteRequired : turn.m.replyEmpty, data);
     out = verb === 'reply' ? await turn.s.tickets.reply(ticket, actor, text.data) : await turn.s.tickets.setStatus(ticket, 'resolve', actor, text.data);
   } else {
     out = await turn.s.tickets.setStatus(ticket, verb, actor);
   }
-  if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out));
+  if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out), data);
   await turn.show(await queueCard(turn, out.ticket));
 }
 
