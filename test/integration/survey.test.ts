@@ -98,4 +98,15 @@ describe('the satisfaction survey', () => {
     await drained(h);
     expect(messagesWith(h, personalId(USERS.employee), '¿Cómo le atendimos en el caso')).toHaveLength(1);
   });
+
+  it('is not sent again when an unanswered ticket is reopened and resolved again', async () => {
+    const { ticket } = await resolved();
+    invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.reopen', { ticketId: ticket.id })));
+    invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.resolve', { ticketId: ticket.id, resolutionNote: 'Quedó configurado de nuevo.' }, 'es-CO', channelConversation())));
+    await waitForMessage(h, personalId(USERS.employee), 'Quedó configurado de nuevo.');
+    await drained(h);
+    expect(messagesWith(h, personalId(USERS.employee), '¿Cómo le atendimos en el caso')).toHaveLength(1);
+    // The first card can still be answered.
+    expect(cardText(invokeCard(await answer(USERS.employee, ticket.id, '5')))).toContain('5');
+  });
 });

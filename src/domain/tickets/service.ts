@@ -189,8 +189,9 @@ export class TicketService {
       if (to === 'resolved' && this.opts.mailEnabled && ticket.requester.email) {
         effects.push({ channel: 'mail', paceKey: `mail:${ticket.requester.email.toLowerCase()}`, ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
       }
-      // The satisfaction survey follows the resolution notice (same pace key: in that order).
-      if (to === 'resolved' && this.opts.surveyWanted && (await this.opts.surveyWanted(ticket.id))) {
+      // The satisfaction survey follows the resolution notice (same pace key: in that order), once per
+      // ticket: not again after a reopen, whether or not the first one was answered.
+      if (to === 'resolved' && this.opts.surveyWanted && !(await this.wasResolvedBefore(ticket.id)) && (await this.opts.surveyWanted(ticket.id))) {
         effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'survey' }));
       }
     }
@@ -226,6 +227,11 @@ export class TicketService {
       return { ok: false, reason: 'conflict', ticket: fresh };
     }
     return { ok: true, ticket: updated };
+  }
+
+  private async wasResolvedBefore(ticketId: number): Promise<boolean> {
+    const changes = await this.tickets.events(ticketId, { kinds: ['status_changed'] });
+    return changes.some((e) => (e.data as { to?: string } | undefined)?.to === 'resolved');
   }
 
   /** The queue card shows the current state: every change schedules its update. */
