@@ -125,6 +125,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   const storage = openStorage(cfg, { outboxPaceGapMs: dispatcherOptions.perKeyIntervalMs });
   const { tickets: ticketRepo, outbox, queues, members, refs, profiles } = storage;
   const mail = opts.mail ?? createMail(cfg, log);
+  // With MAIL_TRANSPORT=none (and no transport given) no e-mail is queued, and none is promised.
+  const mailOn = !!opts.mail || cfg.mail.transport !== 'none';
   const contactText = (locale: Locale) => cfg.supportContact ?? pick(catalog.contact, locale);
   const identity = new IdentityService(profiles, directory, clock, cfg.profileTtlMs, async (oid) => {
     const teamIds = (await queues.list()).map((q) => q.teamId);
@@ -140,7 +142,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   const slaMonitor = new SlaMonitor({ repo: storage.sla, queues, staff, supervisors: supervisorNotifier, clock });
   const tickets = new TicketService(ticketRepo, queues, clock, {
     radicadoPrefix: cfg.radicadoPrefix,
-    mailEnabled: true,
+    mailEnabled: mailOn,
     ticketsPerHour: cfg.limits.ticketsPerHour,
     sla: slaClock,
     surveyWanted: (id) => surveys.wanted(id),
@@ -162,7 +164,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     access,
   );
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar, mailOn);
   const services: Services = {
     cfg,
     log,

@@ -53,7 +53,8 @@ export const en: Messages = {
   createdTitle: 'Request filed',
   createdRadicado: 'Your ticket number (radicado) is',
   createdNext:
-    'Tickets are attended in arrival order, by phone or Teams chat. Keep your radicado: no first-level support is given without it. You will also receive it by e-mail.',
+    'Tickets are attended in arrival order, by phone or Teams chat. Keep your radicado: no first-level support is given without it.',
+  createdMail: 'You will also get it by e-mail at {email}.',
   createdPosition: 'Position in the queue: {n}',
   labelRadicado: 'Radicado',
   labelService: 'Service',

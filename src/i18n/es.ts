@@ -51,7 +51,8 @@ export const es = {
   createdTitle: 'Solicitud registrada',
   createdRadicado: 'Su número de radicado es',
   createdNext:
-    'Los casos se atienden en orden de llegada, por teléfono o por chat de Teams. Conserve el radicado: sin radicado no se presta soporte de primer nivel. También le llegará por correo.',
+    'Los casos se atienden en orden de llegada, por teléfono o por chat de Teams. Conserve el radicado: sin radicado no se presta soporte de primer nivel.',
+  createdMail: 'También le llegará por correo a {email}.',
   createdPosition: 'Posición en la cola: {n}',
   labelRadicado: 'Radicado',
   labelService: 'Servicio',

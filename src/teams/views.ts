@@ -89,6 +89,8 @@ export class TicketViews {
     private readonly attachments?: Pick<AttachmentRepository, 'listByTicket'>,
     /** The SLA working calendar (SLA_OFFICE_HOURS, Colombian holidays): the wait estimate counts its minutes. */
     private readonly calendar: CalendarConfig = DEFAULT_CALENDAR,
+    /** Whether e-mail is sent at all (MAIL_TRANSPORT other than none): the cards promise it only then. */
+    private readonly mailOn = false,
   ) {}
 
   /** The ticket's attachments for a card: name, size, who, a short checksum, and the id for "send me". */
@@ -160,6 +162,8 @@ export class TicketViews {
       created: formatDateTime(ticket.createdAt, locale),
       summary: plainText(ticket.description, 280),
       contact: escapeMarkdown(this.contact(locale)),
+      // Promised only when a confirmation e-mail really goes out.
+      mailText: this.mailOn && ticket.requester.email ? t(locale, 'createdMail', { email: escapeMarkdown(ticket.requester.email, 320) }) : '',
       refreshEnabled: refreshUserIds.length > 0,
       refreshUserIds,
     };
