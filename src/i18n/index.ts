@@ -16,7 +16,9 @@ export function messages(locale: Locale): Messages {
 
 /** Looks up a message and fills `{name}` placeholders. */
 export function t(locale: Locale, key: MessageKey, vars: Record<string, string | number> = {}): string {
-  return messages(locale)[key].replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+  const out = messages(locale)[key].replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+  // A value that ends a sentence with its own period ("1:41 p. m.") does not get a second one.
+  return out.replace(/(?<!\.)\.\.(?!\.)/g, '.');
 }
 
 /** Dates and times as people in Bogotá read them. */

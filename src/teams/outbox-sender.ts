@@ -448,7 +448,7 @@ export function staffNoticeText(notice: UserNotice, ticket: Ticket, locale: Loca
     case 'sla_breached':
       return {
         title: t(locale, 'slaBreachedTitle', { radicado, target: m[`slaTarget_${notice.target}`], due: formatDateTime(new Date(notice.dueAt), locale) }),
-        text: t(locale, 'slaBreachedText', { assignee: plainText(ticket.assignee?.name ?? m.unassigned, 100) }),
+        text: ticket.assignee ? t(locale, 'slaBreachedText', { assignee: plainText(ticket.assignee.name, 100) }) : m.slaBreachedUnassigned,
       };
     case 'low_score':
       return {

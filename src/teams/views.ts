@@ -51,8 +51,10 @@ export const STATUS_COLOR: Record<TicketStatus, string> = {
   cancelled: 'Default',
 };
 
-export function statusText(status: TicketStatus, locale: Locale): string {
-  return messages(locale)[`status_${status}`];
+/** A state in words; `staff`: as engineers read it ("Esperando al usuario", not "Esperando su respuesta"). */
+export function statusText(status: TicketStatus, locale: Locale, audience: 'requester' | 'staff' = 'requester'): string {
+  const m = messages(locale);
+  return audience === 'staff' && status === 'waiting_user' ? m.staffStatus_waiting_user : m[`status_${status}`];
 }
 
 export function age(from: Date, now: Date, locale: Locale): string {
@@ -188,6 +190,7 @@ export class TicketViews {
       service: escapeMarkdown(n.service),
       template: escapeMarkdown(n.template),
       assignee: escapeMarkdown(ticket.assignee?.name ?? messages(locale).unassigned),
+      assigneeLabel: ticket.assignee ? messages(locale).labelAssignee : messages(locale).labelAssignment,
       position: q.position,
       positionText: q.positionText,
       estimateText: q.estimateText,
@@ -230,7 +233,7 @@ export class TicketViews {
       position,
       radicado: ticket.radicado,
       service: escapeMarkdown(this.names(ticket, locale).service),
-      statusText: statusText(ticket.status, locale),
+      statusText: statusText(ticket.status, locale, 'staff'),
       assignee: escapeMarkdown(ticket.assignee?.name ?? m.unassigned),
       age: age(ticket.createdAt, now, locale),
       importedTag: ticket.imported ? m.queueImportedTag : '',
@@ -273,7 +276,7 @@ export class TicketViews {
       t: m,
       ticketId: ticket.id,
       radicado: ticket.radicado,
-      statusText: statusText(s, locale),
+      statusText: statusText(s, locale, 'staff'),
       statusColor: STATUS_COLOR[s],
       service: escapeMarkdown(n.service),
       template: escapeMarkdown(n.template),
@@ -286,6 +289,8 @@ export class TicketViews {
       created: `${formatDateTime(ticket.createdAt, locale)} (${age(ticket.createdAt, now, locale)})`,
       position: await this.position(ticket),
       assignee: escapeMarkdown(ticket.assignee?.name ?? m.unassigned),
+      // "Lo atiende: Laura", but "Asignación: Sin asignar" (never "Lo atiende Sin asignar").
+      assigneeLabel: ticket.assignee ? m.labelAssignee : m.labelAssignment,
       fieldFacts,
       description: plainText(ticket.description, 1500),
       resolution: plainText(ticket.resolutionNote ?? '', 1000),

@@ -1,6 +1,7 @@
 /** Everyday flows as a requester meets them (issue 20). */
-import { cardAction, cardText, invokeCard, startHarness, USERS, type Harness, type TestUser } from '../helpers/harness';
-import { REMOTE_ACCESS_FORM, until } from '../helpers/desk';
+import { t } from '../../src/i18n';
+import { cardAction, cardText, channelConversation, findAction, invokeCard, message, personalConversation, startHarness, USERS, type Harness, type TestUser } from '../helpers/harness';
+import { cardOf, fileTicket, queueCard, REMOTE_ACCESS_FORM, registerQueue, until } from '../helpers/desk';
 import { sql } from '../helpers/engine';
 
 async function file(h: Harness, user: TestUser, locale = 'es-CO') {
@@ -41,5 +42,59 @@ describe('the e-mail promise on the radicado card (defect 10)', () => {
     const text = cardText(await file(h, noMail));
     expect(text).toContain('Solicitud registrada');
     expect(text).not.toContain('por correo');
+  });
+});
+
+describe('wording from the engineer\'s side (defect 11)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    await registerQueue(h);
+  });
+  afterAll(() => h.close());
+
+  it('answers "siguiente" with the engineer\'s view of the case, and says "Esperando al usuario" to staff', async () => {
+    const ticket = await fileTicket(h);
+    await queueCard(h, ticket.radicado);
+    const ivan = personalConversation(USERS.agent).id;
+    const seen = h.connector.messagesTo(ivan).length;
+    await h.post(message(h, USERS.agent, 'siguiente'));
+    const answers = h.connector.messagesTo(ivan).slice(seen);
+    expect(answers.map((r) => r.body.text).filter(Boolean)).toEqual([`Tomó el caso ${ticket.radicado}.`]);
+    const card = cardOf(answers.find((r) => cardOf(r))!);
+    expect(cardText(card).split('\n')[0]).toBe(ticket.radicado);
+    expect(findAction(card, 'Resolver').verb).toBe('queue.resolve');
+    expect(findAction(card, 'Esperando al usuario').verb).toBe('queue.wait');
+    const waiting = invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.wait', { ticketId: ticket.id }, 'es-CO', channelConversation())));
+    expect(cardText(waiting)).toContain('Esperando al usuario');
+    expect(cardText(waiting)).not.toContain('Esperando su respuesta');
+    // The requester still reads it as addressed to them.
+    const status = invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.status', { ticketId: ticket.id })));
+    expect(cardText(status)).toContain('Esperando su respuesta');
+  });
+
+  it('shows "Sin asignar" without "Lo atiende", and never a double period after a time', async () => {
+    const ticket = await fileTicket(h);
+    const status = cardText(invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.status', { ticketId: ticket.id }))));
+    expect(status).toContain('Sin asignar');
+    expect(status).not.toContain('Lo atiende');
+    expect(t('es', 'surveyThanks', { score: 5, until: '1 dic 2026, 1:41 p. m.' })).toBe('Gracias por su calificación (5/5). Puede cambiarla hasta 1 dic 2026, 1:41 p. m.');
+  });
+
+  it('gives optional form fields no "required" error text', async () => {
+    const form = invokeCard(await h.post(cardAction(h, USERS.employee, 'catalog.form', { templateId: 'solicitud-acceso-remoto' })));
+    const inputs: any[] = [];
+    const walk = (n: any) => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (n && typeof n === 'object') {
+        if (typeof n.type === 'string' && n.type.startsWith('Input.')) inputs.push(n);
+        Object.values(n).forEach(walk);
+      }
+    };
+    walk(form);
+    const optional = inputs.filter((i) => !i.isRequired);
+    expect(optional.length).toBeGreaterThan(0);
+    expect(optional.filter((i) => i.errorMessage)).toEqual([]);
+    expect(inputs.filter((i) => i.isRequired && !i.errorMessage)).toEqual([]);
   });
 });

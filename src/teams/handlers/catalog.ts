@@ -164,7 +164,8 @@ function renderForm(
     value: values[f.id] ?? (f.default === 'today' ? bogotaDate(turn.s.clock.now()) : ''),
     required: f.required,
     maxLength: f.maxLength ?? (f.type === 'multiline' ? 4000 : 500),
-    requiredMessage: req,
+    // An optional field never says it is required.
+    requiredMessage: f.required ? req : '',
     choices: (f.choices ?? []).map((c) => ({ title: pick(c.label, turn.locale), value: c.value })),
     error: errors[f.id] ?? '',
   }));

@@ -128,13 +128,15 @@ export async function takeNext(turn: Turn): Promise<void> {
   await turn.notice(turn.m.nextNone);
 }
 
+/** The engineer's view of the case they just took: the queue card with what they can do next. */
 async function showTaken(turn: Turn, ticket: Ticket): Promise<void> {
-  if (turn.isCardAction && turn.activity.conversation.conversationType === 'channel') {
+  if (turn.isCardAction && turn.isChannel) {
     await turn.show(await queueCard(turn, ticket));
-  } else {
-    await turn.show(turn.card('ticket-status', { ...(await turn.s.views.status(ticket, turn.locale, turn.oid)), canReply: false }));
-    await turn.ctx.sendActivity(turn.text('taken', { radicado: ticket.radicado }));
+    return;
   }
+  if (!turn.isCardAction) await turn.ctx.sendActivity(turn.text('taken', { radicado: ticket.radicado }));
+  await turn.show(await queueCard(turn, ticket));
+  if (turn.isCardAction) await turn.ctx.sendActivity(turn.text('taken', { radicado: ticket.radicado }));
 }
 
 /**
