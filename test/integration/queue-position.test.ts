@@ -5,7 +5,7 @@
  */
 import type { Ticket } from '../../src/domain/tickets/model';
 import { POSITION_UPDATE_LIMIT } from '../../src/domain/queue/position';
-import { cardAction, cardText, channelMessage, installPersonal, invokeCard, message, personalConversation, randomUUID, startHarness, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
+import { cardAction, cardText, channelMessage, installPersonal, invokeCard, message, personalConversation, randomUUID, startHarness, TEAM, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
 import type { Recorded } from '../helpers/connector';
 import { cardOf, REMOTE_ACCESS_FORM } from '../helpers/desk';
 
@@ -88,6 +88,19 @@ describe('live queue position on the requester\'s cards', () => {
     // Jorge cancels: Sara is first.
     await h.post(cardAction(h, USERS.manager, 'ticket.cancel', { ticketId: jorge.ticket.id }));
     await waitForUpdate(h, USERS.secretary, 'form-sara', 'Usted es el número 1 en la cola.');
+  });
+
+  it('updates the requester\'s confirmation card in place on every change of state, not only on take', async () => {
+    const ana = await fileFromCard(h, USERS.employee, 'form-ana-2');
+    await h.post(channelMessage(h, USERS.agent, `tomar ${ana.ticket.radicado}`));
+    await waitForUpdate(h, USERS.employee, 'form-ana-2', 'Asignado');
+    const conv = { id: TEAM.channelId, conversationType: 'channel', isGroup: true, tenantId: TENANT };
+    await h.post(cardAction(h, USERS.agent, 'queue.start', { ticketId: ana.ticket.id }, 'es-CO', conv));
+    await waitForUpdate(h, USERS.employee, 'form-ana-2', 'En progreso');
+    await h.post(cardAction(h, USERS.agent, 'queue.resolve', { ticketId: ana.ticket.id, resolutionNote: 'Listo, ya conecta.' }, 'es-CO', conv));
+    const resolved = await waitForUpdate(h, USERS.employee, 'form-ana-2', 'Resuelto');
+    // Closed for good: the card no longer asks Teams to refresh it.
+    expect(cardText(resolved)).toContain(ana.ticket.radicado);
   });
 
   it('answers the Universal Actions refresh with the current position, only for those who may see the ticket', async () => {

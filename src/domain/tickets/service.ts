@@ -197,8 +197,13 @@ export class TicketService {
     }
     effects.push(...this.cardUpdate(ticket, queueChannel));
     // Entering or leaving the waiting queue moves everyone behind: their cards get updated.
-    if ((ticket.status === 'new') !== (to === 'new') && !ticket.imported) {
+    const movesInQueue = (ticket.status === 'new') !== (to === 'new') && !ticket.imported;
+    if (movesInQueue) {
       effects.push({ channel: 'teams', paceKey: `positions:${ticket.categoryId}`, ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
+    } else if (to !== ticket.status || (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid)) {
+      // Any other change of state or engineer: the requester's confirmation card shows it too (the
+      // positions fan-out above already includes the ticket itself).
+      effects.push({ channel: 'teams', paceKey: userKey(ticket.requester.oid), ticketId: ticket.id, payload: { type: 'requester_card_update', ticketId: ticket.id } });
     }
 
     const agentActs = !isRequester && (actor.roles.includes('agent') || actor.roles.includes('supervisor'));
