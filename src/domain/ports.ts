@@ -48,8 +48,14 @@ export type OutboxPayload =
 export type UserNotice =
   | { kind: 'agent_reply'; authorName: string; text: string }
   | { kind: 'requester_reply'; authorName: string; text: string }
-  | { kind: 'status_changed'; status: TicketStatus; by?: string; note?: string }
+  | { kind: 'status_changed'; status: TicketStatus; by?: string; note?: string; /** Who attends it now (on assignment). */ assignee?: string }
   | { kind: 'assigned_to_you'; by?: string }
+  /** To the requester: another engineer attends the case now. */
+  | { kind: 'engineer_changed'; name: string }
+  /** To the previous engineer: a supervisor gave the case to someone else. */
+  | { kind: 'unassigned_from_you'; by?: string; to: string }
+  /** To the engineer: the case was reopened, and why. */
+  | { kind: 'reopened'; by: string; reason: string }
   /** The SLA target is near (warning percent of its working time used). dueAt: ISO instant. */
   | { kind: 'sla_warning'; target: SlaTarget; dueAt: string }
   /** The SLA target was missed: escalation to the supervisors. */

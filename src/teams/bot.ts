@@ -62,7 +62,7 @@ export const VERBS: Record<string, VerbRoute> = {
   'ticket.addToExisting': onTicket('requester', catalog.addToExisting),
   'ticket.reply': onTicket('requester', tickets.requesterReply),
   'ticket.confirm': onTicket('requester', (turn, t) => tickets.requesterAction(turn, 'confirm', t)),
-  'ticket.reopen': onTicket('viewer', (turn, t) => tickets.requesterAction(turn, 'reopen', t)),
+  'ticket.reopen': onTicket('viewer', (turn, t, d) => tickets.requesterAction(turn, 'reopen', t, d)),
   'ticket.cancel': onTicket('requester', (turn, t) => tickets.requesterAction(turn, 'cancel', t)),
   'queue.show': byRole('staff', (turn) => queue.showQueue(turn)),
   'queue.next': byRole('staff', (turn) => queue.takeNext(turn)),

@@ -22,6 +22,7 @@ export const CARD_NAMES = [
   'survey',
   'metrics',
   'ticket-duplicate',
+  'reopen',
 ] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 

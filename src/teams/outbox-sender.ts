@@ -360,13 +360,27 @@ export class OutboxDispatcher {
         text = notice.text;
         break;
       case 'status_changed':
-        title = t(locale, 'statusChangedTitle', { radicado, status: statusText(notice.status, locale) });
+        title =
+          notice.status === 'assigned' && notice.assignee
+            ? t(locale, 'engineerNowTitle', { radicado, name: plainText(notice.assignee, 100) })
+            : t(locale, 'statusChangedTitle', { radicado, status: statusText(notice.status, locale) });
         text = notice.note ?? '';
         canReply = notice.status === 'waiting_user';
         canConfirm = notice.status === 'resolved';
         break;
       case 'assigned_to_you':
         title = t(locale, 'assignedToYouTitle', { radicado });
+        break;
+      case 'engineer_changed':
+        title = t(locale, 'engineerNowTitle', { radicado, name: plainText(notice.name, 100) });
+        break;
+      case 'unassigned_from_you':
+        title = t(locale, 'reassignedAwayTitle', { radicado, name: plainText(notice.to, 100) });
+        text = notice.by ? t(locale, 'reassignedBy', { name: plainText(notice.by, 100) }) : '';
+        break;
+      case 'reopened':
+        title = t(locale, 'reopenedTitle', { radicado, name: plainText(notice.by, 100) });
+        text = notice.reason;
         break;
       case 'sla_warning':
       case 'sla_breached':

@@ -57,6 +57,7 @@ describe('every card template in both languages', () => {
     await act(USERS.agent, 'queue.resolve', { ticketId: ticket.id, resolutionNote: lang === 'es' ? 'Se configuró la VPN.' : 'VPN configured.' }, channelConversation());
     await drained(h);
     await act(requester, 'survey.submit', { ticketId: ticket.id, score: '5', comment: '' });
+    await act(requester, 'ticket.reopen', { ticketId: ticket.id });
     await h.post(message(h, USERS.supervisor, lang === 'es' ? 'indicadores' : 'metrics', locale));
     await act(requester, 'no.such.verb');
     await drained(h);

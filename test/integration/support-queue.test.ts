@@ -132,7 +132,7 @@ describe('the support queue in a Teams channel', () => {
     const taken = invokeCard(await press(h, USERS.agent, cardOf(post), 'Tomar', {}, channelConversation()));
     expect(cardText(taken)).toContain('Iván Ingeniero');
     await h.connector.waitFor(() => h.connector.sent.some((r) => r.method === 'PUT' && r.activityId === rootId && cardOrText(r).includes('Iván Ingeniero')));
-    await waitForMessage(h, personalId(USERS.employee), ticket.radicado, 'Asignado');
+    await waitForMessage(h, personalId(USERS.employee), `Su caso ${ticket.radicado} lo atiende ahora ${USERS.agent.name}`);
 
     // Iván replies from the card.
     const replyRes = await press(h, USERS.agent, taken, 'Responder', { message: 'Hola Ana, ¿qué error le muestra la VPN?' }, channelConversation());
@@ -188,17 +188,40 @@ describe('the support queue in a Teams channel', () => {
     ]);
   });
 
-  it('lets the requester reopen a resolved ticket', async () => {
+  it('lets the requester reopen a resolved ticket with a reason, which the engineer is told', async () => {
     await registerQueue(h);
+    await h.post(installPersonal(h, USERS.agent));
     const ticket = await fileTicket(h);
     const post = await queueCard(h, ticket.radicado);
     const taken = invokeCard(await press(h, USERS.agent, cardOf(post), 'Tomar', {}, channelConversation()));
     invokeCard(await press(h, USERS.agent, taken, 'Resolver', { resolutionNote: 'Listo.' }, channelConversation()));
     const notice = await waitForMessage(h, personalId(USERS.employee), ticket.radicado, 'Resuelto');
-    const reopened = invokeCard(await press(h, USERS.employee, cardOf(notice), 'Reabrir'));
+    // "Reabrir" asks why first; an empty reason keeps the question, with the button.
+    const ask = invokeCard(await press(h, USERS.employee, cardOf(notice), 'Reabrir'));
+    expect(cardText(ask)).toContain(`¿Por qué reabre el caso ${ticket.radicado}?`);
+    expect((await h.app.tickets.get(ticket.id))!.status).toBe('resolved');
+    const empty = invokeCard(await press(h, USERS.employee, ask, 'Reabrir', { reopenReason: '  ' }));
+    expect(cardText(empty)).toContain('Escriba el motivo para reabrir el caso.');
+    const reopened = invokeCard(await press(h, USERS.employee, empty, 'Reabrir', { reopenReason: 'La VPN volvió a desconectarse.' }));
     expect(cardText(reopened)).toContain('En progreso');
     expect((await h.app.tickets.get(ticket.id))!.status).toBe('in_progress');
-    expect((await history(h, ticket.id)).map((e) => e.kind)).toContain('reopened');
+    const reopenedEvent = (await history(h, ticket.id)).find((e) => e.kind === 'reopened');
+    expect(reopenedEvent?.data).toMatchObject({ note: 'La VPN volvió a desconectarse.' });
+    // Iván hears it in his chat, with the reason.
+    await waitForMessage(h, personalId(USERS.agent), `${USERS.employee.name} reabrió el caso ${ticket.radicado}`, 'La VPN volvió a desconectarse.');
+  });
+
+  it('tells the previous engineer and the requester who attends the case after a reassignment', async () => {
+    await registerQueue(h);
+    for (const u of [USERS.agent, USERS.agent2, USERS.employee]) await h.post(installPersonal(h, u));
+    const ticket = await fileTicket(h);
+    await queueCard(h, ticket.radicado);
+    invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.take', { ticketId: ticket.id }, 'es-CO', channelConversation())));
+    await waitForMessage(h, personalId(USERS.employee), `Su caso ${ticket.radicado} lo atiende ahora ${USERS.agent.name}`);
+    invokeCard(await h.post(cardAction(h, USERS.supervisor, 'queue.assign', { ticketId: ticket.id, assignTo: USERS.agent2.oid }, 'es-CO', channelConversation())));
+    await waitForMessage(h, personalId(USERS.agent), `El caso ${ticket.radicado} lo atiende ahora ${USERS.agent2.name}`, `Reasignado por ${USERS.supervisor.name}.`);
+    await waitForMessage(h, personalId(USERS.employee), `Su caso ${ticket.radicado} lo atiende ahora ${USERS.agent2.name}`);
+    await waitForMessage(h, personalId(USERS.agent2), `Se le asignó el caso ${ticket.radicado}`);
   });
 
   it('gives a ticket to exactly one of two engineers who press "Tomar" at the same moment', async () => {

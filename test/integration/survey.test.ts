@@ -92,7 +92,7 @@ describe('the satisfaction survey', () => {
   it('is not sent again when an answered ticket is reopened and resolved again', async () => {
     const { ticket, survey } = await resolved();
     invokeCard(await press(h, USERS.employee, survey, 'Enviar calificación', { score: '4' }));
-    invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.reopen', { ticketId: ticket.id })));
+    invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.reopen', { ticketId: ticket.id, reopenReason: 'Volvió a fallar.' })));
     invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.resolve', { ticketId: ticket.id, resolutionNote: 'Ahora sí.' }, 'es-CO', channelConversation())));
     await waitForMessage(h, personalId(USERS.employee), 'Ahora sí.');
     await drained(h);
@@ -101,7 +101,7 @@ describe('the satisfaction survey', () => {
 
   it('is not sent again when an unanswered ticket is reopened and resolved again', async () => {
     const { ticket } = await resolved();
-    invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.reopen', { ticketId: ticket.id })));
+    invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.reopen', { ticketId: ticket.id, reopenReason: 'Volvió a fallar.' })));
     invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.resolve', { ticketId: ticket.id, resolutionNote: 'Quedó configurado de nuevo.' }, 'es-CO', channelConversation())));
     await waitForMessage(h, personalId(USERS.employee), 'Quedó configurado de nuevo.');
     await drained(h);

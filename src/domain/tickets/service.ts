@@ -171,8 +171,15 @@ export class TicketService {
     const queueChannel = ticket.queueConversationId ?? (await this.queues.forCategory(ticket.categoryId))?.channelId;
 
     if (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid) {
-      events.push({ at: now, actor: by, kind: 'assigned', data: { to: extra.assignee } });
+      events.push({ at: now, actor: by, kind: 'assigned', data: { to: extra.assignee, from: ticket.assignee } });
       if (extra.assignee.oid !== actor.oid) effects.push(this.notify(extra.assignee.oid, ticket.id, { kind: 'assigned_to_you', by: actor.name }));
+      // A reassignment: the engineer who had it and the requester are told who has it now.
+      if (ticket.assignee && ticket.assignee.oid !== actor.oid) {
+        effects.push(this.notify(ticket.assignee.oid, ticket.id, { kind: 'unassigned_from_you', by: actor.name, to: extra.assignee.name }));
+      }
+      if (ticket.assignee && to === ticket.status && !isRequester) {
+        effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'engineer_changed', name: extra.assignee.name }));
+      }
     }
     if (extra.message !== undefined) {
       events.push({ at: now, actor: by, kind: 'message', data: { from: isRequester ? 'requester' : 'agent', text: extra.message } });
@@ -185,7 +192,14 @@ export class TicketService {
     }
     if (to !== ticket.status) {
       events.push({ at: now, actor: by, kind: action === 'reopen' ? 'reopened' : action === 'confirm' ? 'confirmed' : 'status_changed', data: { from: ticket.status, to, note: extra.note } });
-      if (!isRequester) effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'status_changed', status: to, by: actor.name, note: extra.note }));
+      if (!isRequester) {
+        const assignee = to === 'assigned' ? (extra.assignee ?? ticket.assignee)?.name : undefined;
+        effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'status_changed', status: to, by: actor.name, note: extra.note, assignee }));
+      }
+      // Reopened: the engineer who attended it hears it from us, with the reason.
+      if (action === 'reopen' && ticket.assignee && ticket.assignee.oid !== actor.oid) {
+        effects.push(this.notify(ticket.assignee.oid, ticket.id, { kind: 'reopened', by: actor.name, reason: extra.note ?? '' }));
+      }
       if (to === 'resolved' && this.opts.mailEnabled && ticket.requester.email) {
         effects.push({ channel: 'mail', paceKey: `mail:${ticket.requester.email.toLowerCase()}`, ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
       }

@@ -126,10 +126,31 @@ export async function requesterFreeText(turn: Turn, text: string): Promise<boole
   return true;
 }
 
-export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | 'cancel', ticket: Ticket): Promise<void> {
+const reopenReason = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pipe(z.string().min(1).max(2000));
+
+export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | 'cancel', ticket: Ticket, data: Record<string, unknown> = {}): Promise<void> {
   const actor = await turn.actor();
+  let reason: string | undefined;
+  if (verb === 'reopen') {
+    // Reopening asks why: the engineer is told, with the reason.
+    const parsed = reopenReason.safeParse(data.reopenReason);
+    if (!parsed.success) {
+      const typed = typeof data.reopenReason === 'string' ? data.reopenReason.slice(0, 2000) : '';
+      await turn.show(
+        turn.card('reopen', {
+          ticketId: ticket.id,
+          radicado: ticket.radicado,
+          prompt: turn.text('reopenPrompt', { radicado: ticket.radicado }),
+          error: 'reopenReason' in data ? turn.m.reopenReasonRequired : '',
+          reason: typed,
+        }),
+      );
+      return;
+    }
+    reason = parsed.data;
+  }
   const out =
-    verb === 'confirm' ? await turn.s.tickets.confirm(ticket, actor) : verb === 'reopen' ? await turn.s.tickets.reopen(ticket, actor) : await turn.s.tickets.cancel(ticket, actor);
+    verb === 'confirm' ? await turn.s.tickets.confirm(ticket, actor) : verb === 'reopen' ? await turn.s.tickets.reopen(ticket, actor, reason) : await turn.s.tickets.cancel(ticket, actor);
   if (!out.ok) return explainOutcome(turn, out);
   await turn.show(await statusCard(turn, out.ticket));
 }
