@@ -150,7 +150,8 @@ export interface TicketPatch {
   firstResponseAt?: Date;
   resolvedAt?: Date | null;
   closedAt?: Date | null;
-  mailError?: string;
+  /** The delivery warning shown on the queue card (domain/delivery-warning.ts); null clears it. */
+  mailError?: string | null;
   /** SLA clock changes (pause, resume with shifted due times). */
   sla?: SlaPatch;
 }

@@ -7,10 +7,12 @@ import { CardFactory, type Activity, type ConversationReference, type TurnContex
 import type { Config } from '../config';
 import type { AttachmentRepository } from '../domain/attachments';
 import { classifyHttpStatus, DeliveryError, nextAttemptDelay } from '../domain/delivery';
+import { causeOf, clearedBy, encodeWarning, type DeliveryWarning } from '../domain/delivery-warning';
 import { composeTicketCreatedMail, composeTicketResolvedMail, MailDeliveryError, type MailTransport } from '../domain/mail';
 import type {
   Clock,
   ConversationRefRepository,
+  OutboxItem,
   OutboxPayload,
   OutboxRecord,
   OutboxRepository,
@@ -157,15 +159,51 @@ export class OutboxDispatcher {
     const ticket = await this.d.tickets.get(rec.ticketId);
     if (!ticket) return;
     const now = this.d.clock.now();
-    const warning = t('es', 'deliveryFailed', { reason: reason.slice(0, 200) });
     const kind = rec.payload.type === 'mail' ? 'mail_failed' : 'delivery_failed';
-    const effects = ticket.queueConversationId
-      ? [{ channel: 'teams' as const, paceKey: `channel:${ticket.queueConversationId}`, ticketId: ticket.id, payload: { type: 'queue_update' as const, ticketId: ticket.id } }]
+    const effects: OutboxItem[] = ticket.queueConversationId
+      ? [{ channel: 'teams', paceKey: `channel:${ticket.queueConversationId}`, ticketId: ticket.id, payload: { type: 'queue_update', ticketId: ticket.id } }]
       : [];
+    // Who could not be reached, and why (shown in each reader's language on the queue card).
+    let warning: DeliveryWarning;
+    if (p.type === 'mail') warning = { to: 'mail', name: p.to, cause: 'other' };
+    else if (p.type === 'user_message' && p.userOid !== ticket.requester.oid) {
+      const member = await this.engineer(ticket, p.userOid);
+      warning = { to: 'engineer', name: member?.name ?? ticket.assignee?.name ?? '', oid: p.userOid, cause: causeOf(reason) };
+      // Reach the engineer anyway: the same notice in the ticket's queue thread, @mentioning them.
+      if (member && ticket.queueConversationId && ticket.queueActivityId && staffNoticeText(p.notice, ticket, 'es')) {
+        effects.push({
+          channel: 'teams',
+          paceKey: `channel:${ticket.queueConversationId}`,
+          ticketId: ticket.id,
+          payload: { type: 'thread_notice', ticketId: ticket.id, notice: p.notice, mentions: [{ userId: member.userId, name: member.name }] },
+        });
+        warning.mentionedInThread = true;
+      }
+    } else {
+      warning = { to: 'requester', name: ticket.requester.name, oid: ticket.requester.oid, cause: causeOf(reason) };
+    }
     for (let i = 0; i < 3; i++) {
       const fresh = (await this.d.tickets.get(rec.ticketId))!;
-      const ok = await this.d.tickets.update(fresh.id, fresh.version, { updatedAt: fresh.updatedAt, mailError: warning }, [{ at: now, kind, data: { reason, type: rec.payload.type } }], effects);
+      const ok = await this.d.tickets.update(fresh.id, fresh.version, { updatedAt: fresh.updatedAt, mailError: encodeWarning(warning) }, [{ at: now, kind, data: { reason, type: rec.payload.type } }], effects);
       if (ok) return;
+    }
+  }
+
+  /** An engineer of the ticket's queue team (for a mention), by object id. */
+  private async engineer(ticket: Ticket, oid: string) {
+    const queue = await this.d.queues.forCategory(ticket.categoryId);
+    return queue ? (await this.d.members.list(queue.teamId)).find((m) => m.oid === oid) : undefined;
+  }
+
+  /** A message reached the person a queue card warned about: the warning goes, the card updates. */
+  private async clearWarning(ticketId: number, delivered: { oid?: string; mail?: boolean }) {
+    for (let i = 0; i < 3; i++) {
+      const fresh = await this.d.tickets.get(ticketId);
+      if (!fresh || !clearedBy(fresh.mailError, delivered)) return;
+      const effects: OutboxItem[] = fresh.queueConversationId
+        ? [{ channel: 'teams', paceKey: `channel:${fresh.queueConversationId}`, ticketId, payload: { type: 'queue_update', ticketId } }]
+        : [];
+      if (await this.d.tickets.update(fresh.id, fresh.version, { updatedAt: fresh.updatedAt, mailError: null }, [], effects)) return;
     }
   }
 
@@ -395,6 +433,7 @@ export class OutboxDispatcher {
     await this.continue(ref, async (ctx) => {
       await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)], summary: title });
     });
+    if (ticket?.mailError) await this.clearWarning(ticket.id, { oid });
   }
 
   /** A direct reply the connector refused during its turn (reply-guard.ts), sent as it was. */
@@ -446,6 +485,7 @@ export class OutboxDispatcher {
     };
     const msg = template === 'ticket_created' ? composeTicketCreatedMail(to, data, ticket.locale) : composeTicketResolvedMail(to, data, ticket.locale);
     await this.d.mail.send(msg);
+    if (ticket.mailError) await this.clearWarning(ticket.id, { mail: true });
   }
 }
 
@@ -464,6 +504,15 @@ export function staffNoticeText(notice: UserNotice, ticket: Ticket, locale: Loca
         title: t(locale, 'slaBreachedTitle', { radicado, target: m[`slaTarget_${notice.target}`], due: formatDateTime(new Date(notice.dueAt), locale) }),
         text: ticket.assignee ? t(locale, 'slaBreachedText', { assignee: plainText(ticket.assignee.name, 100) }) : m.slaBreachedUnassigned,
       };
+    // Engineers' notices that could not reach their chat, repeated in the queue thread.
+    case 'requester_reply':
+      return { title: t(locale, 'requesterReplyTitle', { name: plainText(notice.authorName, 100), radicado }), text: plainText(notice.text, 2000) };
+    case 'assigned_to_you':
+      return { title: t(locale, 'assignedToYouTitle', { radicado }), text: '' };
+    case 'reopened':
+      return { title: t(locale, 'reopenedTitle', { radicado, name: plainText(notice.by, 100) }), text: plainText(notice.reason, 2000) };
+    case 'unassigned_from_you':
+      return { title: t(locale, 'reassignedAwayTitle', { radicado, name: plainText(notice.to, 100) }), text: '' };
     case 'low_score':
       return {
         title: t(locale, 'lowScoreTitle', { radicado, score: notice.score }),

@@ -8,6 +8,7 @@ import { ESTIMATE_SAMPLE, estimateWait, queueScope } from '../domain/queue/posit
 import type { Ticket, TicketStatus } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
+import { decodeWarning } from '../domain/delivery-warning';
 import { formatDateTime, messages, t } from '../i18n';
 import { escapeMarkdown, plainText } from './cards';
 import { RUNNING_STATUSES } from '../domain/sla/ticket-sla';
@@ -55,6 +56,19 @@ export const STATUS_COLOR: Record<TicketStatus, string> = {
 export function statusText(status: TicketStatus, locale: Locale, audience: 'requester' | 'staff' = 'requester'): string {
   const m = messages(locale);
   return audience === 'staff' && status === 'waiting_user' ? m.staffStatus_waiting_user : m[`status_${status}`];
+}
+
+/** The queue card's delivery warning in the reader's language: who could not be reached, and what to do. */
+export function warningText(stored: string | null | undefined, locale: Locale): string {
+  const w = decodeWarning(stored);
+  if (!w) return '';
+  if ('text' in w) return plainText(w.text, 300);
+  const m = messages(locale);
+  const name = plainText(w.name, 100);
+  if (w.to === 'mail') return [t(locale, 'warnMail', { name }), m.warnClears].join(' ');
+  const cause = w.cause === 'no_chat' || w.cause === 'blocked' ? w.cause : 'other';
+  const key = `${w.to === 'requester' ? 'warnRequester' : 'warnEngineer'}_${cause}` as const;
+  return [t(locale, key, { name }), w.mentionedInThread ? m.warnEngineerThread : '', m.warnClears].filter(Boolean).join(' ');
 }
 
 export function age(from: Date, now: Date, locale: Locale): string {
@@ -294,7 +308,7 @@ export class TicketViews {
       fieldFacts,
       description: plainText(ticket.description, 1500),
       resolution: plainText(ticket.resolutionNote ?? '', 1000),
-      warning: plainText(ticket.mailError ?? '', 300),
+      warning: warningText(ticket.mailError, locale),
       /** An error or refusal shown on the card, and what was typed (set by the caller). */
       notice: '',
       typedMessage: '',

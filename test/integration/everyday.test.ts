@@ -1,7 +1,7 @@
 /** Everyday flows as a requester meets them (issue 20). */
 import { t } from '../../src/i18n';
-import { cardAction, cardText, channelConversation, findAction, invokeCard, message, personalConversation, startHarness, USERS, type Harness, type TestUser } from '../helpers/harness';
-import { cardOf, fileTicket, queueCard, REMOTE_ACCESS_FORM, registerQueue, until } from '../helpers/desk';
+import { cardAction, cardText, channelConversation, findAction, installPersonal, invokeCard, message, personalConversation, startHarness, TEAM, USERS, type Harness, type TestUser } from '../helpers/harness';
+import { cardOf, fileTicket, lastCardUpdate, queueCard, REMOTE_ACCESS_FORM, registerQueue, until } from '../helpers/desk';
 import { sql } from '../helpers/engine';
 
 async function file(h: Harness, user: TestUser, locale = 'es-CO') {
@@ -96,5 +96,41 @@ describe('wording from the engineer\'s side (defect 11)', () => {
     expect(optional.length).toBeGreaterThan(0);
     expect(optional.filter((i) => i.errorMessage)).toEqual([]);
     expect(inputs.filter((i) => i.isRequired && !i.errorMessage)).toEqual([]);
+  });
+});
+
+describe('the queue card\'s delivery warning (defect 2)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    await registerQueue(h);
+    await h.post(installPersonal(h, USERS.employee));
+  });
+  afterAll(() => h.close());
+
+  it('says which engineer could not be reached, mentions them in the thread, and clears once a message reaches them', async () => {
+    // Iván never opened a chat with the bot.
+    const ticket = await fileTicket(h);
+    await queueCard(h, ticket.radicado);
+    const activityId = (await h.app.tickets.get(ticket.id))!.queueActivityId!;
+    invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.take', { ticketId: ticket.id }, 'es-CO', channelConversation())));
+    await h.post(message(h, USERS.employee, 'Sigo sin poder conectarme, ¿me ayudan?'));
+    const warned = () => lastCardUpdate(h, activityId);
+    await until(() => cardText(warned() ?? {}).includes('No se pudo avisar a Iván Ingeniero en su chat'), 10_000);
+    const text = cardText(warned());
+    expect(text).toContain('aún no ha abierto el chat con Mesa de Ayuda. Pídale que le escriba «hola» al bot.');
+    expect(text).toContain('Se le mencionó en este hilo.');
+    expect(text).not.toMatch(/conversation reference|solicitante/);
+    // The thread mentions him with the requester's words.
+    const thread = `${TEAM.channelId};messageid=${activityId}`;
+    await until(() => h.connector.messagesTo(thread).some((r) => (r.body.entities ?? []).some((e: any) => e.mentioned?.id === USERS.agent.id) && String(r.body.text).includes('Sigo sin poder conectarme')), 10_000);
+    // In English on his refreshed card.
+    const en = invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.refresh', { ticketId: ticket.id }, 'en-US', channelConversation())));
+    expect(cardText(en)).toContain('Could not notify Iván Ingeniero in their chat');
+    // Iván opens the chat; the next message reaches him and the warning goes away.
+    await h.post(installPersonal(h, USERS.agent));
+    invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.reply', { ticketId: ticket.id, message: 'Ya reinicié el equipo.' })));
+    await until(() => !cardText(warned() ?? {}).includes('No se pudo avisar'), 10_000);
+    expect((await h.app.tickets.get(ticket.id))!.mailError ?? null).toBeNull();
   });
 });

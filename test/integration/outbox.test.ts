@@ -143,7 +143,7 @@ describe('the outbox dispatcher', () => {
     expect(df?.data).toMatchObject({ type: 'user_message' });
     expect(String(df?.data.reason)).toMatch(/403/);
     await h.connector.waitFor(() =>
-      h.connector.sent.some((r) => r.method === 'PUT' && r.activityId === fresh.queueActivityId && textOf(r).includes('No se pudo entregar')),
+      h.connector.sent.some((r) => r.method === 'PUT' && r.activityId === fresh.queueActivityId && textOf(r).includes('No se pudo escribir a Ana Empleada (solicitante) en Teams: bloqueó o quitó la aplicación.')),
     );
     // The ticket itself is still assigned to Iván.
     expect((await h.app.tickets.get(t.id))!.assignee?.oid).toBe(USERS.agent.oid);
@@ -213,8 +213,8 @@ describe('the outbox dispatcher', () => {
     expect(textOf(queuePosts(h2)[1])).toContain('Laura Ingeniera');
     const toAna = h2.connector.messagesTo(personalId(USERS.employee)).map(textOf);
     expect(toAna.filter((s) => s.includes('Ya lo reviso.'))).toHaveLength(1);
-    expect(toAna.filter((s) => s.includes(`${tickets[0].radicado} cambió a: Asignado`))).toHaveLength(1);
-    expect(toAna.filter((s) => s.includes(`${tickets[1].radicado} cambió a: Asignado`))).toHaveLength(1);
+    expect(toAna.filter((s) => s.includes(`Su caso ${tickets[0].radicado} lo atiende ahora Iván Ingeniero`))).toHaveLength(1);
+    expect(toAna.filter((s) => s.includes(`Su caso ${tickets[1].radicado} lo atiende ahora Laura Ingeniera`))).toHaveLength(1);
     expect((await outboxRows(h2)).every((r) => r.status === 'sent')).toBe(true);
     expect((await outboxRows(h2)).every((r) => r.attempts === 1)).toBe(true);
     // The e-mails ("ticket created") went out too, once each.
