@@ -45,7 +45,7 @@ export const en: Messages = {
   formTitle: 'New request: {template}',
   fieldDescription: 'Describe the problem or request',
   fieldPhone: 'Contact phone',
-  fieldPhoneHint: 'Mobile or landline, e.g. 300 123 4567 or 601 234 5678 ext. 123',
+  fieldPhoneHint: 'Mobile or landline, e.g. 300 123 4567 or 601 234 5678 ext. 123; abroad, with the country code (+1 …)',
   fieldChannel: 'Preferred contact channel',
   channelPhone: 'Phone call',
   channelTeams: 'Teams chat',

@@ -43,7 +43,7 @@ export const es = {
   formTitle: 'Nueva solicitud: {template}',
   fieldDescription: 'Describa el problema o la solicitud',
   fieldPhone: 'Teléfono de contacto',
-  fieldPhoneHint: 'Celular o fijo, p. ej. 300 123 4567 o 601 234 5678 ext. 123',
+  fieldPhoneHint: 'Celular o fijo, p. ej. 300 123 4567 o 601 234 5678 ext. 123; de otro país, con su indicativo (+1 …)',
   fieldChannel: 'Medio de contacto preferido',
   channelPhone: 'Llamada telefónica',
   channelTeams: 'Chat de Teams',

@@ -189,6 +189,14 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     expect(await ticketCount(h)).toBe(0);
   });
 
+  it('files with a phone from abroad, formatted with its country code and extension', async () => {
+    const form = await openForm(h, USERS.employee, 'solicitud-acceso-remoto');
+    const card = invokeCard(await press(h, USERS.employee, form, 'Guardar', { ...REMOTE, phone: '+1 (212) 555-1234 ext. 7' }));
+    expect(cardText(card)).toMatch(/MDA-\d{4}-\d{6}/);
+    const [ticket] = (await h.app.tickets.listByRequester(USERS.employee.oid, { limit: 1 })).items;
+    expect(ticket.phone).toBe('+1 212 555 1234 ext. 7');
+  });
+
   it('re-renders the form with the values kept and the errors shown', async () => {
     const form = await openForm(h, USERS.employee, 'solicitud-acceso-remoto');
     let card = invokeCard(await press(h, USERS.employee, form, 'Guardar', { ...REMOTE, phone: '12345' }));
@@ -196,7 +204,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     expect(values.description).toBe(REMOTE.description);
     expect(values.phone).toBe('12345');
     expect(values.accessType).toBe('vpn');
-    expect(cardText(card)).toContain('Escriba un número colombiano de celular');
+    expect(cardText(card)).toContain('Escriba un celular (300 123 4567) o fijo (601 234 5678) de Colombia');
     expect(await ticketCount(h)).toBe(0);
 
     card = invokeCard(await press(h, USERS.employee, card, 'Guardar', { ...REMOTE, description: '' }));
@@ -204,7 +212,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     expect(values.phone).toContain('300 123 4567'); // kept (normalised to +57)
     expect(values.accessType).toBe('vpn');
     expect(values.description).toBe('');
-    expect(cardText(card)).not.toContain('Escriba un número colombiano de celular');
+    expect(cardText(card)).not.toContain('Escriba un celular (300 123 4567) o fijo (601 234 5678) de Colombia');
     expect(cardText(card)).toMatch(/obligatori|describa/i);
     expect(await ticketCount(h)).toBe(0);
 
@@ -254,7 +262,7 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     expect(text).not.toContain('Describa el problema');
     const save = findAction(form, 'Save');
     const res = await h.post(cardAction(h, USERS.employee, save.verb, { ...save.data, ...REMOTE, phone: '12345' }, 'en-US'));
-    expect(cardText(invokeCard(res))).toMatch(/Colombian mobile/);
+    expect(cardText(invokeCard(res))).toMatch(/Colombian mobile .* or another country's number with its code/);
     const ok = await h.post(cardAction(h, USERS.employee, save.verb, { ...save.data, ...REMOTE }, 'en-US'));
     const done = cardText(invokeCard(ok));
     expect(done).toMatch(/MDA-\d{4}-000001/);

@@ -483,11 +483,16 @@ describe('validateSubmission', () => {
     expect(result.ok && result.values.count).toBe('2.5');
   });
 
-  it('rejects a phone that is not Colombian, in the phone field and in the reserved one', () => {
-    const result = validateSubmission(template, { ...good(), phone: '+1 212 555 1234', altPhone: '2345678' }, 'es');
+  it('rejects a phone that is not a valid number, in the phone field and in the reserved one', () => {
+    const result = validateSubmission(template, { ...good(), phone: '+1 212 555', altPhone: '2345678' }, 'es');
     expect(!result.ok && Object.keys(result.errors).sort()).toEqual(['altPhone', 'phone']);
     expect(!result.ok && result.errors.phone).toContain('300 123 4567');
-    expect(!result.ok && result.values.phone).toBe('+1 212 555 1234');
+    expect(!result.ok && result.values.phone).toBe('+1 212 555');
+  });
+
+  it('accepts a valid number from abroad with its country code', () => {
+    const result = validateSubmission(template, { ...good(), phone: '+1 212 555 1234', altPhone: '+34 600 123 456' }, 'es');
+    expect(result.ok && [result.phone, result.values.altPhone]).toEqual(['+1 212 555 1234', '+34 600 12 34 56']);
   });
 
   it('requires a description of at least 10 characters', () => {

@@ -1,6 +1,6 @@
-import { normalizeColombianPhone } from '../../src/domain/catalog';
+import { normalizePhone } from '../../src/domain/catalog';
 
-describe('normalizeColombianPhone', () => {
+describe('normalizePhone', () => {
   const valid: [string, string][] = [
     ['3001234567', '+57 300 123 4567'],
     ['300 123 4567', '+57 300 123 4567'],
@@ -28,10 +28,17 @@ describe('normalizeColombianPhone', () => {
     ['601 234 5678 Extension 123456', '+57 601 234 5678 ext. 123456'],
     ['+57 601 234 5678, ext: 99', '+57 601 234 5678 ext. 99'],
     ['300 123 4567 EXT. 5', '+57 300 123 4567 ext. 5'],
+    // Staff abroad: any valid number with its country code, extensions kept.
+    ['+1 212 555 1234', '+1 212 555 1234'],
+    ['+1 (212) 555-1234 ext. 12', '+1 212 555 1234 ext. 12'],
+    ['+34 600 123 456', '+34 600 12 34 56'],
+    ['+58 412 123 4567', '+58 412 1234567'],
+    ['0034 600 123 456', '+34 600 12 34 56'],
+    ['+44 20 7946 0958', '+44 20 7946 0958'],
   ];
 
   it.each(valid)('accepts %j as %j', (input, expected) => {
-    expect(normalizeColombianPhone(input)).toBe(expected);
+    expect(normalizePhone(input)).toBe(expected);
   });
 
   const invalid: unknown[] = [
@@ -47,9 +54,9 @@ describe('normalizeColombianPhone', () => {
     '6032345678', // 603 is not an area code
     '6092345678',
     '5012345678',
-    '+1 212 555 1234', // USA
-    '+58 412 123 4567', // Venezuela
-    '+34 600 123 456', // Spain
+    '+1 212 555 0000 0', // too long for the USA
+    '+34 123', // too short
+    '+999 123 456 789', // no such country code
     '300123456a',
     'tres cero cero',
     'abc',
@@ -67,17 +74,17 @@ describe('normalizeColombianPhone', () => {
   ];
 
   it.each(invalid.map((v) => [v]))('rejects %p', (input) => {
-    expect(normalizeColombianPhone(input)).toBeNull();
+    expect(normalizePhone(input)).toBeNull();
   });
 
   it('returns the same normalized form for every way of writing one number', () => {
     const forms = ['3001234567', '300 123 4567', '+57 300 123 4567', '(+57) 300-123-4567'];
-    expect(new Set(forms.map(normalizeColombianPhone)).size).toBe(1);
+    expect(new Set(forms.map(normalizePhone)).size).toBe(1);
   });
 
   it('accepts its own output again unchanged', () => {
     for (const [, normalized] of valid) {
-      expect(normalizeColombianPhone(normalized)).toBe(normalized);
+      expect(normalizePhone(normalized)).toBe(normalized);
     }
   });
 });

@@ -21,4 +21,4 @@ export {
   validateSubmission,
 } from './validate';
 export type { ContactChannel, SubmissionResult } from './validate';
-export { normalizeColombianPhone } from './contact';
+export { normalizePhone } from './contact';

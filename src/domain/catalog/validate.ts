@@ -3,7 +3,7 @@
  * The input is untrusted: anything may arrive, so every value is read defensively.
  */
 import { Locale, pick } from '../types';
-import { normalizeColombianPhone } from './contact';
+import { normalizePhone } from './contact';
 import { compileFieldRegex, FieldDef, Template } from './schema';
 
 export const CONTACT_CHANNELS = ['phone', 'teams'] as const;
@@ -62,7 +62,7 @@ const MESSAGES: Record<Locale, Messages> = {
     min: (min) => `El valor mínimo es ${min}.`,
     max: (max) => `El valor máximo es ${max}.`,
     phone:
-      'Escriba un número colombiano de celular (300 123 4567) o fijo (601 234 5678), con la extensión si la tiene.',
+      'Escriba un celular (300 123 4567) o fijo (601 234 5678) de Colombia, o un número de otro país con su indicativo (+1 212 555 1234), con la extensión si la tiene.',
     contactChannel: 'Elija cómo prefiere que lo contactemos: por teléfono o por Teams.',
   },
   en: {
@@ -76,7 +76,7 @@ const MESSAGES: Record<Locale, Messages> = {
     number: 'Enter a number.',
     min: (min) => `The minimum value is ${min}.`,
     max: (max) => `The maximum value is ${max}.`,
-    phone: 'Enter a Colombian mobile (300 123 4567) or landline (601 234 5678) number, with the extension if any.',
+    phone: 'Enter a Colombian mobile (300 123 4567) or landline (601 234 5678), or another country\'s number with its code (+1 212 555 1234), with the extension if any.',
     contactChannel: 'Choose how you prefer to be contacted: by phone or by Teams.',
   },
 };
@@ -167,7 +167,7 @@ function checkField(field: FieldRule, rawValue: unknown, m: Messages, locale: Lo
       break;
     }
     case 'phone': {
-      const normalized = normalizeColombianPhone(cleaned);
+      const normalized = normalizePhone(cleaned);
       if (!normalized) return { value: echo, error: m.phone };
       value = normalized;
       break;
