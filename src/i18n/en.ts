@@ -109,6 +109,8 @@ export const en: Messages = {
   invalidState: 'That action does not apply to the current state of ticket {radicado} ({status}).',
   forbiddenAction: 'You are not allowed to do that on ticket {radicado}.',
   queueRegistered: 'This channel is now registered as a support queue{category}. Every new ticket will arrive here.',
+  queueCategoryWhich: 'Which category should this channel\'s queue serve? (you wrote “{text}”)',
+  queueCategoryUnknown: 'No catalog category is called “{text}”. Choose one:',
   queueRegisterOnlyChannel: 'Type "register queue" in the support team\'s channel, mentioning me.',
   resolutionNoteLabel: 'Resolution note (required to “Resolve”)',
   resolutionNotePlaceholder: 'What was done to resolve the ticket; the requester will see it.',

@@ -108,6 +108,8 @@ export const es = {
   invalidState: 'Esa acción no aplica al estado actual del caso {radicado} ({status}).',
   forbiddenAction: 'No tiene permiso para esa acción sobre el caso {radicado}.',
   queueRegistered: 'Este canal quedó registrado como cola de soporte{category}. Aquí llegará cada caso nuevo.',
+  queueCategoryWhich: '¿Cuál categoría quiere para la cola de este canal? (escribió «{text}»)',
+  queueCategoryUnknown: 'No hay una categoría del catálogo que se llame «{text}». Elija una:',
   queueRegisterOnlyChannel: 'Escriba "registrar cola" en el canal del equipo de soporte, mencionándome.',
   resolutionNoteLabel: 'Nota de solución (obligatoria para «Resolver»)',
   resolutionNotePlaceholder: 'Qué se hizo para resolver el caso; el solicitante la verá.',

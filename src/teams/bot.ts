@@ -73,6 +73,7 @@ export const VERBS: Record<string, VerbRoute> = {
   'queue.resolve': onTicket('staff', (turn, t, d) => queue.cardAction(turn, 'resolve', t, d)),
   'queue.assign': onTicket('staff', queue.assignTicket),
   'queue.refresh': onTicket('staff', (turn, t) => queue.refreshQueueCard(turn, t)),
+  'queue.register': byRole('supervisor', queue.registerChosenQueue),
   'privacy.anonymise': byRole('supervisor', personalData.confirmAnonymise),
   'survey.submit': onTicket('requester', submitSurvey),
   'attachment.link': onTicket('viewer', attachments.linkChosen),

@@ -82,6 +82,7 @@ const ROLE_VERBS: Record<string, Caller[] | 'all'> = {
   'queue.show': ['queueEngineer', 'otherQueueEngineer', 'supervisor', 'otherTenant'],
   'queue.next': ['queueEngineer', 'otherQueueEngineer', 'supervisor', 'otherTenant'],
   'privacy.anonymise': ['supervisor', 'otherTenant'],
+  'queue.register': ['supervisor', 'otherTenant'],
 };
 
 const MISSING = { id: 999_999, attachmentId: 999_999 };

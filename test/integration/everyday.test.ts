@@ -134,3 +134,50 @@ describe('the queue card\'s delivery warning (defect 2)', () => {
     expect((await h.app.tickets.get(ticket.id))!.mailError ?? null).toBeNull();
   });
 });
+
+describe('category queues by a short name (defect 14)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  const inChannel = (text: string, channelId: string, locale = 'es-CO') => ({
+    ...message(h, USERS.supervisor, `<at>Mesa de Ayuda</at> ${text}`, locale),
+    conversation: { id: channelId, conversationType: 'channel', isGroup: true, tenantId: 'tenant-1' },
+    channelData: { tenant: { id: 'tenant-1' }, team: { id: `team-${channelId}` }, channel: { id: channelId } },
+  });
+  const answers = async (text: string, channelId: string, locale?: string) => {
+    const seen = h.connector.messagesTo(channelId).length;
+    await h.post(inChannel(text, channelId, locale));
+    return h.connector.messagesTo(channelId).slice(seen);
+  };
+
+  it('registers "registrar cola correo" and "register queue mail" for the mail category', async () => {
+    const [es] = await answers('registrar cola correo', '19:mail-es@thread.tacv2');
+    expect(es.body.text ?? '').toContain('(Correo y colaboración)');
+    expect((await h.app.services.queues.forCategory('correo-y-colaboracion'))?.channelId).toBe('19:mail-es@thread.tacv2');
+    // Registered again elsewhere, the category's queue moves there.
+    const [en] = await answers('register queue mail', '19:mail-en@thread.tacv2', 'en-US');
+    expect(en.body.text ?? '').toContain('(E-mail and collaboration)');
+    expect((await h.app.services.queues.forCategory('correo-y-colaboracion'))?.channelId).toBe('19:mail-en@thread.tacv2');
+  });
+
+  it('offers the matching categories when the name is ambiguous or unknown, and registers the one chosen', async () => {
+    const channel = '19:which@thread.tacv2';
+    const [ambiguous] = await answers('registrar cola s', channel);
+    const card = cardOf(ambiguous);
+    expect(cardText(card)).toContain('¿Cuál categoría quiere para la cola de este canal?');
+    const titles = (card.actions ?? []).map((a: any) => a.title);
+    expect(titles).toEqual(expect.arrayContaining(['Software y sistemas de información']));
+    expect(titles).not.toContain('Telefonía');
+    const [unknown] = await answers('registrar cola jardinería', channel);
+    expect(cardText(cardOf(unknown))).toContain('No hay una categoría del catálogo que se llame «jardinería»');
+    expect(cardOf(unknown).actions).toHaveLength(6);
+    expect(await h.app.services.queues.byChannel(channel)).toEqual([]);
+    const choice = findAction(card, 'Software y sistemas de información');
+    const res = await h.post({ ...cardAction(h, USERS.supervisor, choice.verb, choice.data), conversation: { id: channel, conversationType: 'channel', isGroup: true, tenantId: 'tenant-1' }, channelData: { tenant: { id: 'tenant-1' }, team: { id: 'team-which' }, channel: { id: channel } } });
+    expect(res.status).toBe(200);
+    expect((await h.app.services.queues.byChannel(channel)).map((q) => q.categoryId)).toEqual(['software-y-sistemas']);
+  });
+});

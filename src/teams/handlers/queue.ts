@@ -8,7 +8,9 @@ import { z } from 'zod';
 import type { Ticket } from '../../domain/tickets/model';
 import type { ActionOutcome } from '../../domain/tickets/service';
 import { pick } from '../../domain/types';
+import { matchCategory } from '../../domain/catalog/match-category';
 import { cleanText } from '../../domain/phrases';
+import { escapeMarkdown } from '../cards';
 import type { Turn } from '../turn';
 import { explainOutcome, outcomeText } from './tickets';
 import { rememberConversation } from './welcome';
@@ -34,15 +36,19 @@ export async function registerQueue(turn: Turn, categoryText?: string): Promise<
   let categoryId: string | null = null;
   let categoryName = '';
   if (categoryText) {
-    const wanted = fold(categoryText);
-    const cat = turn.s.catalog.catalog.categories.find((c) => fold(c.name.es) === wanted || fold(c.name.en) === wanted || c.id === wanted);
-    if (!cat) {
-      const names = turn.s.catalog.catalog.categories.map((c) => pick(c.name, turn.locale)).join(', ');
-      await turn.notice(`${turn.m.invalidAction} (${names})`, { color: 'Attention' });
+    // A unique prefix of a word is enough ("correo", "cuentas"); otherwise the supervisor chooses.
+    const categories = turn.s.catalog.catalog.categories;
+    const match = matchCategory(categoryText, categories);
+    if (match.kind !== 'one') {
+      const options = match.kind === 'many' ? match.candidates : categories;
+      await turn.notice(turn.text(match.kind === 'many' ? 'queueCategoryWhich' : 'queueCategoryUnknown', { text: escapeMarkdown(categoryText, 80) }), {
+        color: match.kind === 'many' ? 'Default' : 'Attention',
+        actions: options.map((c) => ({ title: pick(c.name, turn.locale).slice(0, 80), verb: 'queue.register', data: { categoryId: c.id } })),
+      });
       return;
     }
-    categoryId = cat.id;
-    categoryName = pick(cat.name, turn.locale);
+    categoryId = match.category.id;
+    categoryName = pick(match.category.name, turn.locale);
   }
   const channelId = channelIdOf(turn);
   const teamId = teamIdOf(turn) ?? channelId;
@@ -51,6 +57,13 @@ export async function registerQueue(turn: Turn, categoryText?: string): Promise<
   await syncRoster(turn, teamId);
   await turn.ctx.sendActivity(turn.text('queueRegistered', { category: categoryName ? ` (${categoryName})` : '' }));
   turn.s.log.info({ teamId, categoryId, by: user.oid }, 'support queue registered');
+}
+
+/** The category chosen on the "which category?" card: registered like the typed command. */
+export async function registerChosenQueue(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const cat = turn.s.catalog.catalog.categories.find((c) => c.id === data.categoryId);
+  if (!cat) return turn.notice(turn.m.invalidAction, { color: 'Attention' });
+  return registerQueue(turn, cat.id);
 }
 
 /** Reads the team's members (paged) so engineers are recognised and see the card's buttons. */
@@ -67,10 +80,6 @@ async function syncRoster(turn: Turn, teamId: string): Promise<void> {
   } catch (err) {
     turn.s.log.warn({ err: (err as Error).message, teamId }, 'could not read the team roster');
   }
-}
-
-function fold(s: string): string {
-  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
 }
 
 /**
