@@ -197,6 +197,17 @@ describe('filing rules: profiles, crafted payloads, validation, idempotency, lim
     expect(ticket.phone).toBe('+1 212 555 1234 ext. 7');
   });
 
+  it('keeps a description over 4,000 characters whole and says how much to cut', async () => {
+    const form = await openForm(h, USERS.employee, 'solicitud-acceso-remoto');
+    const long = 'La VPN se desconecta cada diez minutos. '.repeat(125); // 5,000 characters
+    const card = invokeCard(await press(h, USERS.employee, form, 'Guardar', { ...REMOTE, description: long }));
+    const input = JSON.stringify(card).match(/\{[^{}]*"id":"description"[^{}]*\}/)![0];
+    expect(JSON.parse(input).value).toBe(long.trim());
+    expect(JSON.parse(input).maxLength).toBeGreaterThanOrEqual(long.trim().length);
+    expect(cardText(card)).toContain(`Sobran ${long.trim().length - 4000} caracteres: el máximo es 4000`);
+    expect(await ticketCount(h)).toBe(0);
+  });
+
   it('re-renders the form with the values kept and the errors shown', async () => {
     const form = await openForm(h, USERS.employee, 'solicitud-acceso-remoto');
     let card = invokeCard(await press(h, USERS.employee, form, 'Guardar', { ...REMOTE, phone: '12345' }));

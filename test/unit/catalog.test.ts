@@ -427,10 +427,18 @@ describe('validateSubmission', () => {
     expect(!result.ok && result.values.code).toBe('abc-123');
   });
 
-  it('rejects a text longer than its maxLength and echoes it cut to that length', () => {
+  it('rejects a text longer than its maxLength, keeps it whole and says how much to cut', () => {
     const result = validateSubmission(template, { ...good(), short: 'x'.repeat(501) }, 'es');
-    expect(!result.ok && result.errors.short).toBe('Escriba máximo 500 caracteres (escribió 501).');
-    expect(!result.ok && result.values.short).toHaveLength(500);
+    expect(!result.ok && result.errors.short).toBe('Sobra 1 carácter: el máximo es 500 (escribió 501). Su texto se conservó; recórtelo y guarde de nuevo.');
+    expect(!result.ok && result.values.short).toHaveLength(501);
+  });
+
+  it('keeps at most twice the limit of a very long text, and says so', () => {
+    const result = validateSubmission(template, { ...good(), short: 'y'.repeat(1200) }, 'en');
+    expect(!result.ok && result.values.short).toHaveLength(1000);
+    expect(!result.ok && result.errors.short).toBe(
+      '700 characters too many: the maximum is 500 (you wrote 1200). Your text was kept; shorten it and save again. Only the first 1000 characters fit.',
+    );
   });
 
   it('allows 4000 characters in a multiline field by default', () => {
@@ -528,15 +536,15 @@ describe('validateSubmission', () => {
       expect(!result.ok && result.values).toMatchObject({ code: '', kind: '', notes: 'se conserva', phone: '+57 300 123 4567' });
     });
 
-    it('survives a 1 MB string and echoes it truncated', () => {
+    it('survives a 1 MB string and echoes it truncated to twice each limit', () => {
       const huge = 'A'.repeat(1024 * 1024);
       const started = Date.now();
       const result = validateSubmission(template, { ...good(), code: huge, description: huge, notes: huge }, 'es');
       expect(Date.now() - started).toBeLessThan(1000);
       expect(!result.ok && Object.keys(result.errors).sort()).toEqual(['code', 'description', 'notes']);
-      expect(!result.ok && result.values.code).toHaveLength(20);
-      expect(!result.ok && result.values.description).toHaveLength(4000);
-      expect(!result.ok && result.values.notes).toHaveLength(4000);
+      expect(!result.ok && result.values.code).toHaveLength(40);
+      expect(!result.ok && result.values.description).toHaveLength(8000);
+      expect(!result.ok && result.values.notes).toHaveLength(8000);
     });
 
     it('ignores unknown keys', () => {
@@ -573,8 +581,8 @@ describe('validateSubmission', () => {
     });
 
     it('does not split a surrogate pair when truncating', () => {
-      const result = validateSubmission(template, { ...good(), short: 'a' + '😀'.repeat(300) }, 'es');
-      expect(!result.ok && result.values.short).toHaveLength(499);
+      const result = validateSubmission(template, { ...good(), short: 'a' + '😀'.repeat(600) }, 'es');
+      expect(!result.ok && result.values.short).toHaveLength(999);
       expect(!result.ok && result.values.short.endsWith('😀')).toBe(true);
     });
   });

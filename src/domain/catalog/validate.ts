@@ -11,6 +11,8 @@ export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
 export const DESCRIPTION_MIN_LENGTH = 10;
 export const DESCRIPTION_MAX_LENGTH = 4000;
+/** A text over its limit is echoed back up to this many times the limit. */
+export const OVERLONG_ECHO_FACTOR = 2;
 const DEFAULT_MAX_LENGTH = 500;
 const DEFAULT_MULTILINE_MAX_LENGTH = 4000;
 /** Raw strings are cut to this before any other work, so a huge payload costs nothing. */
@@ -37,7 +39,7 @@ export type SubmissionResult =
 interface Messages {
   required: string;
   invalidValue: string;
-  tooLong: (max: number, actual: number) => string;
+  tooLong: (max: number, actual: number, kept: number) => string;
   descriptionTooShort: (min: number) => string;
   format: (example?: string) => string;
   choice: string;
@@ -53,7 +55,9 @@ const MESSAGES: Record<Locale, Messages> = {
   es: {
     required: 'Este campo es obligatorio.',
     invalidValue: 'El valor recibido no es válido. Escríbalo de nuevo.',
-    tooLong: (max, actual) => `Escriba máximo ${max} caracteres (escribió ${actual}).`,
+    tooLong: (max, actual, kept) =>
+      `${actual - max === 1 ? 'Sobra 1 carácter' : `Sobran ${actual - max} caracteres`}: el máximo es ${max} (escribió ${actual}). Su texto se conservó; recórtelo y guarde de nuevo.` +
+      (kept < actual ? ` Solo cupieron los primeros ${kept} caracteres.` : ''),
     descriptionTooShort: (min) => `Describa su solicitud con al menos ${min} caracteres.`,
     format: (example) => (example ? `El formato no es válido. Ejemplo: ${example}` : 'El formato no es válido.'),
     choice: 'Seleccione una de las opciones de la lista.',
@@ -68,7 +72,9 @@ const MESSAGES: Record<Locale, Messages> = {
   en: {
     required: 'This field is required.',
     invalidValue: 'The value received is not valid. Please enter it again.',
-    tooLong: (max, actual) => `Use at most ${max} characters (you wrote ${actual}).`,
+    tooLong: (max, actual, kept) =>
+      `${actual - max === 1 ? '1 character' : `${actual - max} characters`} too many: the maximum is ${max} (you wrote ${actual}). Your text was kept; shorten it and save again.` +
+      (kept < actual ? ` Only the first ${kept} characters fit.` : ''),
     descriptionTooShort: (min) => `Describe your request in at least ${min} characters.`,
     format: (example) => (example ? `The format is not valid. Example: ${example}` : 'The format is not valid.'),
     choice: 'Choose one of the options in the list.',
@@ -144,11 +150,15 @@ function checkField(field: FieldRule, rawValue: unknown, m: Messages, locale: Lo
   if (text === null) return { value: '', error: m.invalidValue };
   const max = effectiveMaxLength(field);
   const cleaned = clean(text, field.type === 'multiline');
-  // Echo at most what the input itself accepts, so the re-rendered form stays usable.
   const echo = truncate(cleaned, max);
 
   if (cleaned === '') return field.required ? { value: '', error: m.required } : { value: '' };
-  if (cleaned.length > max) return { value: echo, error: m.tooLong(max, cleaned.length) };
+  if (cleaned.length > max) {
+    // Too long: the text comes back whole (up to twice the limit, said so beyond) so the person
+    // shortens it instead of losing what did not fit; the form's input widens to hold it.
+    const kept = truncate(cleaned, max * OVERLONG_ECHO_FACTOR);
+    return { value: kept, error: m.tooLong(max, cleaned.length, kept.length) };
+  }
 
   let value = cleaned;
   switch (field.type) {

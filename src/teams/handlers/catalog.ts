@@ -163,14 +163,15 @@ function renderForm(
     placeholder: f.placeholder ? pick(f.placeholder, turn.locale) : '',
     value: values[f.id] ?? (f.default === 'today' ? bogotaDate(turn.s.clock.now()) : ''),
     required: f.required,
-    maxLength: f.maxLength ?? (f.type === 'multiline' ? 4000 : 500),
+    // Wide enough for a too-long text that came back to be shortened (validate.ts).
+    maxLength: Math.max(f.maxLength ?? (f.type === 'multiline' ? 4000 : 500), (values[f.id] ?? '').length),
     // An optional field never says it is required.
     requiredMessage: f.required ? req : '',
     choices: (f.choices ?? []).map((c) => ({ title: pick(c.label, turn.locale), value: c.value })),
     error: errors[f.id] ?? '',
   }));
   fields.push(
-    { id: 'description', kind: 'multiline', label: m.fieldDescription, placeholder: '', value: values.description ?? '', required: true, maxLength: 4000, requiredMessage: req, choices: [], error: errors.description ?? '' },
+    { id: 'description', kind: 'multiline', label: m.fieldDescription, placeholder: '', value: values.description ?? '', required: true, maxLength: Math.max(4000, (values.description ?? '').length), requiredMessage: req, choices: [], error: errors.description ?? '' },
     { id: 'phone', kind: 'phone', label: m.fieldPhone, placeholder: m.fieldPhoneHint, value: values.phone ?? '', required: true, maxLength: 40, requiredMessage: req, choices: [], error: errors.phone ?? '' },
     {
       id: 'contactChannel',
