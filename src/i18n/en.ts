@@ -130,7 +130,7 @@ export const en: Messages = {
   reopenPrompt: 'Why are you reopening ticket {radicado}? The engineer will read your answer.',
   reopenReasonLabel: 'Reason (required)',
   reopenReasonRequired: 'Write why you are reopening the ticket.',
-  whichTicket: 'Which of your tickets do you mean? Use the ticket\'s "Reply" button.',
+  whichTicketKeep: 'Which of your tickets do you mean? Choose it and I will send your message: “{text}”',
   cancelled: 'Ticket {radicado} was cancelled.',
   confirmed: 'Thank you. Ticket {radicado} is closed.',
   reopened: 'Ticket {radicado} was reopened.',

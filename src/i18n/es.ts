@@ -129,7 +129,7 @@ export const es = {
   reopenPrompt: '¿Por qué reabre el caso {radicado}? El ingeniero leerá su respuesta.',
   reopenReasonLabel: 'Motivo (obligatorio)',
   reopenReasonRequired: 'Escriba el motivo para reabrir el caso.',
-  whichTicket: '¿A cuál de sus casos se refiere? Use el botón "Responder" del caso.',
+  whichTicketKeep: '¿A cuál de sus casos se refiere? Elija el caso y le envío su mensaje: «{text}»',
   cancelled: 'El caso {radicado} fue cancelado.',
   confirmed: 'Gracias. El caso {radicado} quedó cerrado.',
   reopened: 'El caso {radicado} fue reabierto.',

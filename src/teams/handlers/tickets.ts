@@ -7,7 +7,9 @@ import { z } from 'zod';
 import type { Ticket } from '../../domain/tickets/model';
 import { OPEN_STATUSES } from '../../domain/tickets/model';
 import type { ActionOutcome } from '../../domain/tickets/service';
+import { findRadicadoIn } from '../../domain/attachments';
 import { legacyRadicadoCandidates } from '../../domain/legacy-import';
+import { bogotaYear } from '../../domain/tickets/radicado';
 import { formatDateTime } from '../../i18n';
 import { escapeMarkdown } from '../cards';
 import type { Turn } from '../turn';
@@ -106,18 +108,33 @@ export async function requesterReply(turn: Turn, ticket: Ticket, data: Record<st
   await turn.show(await statusCard(turn, out.ticket));
 }
 
-/** Plain text from a requester: a reply when exactly one ticket is in conversation. */
+/**
+ * Plain text from a requester: goes to the case it names by radicado (one of their open cases),
+ * else to the only case in conversation; with several, a card asks which and sends the text with
+ * one click (the words are kept on the buttons). False when it is not for any case.
+ */
 export async function requesterFreeText(turn: Turn, text: string): Promise<boolean> {
   const { items } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: 20 });
-  const talking = items.filter((t) => t.assignee && ['assigned', 'in_progress', 'waiting_user'].includes(t.status));
-  if (talking.length !== 1) {
+  const mine = items.filter((t) => t.tenantId === turn.tenantId && (OPEN_STATUSES.includes(t.status) || t.status === 'resolved'));
+  const named = findRadicadoIn(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
+  const byRadicado = named ? mine.find((t) => t.radicado === named) : undefined;
+  const talking = mine.filter((t) => t.assignee && ['assigned', 'in_progress', 'waiting_user'].includes(t.status));
+  const target = byRadicado ?? (talking.length === 1 ? talking[0] : undefined);
+  if (!target) {
     if (talking.length > 1) {
-      await turn.notice(turn.m.whichTicket, { actions: talking.slice(0, 5).map((t) => ({ title: t.radicado, verb: 'ticket.status', data: { ticketId: t.id } })) });
+      const kept = text.slice(0, 4000);
+      await turn.notice(turn.text('whichTicketKeep', { text: escapeMarkdown(kept, 300) }), {
+        actions: talking.slice(0, 5).map((t) => ({
+          title: `${t.radicado} · ${turn.s.views.names(t, turn.locale).service}`.slice(0, 80),
+          verb: 'ticket.reply',
+          data: { ticketId: t.id, message: kept },
+        })),
+      });
       return true;
     }
     return false;
   }
-  const out = await turn.s.tickets.reply(talking[0], await turn.actor(), text.slice(0, 4000));
+  const out = await turn.s.tickets.reply(target, await turn.actor(), text.slice(0, 4000));
   if (!out.ok) {
     await explainOutcome(turn, out);
     return true;
