@@ -1,18 +1,23 @@
 /**
  * `npm run dev`: the bot (anonymous, embedded SQLite in ./data) plus the Microsoft 365 Agents
- * Playground with the mock users and team of .m365agentsplayground.yml. Prints the URL to open;
+ * Playground with the mock users and team of .m365agentsplayground.yml. The Playground always sends
+ * en-US; a small proxy in front of the bot sets DEV_LOCALE (default es-CO, as a Colombian employee's
+ * Teams does; DEV_LOCALE=en-US for English). Logs are pretty-printed. Prints the URL to open;
  * Ctrl-C stops both.
  */
 import { rawEnvironment } from '../config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import pinoPretty from 'pino-pretty';
 import { ROOT } from '../paths';
+import { startLocaleProxy } from './locale-proxy';
 
 // The CLI's only environment reads: the port the developer may have chosen, and the environment
 // handed to the children. The bot itself reads its configuration in src/config.ts.
 const env = rawEnvironment();
 const port = env.PORT || '3978';
 const botUrl = `http://localhost:${port}`;
+const locale = env.DEV_LOCALE || 'es-CO';
 const playgroundCli = path.join(ROOT, 'node_modules', '@microsoft', 'm365agentsplayground', 'cli.js');
 const children: ChildProcess[] = [];
 
@@ -34,18 +39,21 @@ async function waitForHealth(url: string, ms: number): Promise<void> {
 async function main(): Promise<void> {
   const bot = spawn(process.execPath, [path.join(ROOT, 'dist', 'index.js')], {
     cwd: ROOT,
-    stdio: 'inherit',
+    stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...env, BOT_ALLOW_ANONYMOUS: 'true', DB_PATH: env.DB_PATH || './data/mesa-ayuda.db', PORT: port },
   });
   children.push(bot);
+  // The bot logs JSON lines (as in production); here they are made readable.
+  bot.stdout!.pipe(pinoPretty({ colorize: !!process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,app' }));
   bot.on('exit', (code) => {
     console.error(`The bot exited (code ${code}).`);
     stopAll(code ?? 1);
   });
   await waitForHealth(botUrl, 30_000);
+  const proxy = await startLocaleProxy(botUrl, locale);
 
   // The Playground exits when its stdin closes, so it gets a pipe that stays open.
-  const playground = spawn(process.execPath, [playgroundCli, 'start', '-e', `${botUrl}/api/messages`, '-c', 'msteams', '--disable-telemetry'], {
+  const playground = spawn(process.execPath, [playgroundCli, 'start', '-e', `${proxy.url}/api/messages`, '-c', 'msteams', '--disable-telemetry'], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...env, TEAMSAPPTESTER_BROWSER: 'none' },
@@ -58,7 +66,7 @@ async function main(): Promise<void> {
     const m = /Listening on (\d+)/.exec(text);
     if (m && !announced) {
       announced = true;
-      console.log(`\n  Mesa de Ayuda is running. Open http://localhost:${m[1]} (Agents Playground) — Ctrl-C stops both.\n`);
+      console.log(`\n  Mesa de Ayuda is running (${locale}). Open http://localhost:${m[1]} (Agents Playground) — Ctrl-C stops both.\n`);
     }
   });
   playground.on('exit', (code) => {
