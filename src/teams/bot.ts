@@ -177,10 +177,13 @@ async function onIntent<K extends Intent['kind']>(turn: Turn, intent: IntentOf<K
 async function onMessage(turn: Turn): Promise<void> {
   const a = turn.activity;
   if (turn.isPersonal) await rememberConversation(turn);
-  // Older clients send Action.Submit as a message with a value.
+  // Clients without Universal Actions send the Action.Submit fallback as a message with a value: the
+  // verb and the data flat, with the inputs merged in (cards.ts); `{ verb, data }` is accepted too.
   const value = a.value as { verb?: unknown; data?: unknown } | undefined;
   if (value && typeof value === 'object' && typeof value.verb === 'string') {
-    const data = value.data && typeof value.data === 'object' ? (value.data as Record<string, unknown>) : (value as Record<string, unknown>);
+    const nested = Object.keys(value).every((k) => k === 'verb' || k === 'data') && value.data && typeof value.data === 'object';
+    const { verb: _verb, ...flat } = value as Record<string, unknown>;
+    const data = nested ? (value.data as Record<string, unknown>) : flat;
     return onCardAction(turn, value.verb, data);
   }
   const text = typeof a.text === 'string' ? a.text : '';

@@ -45,8 +45,30 @@ export class CardRenderer {
   render(name: CardName, data: Record<string, unknown>): AdaptiveCardJson {
     const tpl = this.templates.get(name);
     if (!tpl) throw new Error(`unknown card template ${name}`);
-    return stripEmpty(tpl.expand({ $root: data })) as AdaptiveCardJson;
+    return withSubmitFallbacks(stripEmpty(tpl.expand({ $root: data }))) as AdaptiveCardJson;
   }
+}
+
+/**
+ * Every Action.Execute gets an Action.Submit fallback (as Microsoft recommends for clients without
+ * Universal Actions): the same title, its verb and data flat in one object, so the inputs Teams
+ * merges into it arrive with them (bot.ts reads such a message's `value`).
+ */
+function withSubmitFallbacks(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withSubmitFallbacks);
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === 'fallback' ? v : withSubmitFallbacks(v);
+  if (out.type === 'Action.Execute' && typeof out.verb === 'string' && out.fallback === undefined) {
+    const data = out.data && typeof out.data === 'object' ? (out.data as Record<string, unknown>) : {};
+    out.fallback = {
+      type: 'Action.Submit',
+      title: out.title,
+      data: { ...data, verb: out.verb },
+      ...(out.associatedInputs ? { associatedInputs: out.associatedInputs } : {}),
+    };
+  }
+  return out;
 }
 
 /** Drops empty action arrays and unresolved optional properties so Teams does not reject the card. */

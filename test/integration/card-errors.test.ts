@@ -65,7 +65,8 @@ describe('the queue card shows each person the actions they may take', () => {
       if (Array.isArray(n)) return n.forEach(walk);
       if (n && typeof n === 'object') {
         if (typeof n.type === 'string' && n.type.startsWith('Action.') && typeof n.title === 'string') out.push(n.title);
-        Object.values(n).forEach(walk);
+        // The Action.Submit fallback of a button is the same button.
+        for (const [k, v] of Object.entries(n)) if (k !== 'fallback') walk(v);
       }
     };
     walk(card);
@@ -106,5 +107,26 @@ describe('the queue card shows each person the actions they may take', () => {
     expect(cardText(done)).toContain('Se reinstaló el cliente VPN.');
     const after = (await h.app.tickets.get(ticket.id))!;
     expect({ status: after.status, note: after.resolutionNote }).toEqual({ status: 'resolved', note: 'Se reinstaló el cliente VPN.' });
+  });
+});
+
+describe('Action.Submit fallbacks for clients without Universal Actions', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    await registerQueue(h);
+  });
+  afterAll(() => h.close());
+
+  it('resolves a case from the fallback of "Resolver", sent as a message with the typed note merged in', async () => {
+    const ticket = await fileTicket(h);
+    await queueCard(h, ticket.radicado);
+    const taken = invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.take', { ticketId: ticket.id }, 'es-CO', channelConversation())));
+    const fallback = findAction(taken, 'Resolver').fallback;
+    expect(fallback.type).toBe('Action.Submit');
+    const submit = { ...cardAction(h, USERS.agent, 'x', {}, 'es-CO', channelConversation()), type: 'message', name: undefined, text: '', value: { ...fallback.data, resolutionNote: 'Se cambió el cable de red.' } };
+    expect((await h.post(submit)).status).toBe(200);
+    const after = (await h.app.tickets.get(ticket.id))!;
+    expect({ status: after.status, note: after.resolutionNote }).toEqual({ status: 'resolved', note: 'Se cambió el cable de red.' });
   });
 });

@@ -74,6 +74,20 @@ describe('every card template in both languages', () => {
     expect(CARD_NAMES.filter((n) => !inLang.has(n))).toEqual([]);
     const unfilled = mine.filter((r) => r.json.includes('${')).map((r) => `${r.name} (${r.lang}): ${r.json.match(/.{0,60}\$\{[^}]*\}/)?.[0]}`);
     expect(unfilled).toEqual([]);
+    // Every Action.Execute carries an Action.Submit fallback with the same title, verb and data.
+    const withoutFallback = mine.flatMap((r) => {
+      const bad: string[] = [];
+      const walk = (n: any) => {
+        if (Array.isArray(n)) return n.forEach(walk);
+        if (n && typeof n === 'object') {
+          if (n.type === 'Action.Execute' && !(n.fallback?.type === 'Action.Submit' && n.fallback.title === n.title && n.fallback.data?.verb === n.verb)) bad.push(`${r.name}: ${n.title}`);
+          Object.values(n).forEach(walk);
+        }
+      };
+      walk(JSON.parse(r.json));
+      return bad;
+    });
+    expect(withoutFallback).toEqual([]);
     // A card in the other language is a defect too (the queue card posted by the outbox is Spanish: issue 21).
     const other = mine.filter((r) => r.lang !== lang && r.lang !== '?' && r.name !== 'queue-ticket').map((r) => r.name);
     expect({ lang, other: [...new Set(other)] }).toEqual({ lang, other: [] });
