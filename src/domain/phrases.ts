@@ -5,11 +5,39 @@
  * bounded repetition, and input is capped before matching, so matching stays linear-ish and cannot
  * backtrack catastrophically. `recognize` never throws.
  */
+import {
+  CATALOG_WORD,
+  correctWord,
+  CREATE_OBJECT,
+  CREATE_VERB,
+  FAILURE_WORD,
+  FILE_VERB,
+  FOREIGN_PHRASE,
+  FOREIGN_WORD,
+  GREETING_CORE,
+  GREETING_ONLY,
+  HAVE_WORD,
+  HELP_CORE,
+  HELP_QUESTION,
+  HELP_ONLY,
+  IDIOM,
+  IT_OBJECT,
+  NEED_WORD,
+  NEGATION,
+  PROBLEM_WORD,
+  SERVICE_NEED,
+  STATUS_CUE,
+  STATUS_WORD,
+  SUPPORT_WORD,
+  TICKET_NOUN,
+  TICKET_NOUNS,
+} from './phrase-lexicon';
 
 export type Intent =
   | { kind: 'greeting' }
   | { kind: 'help' }
   | { kind: 'new_request' }
+  | { kind: 'problem'; text: string } // a problem described in the user's words: offer matching templates
   | { kind: 'my_tickets' }
   | { kind: 'status'; radicado: string } // normalised full radicado
   | { kind: 'status_missing' } // "estado del radicado" without a number
@@ -29,6 +57,11 @@ export interface RecognizeOptions {
   prefix: string;
   /** Current year, used when only the number is given. */
   year: number;
+  /**
+   * Only the exact commands (stage one, as typed), as before issue 19: for a queue thread, where
+   * whatever else an engineer writes is a message for the requester.
+   */
+  commandsOnly?: boolean;
 }
 
 /** The commands advertised in the Teams manifest; each must be recognised. */
@@ -449,25 +482,11 @@ function queueCategory(cleaned: string, normalizedCategory: string | undefined):
   return category ? category.slice(0, 200) : undefined;
 }
 
-function recognizeUnsafe(text: string, opts: RecognizeOptions): Intent {
-  if (typeof text !== 'string' || text.length === 0 || text.length > MAX_RAW_LENGTH) return { kind: 'unknown' };
-  const cleaned = cleanText(text);
-  if (cleaned.length === 0 || cleaned.length > MAX_TEXT_LENGTH) return { kind: 'unknown' };
-
-  // A lone question mark asks for help.
-  if (/^[?¿\s]+$/.test(cleaned)) return { kind: 'help' };
-
-  let s = normalizeForMatch(cleaned);
-  // Plain-text mention of the bot ("@Mesa de Ayuda ...").
-  s = s.replace(/^mesa de ayuda(?: |$)/, '');
-  if (!s) return { kind: 'unknown' };
-
-  // Greeting only when the whole text is a greeting.
-  if (GREETING.test(s)) return { kind: 'greeting' };
-
-  s = stripFillers(s);
-  if (!s) return { kind: 'unknown' };
-
+/**
+ * Stage one: the exact commands (anchored patterns over the whole message). `foreign`: the message
+ * names another system's number (Orfeo, a contract…), so the status patterns are skipped.
+ */
+function matchCommands(s: string, cleaned: string, opts: RecognizeOptions, foreign: boolean): Intent | undefined {
   // A bare radicado with its prefix ("MDA-2026-000123").
   if (/^[a-z]/.test(s)) {
     const bare = normalizeRadicado(s, opts);
@@ -511,6 +530,8 @@ function recognizeUnsafe(text: string, opts: RecognizeOptions): Intent {
     if (rad !== undefined) return rad ? { kind: 'take', radicado: rad } : { kind: 'take' };
   }
 
+  if (foreign) return undefined;
+
   m = STATUS_KEYWORD.exec(s) ?? STATUS_HOW.exec(s);
   if (m) {
     const rad = radicadoArgument(m[1], readTail(m[2], opts));
@@ -525,8 +546,178 @@ function recognizeUnsafe(text: string, opts: RecognizeOptions): Intent {
     // Without a verb, a bare noun ("radicado", "caso de prueba") is not a status request.
     if (verb) return { kind: 'status_missing' };
   }
+  return undefined;
+}
 
-  return { kind: 'unknown' };
+// ---------------------------------------------------------------------------------------------
+// Stage two: reading the words of a message written the way people write
+// ---------------------------------------------------------------------------------------------
+
+/** Words between a ticket noun and its number: "caso No. 23", "mi caso es el 98", "ticket #10". */
+const NUMBER_LEAD = new Set(['no', 'nro', 'nr', 'num', 'numero', 'number', 'n', 'es', 'el', 'la', 'mi', 'de', 'del', 'is', 'the', '#']);
+/** Words that carry nothing for "estado 124" / "#50 estado". */
+const EMPTY_WORD = new Set(['el', 'la', 'de', 'del', 'mi', 'al', 'a', 'por', 'favor', 'porfa', 'please', 'the', 'of', 'my', 'for', 'on', 'que', 'en']);
+const NEW_WORD = new Set(['nueva', 'nuevo', 'new', 'otra', 'otro', 'another']);
+const SEND_WORD = new Set(['enviar', 'envien', 'mandar', 'manden', 'send']);
+const ANY_WORD = new Set(['algun', 'alguno', 'alguna', 'any', 'some']);
+/** "lo que pedí", "lo mío": a ticket named without a noun. */
+const OWN_THING = /\blo (?:que (?:pedi|solicite|reporte|radique)|mio)\b/;
+
+/** What a ticket noun of the message points at. */
+type NounReference =
+  | { kind: 'ours'; radicado: string } // "caso 98" → MDA-2026-000098
+  | { kind: 'other' } // a number of another shape: an imported radicado, looked up by the handler
+  | { kind: 'foreign' }; // 7 digits or more: Orfeo and other systems, never a radicado of this desk
+
+interface Reading {
+  tokens: string[];
+  has: (set: Set<string>) => boolean;
+  text: string;
+  /** A radicado with this desk's prefix anywhere in the message. */
+  full?: string;
+  refs: NounReference[];
+  foreign: boolean;
+}
+
+/** The radicado starting at token i with this desk's prefix ("mda-2026-404", "mda 2026 85", "mda2026000067"). */
+function fullRadicadoAt(tokens: string[], i: number, prefix: string, opts: RecognizeOptions): string | undefined {
+  if (!prefix || !tokens[i].startsWith(prefix)) return undefined;
+  for (let n = 3; n >= 1; n--) {
+    if (i + n > tokens.length) continue;
+    const r = normalizeRadicado(tokens.slice(i, i + n).join(' '), opts);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** The number a ticket noun at token i names, if any. */
+function nounReference(tokens: string[], i: number, opts: RecognizeOptions): NounReference | undefined {
+  let j = i + 1;
+  for (let skipped = 0; j < tokens.length && skipped < 3 && NUMBER_LEAD.has(tokens[j]); skipped++) j++;
+  if (j >= tokens.length || !/[0-9]/.test(tokens[j])) return undefined;
+  for (let n = 3; n >= 1; n--) {
+    if (j + n > tokens.length) continue;
+    const r = normalizeRadicado(tokens.slice(j, j + n).join(' '), opts);
+    if (r) return { kind: 'ours', radicado: r };
+  }
+  return /^#?[0-9]{7,}$/.test(tokens[j]) ? { kind: 'foreign' } : { kind: 'other' };
+}
+
+/** Reads a normalised message whose typos are already fixed (see {@link correctWord}). */
+function read(corrected: string, opts: RecognizeOptions): Reading {
+  const prefix = stripAccents(String(opts.prefix ?? '')).trim().toLowerCase();
+  const text = corrected
+    .replace(IDIOM, ' ')
+    // "No. 23" is a number, not a negation; "cuenta de cobro" is a document, not a user account.
+    .replace(/\bno (?=#?[0-9])/g, 'numero ')
+    .replace(new RegExp(FOREIGN_PHRASE.source, 'g'), 'documento contrato')
+    .replace(/ +/g, ' ')
+    .trim();
+  const tokens = text ? text.split(' ') : [];
+  const set = new Set(tokens);
+  let full: string | undefined;
+  const refs: NounReference[] = [];
+  for (let i = 0; i < tokens.length && i < 400; i++) {
+    full ??= fullRadicadoAt(tokens, i, prefix, opts);
+    if (TICKET_NOUN.has(tokens[i])) {
+      const ref = nounReference(tokens, i, opts);
+      if (ref) refs.push(ref);
+    }
+  }
+  const foreign = !full && (tokens.some((t) => FOREIGN_WORD.has(t)) || FOREIGN_PHRASE.test(text) || refs.some((r) => r.kind === 'foreign'));
+  return { tokens, text, has: (words) => tokens.some((t) => words.has(t)) || [...words].some((w) => w.includes(' ') && set.has(w)), full, refs, foreign };
+}
+
+/** "estado 124", "#50 estado", "consulta 11": a status word and a number, nothing else. */
+function bareStatusNumber(r: Reading, opts: RecognizeOptions): string | undefined {
+  const rest = r.tokens.filter((t) => !EMPTY_WORD.has(t));
+  if (rest.length !== 2) return undefined;
+  const [a, b] = rest;
+  const number = STATUS_WORD.has(a) ? b : STATUS_WORD.has(b) ? a : undefined;
+  return number && /^#?[0-9]{1,6}$/.test(number) ? normalizeRadicado(number, opts) ?? undefined : undefined;
+}
+
+function isProblem(r: Reading): boolean {
+  return r.has(IT_OBJECT) && (r.has(NEGATION) || r.has(FAILURE_WORD) || r.has(SERVICE_NEED));
+}
+
+function isGreeting(r: Reading): boolean {
+  if (!r.tokens.length || !r.tokens.every((t) => GREETING_ONLY.has(t))) return false;
+  return r.has(GREETING_CORE) || /\bque (?:mas|hubo)\b/.test(r.text);
+}
+
+function isHelp(r: Reading, original: string): boolean {
+  if (HELP_QUESTION.test(original) || HELP_QUESTION.test(r.text)) return true;
+  const words = r.text.replace(/\bmesa de ayuda\b/g, ' ').split(' ').filter(Boolean);
+  return words.length > 0 && words.some((t) => HELP_CORE.has(t)) && words.every((t) => HELP_ONLY.has(t) || GREETING_ONLY.has(t));
+}
+
+/** Stage two: what a message means from its words, typos fixed; undefined when it says nothing known. */
+function understand(r: Reading, s: string, cleaned: string, opts: RecognizeOptions): Intent | undefined {
+  if (!r.tokens.length) return undefined;
+  if (r.full) return { kind: 'status', radicado: r.full };
+  const problem = isProblem(r);
+  const own = OWN_THING.test(r.text) || OWN_THING.test(s);
+  const hasNoun = r.has(TICKET_NOUN) || own;
+  if (!r.foreign) {
+    const ours = r.refs.find((x): x is Extract<NounReference, { kind: 'ours' }> => x.kind === 'ours');
+    if (ours) return { kind: 'status', radicado: ours.radicado };
+    const bare = bareStatusNumber(r, opts);
+    if (bare) return { kind: 'status', radicado: bare };
+    const creating = r.has(CREATE_VERB) || r.has(NEW_WORD);
+    // "open" describes tickets as often as it opens one ("do I have any open tickets?").
+    if (r.has(TICKET_NOUNS) && !r.tokens.some((t) => t !== 'open' && (CREATE_VERB.has(t) || NEW_WORD.has(t)))) return { kind: 'my_tickets' };
+    if (r.has(HAVE_WORD) && r.has(ANY_WORD) && r.has(TICKET_NOUN)) return { kind: 'my_tickets' };
+    if (/\btengo (?:algo )?pendientes?\b/.test(r.text)) return { kind: 'my_tickets' };
+    if (own && r.has(STATUS_CUE)) return { kind: 'status_missing' };
+    if (creating && hasNoun && !r.has(STATUS_WORD)) return problem ? { kind: 'problem', text: cleaned } : { kind: 'new_request' };
+    if (hasNoun && (r.has(STATUS_CUE) || r.refs.length > 0)) return { kind: 'status_missing' };
+  }
+  if (problem) return { kind: 'problem', text: cleaned };
+  if (r.has(CREATE_VERB) && r.has(CREATE_OBJECT)) return { kind: 'new_request' };
+  if ((r.has(NEED_WORD) || r.has(SEND_WORD)) && r.has(SUPPORT_WORD)) return { kind: 'new_request' };
+  if (r.has(HAVE_WORD) && r.has(PROBLEM_WORD)) return { kind: 'new_request' };
+  if (r.has(PROBLEM_WORD) && r.has(SUPPORT_WORD)) return { kind: 'new_request' };
+  if (r.has(CATALOG_WORD)) return { kind: 'new_request' };
+  if (r.has(NEED_WORD) && r.has(FILE_VERB)) return { kind: 'new_request' };
+  if (isHelp(r, s)) return { kind: 'help' };
+  if (isGreeting(r)) return { kind: 'greeting' };
+  return undefined;
+}
+
+function recognizeUnsafe(text: string, opts: RecognizeOptions): Intent {
+  if (typeof text !== 'string' || text.length === 0 || text.length > MAX_RAW_LENGTH) return { kind: 'unknown' };
+  const cleaned = cleanText(text);
+  if (cleaned.length === 0 || cleaned.length > MAX_TEXT_LENGTH) return { kind: 'unknown' };
+
+  // A lone question mark asks for help.
+  if (/^[?¿\s]+$/.test(cleaned)) return { kind: 'help' };
+
+  let s = normalizeForMatch(cleaned);
+  // Plain-text mention of the bot ("@Mesa de Ayuda ...").
+  s = s.replace(/^mesa de ayuda(?: |$)/, '');
+  if (!s) return { kind: 'unknown' };
+
+  // Greeting only when the whole text is a greeting.
+  if (GREETING.test(s)) return { kind: 'greeting' };
+
+  const stripped = stripFillers(s);
+  if (!stripped) return { kind: 'unknown' };
+
+  const corrected = s.split(' ').map(correctWord).join(' ');
+  const reading = read(corrected, opts);
+  // The exact commands, as typed, then with typos fixed ("nueva solictud", "mis csos").
+  let command = matchCommands(stripped, cleaned, opts, reading.foreign);
+  if (opts.commandsOnly) return command ?? { kind: 'unknown' };
+  if (!command) {
+    const fixed = stripFillers(corrected);
+    if (fixed && fixed !== stripped) command = matchCommands(fixed, cleaned, opts, reading.foreign);
+  }
+  if (command && command.kind !== 'status_missing') return command;
+  const understood = understand(reading, s, cleaned, opts);
+  // "estado del radicado, es el 45": the words found the number the pattern did not.
+  if (command) return understood?.kind === 'status' ? understood : command;
+  return understood ?? { kind: 'unknown' };
 }
 
 /** Recognises what the user asked for. Never throws; anything unclear is `unknown`. */

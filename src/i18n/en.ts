@@ -34,7 +34,8 @@ export const en: Messages = {
   helpBody:
     '- **new request**: file a ticket from the service catalog.\n- **my tickets**: your open and recent tickets.\n- **status of radicado MDA-2026-000123**: check a ticket.\n- **help**: this message.',
   helpAgents: 'Support engineers: **queue**, **next**, **take MDA-2026-000123**, **register queue** (supervisors).',
-  notUnderstood: 'I did not understand that. Use the buttons or type "help".',
+  notUnderstood:
+    'I did not understand that. I can file a request (tell me what is wrong, for example "my printer does not work"), show your tickets or tell you how a radicado is going (MDA-2026-000123). Use the buttons or type "help".',
   apology: 'Sorry, something went wrong while processing your message. Please try again in a few minutes. If it keeps happening, give this code to the service desk: {id}',
   chooseCategory: 'Service catalog: choose a category',
   chooseService: 'Choose a service',
@@ -313,5 +314,12 @@ export const en: Messages = {
   queueImportedTag: 'imported (previous system; take it with "take <radicado>")',
   attachmentDeletedName: 'file deleted',
   attachmentDeleted: 'That file was deleted (personal data protection) and can no longer be sent.',
+  // --- What people write (#19) ---
+  suggestHeading: 'These catalog options look like what you describe',
+  suggestSubheading: 'Choose one: the form opens with your message as the description. Nothing is filed until you press "Save".',
+  suggestNone: 'I found no template like what you describe. Choose a category of the catalog:',
+  btnOtherOption: 'Another catalog option',
+  noOpenCases: 'You have no open tickets. You can file a new request or see your earlier tickets in "My tickets".',
+  whichOpenCase: 'You have {n} open tickets. Which one do you want to know about?',
 };
 

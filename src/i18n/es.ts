@@ -32,7 +32,8 @@ export const es = {
   helpBody:
     '- **nueva solicitud**: registrar un caso desde el catálogo de servicios.\n- **mis casos**: ver sus casos abiertos y recientes.\n- **estado del radicado MDA-2026-000123**: consultar un caso.\n- **ayuda**: este mensaje.',
   helpAgents: 'Ingenieros de soporte: **cola**, **siguiente**, **tomar MDA-2026-000123**, **registrar cola** (supervisores).',
-  notUnderstood: 'No entendí su mensaje. Puede usar los botones o escribir "ayuda".',
+  notUnderstood:
+    'No entendí su mensaje. Puedo registrar una solicitud (cuénteme qué le pasa, por ejemplo "no me funciona la impresora"), mostrarle sus casos o decirle en qué va un radicado (MDA-2026-000123). Use los botones o escriba "ayuda".',
   apology: 'Lo siento, algo salió mal al procesar su mensaje. Intente de nuevo en unos minutos. Si el problema continúa, informe este código a la mesa de ayuda: {id}',
   chooseCategory: 'Catálogo de servicios: elija una categoría',
   chooseService: 'Elija un servicio',
@@ -313,6 +314,14 @@ export const es = {
   queueImportedTag: 'importado (sistema anterior; se toma con "tomar <radicado>")',
   attachmentDeletedName: 'archivo eliminado',
   attachmentDeleted: 'Ese archivo fue eliminado (protección de datos personales) y ya no se puede enviar.',
+  // --- What people write (#19) ---
+  suggestHeading: 'Estas opciones del catálogo se parecen a lo que me cuenta',
+  suggestSubheading:
+    'Elija una: el formulario se abre con su mensaje en la descripción. Nada se registra hasta que pulse "Guardar".',
+  suggestNone: 'No encontré una plantilla que se parezca a lo que me cuenta. Elija una categoría del catálogo:',
+  btnOtherOption: 'Otra opción del catálogo',
+  noOpenCases: 'No tiene casos abiertos. Puede registrar una nueva solicitud o ver sus casos anteriores en "Mis casos".',
+  whichOpenCase: 'Tiene {n} casos abiertos. ¿De cuál quiere saber en qué va?',
 };
 
 

@@ -139,6 +139,11 @@ export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
   greeting: intentByRole('anyone', (turn) => sendWelcome(turn)),
   help: intentByRole('anyone', (turn) => sendHelp(turn)),
   new_request: intentByRole('anyone', (turn) => catalog.showCategories(turn)),
+  // A problem in the user's words: a reply when a case is in conversation (as any text), else the templates that fit it.
+  problem: intentByRole<'problem'>('anyone', async (turn, i) => {
+    if (turn.isPersonal && (await tickets.requesterFreeText(turn, i.text))) return;
+    return catalog.suggestForProblem(turn, i.text);
+  }),
   my_tickets: intentByRole('anyone', (turn) => tickets.showMine(turn)),
   status: intentOnTicket<'status'>('viewer', (i) => i.radicado, (turn, t) => tickets.showStatus(turn, t), { who: 'anyone', run: say('statusMissing') }, { lookup: true }),
   status_missing: intentByRole('anyone', (turn, _i, raw) => tickets.statusOfLegacy(turn, raw)),
@@ -190,7 +195,8 @@ async function onMessage(turn: Turn): Promise<void> {
   // A reply in a ticket's thread in the queue channel goes to the requester.
   const threadRoot = /;messageid=(\d+|[^;]+)$/.exec(a.conversation.id)?.[1];
   if (turn.isChannel && threadRoot && threadRoot !== a.id) {
-    const intent = recognize(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
+    // Only exact commands are commands here: anything else an engineer writes is for the requester.
+    const intent = recognize(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()), commandsOnly: true });
     if (intent.kind === 'unknown' && (await queue.threadMessage(turn, threadRoot))) return;
   }
   const intent = recognize(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });

@@ -119,7 +119,8 @@ describe('recognize', () => {
     ['cancelar mi suscripción', { kind: 'unknown' }],
     // Unknown
     ['the printer is on fire', { kind: 'unknown' }],
-    ['buenos días, mi computador no prende', { kind: 'unknown' }],
+    // A problem described directly is a request (issue 19): the bot offers the templates that fit.
+    ['buenos días, mi computador no prende', { kind: 'problem', text: 'buenos días, mi computador no prende' }],
     ['', { kind: 'unknown' }],
     ['   ', { kind: 'unknown' }],
     ['!!!...,,,;;', { kind: 'unknown' }],
@@ -266,7 +267,7 @@ describe('robustness', () => {
 
   it('never throws and always returns a known intent for arbitrary text', () => {
     const kinds = new Set<string>([
-      'greeting', 'help', 'new_request', 'my_tickets', 'status', 'status_missing', 'take',
+      'greeting', 'help', 'new_request', 'problem', 'my_tickets', 'status', 'status_missing', 'take',
       'queue', 'next', 'register_queue', 'metrics', 'cancel', 'export', 'unknown',
     ]);
     fc.assert(

@@ -22,3 +22,5 @@ export {
 } from './validate';
 export type { ContactChannel, SubmissionResult } from './validate';
 export { normalizePhone } from './contact';
+export { MAX_SUGGESTIONS, suggestTemplates } from './suggest';
+export type { Suggestion } from './suggest';

@@ -48,6 +48,11 @@ export interface Template {
   priority: Priority;
   retired?: boolean;
   sla?: Sla;
+  /**
+   * Words people use for this need, in either language ("impresora", "no imprime", "printer"):
+   * with the name and description, they match a problem typed in the chat to this template.
+   */
+  keywords?: string[];
 }
 
 export interface Service {
@@ -184,9 +189,31 @@ const template = z
     priority: z.enum(PRIORITIES),
     retired: z.boolean().optional(),
     sla: sla.optional(),
+    keywords: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1, 'a keyword is empty: remove it')
+          .max(60, 'a keyword is longer than 60 characters: use the few words people type'),
+      )
+      .max(40, 'more than 40 keywords: keep the words people really type')
+      .optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
+    const words = new Map<string, number>();
+    (t.keywords ?? []).forEach((k, i) => {
+      const key = k.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+      const first = words.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['keywords', i],
+          message: `duplicate keyword "${k}" (also keywords[${first}], ignoring case and accents): remove one`,
+        });
+      } else words.set(key, i);
+    });
     const seen = new Map<string, number>();
     t.fields.forEach((f, i) => {
       const first = seen.get(f.id);

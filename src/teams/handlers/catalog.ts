@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { validateSubmission, type Template } from '../../domain/catalog';
+import { DESCRIPTION_MAX_LENGTH, suggestTemplates, validateSubmission, type Template } from '../../domain/catalog';
 import { RateLimitedError, storageFailureCode } from '../../domain/errors';
 import type { Ticket } from '../../domain/tickets/model';
 import type { DuplicateMatch } from '../../domain/tickets/service';
@@ -22,7 +22,7 @@ import { rememberConversation } from './welcome';
 
 const id = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/);
 
-export async function showCategories(turn: Turn): Promise<void> {
+export async function showCategories(turn: Turn, subheading = ''): Promise<void> {
   const { roles } = await turn.user();
   const items = turn.s.catalog.categoriesFor(roles).map((c) => ({
     name: plainText(pick(c.name, turn.locale), 300), // a button title: plain text, not Markdown
@@ -30,7 +30,33 @@ export async function showCategories(turn: Turn): Promise<void> {
     verb: 'catalog.services',
     data: { categoryId: c.id },
   }));
-  await turn.show(turn.card('catalog-list', { heading: turn.m.chooseCategory, subheading: '', items, extraActions: [] }));
+  await turn.show(turn.card('catalog-list', { heading: turn.m.chooseCategory, subheading, items, extraActions: [] }));
+}
+
+/**
+ * A problem described in the chat ("no me funciona la impresora"): the templates that fit it best
+ * among those the caller's roles may use, each opening its form with the text as the description,
+ * and "Otra opción del catálogo". Nothing is filed until "Guardar".
+ */
+export async function suggestForProblem(turn: Turn, text: string): Promise<void> {
+  const { roles } = await turn.user();
+  const description = text.trim().slice(0, DESCRIPTION_MAX_LENGTH);
+  const suggestions = suggestTemplates(turn.s.catalog, roles, description);
+  if (!suggestions.length) return showCategories(turn, turn.m.suggestNone);
+  const items = suggestions.map(({ template, location }) => ({
+    name: plainText(pick(template.name, turn.locale), 300), // a button title: plain text, not Markdown
+    description: escapeMarkdown(`${pick(location.service.name, turn.locale)}: ${pick(template.description, turn.locale)}`),
+    verb: 'catalog.form',
+    data: { templateId: template.id, description },
+  }));
+  await turn.show(
+    turn.card('catalog-list', {
+      heading: turn.m.suggestHeading,
+      subheading: turn.m.suggestSubheading,
+      items,
+      extraActions: [{ title: turn.m.btnOtherOption, verb: 'catalog.categories', data: {} }],
+    }),
+  );
 }
 
 export async function showServices(turn: Turn, data: Record<string, unknown>): Promise<void> {
@@ -113,13 +139,22 @@ async function usableTemplate(turn: Turn, templateId: unknown): Promise<Template
   return null;
 }
 
+/** A description typed in the chat before the form (suggestions): a string within the form's limit, or none. */
+const prefilledDescription = z
+  .string()
+  .max(DESCRIPTION_MAX_LENGTH)
+  .transform((s) => s.replace(/\r\n/g, '\n').trim());
+
 export async function showForm(turn: Turn, data: Record<string, unknown>): Promise<void> {
   const template = await usableTemplate(turn, data.templateId);
   if (!template) return;
   const user = await turn.user();
   const back = backOf(turn, template, data);
+  const prefill = data.description === undefined ? undefined : prefilledDescription.safeParse(data.description);
+  if (prefill && !prefill.success) turn.s.log.warn({ oid: user.oid, templateId: template.id }, 'catalog.form: prefilled description refused (not text or too long)');
+  const description = prefill?.success ? prefill.data : '';
   await turn.show(
-    renderForm(turn, template, { phone: user.phone ?? '', contactChannel: 'teams' }, {}, randomUUID(), back),
+    renderForm(turn, template, { phone: user.phone ?? '', contactChannel: 'teams', description }, {}, randomUUID(), back),
   );
 }
 
