@@ -11,8 +11,9 @@ import { findRadicadoIn } from '../../domain/attachments';
 import { legacyRadicadoCandidates } from '../../domain/legacy-import';
 import { bogotaYear } from '../../domain/tickets/radicado';
 import { formatDateTime } from '../../i18n';
-import { escapeMarkdown } from '../cards';
+import { escapeMarkdown, plainText } from '../cards';
 import type { Turn } from '../turn';
+import { mainActions } from '../turn';
 import { callerOf, notFound } from '../gate';
 import { statusText } from '../views';
 
@@ -43,12 +44,14 @@ export async function refreshCard(turn: Turn, ticket: Ticket, data: Record<strin
 }
 
 /**
- * "estado del radicado X" where X is not in the bot's format: an imported radicado of the previous
- * service desk is looked up as written. Falls back to asking for the number.
+ * A status question without a radicado in the bot's format. "estado del radicado X" with X in
+ * another format: an imported radicado of the previous service desk is looked up as written. With
+ * no such word ("¿en qué va mi caso?"): the caller's open cases (see {@link showOpenCases}).
  */
 export async function statusOfLegacy(turn: Turn, rawText: string): Promise<void> {
-  const candidates = legacyRadicadoCandidates(rawText);
-  if (!candidates.length) return turn.notice(turn.m.statusMissing);
+  // Imported radicados carry letters ("PN-48213"); digits alone are phones, dates or the year.
+  const candidates = legacyRadicadoCandidates(rawText).filter((c) => /[A-Z]/.test(c));
+  if (!candidates.length) return showOpenCases(turn);
   if (!turn.s.lookups.try(turn.oid)) return turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
   const caller = await callerOf(turn);
   for (const candidate of candidates) {
@@ -57,6 +60,29 @@ export async function statusOfLegacy(turn: Turn, rawText: string): Promise<void>
   }
   // Same answer as for any radicado one may not see or that does not exist.
   return notFound(turn, { radicado: candidates[candidates.length - 1] });
+}
+
+/** Open cases offered as buttons when a status question names none; more go to "Mis casos". */
+const OPEN_CHOICES = 5;
+
+/**
+ * "¿En qué va mi caso?" in the personal chat: the status card of the caller's one open case, a
+ * button for each of several, or, with none, what they can do instead. In a channel nobody's list is
+ * shown: it asks for the number.
+ */
+export async function showOpenCases(turn: Turn): Promise<void> {
+  if (!turn.isPersonal) return turn.notice(turn.m.statusMissing);
+  const { items } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: 50 });
+  const open = items.filter((t) => t.tenantId === turn.tenantId && OPEN_STATUSES.includes(t.status));
+  if (open.length === 0) return turn.notice(turn.m.noOpenCases, { actions: mainActions(turn) });
+  if (open.length === 1) return showStatus(turn, open[0]);
+  const actions: { title: string; verb: string; data: object }[] = open.slice(0, OPEN_CHOICES).map((t) => ({
+    title: plainText(`${t.radicado} · ${turn.s.views.names(t, turn.locale).service}`, 80),
+    verb: 'ticket.status',
+    data: { ticketId: t.id },
+  }));
+  if (open.length > OPEN_CHOICES) actions.push({ title: turn.m.btnMyTickets, verb: 'tickets.mine', data: { page: 0 } });
+  await turn.notice(turn.text('whichOpenCase', { n: open.length }), { actions });
 }
 
 export async function showMine(turn: Turn, data: Record<string, unknown> = {}): Promise<void> {
