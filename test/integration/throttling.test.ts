@@ -52,7 +52,7 @@ describe('replies under a 429 storm', () => {
           ? 'my tickets'
           : t.includes('Hola Ana, ya reviso su VPN.')
             ? 'engineer reply'
-            : t.includes('cambió a: Asignado')
+            : t.includes(`Su caso ${ticket.radicado} lo atiende ahora ${USERS.agent.name}`)
               ? 'assigned'
               : t.includes('cambió a: En progreso')
                 ? 'in progress'
