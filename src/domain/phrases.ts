@@ -39,7 +39,11 @@ export type Intent =
   | { kind: 'new_request' }
   | { kind: 'problem'; text: string } // a problem described in the user's words: offer matching templates
   | { kind: 'my_tickets' }
-  | { kind: 'status'; radicado: string } // normalised full radicado
+  /**
+   * normalised full radicado; `remark`: the message also says something about the case instead of
+   * asking how it goes ("MDA-2026-000002 es una HP del piso 3") — for the requester's engineer.
+   */
+  | { kind: 'status'; radicado: string; remark?: string }
   | { kind: 'status_missing' } // "estado del radicado" without a number
   | { kind: 'take'; radicado?: string } // "tomar MDA-2026-000123" / "take ..."
   | { kind: 'queue' } // "cola" / "queue"
@@ -628,6 +632,17 @@ function read(corrected: string, opts: RecognizeOptions): Reading {
   return { tokens, text, has: (words) => tokens.some((t) => words.has(t)) || [...words].some((w) => w.includes(' ') && set.has(w)), full, refs, foreign };
 }
 
+/**
+ * A message that names a radicado but asks nothing about it: no status word or question, at least
+ * three words of its own besides the radicado, courtesy and ticket nouns.
+ */
+function isRemark(r: Reading, original: string): boolean {
+  if (/[?¿]/.test(original) || r.has(STATUS_CUE) || r.has(STATUS_WORD)) return false;
+  const digitsOrPrefix = (t: string) => /[0-9]/.test(t) || t === String(r.full ?? '').split('-')[0].toLowerCase();
+  const own = r.tokens.filter((t) => !EMPTY_WORD.has(t) && !TICKET_NOUN.has(t) && !GREETING_ONLY.has(t) && !HELP_ONLY.has(t) && !digitsOrPrefix(t));
+  return own.length >= 3;
+}
+
 /** "estado 124", "#50 estado", "consulta 11": a status word and a number, nothing else. */
 function bareStatusNumber(r: Reading, opts: RecognizeOptions): string | undefined {
   const rest = r.tokens.filter((t) => !EMPTY_WORD.has(t));
@@ -655,7 +670,7 @@ function isHelp(r: Reading, original: string): boolean {
 /** Stage two: what a message means from its words, typos fixed; undefined when it says nothing known. */
 function understand(r: Reading, s: string, cleaned: string, opts: RecognizeOptions): Intent | undefined {
   if (!r.tokens.length) return undefined;
-  if (r.full) return { kind: 'status', radicado: r.full };
+  if (r.full) return isRemark(r, s) ? { kind: 'status', radicado: r.full, remark: cleaned } : { kind: 'status', radicado: r.full };
   const problem = isProblem(r);
   const own = OWN_THING.test(r.text) || OWN_THING.test(s);
   const hasNoun = r.has(TICKET_NOUN) || own;

@@ -145,7 +145,13 @@ export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
     return catalog.suggestForProblem(turn, i.text);
   }),
   my_tickets: intentByRole('anyone', (turn) => tickets.showMine(turn)),
-  status: intentOnTicket<'status'>('viewer', (i) => i.radicado, (turn, t) => tickets.showStatus(turn, t), { who: 'anyone', run: say('statusMissing') }, { lookup: true }),
+  status: intentOnTicket<'status'>(
+    'viewer',
+    (i) => i.radicado,
+    (turn, t, i) => (i.remark && turn.isPersonal ? tickets.remarkOrStatus(turn, t, i.remark) : tickets.showStatus(turn, t)),
+    { who: 'anyone', run: say('statusMissing') },
+    { lookup: true },
+  ),
   status_missing: intentByRole('anyone', (turn, _i, raw) => tickets.statusOfLegacy(turn, raw)),
   take: intentOnTicket<'take'>('staff', (i) => i.radicado, (turn, t) => queue.takeTicket(turn, t), { who: 'staff', run: (turn) => queue.showQueue(turn) }),
   queue: intentByRole('staff', (turn) => queue.showQueue(turn)),

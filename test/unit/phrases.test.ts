@@ -278,3 +278,20 @@ describe('robustness', () => {
     );
   });
 });
+
+describe('a radicado named in a remark about the case', () => {
+  const opts = { prefix: 'MDA', year: 2026 };
+  it('keeps the words when the message says something about the case instead of asking', () => {
+    expect(recognize('MDA-2026-000002 es una HP LaserJet del piso 3', opts)).toEqual({
+      kind: 'status',
+      radicado: 'MDA-2026-000002',
+      remark: 'MDA-2026-000002 es una HP LaserJet del piso 3',
+    });
+  });
+  it.each(['¿cómo va el MDA-2026-000002?', 'estado MDA-2026-000002 porfa', 'MDA-2026-000002', 'buenas tardes, radicado MDA-2026-000002', 'any update on MDA-2026-000002'])(
+    'reads "%s" as a status question only',
+    (text) => {
+      expect(recognize(text, opts)).toEqual({ kind: 'status', radicado: 'MDA-2026-000002' });
+    },
+  );
+});

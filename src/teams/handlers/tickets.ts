@@ -134,6 +134,12 @@ export async function requesterReply(turn: Turn, ticket: Ticket, data: Record<st
   await turn.show(await statusCard(turn, out.ticket));
 }
 
+/** "MDA-2026-000002 es una HP del piso 3": said to the requester's own open case; else its status. */
+export async function remarkOrStatus(turn: Turn, ticket: Ticket, text: string): Promise<void> {
+  if (ticket.requester.oid === turn.oid && (await requesterFreeText(turn, text))) return;
+  await showStatus(turn, ticket);
+}
+
 /**
  * Plain text from a requester: goes to the case it names by radicado (one of their open cases),
  * else to the only case in conversation; with several, a card asks which and sends the text with
@@ -144,6 +150,8 @@ export async function requesterFreeText(turn: Turn, text: string): Promise<boole
   const mine = items.filter((t) => t.tenantId === turn.tenantId && (OPEN_STATUSES.includes(t.status) || t.status === 'resolved'));
   const named = findRadicadoIn(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
   const byRadicado = named ? mine.find((t) => t.radicado === named) : undefined;
+  // It names a case that is not one of theirs in conversation: never send it to another one.
+  if (named && !byRadicado) return false;
   const talking = mine.filter((t) => t.assignee && ['assigned', 'in_progress', 'waiting_user'].includes(t.status));
   const target = byRadicado ?? (talking.length === 1 ? talking[0] : undefined);
   if (!target) {
