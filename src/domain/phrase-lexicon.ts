@@ -80,9 +80,9 @@ export const FAILURE_WORD = words(
     'falla fallas fallando fallo error errores lento lenta lentisimo bloqueo bloqueada bloqueado bloquearon bloquea',
     'danado danada dano danaron caida caido cayo atasca atascada atasco borroso negra negro azul desconecta desconectando',
     'reinicia reiniciando olvide olvido vencio vencida expiro lleno llena borre borro borrado borraron perdi congela congelado',
-    'pega pegado virus hackeado problema problemas inconveniente pide pidiendo',
+    'pega pegado virus hackeado problema problemas inconveniente pide pidiendo cierra cierran traba trabado',
     'slow locked broken down jammed jam blue disconnecting disconnects dropping drops restarts forgot forgotten expired full',
-    'deleted lost frozen freezes crash crashes hacked problem issue asks asking',
+    'deleted lost frozen freezes crash crashes crashing crashed hacked problem issue asks asking closes',
   ].join(' '),
 );
 /** Asking for a service on an object the desk looks after ("necesito instalar Visio", "need VPN access"). */
@@ -123,7 +123,7 @@ export const HELP_ONLY = words(
 );
 /** Questions about the bot itself ("¿qué puedo hacer aquí?", "how do I use this?"). */
 export const HELP_QUESTION = new RegExp(
-  '\\b(?:que (?:puedo|podemos|se puede|sabes|puedes|pueden|puede) hacer|como (?:funciona|funcionas|se usa|lo uso|uso esto|utilizo)|' +
+  '\\b(?:que (?:puedo|podemos|se puede|sabes|puedes|pueden|puede) hacer|como (?:funciona|funcionas|se usa|lo uso|uso|utilizo)(?: (?:esto|este|el|la) (?:bot|chat|servicio|mesa))?\\b|' +
     'para que sirve|que es esto|como es que funciona|en que me (?:puedes|pueden|puede|podrias|podrian) ayudar|que opciones|que servicios|no se (?:como|que) (?:usar|hacer|uso)|' +
     'que hago aqui|what can (?:i|you)|what is this|how (?:do|can) i use|how does (?:this|it|the bot)|what are the (?:commands|options)|how to use)\\b',
 );

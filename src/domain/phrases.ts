@@ -670,7 +670,8 @@ function isHelp(r: Reading, original: string): boolean {
 /** Stage two: what a message means from its words, typos fixed; undefined when it says nothing known. */
 function understand(r: Reading, s: string, cleaned: string, opts: RecognizeOptions): Intent | undefined {
   if (!r.tokens.length) return undefined;
-  if (r.full) return isRemark(r, s) ? { kind: 'status', radicado: r.full, remark: cleaned } : { kind: 'status', radicado: r.full };
+  // `cleaned` still has the question marks that `s` (normalised) no longer has.
+  if (r.full) return isRemark(r, cleaned) ? { kind: 'status', radicado: r.full, remark: cleaned } : { kind: 'status', radicado: r.full };
   const problem = isProblem(r);
   const own = OWN_THING.test(r.text) || OWN_THING.test(s);
   const hasNoun = r.has(TICKET_NOUN) || own;

@@ -74,6 +74,12 @@ describe('what the words say', () => {
     expect(kind('necesito trabajar desde la casa').kind).toBe('unknown');
   });
 
+  it('never takes a question about a radicado for a remark to its engineer', () => {
+    expect(kind('¿Ya hay ingeniero para el radicado MDA-2026-000230?')).toEqual({ kind: 'status', radicado: 'MDA-2026-000230' });
+    const questions = corpus.messages.filter((m) => m.intent === 'status' && /[?¿]/.test(m.text));
+    expect(questions.filter((m) => 'remark' in recognize(m.text, opts)).map((m) => m.text)).toEqual([]);
+  });
+
   it('carries the text of a problem, cleaned of Teams markup, for the form', () => {
     expect(kind('<p>no me funciona la <b>impresora</b></p>')).toEqual({ kind: 'problem', text: 'no me funciona la impresora' });
   });
