@@ -91,6 +91,9 @@ const MAX_RAW_LENGTH = 20_000;
 /** Cleaned text longer than this is never a command; rejected before any matching. */
 const MAX_TEXT_LENGTH = 2_000;
 
+/** Typos are fixed in this many words of a message at most. */
+const MAX_CORRECTED_WORDS = 60;
+
 const YEAR_MIN = 2000;
 const YEAR_MAX = 2100;
 const NUMBER_MAX = 999_999;
@@ -720,7 +723,12 @@ function recognizeUnsafe(text: string, opts: RecognizeOptions): Intent {
   const stripped = stripFillers(s);
   if (!stripped) return { kind: 'unknown' };
 
-  const corrected = s.split(' ').map(correctWord).join(' ');
+  // Typos are fixed in the first words only: a long message is a description, not a command, and
+  // this bounds the cost of a message full of words never seen before.
+  const corrected = s
+    .split(' ')
+    .map((w, i) => (i < MAX_CORRECTED_WORDS ? correctWord(w) : w))
+    .join(' ');
   const reading = read(corrected, opts);
   // The exact commands, as typed, then with typos fixed ("nueva solictud", "mis csos").
   let command = matchCommands(stripped, cleaned, opts, reading.foreign);

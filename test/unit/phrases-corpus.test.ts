@@ -55,6 +55,18 @@ describe('the phrases corpus (issue 19)', () => {
   });
 });
 
+describe('the cost of a long message', () => {
+  it('stays small for 2,000 characters of words never seen before (typos are fixed in the first words only)', () => {
+    let seed = 7;
+    const letter = () => 'abcdefghijklmnopqrstuvwxyz'[(seed = (seed * 16807) % 2147483647) % 26];
+    let text = '';
+    while (text.length < 1990) text += Array.from({ length: 7 }, letter).join('') + ' ';
+    const t0 = performance.now();
+    expect(recognize(text.slice(0, 1999), opts).kind).toBe('unknown');
+    expect(performance.now() - t0).toBeLessThan(200);
+  });
+});
+
 describe('what the words say', () => {
   const kind = (text: string, o: Partial<RecognizeOptions> = {}) => recognize(text, { ...opts, ...o });
 
