@@ -177,6 +177,10 @@ export async function shot(page: Page, name: string, committedAs?: string): Prom
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file });
+  // What a person sees must never hold a template placeholder.
+  const visible = await page.locator('body').innerText();
+  const leftover = /\$\{[^}]*\}/.exec(visible);
+  if (leftover) throw new Error(`step ${name} shows an unfilled placeholder: ${leftover[0]}`);
   // The committed copies (shown in the README) change only when asked: E2E_UPDATE_SCREENSHOTS=1.
   if (committedAs && process.env.E2E_UPDATE_SCREENSHOTS === '1') {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
