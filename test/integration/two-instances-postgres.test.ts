@@ -175,7 +175,7 @@ describePg('two bot instances on one PostgreSQL database', () => {
     const notices = () =>
       REQUESTERS.flatMap((u) => connector.messagesTo(personalConversation(u).id))
         .map((r) => (cardOf(r) ? cardText(cardOf(r)) : ''))
-        .filter((t) => /Asignado/.test(t))
+        .filter((t) => /lo atiende ahora/.test(t))
         .map((t) => t.match(/MDA-\d{4}-\d{6}/)?.[0]);
     await connector.waitFor(() => notices().length >= total, 30_000);
     await new Promise((r) => setTimeout(r, 300));

@@ -151,7 +151,27 @@ export class TicketService {
     return closed;
   }
 
+  /**
+   * Decides and applies one action. The ticket may have moved since the caller read it (the outbox
+   * writes delivery warnings, another person acted): the action is decided again on the fresh ticket
+   * a few times, so bookkeeping never makes a person's action fail; a real race ("Tomar" by two) is
+   * still lost by exactly one. Claimed actions (claimKey) retry in their caller.
+   */
   private async transition(
+    ticket: Ticket,
+    action: TicketAction,
+    actor: Actor,
+    extra: { assignee?: { oid: string; name: string }; note?: string; message?: string },
+    claimKey?: string,
+  ): Promise<ActionOutcome> {
+    let out = await this.transitionOnce(ticket, action, actor, extra, claimKey);
+    for (let attempt = 0; claimKey === undefined && attempt < 3 && !out.ok && out.reason === 'conflict'; attempt++) {
+      out = await this.transitionOnce(out.ticket, action, actor, extra);
+    }
+    return out;
+  }
+
+  private async transitionOnce(
     ticket: Ticket,
     action: TicketAction,
     actor: Actor,
