@@ -13,6 +13,13 @@ export class DeliveryError extends Error {
   }
 }
 
+/**
+ * How long an outbox claim lasts unless its holder renews it. The dispatcher renews the claims of the
+ * deliveries it runs every quarter of this, so a live holder keeps them however long a delivery takes,
+ * and the claims of an instance that died are taken over by another within one lease (+ one poll).
+ */
+export const DEFAULT_OUTBOX_LEASE_MS = 20_000;
+
 /** Statuses worth retrying, as Teams documents them: throttling and transient server errors. */
 export const RETRYABLE_STATUSES = new Set([408, 412, 429, 500, 502, 503, 504]);
 

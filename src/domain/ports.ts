@@ -175,6 +175,14 @@ export interface OutboxRepository {
   due(now: Date, limit: number): Promise<OutboxRecord[]>;
   /** Gives back claimed items that will not be attempted now (e.g. their conversation is being paced). */
   release(ids: number[]): Promise<void>;
+  /** How long a claim lasts unless renewed (the dispatcher's heartbeat renews well within it). */
+  readonly leaseMs: number;
+  /**
+   * Extends to `now` + leaseMs the leases of those items this caller still holds (claimed by it,
+   * still pending, not marked or released since); other ids are left alone. Called while their
+   * deliveries run, so that a live holder keeps its claims however long a delivery takes.
+   */
+  renew(ids: number[], now: Date): Promise<void>;
   markSent(id: number, at: Date): Promise<void>;
   markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string, at: Date): Promise<void>;

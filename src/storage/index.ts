@@ -123,6 +123,8 @@ export interface StorageConfig {
 export interface StorageOptions {
   /** Minimum spacing between outbox deliveries of one pace key, across instances. */
   outboxPaceGapMs?: number;
+  /** How long an outbox claim lasts unless renewed (default DEFAULT_OUTBOX_LEASE_MS, 20 s). */
+  outboxLeaseMs?: number;
 }
 
 /** Opens the configured engine. SQLite is migrated here; PostgreSQL in ready() (it is asynchronous). */
@@ -135,7 +137,7 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     engine: 'sqlite',
     db,
     tickets,
-    outbox: new SqliteOutboxRepository(db),
+    outbox: new SqliteOutboxRepository(db, opts.outboxLeaseMs),
     queues: new SqliteQueueRepository(db),
     members: new SqliteTeamMembers(db),
     refs: new SqliteConversationRefs(db),
@@ -176,7 +178,7 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     engine: 'postgres',
     pool,
     tickets: new PgTicketRepository(pool),
-    outbox: new PgOutboxRepository(pool, { paceGapMs: opts.outboxPaceGapMs }),
+    outbox: new PgOutboxRepository(pool, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
     queues: new PgQueueRepository(pool),
     members: new PgTeamMembers(pool),
     refs: new PgConversationRefs(pool),

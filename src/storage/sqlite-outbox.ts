@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { DEFAULT_OUTBOX_LEASE_MS } from '../domain/delivery';
 import { immediate } from './db';
 import type { OutboxItem, OutboxRecord, OutboxRepository } from '../domain/ports';
 
@@ -24,12 +25,12 @@ interface Row {
 
 /**
  * SQLite serves one instance, so claims (leases) are kept in memory: an item returned by due() is not
- * returned again until it is marked, released, or its lease expires.
+ * returned again until it is marked, released, or its lease expires (renewed while its delivery runs).
  */
 export class SqliteOutboxRepository implements OutboxRepository {
   private readonly dueStmt;
   private readonly leases = new Map<number, number>();
-  constructor(private readonly db: Db, private readonly leaseMs = 120_000) {
+  constructor(private readonly db: Db, readonly leaseMs = DEFAULT_OUTBOX_LEASE_MS) {
     // Only the head of each pace key is due: later deliveries for a conversation wait for the
     // earlier ones, so a thread's messages arrive in order even across retries.
     this.dueStmt = db.prepare(`
@@ -60,6 +61,12 @@ export class SqliteOutboxRepository implements OutboxRepository {
 
   async release(ids: number[]) {
     for (const id of ids) this.leases.delete(id);
+  }
+
+  async renew(ids: number[], now: Date) {
+    // Only claims still held: a released or marked item has no lease to extend.
+    const until = now.getTime() + this.leaseMs;
+    for (const id of ids) if (this.leases.has(id)) this.leases.set(id, until);
   }
 
   async markSent(id: number, at: Date) {

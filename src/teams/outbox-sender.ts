@@ -66,6 +66,9 @@ export class OutboxDispatcher {
   private readonly lastSent = new Map<string, number>();
   private readonly inFlight = new Set<number>();
   private quietTicks = 0;
+  /** Renews the leases of the deliveries in flight while there are any (see renewLeases). */
+  private heartbeat: NodeJS.Timeout | null = null;
+  private renewing = false;
 
   constructor(private readonly d: OutboxSenderDeps, private readonly opts: DispatcherOptions) {}
 
@@ -81,6 +84,7 @@ export class OutboxDispatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    this.stopHeartbeat();
   }
 
   /** Wakes the dispatcher now (after a change that enqueued something). */
@@ -126,6 +130,7 @@ export class OutboxDispatcher {
 
   private async deliverOne(rec: OutboxRecord): Promise<void> {
     this.inFlight.add(rec.id);
+    this.startHeartbeat();
     this.lastSent.set(rec.paceKey, this.d.clock.now().getTime());
     try {
       await this.deliver(rec.payload);
@@ -147,6 +152,37 @@ export class OutboxDispatcher {
       }
     } finally {
       this.inFlight.delete(rec.id);
+      if (!this.inFlight.size) this.stopHeartbeat();
+    }
+  }
+
+  /**
+   * While deliveries run, their claims are renewed every quarter of the lease: a delivery slower than
+   * the lease (a slow connector, a long Retry-After wait inside the SDK) is not taken over by another
+   * instance while this one lives, and the lease can stay short, so the claims of an instance that
+   * died are taken over within one lease.
+   */
+  private startHeartbeat() {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(10, Math.floor(this.d.outbox.leaseMs / 4)));
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat() {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  private async renewLeases() {
+    if (this.renewing || !this.inFlight.size) return;
+    this.renewing = true;
+    try {
+      await this.d.outbox.renew([...this.inFlight], this.d.clock.now());
+    } catch (err) {
+      // The next beat tries again; the lease lasts four beats.
+      this.d.log.warn({ err, inFlight: this.inFlight.size }, 'could not renew the outbox leases');
+    } finally {
+      this.renewing = false;
     }
   }
 

@@ -13,6 +13,11 @@ export interface Recorded {
   replyToId?: string;
   body: any;
   at: number;
+  /**
+   * The caller went away (its process died) before the connector answered: the call never completed,
+   * so it counts as not delivered (only possible while beforeRespond holds the answer).
+   */
+  aborted?: boolean;
 }
 
 export interface MemberInfo {
@@ -151,7 +156,15 @@ export class LoopbackConnector {
         this.windows.set(base, win);
         this.sent.push(rec);
         const id = rec.activityId ?? String(this.nextId++);
+        let answered = false;
+        res.on('close', () => {
+          if (answered) return;
+          rec.aborted = true;
+          this.notify();
+        });
         const answer = () => {
+          answered = true;
+          if (rec.aborted) return;
           send(200, { id });
           this.notify();
         };

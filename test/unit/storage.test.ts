@@ -295,9 +295,56 @@ describe(`outbox claims (${ENGINE})`, () => {
       expect((await st.outbox.due(now, 10)).map((r) => r.id)).toEqual([first[1].id]);
       await st.outbox.markSent(first[0].id, now);
       expect((await st.outbox.due(now, 10)).map((r) => (r.payload as { ticketId: number }).ticketId)).toEqual([2]);
-      // Item 3 is still claimed; two minutes and a bit later its lease has expired.
-      const later = new Date(now.getTime() + 121_000);
+      // Item 3 is still claimed; a lease and a bit later its lease has expired.
+      const later = new Date(now.getTime() + st.outbox.leaseMs + 1000);
       expect((await st.outbox.due(later, 10)).map((r) => (r.payload as { ticketId: number }).ticketId)).toEqual([2, 3]);
+    } finally {
+      await st.close();
+    }
+  });
+});
+
+describe(`outbox lease renewal (${ENGINE})`, () => {
+  const item = (paceKey: string, n: number) => ({ channel: 'teams' as const, paceKey, payload: { type: 'queue_update' as const, ticketId: n } });
+  const ticketIds = (rs: { payload: unknown }[]) => rs.map((r) => (r.payload as { ticketId: number }).ticketId);
+
+  it('leases for 20 s by default, or for outboxLeaseMs', async () => {
+    const st = await testStorage();
+    try {
+      expect(st.outbox.leaseMs).toBe(20_000);
+    } finally {
+      await st.close();
+    }
+    const short = ENGINE === 'sqlite' ? openStorage({ dbPath: ':memory:' }, { outboxLeaseMs: 1500 }) : openStorage({ dbPath: ':memory:', databaseUrl: (await createPgDatabase()).url }, { outboxLeaseMs: 1500 });
+    try {
+      expect(short.outbox.leaseMs).toBe(1500);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('extends only the claims still held: not released ones, not marked ones, not unclaimed ones', async () => {
+    const st = await testStorage();
+    try {
+      const lease = st.outbox.leaseMs;
+      await st.outbox.enqueue([item('a', 1), item('b', 2), item('c', 3), item('d', 4)]);
+      const now = new Date(Date.now() + 1000);
+      const claimed = await st.outbox.due(now, 3);
+      expect(ticketIds(claimed)).toEqual([1, 2, 3]);
+      const [held, released, retried] = claimed.map((r) => r.id);
+      const unclaimed = (await sql<{ id: number }>(st, `SELECT id FROM outbox WHERE payload LIKE '%"ticketId":4%'`))[0].id;
+      await st.outbox.release([released]);
+      await st.outbox.markRetry(retried, now, 'HTTP 503');
+      // Three quarters of a lease later the holder's heartbeat renews all four ids it is asked about.
+      await st.outbox.renew([held, released, retried, unclaimed], new Date(now.getTime() + (lease * 3) / 4));
+      // After the first lease: the renewed claim is still held; the others are due as if never renewed
+      // (a renewal neither re-claims a given-back item nor claims one it never had).
+      const afterFirst = new Date(now.getTime() + lease + 100);
+      expect(ticketIds(await st.outbox.due(afterFirst, 10))).toEqual([2, 3, 4]);
+      // After the renewed lease the claim expires like any other.
+      const afterRenewed = new Date(now.getTime() + (lease * 7) / 4 + 100);
+      expect(ticketIds(await st.outbox.due(afterRenewed, 10))).toEqual([1]);
+      await st.outbox.renew([], afterRenewed); // nothing to renew is fine
     } finally {
       await st.close();
     }
@@ -323,6 +370,41 @@ describePg('PostgreSQL shared by two instances', () => {
       expect(await b.outbox.due(now, 500)).toEqual([]);
       const takeover = await b.outbox.due(new Date(now.getTime() + 121_000), 500);
       expect(takeover.map((r) => r.id).filter((id) => ofA.includes(id))).toEqual(ofA);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('renews only the leases an instance holds itself: a renewal by another, or by a holder that was taken over, changes nothing', async () => {
+    const { url } = await createPgDatabase();
+    const a = openStorage({ dbPath: ':memory:', databaseUrl: url });
+    const b = openStorage({ dbPath: ':memory:', databaseUrl: url });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      const lease = a.outbox.leaseMs;
+      await a.outbox.enqueue([
+        { channel: 'teams', paceKey: 'kept', payload: { type: 'queue_update', ticketId: 1 } },
+        { channel: 'teams', paceKey: 'lost', payload: { type: 'queue_update', ticketId: 2 } },
+      ]);
+      const now = new Date(Date.now() + 1000);
+      const [kept, lost] = (await a.outbox.due(now, 10)).map((r) => r.id);
+      const leaseOf = async (id: number) =>
+        (await sql<{ lease_until: Date; lease_owner: string }>(a, 'SELECT lease_until, lease_owner FROM outbox WHERE id = ?', id))[0];
+      // b cannot extend a's claims.
+      const before = await leaseOf(lost);
+      await b.outbox.renew([kept, lost], new Date(now.getTime() + lease / 2));
+      expect(await leaseOf(lost)).toEqual(before);
+      // a's heartbeat keeps `kept`; `lost` is not renewed (a stalled) and b takes it over after the lease.
+      await a.outbox.renew([kept], new Date(now.getTime() + lease / 2));
+      const expired = new Date(now.getTime() + lease + 100);
+      expect((await b.outbox.due(expired, 10)).map((r) => r.id)).toEqual([lost]);
+      const takenOver = await leaseOf(lost);
+      // a comes back and renews both: only its own claim moves; b's claim is left as it was.
+      await a.outbox.renew([kept, lost], new Date(expired.getTime() + 50));
+      expect(await leaseOf(lost)).toEqual(takenOver);
+      expect((await leaseOf(kept)).lease_until.getTime()).toBe(expired.getTime() + 50 + lease);
+      expect(await b.outbox.due(new Date(expired.getTime() + lease / 2), 10)).toEqual([]);
     } finally {
       await a.close();
       await b.close();

@@ -1,9 +1,12 @@
 /**
  * The outbox on PostgreSQL, shared by every instance. `due()` claims the head of each pace key with
  * `FOR UPDATE SKIP LOCKED` and stamps a lease: no other instance takes a claimed item until it is
- * marked (sent, retry, failed) or the lease expires (the instance died mid-delivery).
+ * marked (sent, retry, failed) or the lease expires. The lease is short (DEFAULT_OUTBOX_LEASE_MS) and
+ * renewed by the holder's heartbeat while the delivery runs, so a live holder keeps its claims however
+ * long a delivery takes, and the claims of an instance that died are taken over within one lease.
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_OUTBOX_LEASE_MS } from '../../domain/delivery';
 import type { OutboxItem, OutboxRecord, OutboxRepository } from '../../domain/ports';
 import { pgTx, type PgPool, type PgQueryable } from './pg-db';
 
@@ -19,7 +22,7 @@ export async function insertOutboxPg(c: PgQueryable, items: OutboxItem[], at: Da
 }
 
 export interface PgOutboxOptions {
-  /** How long a claim lasts before another instance may take the item over. */
+  /** How long a claim lasts, unless renewed, before another instance may take the item over. */
   leaseMs?: number;
   /** Minimum spacing between deliveries of one pace key, across all instances. */
   paceGapMs?: number;
@@ -38,11 +41,11 @@ interface Row {
 export class PgOutboxRepository implements OutboxRepository {
   /** This instance's name on its leases (diagnostics). */
   readonly owner = randomUUID();
-  private readonly leaseMs: number;
+  readonly leaseMs: number;
   private readonly paceGapMs: number;
 
   constructor(private readonly pool: PgPool, opts: PgOutboxOptions = {}) {
-    this.leaseMs = opts.leaseMs ?? 120_000;
+    this.leaseMs = opts.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
     this.paceGapMs = opts.paceGapMs ?? 0;
   }
 
@@ -99,6 +102,17 @@ export class PgOutboxRepository implements OutboxRepository {
 
   async release(ids: number[]) {
     if (ids.length) await this.pool.query(`UPDATE outbox SET lease_until = NULL WHERE id = ANY($1::bigint[]) AND lease_owner = $2`, [ids, this.owner]);
+  }
+
+  async renew(ids: number[], now: Date) {
+    // Only claims still held: leased by this instance (not taken over after an expiry), pending, and
+    // not given back (release and the mark* methods clear lease_until).
+    if (!ids.length) return;
+    await this.pool.query(
+      `UPDATE outbox SET lease_until = $2::timestamptz + make_interval(secs => $4::int / 1000.0)
+       WHERE id = ANY($1::bigint[]) AND lease_owner = $3 AND status = 'pending' AND lease_until IS NOT NULL`,
+      [ids, now, this.owner, this.leaseMs],
+    );
   }
 
   async markSent(id: number, at: Date) {
