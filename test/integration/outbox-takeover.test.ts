@@ -12,19 +12,15 @@
  *   delivering a queue card is killed with SIGKILL while the connector holds its call; the other
  *   delivers the card within 30 s, and the card is delivered once (the killed call never completed).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { readEnv } from '../../src/config';
 import { systemClock, type OutboxRepository } from '../../src/domain/ports';
 import { createLogger } from '../../src/logger';
-import { ROOT } from '../../src/paths';
 import { openStorage, type Storage } from '../../src/storage';
 import { createCloudAdapter } from '../../src/teams/adapter';
 import { OutboxDispatcher, type OutboxSenderDeps } from '../../src/teams/outbox-sender';
+import { buildBot, botProcessEnv, connectorWithUsers, postTo, startBotProcess, type BotProcess } from '../helpers/bot-process';
 import { LoopbackConnector, type Recorded } from '../helpers/connector';
 import { createPgDatabase, describePg, ENGINE, sql } from '../helpers/engine';
 import { BOT, cardAction, cardText, channelMessage, installPersonal, TEAM, USERS, type Harness } from '../helpers/harness';
@@ -184,47 +180,9 @@ describePg('two dispatchers on one PostgreSQL database, a delivery slower than t
 // ---------------------------------------------------------------------------------------------
 // Two bot processes: the one delivering dies with SIGKILL, the other takes its claim over.
 
-const ENTRY = path.join(ROOT, 'dist', 'index.js');
 const RADICADO = /MDA-\d{4}-\d{6}/;
-
-interface Instance {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  stderr: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, [ENTRY], { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const inst: Instance = { name, child, url: '', stderr: '', exited };
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (inst.stderr += d));
-  inst.url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          const l = JSON.parse(line);
-          if (l.msg === 'Mesa de Ayuda listening') resolve(l.url);
-        } catch {
-          /* not JSON */
-        }
-      }
-    });
-    void exited.then(({ code }) => reject(new Error(`${name} exited (${code}) before listening: ${inst.stderr}`)));
-  });
-  return inst;
-}
-
-async function post(url: string, activity: object): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+type Instance = BotProcess;
+const post = postTo;
 
 const alive = (i: Instance) => i.child.exitCode === null && i.child.signalCode === null;
 
@@ -234,27 +192,11 @@ describePg('an instance killed in the middle of a delivery (two bot processes on
   let dbUrl: string;
 
   beforeAll(async () => {
-    try {
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
-    } catch (err) {
-      if (!fs.existsSync(ENTRY)) throw new Error(`the build did not produce ${ENTRY}: ${String((err as { stdout?: Buffer }).stdout ?? err)}`);
-    }
-    connector = await new LoopbackConnector().start();
-    for (const u of Object.values(USERS)) connector.members.set(u.id, { id: u.id, name: u.name, aadObjectId: u.oid, email: u.email, userPrincipalName: u.email });
-    connector.teams.set(TEAM.id, [USERS.agent, USERS.agent2, USERS.supervisor].map((u) => ({ id: u.id, name: u.name, aadObjectId: u.oid })));
+    buildBot();
+    connector = await connectorWithUsers();
     dbUrl = (await createPgDatabase()).url;
-    const env = {
-      BOT_ALLOW_ANONYMOUS: 'true',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl,
-      DATABASE_POOL_SIZE: '5',
-      LOG_LEVEL: 'info',
-      OUTBOX_POLL_MS: '200',
-      TICKETS_PER_HOUR: '1000',
-      DB_PATH: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-takeover-')), 'unused.db'),
-    };
-    instances.push(...(await Promise.all([startInstance('a', env), startInstance('b', env)])));
+    const env = botProcessEnv(dbUrl, { OUTBOX_POLL_MS: '200' });
+    instances.push(...(await Promise.all([startBotProcess('a', env), startBotProcess('b', env)])));
   }, 200_000);
 
   afterAll(async () => {

@@ -5,13 +5,9 @@
  * to a requester arrives exactly once — none lost, none doubled, whichever instance delivered it.
  * PostgreSQL pass only: two processes on one SQLite file are covered by radicado-concurrency.test.ts.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { ROOT } from '../../src/paths';
 import { bogotaYear } from '../../src/domain/tickets/radicado';
+import { buildBot, botProcessEnv, connectorWithUsers, postTo, startBotProcess, type BotProcess } from '../helpers/bot-process';
 import { LoopbackConnector, type Recorded } from '../helpers/connector';
 import { createPgDatabase, describePg } from '../helpers/engine';
 import {
@@ -29,48 +25,17 @@ import {
   type TestUser,
 } from '../helpers/harness';
 
-const ENTRY = path.join(ROOT, 'dist', 'index.js');
 const PER_USER = 20;
 const REQUESTERS = [USERS.employee, USERS.manager];
 
-interface Instance {
-  child: ChildProcess;
-  url: string;
-  stderr: string;
-}
-
-async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, [ENTRY], { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const inst: Instance = { child, url: '', stderr: '' };
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (inst.stderr += d));
-  inst.url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      for (const line of buf.split('\n')) {
-        try {
-          const l = JSON.parse(line);
-          if (l.msg === 'Mesa de Ayuda listening') resolve(l.url);
-        } catch {
-          /* partial line */
-        }
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`instance exited ${code}: ${inst.stderr}`)));
-  });
-  return inst;
-}
+type Instance = BotProcess;
 
 /** The test's view of one instance: the builders only need the connector; post goes to that instance. */
 function client(connector: LoopbackConnector, inst: Instance): Harness {
   return {
     connector,
     url: inst.url,
-    async post(activity: object) {
-      const res = await fetch(`${inst.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    post: (activity: object) => postTo(inst.url, activity),
   } as unknown as Harness;
 }
 
@@ -83,28 +48,12 @@ describePg('two bot instances on one PostgreSQL database', () => {
   let dbUrl: string;
 
   beforeAll(async () => {
-    try {
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
-    } catch (err) {
-      if (!fs.existsSync(ENTRY)) throw new Error(`the build did not produce ${ENTRY}: ${String((err as { stdout?: Buffer }).stdout ?? err)}`);
-    }
-    connector = await new LoopbackConnector().start();
-    for (const u of Object.values(USERS)) connector.members.set(u.id, { id: u.id, name: u.name, aadObjectId: u.oid, email: u.email, userPrincipalName: u.email });
-    connector.teams.set(TEAM.id, [USERS.agent, USERS.agent2, USERS.supervisor].map((u) => ({ id: u.id, name: u.name, aadObjectId: u.oid })));
+    buildBot();
+    connector = await connectorWithUsers();
     dbUrl = (await createPgDatabase()).url;
-    const env = {
-      BOT_ALLOW_ANONYMOUS: 'true',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl,
-      DATABASE_POOL_SIZE: '5',
-      LOG_LEVEL: 'info',
-      OUTBOX_POLL_MS: '20',
-      TICKETS_PER_HOUR: '1000',
-      DB_PATH: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-two-')), 'unused.db'),
-    };
+    const env = botProcessEnv(dbUrl);
     // Both start at once: the migrations run once, under the advisory lock.
-    instances.push(...(await Promise.all([startInstance(env), startInstance(env)])));
+    instances.push(...(await Promise.all([startBotProcess('a', env), startBotProcess('b', env)])));
   }, 200_000);
 
   afterAll(async () => {
