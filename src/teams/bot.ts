@@ -90,8 +90,7 @@ async function gated(turn: Turn, route: VerbRoute, data: Data, ref: TicketRef): 
     if (await roleGate(turn, route.who)) await route.run(turn, data);
     return;
   }
-  if (route.lookup && !turn.s.lookups.try(turn.oid)) return turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
-  const ticket = await ticketFor(turn, ref, route.ticket);
+  const ticket = await ticketFor(turn, ref, route.ticket, { lookup: route.lookup });
   if (ticket) await route.run(turn, ticket, data);
 }
 
@@ -180,8 +179,7 @@ async function onIntent<K extends Intent['kind']>(turn: Turn, intent: IntentOf<K
     if (await roleGate(turn, route.missing.who)) await route.missing.run(turn);
     return;
   }
-  if (route.lookup && !turn.s.lookups.try(turn.oid)) return turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
-  const ticket = await ticketFor(turn, { radicado }, route.ticket);
+  const ticket = await ticketFor(turn, { radicado }, route.ticket, { lookup: route.lookup });
   if (ticket) await route.run(turn, ticket, intent);
 }
 

@@ -18,10 +18,16 @@ export async function notFound(turn: Turn, ref?: TicketRef): Promise<void> {
   });
 }
 
-/** The ticket `ref` names if the caller is in `audience` for it; else answers `notFound` and returns null. */
-export async function ticketFor(turn: Turn, ref: TicketRef, audience: TicketAudience): Promise<Ticket | null> {
-  const user = await turn.user();
-  const ticket = await turn.s.access.resolve({ oid: user.oid, tenantId: user.tenantId, roles: user.roles }, ref, audience);
+/**
+ * The ticket `ref` names if the caller is in `audience` for it; else answers `notFound` and returns
+ * null. `lookup`: the request counts against the caller's per-minute lookup limit (refused above it).
+ */
+export async function ticketFor(turn: Turn, ref: TicketRef, audience: TicketAudience, opts: { lookup?: boolean } = {}): Promise<Ticket | null> {
+  if (opts.lookup && !turn.s.lookups.try(turn.oid)) {
+    await turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
+    return null;
+  }
+  const ticket = await turn.s.access.resolve(await callerOf(turn), ref, audience);
   if (!ticket) await notFound(turn, ref);
   return ticket;
 }
