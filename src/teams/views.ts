@@ -186,7 +186,7 @@ export class TicketViews {
   }
 
   /** The requester's (or a support engineer's) status view with the actions that make sense now. */
-  async status(ticket: Ticket, locale: Locale, viewerOid: string, opts: { viewerUserId?: string } = {}) {
+  async status(ticket: Ticket, locale: Locale, viewerOid: string, opts: { viewerUserId?: string; notice?: { text: string; error?: boolean; typed?: string } } = {}) {
     const n = this.names(ticket, locale);
     const sla = slaView(ticket, locale, this.clock.now());
     const isRequester = viewerOid === ticket.requester.oid;
@@ -201,6 +201,10 @@ export class TicketViews {
       radicado: ticket.radicado,
       statusText: statusText(ticket.status, locale),
       statusColor: STATUS_COLOR[ticket.status],
+      // A line on the card after an action: what happened, or (in red) why it could not be done.
+      notice: opts.notice?.text ?? '',
+      noticeColor: opts.notice?.error ? 'Attention' : 'Good',
+      typedMessage: opts.notice?.typed ?? '',
       service: escapeMarkdown(n.service),
       template: escapeMarkdown(n.template),
       assignee: escapeMarkdown(ticket.assignee?.name ?? messages(locale).unassigned),

@@ -161,6 +161,47 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await shot(employee, '07-employee-sees-reply');
   });
 
+  it('lets the engineer resolve the case with a note, and the employee reopen it with a reason', async () => {
+    expect(radicado).not.toBe('');
+    await openConversation(support, CHANNEL);
+    const card = cards(support).filter({ hasText: radicado }).last();
+    const note = card.getByLabel(/Nota de solución/);
+    await note.waitFor({ timeout: 30_000 });
+    // Typed key by key, as a person does: the Playground's renderer misses a programmatic fill of
+    // this second box (the value shows but is not sent), which no person would do.
+    await note.click();
+    await note.pressSequentially('Se creó el usuario de VPN y se probó la conexión con Ana.');
+    await clickButton(support, 'Resolver', card);
+    const resolved = cards(support).filter({ hasText: radicado }).last();
+    await resolved.getByText(/Se creó el usuario de VPN/).first().waitFor({ timeout: 30_000 });
+    await expect(resolved.innerText()).resolves.toMatch(/Resuelto/);
+    await resolved.scrollIntoViewIfNeeded();
+    await shot(support, '09-support-resolved-with-note');
+
+    await openConversation(employee, 'Personal Chat');
+    await typeMessage(employee, `estado del radicado ${radicado}`);
+    const status = cards(employee).filter({ hasText: radicado }).filter({ has: employee.getByRole('button', { name: 'Reabrir', exact: true }) }).last();
+    await status.waitFor({ timeout: 30_000 });
+    await clickButton(employee, 'Reabrir', status);
+    const ask = cards(employee).filter({ has: employee.getByLabel(/Motivo/) }).last();
+    await ask.waitFor({ timeout: 30_000 });
+    await ask.getByLabel(/Motivo/).click();
+    await ask.getByLabel(/Motivo/).pressSequentially('La VPN se desconecta cada cinco minutos.');
+    await shot(employee, '10-employee-reopen-reason');
+    await clickButton(employee, 'Reabrir', ask);
+    await employee.getByText(/fue reabierto\. Le avisamos a Iván Ingeniero/).last().waitFor({ timeout: 30_000 });
+    await shot(employee, '11-employee-reopened');
+
+    // The engineer is told in his chat, with the reason, and the channel card is open again.
+    await openConversation(support, 'Personal Chat');
+    await support.getByText(/se desconecta cada cinco minutos/).last().waitFor({ timeout: 30_000 });
+    await shot(support, '12-engineer-told-of-reopen');
+    await openConversation(support, CHANNEL);
+    const reopened = cards(support).filter({ hasText: radicado }).filter({ has: support.getByLabel(/Nota de solución/) }).last();
+    await reopened.waitFor({ timeout: 30_000 });
+    await shot(support, '13-support-card-open-again');
+  });
+
   it('keeps the typed phone when the form is saved without a description', async () => {
     await openConversation(employee, 'Personal Chat');
     const form = await openRemoteAccessForm(employee);

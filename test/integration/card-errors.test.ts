@@ -47,6 +47,50 @@ describe('errors on the queue card', () => {
     expect(text).toContain(USERS.agent.name);
     expect(text).toContain(`El caso ${ticket.radicado} ya lo tiene ${USERS.agent.name}.`);
   });
+
+  it.each([
+    ['es-CO', 'Sobran 1000 caracteres: el máximo es 4000.', 'Responder'],
+    ['en-US', '1000 characters too many: the maximum is 4000.', 'Reply'],
+  ])('keeps an over-long reply or note whole on the card and says how much to cut (%s)', async (locale, needle, replyTitle) => {
+    const ticket = await fileTicket(h);
+    await queueCard(h, ticket.radicado);
+    invokeCard(await act(USERS.agent, 'queue.take', { ticketId: ticket.id }, locale));
+    const long = 'x'.repeat(5000);
+    for (const [verb, field] of [['queue.reply', 'message'], ['queue.resolve', 'resolutionNote']] as const) {
+      const card = invokeCard(await act(USERS.agent, verb, { ticketId: ticket.id, [field]: long }, locale));
+      expect({ verb, text: cardText(card) }).toEqual({ verb, text: expect.stringContaining(needle) });
+      expect(JSON.stringify(card)).toContain(`"value":"${long}"`);
+      expect(findAction(card, replyTitle).verb).toBe('queue.reply');
+    }
+    const after = (await h.app.tickets.get(ticket.id))!;
+    expect(after.status).toBe('assigned');
+  });
+});
+
+describe('errors on the requester\'s status card', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    await registerQueue(h);
+  });
+  afterAll(() => h.close());
+
+  it.each([
+    ['es-CO', 'El mensaje está vacío.', 'Sobran 5 caracteres: el máximo es 4000.', 'Enviar', 'Mis casos'],
+    ['en-US', 'The message is empty.', '5 characters too many: the maximum is 4000.', 'Send', 'My tickets'],
+  ])('keeps the status card, its box and its buttons after "Responder" with an empty or over-long message (%s)', async (locale, emptyNeedle, longNeedle, replyTitle, myTitle) => {
+    const ticket = await fileTicket(h);
+    const empty = invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.reply', { ticketId: ticket.id, message: '  ' }, locale)));
+    expect(cardText(empty).split('\n')[0]).toBe(ticket.radicado);
+    expect(cardText(empty)).toContain(emptyNeedle);
+    expect(findAction(empty, replyTitle).verb).toBe('ticket.reply');
+    expect(findAction(empty, myTitle)).toBeTruthy();
+    const long = 'y'.repeat(4005);
+    const cut = invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.reply', { ticketId: ticket.id, message: long }, locale)));
+    expect(cardText(cut)).toContain(longNeedle);
+    expect(JSON.stringify(cut)).toContain(`"value":"${long}"`);
+    expect(await h.app.tickets.events(ticket.id, { kinds: ['message'] })).toEqual([]);
+  });
 });
 
 describe('the queue card shows each person the actions they may take', () => {

@@ -204,6 +204,7 @@ describe('the support queue in a Teams channel', () => {
     expect(cardText(empty)).toContain('Escriba el motivo para reabrir el caso.');
     const reopened = invokeCard(await press(h, USERS.employee, empty, 'Reabrir', { reopenReason: 'La VPN volvió a desconectarse.' }));
     expect(cardText(reopened)).toContain('En progreso');
+    expect(cardText(reopened)).toContain(`El caso ${ticket.radicado} fue reabierto. Le avisamos a ${USERS.agent.name}, que lo sigue atendiendo.`);
     expect((await h.app.tickets.get(ticket.id))!.status).toBe('in_progress');
     const reopenedEvent = (await history(h, ticket.id)).find((e) => e.kind === 'reopened');
     expect(reopenedEvent?.data).toMatchObject({ note: 'La VPN volvió a desconectarse.' });

@@ -12,7 +12,7 @@ import { matchCategory } from '../../domain/catalog/match-category';
 import { cleanText } from '../../domain/phrases';
 import { escapeMarkdown } from '../cards';
 import type { Turn } from '../turn';
-import { explainOutcome, outcomeText } from './tickets';
+import { explainOutcome, outcomeText, replyProblem } from './tickets';
 import { rememberConversation } from './welcome';
 import { callerOf } from '../gate';
 
@@ -173,7 +173,8 @@ async function refuseOnCard(turn: Turn, ticket: Ticket, text: string, data: Reco
     return;
   }
   const fresh = (await turn.s.access.resolve(await callerOf(turn), { id: ticket.id }, 'staff')) ?? ticket;
-  const typed = (v: unknown) => (typeof v === 'string' ? v.slice(0, 4000) : undefined);
+  // Typed text comes back whole (up to twice the limit), so a person can cut it rather than retype it.
+  const typed = (v: unknown) => (typeof v === 'string' ? v.slice(0, 2 * NOTE_MAX) : undefined);
   await turn.show(await queueCard(turn, fresh, text, { message: typed(data.message), resolutionNote: typed(data.resolutionNote) }));
 }
 
@@ -202,7 +203,8 @@ export async function takeTicket(turn: Turn, ticket: Ticket): Promise<void> {
   await showTaken(turn, out.ticket);
 }
 
-const note = z.string().transform((s) => s.trim()).pipe(z.string().min(1).max(4000));
+const NOTE_MAX = 4000;
+const note = z.string().transform((s) => s.trim()).pipe(z.string().min(1).max(NOTE_MAX));
 
 /** Buttons on the queue card: reply, in progress, waiting for user, resolve (with a note). */
 export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 'resolve', ticket: Ticket, data: Record<string, unknown>): Promise<void> {
@@ -211,7 +213,11 @@ export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 
   if (verb === 'reply' || verb === 'resolve') {
     // "Resolver" has its own note input; "Responder" sends the reply box.
     const text = note.safeParse(verb === 'resolve' ? data.resolutionNote : data.message);
-    if (!text.success) return refuseOnCard(turn, ticket, verb === 'resolve' ? turn.m.noteRequired : turn.m.replyEmpty, data);
+    if (!text.success) {
+      const typed = verb === 'resolve' ? data.resolutionNote : data.message;
+      const tooLong = typeof typed === 'string' && typed.trim().length > NOTE_MAX;
+      return refuseOnCard(turn, ticket, verb === 'resolve' && !tooLong ? turn.m.noteRequired : replyProblem(turn, typeof typed === 'string' ? typed : '', NOTE_MAX), data);
+    }
     out = verb === 'reply' ? await turn.s.tickets.reply(ticket, actor, text.data) : await turn.s.tickets.setStatus(ticket, 'resolve', actor, text.data);
   } else {
     out = await turn.s.tickets.setStatus(ticket, verb, actor);

@@ -25,8 +25,8 @@ export async function showStatus(turn: Turn, ticket: Ticket): Promise<void> {
 }
 
 /** The status card; the requester's own refreshes itself (Universal Actions) while the ticket is open. */
-async function statusCard(turn: Turn, ticket: Ticket) {
-  return turn.card('ticket-status', await turn.s.views.status(ticket, turn.locale, turn.oid, { viewerUserId: turn.activity.from?.id }));
+async function statusCard(turn: Turn, ticket: Ticket, notice?: { text: string; error?: boolean; typed?: string }) {
+  return turn.card('ticket-status', await turn.s.views.status(ticket, turn.locale, turn.oid, { viewerUserId: turn.activity.from?.id, notice }));
 }
 
 /**
@@ -120,13 +120,22 @@ export function outcomeText(turn: Turn, out: Extract<ActionOutcome, { ok: false 
   return turn.text(key, vars);
 }
 
-const message = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pipe(z.string().min(1).max(4000));
+const REPLY_MAX = 4000;
+const message = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pipe(z.string().min(1).max(REPLY_MAX));
+
+/** Why a typed reply cannot be sent: empty, or how much to cut. */
+export function replyProblem(turn: Turn, typed: string, max: number): string {
+  const length = typed.replace(/\r\n/g, '\n').trim().length;
+  return length > max ? turn.text(length - max === 1 ? 'replyTooLongOne' : 'replyTooLong', { over: length - max, max }) : turn.m.replyEmpty;
+}
 
 /** The requester's reply from a card: stored, relayed to the ticket's thread. */
 export async function requesterReply(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const text = message.safeParse(data.message);
   if (!text.success) {
-    await turn.notice(turn.m.replyEmpty, { color: 'Attention', actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: ticket.id } }] });
+    // The same card again, with the message on it and whatever was typed.
+    const typed = typeof data.message === 'string' ? data.message.slice(0, 2 * REPLY_MAX) : '';
+    await turn.show(await statusCard(turn, ticket, { text: replyProblem(turn, typed, REPLY_MAX), error: true, typed }));
     return;
   }
   const out = await turn.s.tickets.reply(ticket, await turn.actor(), text.data);
@@ -203,5 +212,14 @@ export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | '
   const out =
     verb === 'confirm' ? await turn.s.tickets.confirm(ticket, actor) : verb === 'reopen' ? await turn.s.tickets.reopen(ticket, actor, reason) : await turn.s.tickets.cancel(ticket, actor);
   if (!out.ok) return explainOutcome(turn, out);
-  await turn.show(await statusCard(turn, out.ticket));
+  await turn.show(await statusCard(turn, out.ticket, verb === 'reopen' ? reopenedNotice(turn, out.ticket) : undefined));
+}
+
+/** What the requester is told after reopening: who was told, or that the case is back in the queue. */
+function reopenedNotice(turn: Turn, ticket: Ticket): { text: string } {
+  return {
+    text: ticket.assignee
+      ? turn.text('reopenedToAssignee', { radicado: ticket.radicado, name: escapeMarkdown(plainText(ticket.assignee.name, 100)) })
+      : turn.text('reopenedToQueue', { radicado: ticket.radicado }),
+  };
 }
