@@ -91,6 +91,21 @@ describe('errors on the requester\'s status card', () => {
     expect(JSON.stringify(cut)).toContain(`"value":"${long}"`);
     expect(await h.app.tickets.events(ticket.id, { kinds: ['message'] })).toEqual([]);
   });
+
+  it('keeps the status card, current, when "Cancelar" comes after an engineer took the case', async () => {
+    const ticket = await fileTicket(h);
+    const before = invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.status', { ticketId: ticket.id })));
+    expect(findAction(before, 'Cancelar solicitud').verb).toBe('ticket.cancel');
+    invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.take', { ticketId: ticket.id }, 'es-CO', channelConversation())));
+    const late = invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.cancel', { ticketId: ticket.id })));
+    const text = cardText(late);
+    expect(text.split('\n')[0]).toBe(ticket.radicado);
+    expect(text).toContain(`Esa acción no aplica al estado actual del caso ${ticket.radicado} (Asignado).`);
+    expect(text).toContain(USERS.agent.name);
+    expect(findAction(late, 'Enviar').verb).toBe('ticket.reply');
+    expect(() => findAction(late, 'Cancelar solicitud')).toThrow();
+    expect((await h.app.tickets.get(ticket.id))!.status).toBe('assigned');
+  });
 });
 
 describe('the queue card shows each person the actions they may take', () => {

@@ -112,6 +112,12 @@ export async function explainOutcome(turn: Turn, out: ActionOutcome): Promise<vo
   await turn.notice(outcomeText(turn, out), { color: 'Attention' });
 }
 
+/** A requester's button that could not apply: the same status card, current, with why on it. */
+async function refuseOnStatusCard(turn: Turn, out: Extract<ActionOutcome, { ok: false }>, typed?: string): Promise<void> {
+  if (!turn.isCardAction) return explainOutcome(turn, out);
+  await turn.show(await statusCard(turn, out.ticket, { text: outcomeText(turn, out), error: true, typed }));
+}
+
 /** Why an action did not apply, in the caller's words. */
 export function outcomeText(turn: Turn, out: Extract<ActionOutcome, { ok: false }>): string {
   const vars = { radicado: out.ticket.radicado, status: statusText(out.ticket.status, turn.locale), name: escapeMarkdown(out.holder ?? '') };
@@ -139,7 +145,7 @@ export async function requesterReply(turn: Turn, ticket: Ticket, data: Record<st
     return;
   }
   const out = await turn.s.tickets.reply(ticket, await turn.actor(), text.data);
-  if (!out.ok) return explainOutcome(turn, out);
+  if (!out.ok) return refuseOnStatusCard(turn, out, text.data);
   await turn.show(await statusCard(turn, out.ticket));
 }
 
@@ -211,7 +217,7 @@ export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | '
   }
   const out =
     verb === 'confirm' ? await turn.s.tickets.confirm(ticket, actor) : verb === 'reopen' ? await turn.s.tickets.reopen(ticket, actor, reason) : await turn.s.tickets.cancel(ticket, actor);
-  if (!out.ok) return explainOutcome(turn, out);
+  if (!out.ok) return refuseOnStatusCard(turn, out);
   await turn.show(await statusCard(turn, out.ticket, verb === 'reopen' ? reopenedNotice(turn, out.ticket) : undefined));
 }
 
