@@ -18,6 +18,10 @@ export class DeliveryError extends Error {
  * deliveries it runs every quarter of this, so a live holder keeps them however long a delivery takes,
  * and the claims of an instance that died are taken over by another within one lease (+ one poll).
  */
+/** Outbox pace keys: one conversation's deliveries go out one at a time, in order. */
+export const userKey = (oid: string) => `user:${oid}`;
+export const channelKey = (channelId: string) => `channel:${channelId}`;
+
 export const DEFAULT_OUTBOX_LEASE_MS = 20_000;
 
 /** Statuses worth retrying, as Teams documents them: throttling and transient server errors. */

@@ -4,7 +4,8 @@
  * to them), and contact phones of tickets
  * closed longer than a retention period are erased. Storage and files are ports.
  */
-import type { Clock } from './ports';
+import { channelKey, userKey } from './delivery';
+import type { Clock, OutboxItem } from './ports';
 
 /** What replaces personal data in anonymised tickets, their history and their outbox rows. */
 export const ANONYMISED = '[anonimizado]';
@@ -25,15 +26,37 @@ export interface PersonalDataRepository {
    * Replaces the ticket's personal data with `marker`, redacts its history payloads (keeping the
    * chain verifiable), redacts its outbox rows and appends an 'anonymised' event — one transaction.
    * Null when the ticket is not (or no longer) closed/cancelled or was already anonymised.
+   * `redraw` says which deliveries re-render the cards already posted about it; they are queued in
+   * the same transaction, after the pending ones were cancelled.
    */
   anonymiseTicket(
     id: number,
     at: Date,
     by: Operator,
     marker: string,
+    redraw?: (ticket: AnonymisedTicket) => OutboxItem[],
   ): Promise<{ radicado: string; redactedEvents: number; /** Checksums of the files the person uploaded, now marked deleted. */ deletedFiles?: string[] } | null>;
   /** Erases contact phones of tickets closed before `closedBefore`, with a 'phone_erased' event each. */
   erasePhones(closedBefore: Date, at: Date, retentionDays: number, limit: number): Promise<string[]>;
+}
+
+/** What the deliveries that redraw an anonymised ticket's cards need to know about it. */
+export interface AnonymisedTicket {
+  id: number;
+  requesterOid: string;
+  /** The channel its queue card was posted in, if it was. */
+  queueChannelId?: string;
+}
+
+/**
+ * The cards already posted about an anonymised ticket, re-rendered from the anonymised row: its queue
+ * card in the channel and the requester's confirmation card.
+ */
+export function redrawAnonymised(t: AnonymisedTicket): OutboxItem[] {
+  const items: OutboxItem[] = [];
+  if (t.queueChannelId) items.push({ channel: 'teams', paceKey: channelKey(t.queueChannelId), ticketId: t.id, payload: { type: 'queue_update', ticketId: t.id } });
+  items.push({ channel: 'teams', paceKey: userKey(t.requesterOid), ticketId: t.id, payload: { type: 'requester_card_update', ticketId: t.id } });
+  return items;
 }
 
 export interface PersonalDataDossier {
@@ -100,7 +123,7 @@ export class PersonalDataService {
     const now = this.clock.now();
     const radicados: string[] = [];
     for (const t of await this.repo.anonymisable(found.oid)) {
-      const done = await this.repo.anonymiseTicket(t.id, now, by, ANONYMISED);
+      const done = await this.repo.anonymiseTicket(t.id, now, by, ANONYMISED, redrawAnonymised);
       if (!done) continue;
       radicados.push(done.radicado);
       // After the commit: the rows no longer point at the bytes, so shared files are kept.

@@ -4,7 +4,9 @@
  */
 import type { Db } from './db';
 import { immediate } from './db';
-import type { Operator, PersonalDataDossier, PersonalDataRepository } from '../domain/personal-data';
+import type { AnonymisedTicket, Operator, PersonalDataDossier, PersonalDataRepository } from '../domain/personal-data';
+import type { OutboxItem } from '../domain/ports';
+import { insertOutbox } from './sqlite-outbox';
 import { appendEvents, redactedDigest, sha256 } from './sqlite-tickets';
 
 /** Keys of history and outbox payloads that may carry what a person wrote or how to reach them. */
@@ -128,7 +130,7 @@ export class SqlitePersonalData implements PersonalDataRepository {
       .all(oid) as { id: number; radicado: string }[];
   }
 
-  async anonymiseTicket(id: number, at: Date, by: Operator, marker: string) {
+  async anonymiseTicket(id: number, at: Date, by: Operator, marker: string, redraw: (t: AnonymisedTicket) => OutboxItem[] = () => []) {
     const db = this.db;
     return immediate(db, () => {
       const t = db.prepare(`SELECT * FROM tickets WHERE id = ? AND ${CLOSED} AND anonymised_at IS NULL`).get(id) as Record<string, unknown> | undefined;
@@ -199,6 +201,8 @@ export class SqlitePersonalData implements PersonalDataRepository {
            last_error = CASE WHEN status = 'pending' THEN 'anonymised' ELSE last_error END WHERE id = ?`,
       );
       for (const r of rows) updateOutbox.run(JSON.stringify(redactValue(parse(r.payload), marker)), r.id);
+      // The cards already posted show the anonymised ticket from now on.
+      insertOutbox(db, redraw(anonymisedTicket(t)), at);
 
       // 4. The record, chained like every event.
       appendEvents(db, id, [
@@ -232,4 +236,13 @@ export class SqlitePersonalData implements PersonalDataRepository {
       return due.map((t) => t.radicado);
     });
   }
+}
+
+/** The ticket row as the redraw of its posted cards needs it. */
+export function anonymisedTicket(t: Record<string, unknown>): AnonymisedTicket {
+  return {
+    id: Number(t.id),
+    requesterOid: t.requester_oid as string,
+    queueChannelId: t.queue_activity_id && t.queue_conversation_id ? (t.queue_conversation_id as string) : undefined,
+  };
 }

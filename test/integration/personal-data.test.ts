@@ -28,6 +28,7 @@ import {
   type TestUser,
 } from '../helpers/harness';
 import type { Recorded } from '../helpers/connector';
+import { drained, lastCardUpdate, queueCard, registerQueue, REMOTE_ACCESS_FORM } from '../helpers/desk';
 
 const actor = (u: TestUser, roles: Actor['roles']): Actor => ({ oid: u.oid, name: u.name, roles });
 const EMPLOYEE = actor(USERS.employee, ['employee']);
@@ -183,6 +184,40 @@ describe('personal data (Ley 1581 de 2012)', () => {
     expect(report.redacted).toBeGreaterThanOrEqual(4);
     // Asking again finds nothing left to anonymise.
     expect(await say(h, USERS.supervisor, 'anonimizar datos de ana.empleada@entidad.gov.co')).toContain('no tiene casos cerrados o cancelados por anonimizar');
+  });
+
+  it('re-renders the cards already posted about an anonymised ticket: the channel card and the requester\'s confirmation card', async () => {
+    await registerQueue(h);
+    // Ana files from the form: her confirmation card is in her chat, the queue card in the channel.
+    const form = { ...REMOTE_ACCESS_FORM, templateId: 'solicitud-acceso-remoto', submissionKey: randomUUID(), phone: '300 555 0101' };
+    const created = await h.post({ ...cardAction(h, USERS.employee, 'ticket.submit', form), replyToId: 'form-ana' });
+    const radicado = cardText(created.body.value).match(/MDA-\d{4}-\d{6}/)![0];
+    await queueCard(h, radicado);
+    let t = (await h.app.tickets.getByRadicado(radicado))!;
+    const posted = { activityId: t.queueActivityId };
+    const confirmation = (await sql<{ activity_id: string }>(h.app.storage, 'SELECT activity_id FROM requester_cards WHERE ticket_id = ?', t.id))[0];
+    expect(confirmation?.activity_id).toBeTruthy();
+    for (const step of [(c: Ticket) => h.app.services.tickets.take(c, AGENT), (c: Ticket) => h.app.services.tickets.setStatus(c, 'resolve', AGENT, 'Listo.'), (c: Ticket) => h.app.services.tickets.confirm(c, EMPLOYEE)]) {
+      let out = await step((t = (await h.app.tickets.get(t.id))!));
+      for (let i = 0; i < 5 && !out.ok && out.reason === 'conflict'; i++) out = await step((t = (await h.app.tickets.get(t.id))!));
+      expect(out.ok).toBe(true);
+    }
+    await drained(h);
+    const personal = [USERS.employee.name, USERS.employee.email, '300 555 0101', REMOTE_ACCESS_FORM.description];
+    const channelBefore = JSON.stringify(lastCardUpdate(h, posted.activityId!));
+    expect(channelBefore).toContain(USERS.employee.name);
+    const putsBefore = h.connector.sent.filter((r) => r.method === 'PUT').length;
+
+    const ask = await sayFull(h, USERS.supervisor, `anonimizar datos de ${USERS.employee.email}`);
+    await press(h, USERS.supervisor, ask.body.attachments[0].content, 'Anonimizar');
+    await drained(h);
+    const channelAfter = JSON.stringify(lastCardUpdate(h, posted.activityId!));
+    const requesterAfter = JSON.stringify(lastCardUpdate(h, confirmation.activity_id));
+    expect(h.connector.sent.filter((r) => r.method === 'PUT').length).toBeGreaterThanOrEqual(putsBefore + 2);
+    for (const [where, card] of [['channel', channelAfter], ['requester', requesterAfter]]) {
+      expect({ where, anonymised: card.includes(ANONYMISED) }).toEqual({ where, anonymised: true });
+      for (const p of personal) expect({ where, shows: card.includes(p) ? p : '' }).toEqual({ where, shows: '' });
+    }
   });
 
   it('answers with the usage when no person is named, and "not found" for an unknown one', async () => {

@@ -12,6 +12,7 @@ import { bogotaYear } from './radicado';
 import { ConflictError, ForbiddenError } from '../errors';
 import type { SlaClock } from '../sla/ticket-sla';
 import { similarity } from './similarity';
+import { channelKey, userKey } from '../delivery';
 
 export interface TicketServiceOptions {
   radicadoPrefix: string;
@@ -39,8 +40,6 @@ export type ActionOutcome =
   | { ok: true; ticket: Ticket }
   | { ok: false; reason: 'forbidden' | 'invalid_state' | 'taken' | 'conflict'; holder?: string; ticket: Ticket };
 
-const userKey = (oid: string) => `user:${oid}`;
-const channelKey = (channelId: string) => `channel:${channelId}`;
 
 export class TicketService {
   constructor(

@@ -3,8 +3,10 @@
  * collect, anonymise with redaction records and an 'anonymised' event chained with hash v2, phone
  * retention), in one transaction per ticket with the ticket row locked.
  */
-import type { Operator, PersonalDataDossier, PersonalDataRepository } from '../../domain/personal-data';
-import { CLOSED, parse, redactValue } from '../sqlite-personal-data';
+import type { AnonymisedTicket, Operator, PersonalDataDossier, PersonalDataRepository } from '../../domain/personal-data';
+import type { OutboxItem } from '../../domain/ports';
+import { anonymisedTicket, CLOSED, parse, redactValue } from '../sqlite-personal-data';
+import { insertOutboxPg } from './pg-outbox';
 import { redactedDigest, sha256 } from '../sqlite-tickets';
 import { pgTx, type PgPool } from './pg-db';
 import { insertEvents } from './pg-tickets';
@@ -94,7 +96,7 @@ export class PgPersonalData implements PersonalDataRepository {
     return this.all<{ id: number; radicado: string }>(`SELECT id, radicado FROM tickets WHERE requester_oid = $1 AND ${CLOSED} AND anonymised_at IS NULL ORDER BY id`, [oid]);
   }
 
-  async anonymiseTicket(id: number, at: Date, by: Operator, marker: string) {
+  async anonymiseTicket(id: number, at: Date, by: Operator, marker: string, redraw: (t: AnonymisedTicket) => OutboxItem[] = () => []) {
     return pgTx(this.pool, async (c) => {
       const t = (await c.query(`SELECT * FROM tickets WHERE id = $1 AND ${CLOSED} AND anonymised_at IS NULL FOR UPDATE`, [id])).rows[0] as Record<string, unknown> | undefined;
       if (!t) return null;
@@ -155,6 +157,8 @@ export class PgPersonalData implements PersonalDataRepository {
           [JSON.stringify(redactValue(parse(r.payload), marker)), r.id],
         );
       }
+      // The cards already posted show the anonymised ticket from now on.
+      await insertOutboxPg(c, redraw(anonymisedTicket(t)), at);
 
       // 4. The record, chained like every event.
       await insertEvents(c, id, [
