@@ -43,6 +43,9 @@ const EMPLOYEE = '29:ana';
 const SUPERVISOR = '29:sofia';
 const ENGINEER = '29:ivan';
 const CHANNEL = 'Soporte';
+const ENGLISH_EMPLOYEE = '29:jorge';
+/** Words of the Spanish interface that an English-speaking person must never see. */
+const SPANISH_UI = /\b(Nueva solicitud|Mis casos|Ayuda|Guardar|Describa|Teléfono|Estado|Solicitante|Prioridad|Creado|Sin asignar|Su caso)\b/;
 
 jest.setTimeout(120_000);
 
@@ -58,6 +61,7 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
   let employee: Page;
   let support: Page;
   let radicado = '';
+  let botDirect = '';
 
   const log = (name: string) => path.join(dir, `${name}.log`);
 
@@ -88,6 +92,7 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await sup.close();
     await supportPg.stop();
 
+    botDirect = bot.url;
     // The engineer signs in on the same support "computer" (same serviceUrl), the employee on another.
     supportPg = await startPlayground({ botUrl, port: supportPort, configPath: configFor(ENGINEER, dir), logFile: log('pg-engineer') });
     employeePg = await startPlayground({ botUrl, port: await freePort(), configPath: configFor(EMPLOYEE, dir), logFile: log('pg-employee') });
@@ -173,8 +178,9 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await note.pressSequentially('Se creó el usuario de VPN y se probó la conexión con Ana.');
     await clickButton(support, 'Resolver', card);
     const resolved = cards(support).filter({ hasText: radicado }).last();
-    await resolved.getByText(/Se creó el usuario de VPN/).first().waitFor({ timeout: 30_000 });
-    await expect(resolved.innerText()).resolves.toMatch(/Resuelto/);
+    // The card updated in place: its state, and the note as the solution (not only in the box).
+    await resolved.getByText('Resuelto', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await expect(resolved.innerText()).resolves.toMatch(/Solución:\s*Se creó el usuario de VPN/);
     await resolved.scrollIntoViewIfNeeded();
     await shot(support, '09-support-resolved-with-note');
 
@@ -200,6 +206,44 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     const reopened = cards(support).filter({ hasText: radicado }).filter({ has: support.getByLabel(/Nota de solución/) }).last();
     await reopened.waitFor({ timeout: 30_000 });
     await shot(support, '13-support-card-open-again');
+  });
+
+  it('speaks English to a person whose Teams is in English, on every card from the welcome to the status', async () => {
+    // Straight to the bot: the Playground sends en-US, as Teams in English does.
+    const englishPg = await startPlayground({ botUrl: botDirect, port: await freePort(), configPath: configFor(ENGLISH_EMPLOYEE, dir), logFile: log('pg-english') });
+    try {
+      const page = await open(englishPg);
+      await page.getByText(/IT Service Desk|Service Desk/).first().waitFor({ timeout: 30_000 });
+      await clickButton(page, 'New request');
+      await clickButton(page, 'First-level service desk');
+      await clickButton(page, 'Remote access');
+      await clickButton(page, 'See all templates');
+      const templates = await cards(page).last().innerText();
+      const title = templates.split('\n').find((l) => /remote access/i.test(l) && /request/i.test(l));
+      expect(title).toBeTruthy();
+      await clickButton(page, title!.trim());
+      const form = cards(page).filter({ has: page.getByLabel(/Describe the problem/) }).last();
+      await form.waitFor({ timeout: 20_000 });
+      await choose(page, form, /Type of access/, 'VPN');
+      await form.getByLabel(/Describe the problem/).fill('I need VPN to work from home this week.');
+      await form.getByLabel(/Contact phone/).fill('300 765 4321');
+      await shot(page, '20-english-form');
+      expect(await form.innerText()).not.toMatch(SPANISH_UI);
+      await clickButton(page, 'Save', form);
+      const created = cards(page).filter({ hasText: /MDA-\d{4}-\d{6}/ }).last();
+      await created.waitFor({ timeout: 30_000 });
+      const own = /MDA-\d{4}-\d{6}/.exec(await created.innerText())![0];
+      await shot(page, '21-english-radicado');
+      expect(await created.innerText()).not.toMatch(SPANISH_UI);
+      await typeMessage(page, `status of radicado ${own}`);
+      const status = cards(page).filter({ hasText: own }).filter({ hasText: /Status|Assigned to|Assignment/ }).last();
+      await status.waitFor({ timeout: 30_000 });
+      await shot(page, '22-english-status');
+      expect(await status.innerText()).not.toMatch(SPANISH_UI);
+      await page.close();
+    } finally {
+      await englishPg.stop();
+    }
   });
 
   it('keeps the typed phone when the form is saved without a description', async () => {
