@@ -1,7 +1,8 @@
 /**
  * The operators' command-line tools, run as the README says (`npm run <tool> -- …`, on the built
  * code): each refuses a database that is not there — exit 2 and a message naming the setting —
- * instead of creating the folder and an empty database and reporting "0 tickets".
+ * instead of creating the folder and an empty database and reporting "0 tickets"; and the bot
+ * process refuses an invalid config/holidays.json at start-up.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -88,5 +89,23 @@ describePg('a PostgreSQL database without the bot\'s tables, or out of reach', (
     expect(r.stderr).toContain('Cannot reach the database at postgres://mesa:***@127.0.0.1:1/mesa (DATABASE_URL)');
     expect(r.stderr).not.toContain('secret');
     expect(r.status).toBe(2);
+  });
+});
+
+describe('the bot process (npm start)', () => {
+  it('refuses to start with an invalid config/holidays.json, naming the entry, and creates no database', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-start-'));
+    const holidays = path.join(dir, 'holidays.json');
+    fs.writeFileSync(holidays, JSON.stringify({ version: 1, add: [{ date: '2026-13-01', name: 'Día cívico' }] }));
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'index.js')], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', LOG_LEVEL: 'silent', DB_PATH: path.join(dir, 'data', 'mesa.db'), HOLIDAYS_PATH: holidays },
+    });
+    expect(r.stderr).toContain(`Mesa de Ayuda could not start: HOLIDAYS_PATH ${holidays} is invalid:\n  - add.0.date: "2026-13-01" is not a calendar date`);
+    expect(r.status).toBe(1);
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
