@@ -11,6 +11,7 @@ import { SlaMonitor, SupervisorNotifier } from './domain/sla/monitor';
 import { parseSlaPolicy, SlaConfigError, targetsFor, type SlaPolicy } from './domain/sla/policy';
 import { SlaClock } from './domain/sla/ticket-sla';
 import { DEFAULT_CALENDAR, type CalendarConfig } from './domain/sla/working-calendar';
+import { adjustedHolidays, HolidayConfigError, NO_HOLIDAY_ADJUSTMENTS, parseHolidayAdjustments, type HolidayAdjustments } from './domain/sla/holiday-adjustments';
 import { SurveyService } from './domain/survey';
 import type { MailTransport } from './domain/mail';
 import { systemClock, type Clock } from './domain/ports';
@@ -85,10 +86,28 @@ export function loadSlaPolicy(file: string, catalog: CatalogService): SlaPolicy 
   return parseSlaPolicy(json, file, templates);
 }
 
-/** The SLA calendar: SLA_OFFICE_HOURS in America/Bogota (UTC−5, no DST), Colombian holidays off. */
+/** Reads and validates HOLIDAYS_PATH (the institution's added and removed days); throws HolidayConfigError. */
+export function loadHolidayAdjustments(file: string, required: boolean): HolidayAdjustments {
+  if (!required && !fs.existsSync(file)) return NO_HOLIDAY_ADJUSTMENTS;
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new HolidayConfigError(
+      `HOLIDAYS_PATH ${file} could not be read as JSON (${(err as Error).message}). Create it (see config/holidays.json in the repository) or unset HOLIDAYS_PATH.`,
+    );
+  }
+  return parseHolidayAdjustments(json, file);
+}
+
+/**
+ * The SLA calendar: SLA_OFFICE_HOURS in America/Bogota (UTC−5, no DST), Colombian public holidays
+ * off, with the days config/holidays.json adds or removes.
+ */
 export function slaCalendar(cfg: Config): CalendarConfig {
   const o = cfg.sla.officeHours;
-  return { ...DEFAULT_CALENDAR, workdays: o.workdays, startMinute: o.startMinute, endMinute: o.endMinute };
+  const holidays = adjustedHolidays(loadHolidayAdjustments(cfg.sla.holidays.path, cfg.sla.holidays.required));
+  return { ...DEFAULT_CALENDAR, workdays: o.workdays, startMinute: o.startMinute, endMinute: o.endMinute, holidays };
 }
 
 function createMail(cfg: Config, log: Logger): MailTransport {

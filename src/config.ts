@@ -103,6 +103,7 @@ const schema = z.object({
   DB_BUSY_TIMEOUT_MS: int(5000, 0, 600_000),
   // SLAs, survey, reports (#12)
   SLA_PATH: optionalString,
+  HOLIDAYS_PATH: optionalString,
   SLA_OFFICE_HOURS: z
     .string()
     .optional()
@@ -201,6 +202,12 @@ export interface Config {
   sla: {
     /** SLA targets per priority (and per template), JSON validated at start-up. */
     policyPath: string;
+    /**
+     * Days added to or removed from the public holidays (HOLIDAYS_PATH, default config/holidays.json),
+     * validated at start-up. `required`: HOLIDAYS_PATH was set, so a missing file is an error; the
+     * default file may be absent (no changes).
+     */
+    holidays: { path: string; required: boolean };
     /** Office hours in America/Bogota, e.g. "Mon-Fri 07:00-17:00" (validated at start-up). */
     officeHours: { spec: string; workdays: number[]; startMinute: number; endMinute: number };
     /** Percentage of a target's working time after which the assignee is warned. */
@@ -316,6 +323,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
     sla: {
       policyPath: e.SLA_PATH ?? path.join(ROOT, 'config', 'sla.json'),
+      holidays: { path: e.HOLIDAYS_PATH ?? path.join(ROOT, 'config', 'holidays.json'), required: e.HOLIDAYS_PATH !== undefined },
       officeHours: e.SLA_OFFICE_HOURS,
       warningPercent: e.SLA_WARNING_PERCENT,
       checkIntervalMs: e.SLA_CHECK_INTERVAL_SECONDS * 1000,

@@ -1,14 +1,15 @@
 /**
  * `npm run export-tickets -- --from 2026-11-01 --to 2026-11-30 [--lang es|en]`: writes the tickets
  * CSV under EXPORT_DIR with the same domain function as the supervisors' "exportar casos" command,
- * and prints the file and the row count. Reads DB_PATH, CATALOG_PATH and EXPORT_DIR; needs no
- * bot credentials.
+ * and prints the file and the row count. Reads DB_PATH (or DATABASE_URL), CATALOG_PATH and EXPORT_DIR; needs no
+ * bot credentials. A missing database is refused (exit 2), not created.
  */
 import { loadCatalog, slaCalendar } from '../app';
 import { ConfigError, rawEnvironment, readEnv } from '../config';
-import { DateRangeError } from '../domain/reports/tickets-export';
+import { DateRangeError, parseDateRange } from '../domain/reports/tickets-export';
 import { openStorage } from '../storage';
 import { writeTicketsExport } from '../reports/ticket-export-file';
+import { missingDatabase } from './tool-config';
 
 const USAGE = 'usage: npm run export-tickets -- --from YYYY-MM-DD --to YYYY-MM-DD [--lang es|en]';
 
@@ -40,7 +41,20 @@ export async function runExportCli(argv: string[], env: NodeJS.ProcessEnv, out: 
     err(e instanceof ConfigError ? e.message : (e as Error).message);
     return 2;
   }
-  // SQLite at DB_PATH, or PostgreSQL with DATABASE_URL.
+  // A bad range is explained before anything else; then the database: SQLite at DB_PATH, or
+  // PostgreSQL with DATABASE_URL, never a new empty one.
+  try {
+    parseDateRange(args.from, args.to, slaCalendar(cfg));
+  } catch (e) {
+    if (!(e instanceof DateRangeError)) throw e;
+    err(`invalid date range: ${e.message}\n${USAGE}`);
+    return 2;
+  }
+  const missing = await missingDatabase(cfg);
+  if (missing) {
+    err(missing);
+    return 2;
+  }
   const storage = openStorage(cfg);
   try {
     await storage.ready();

@@ -5,7 +5,8 @@
  * keeping their radicados, so "estado del radicado X" and "mis casos" answer for them. Malformed
  * lines are reported (line number and reason) and skipped; running it again changes nothing (cases
  * already imported are left as they are, except that a requester the directory now knows is linked).
- * --dry-run validates and counts everything inside a transaction that is rolled back.
+ * --dry-run validates and counts everything on a throwaway copy: the database is not created or changed.
+ * The database must exist (the bot creates it when it first starts) unless --create is given.
  */
 import fs from 'node:fs';
 import { loadCatalog } from '../app';
@@ -14,12 +15,16 @@ import type { CatalogService } from '../domain/catalog';
 import { fold, LegacyFormatError, legacyRequesterOid, parseLegacyCsv, type ImportedTicket, type ImportOutcome, type LegacyCase, type LegacyProblem } from '../domain/legacy-import';
 import { FileDirectory } from '../identity/file-directory';
 import { t, type MessageKey } from '../i18n';
-import { openLegacyImport, openStorage } from '../storage';
+import { openLegacyImport } from '../storage';
+import { missingDatabase } from './tool-config';
 
 export interface ImportReport {
   read: number;
+  /** Cases stored by this run. */
   inserted: number;
+  /** Cases already imported by an earlier run (left as they are, except for a requester now linked). */
   unchanged: number;
+  /** Cases of this run (new or already imported) linked to a directory person by it. */
   linked: number;
   skipped: LegacyProblem[];
   dryRun: boolean;
@@ -64,27 +69,29 @@ export async function importLegacy(
       closedAt: c.closedAt,
     };
   };
-  // SQLite at DB_PATH, or PostgreSQL with DATABASE_URL.
-  const storage = openStorage(cfg);
   const report: ImportReport = { read: cases.length + problems.length, inserted: 0, unchanged: 0, linked: 0, skipped: [...problems], dryRun: opts.dryRun };
+  // SQLite at DB_PATH, or PostgreSQL with DATABASE_URL. A dry run works on a copy that is thrown away.
+  const { repo, finish } = await openLegacyImport(cfg, opts.dryRun);
   try {
-    await storage.ready();
-    // A dry run does everything inside one transaction and rolls it back.
-    const { repo, finish } = await openLegacyImport(storage, opts.dryRun);
-    try {
-      for (let i = 0; i < cases.length; i += BATCH) {
-        const batch = cases.slice(i, i + BATCH).map(toTicket);
-        const outcomes: ImportOutcome[] = await repo.importBatch(batch, cfg.radicadoPrefix);
-        outcomes.forEach((o, k) => {
-          if (o === 'taken') report.skipped.push({ line: batch[k].line, reason: 'taken', detail: batch[k].radicado });
-          else report[o]++;
-        });
-      }
-    } finally {
-      await finish();
+    for (let i = 0; i < cases.length; i += BATCH) {
+      const batch = cases.slice(i, i + BATCH).map(toTicket);
+      const outcomes: ImportOutcome[] = await repo.importBatch(batch, cfg.radicadoPrefix);
+      outcomes.forEach((o, k) => {
+        const linkedToPerson = !batch[k].requester.oid.startsWith('legacy:');
+        if (o === 'taken') report.skipped.push({ line: batch[k].line, reason: 'taken', detail: batch[k].radicado });
+        else if (o === 'inserted') {
+          report.inserted++;
+          // A new case whose requester the directory knows is linked to them right away.
+          if (linkedToPerson) report.linked++;
+        } else {
+          // Already imported; 'linked': its requester was unknown before and the directory knows them now.
+          report.unchanged++;
+          if (o === 'linked') report.linked++;
+        }
+      });
     }
   } finally {
-    await storage.close();
+    await finish();
   }
   report.skipped.sort((a, b) => a.line - b.line);
   return report;
@@ -122,15 +129,18 @@ export function formatReport(r: ImportReport, locale: 'es' | 'en' = 'es'): strin
 interface Args {
   file?: string;
   dryRun: boolean;
+  /** Create the database when it does not exist (a first import before the bot ever ran). */
+  create: boolean;
   tenant?: string;
   lang: 'es' | 'en';
 }
 
 function parseArgs(argv: string[]): Args | string {
-  const a: Args = { dryRun: false, lang: 'es' };
+  const a: Args = { dryRun: false, create: false, lang: 'es' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--dry-run') a.dryRun = true;
+    else if (k === '--create') a.create = true;
     else if (k === '--file' || k === '--tenant' || k === '--lang') {
       const v = argv[++i];
       if (!v) return `${k} needs a value`;
@@ -142,7 +152,7 @@ function parseArgs(argv: string[]): Args | string {
   return a;
 }
 
-const USAGE = 'usage: npm run import-legacy -- --file export.csv [--dry-run] [--tenant <Entra tenant id>] [--lang es|en]';
+const USAGE = 'usage: npm run import-legacy -- --file export.csv [--dry-run] [--create] [--tenant <Entra tenant id>] [--lang es|en]';
 
 /** The CLI: returns the exit code (0 ok, 1 some lines skipped, 2 nothing done). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void): Promise<number> {
@@ -157,6 +167,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
   const tenantId = args.tenant ?? cfg.auth.tenantId ?? only;
   if (!tenantId) {
     err(`The tenant of the imported cases is unknown: pass --tenant <Entra tenant id>, or set MicrosoftAppTenantId (or exactly one ALLOWED_TENANT_IDS).\n${USAGE}`);
+    return 2;
+  }
+  // A mistyped DB_PATH must not import into a new database the bot never reads.
+  const missing = args.create ? null : await missingDatabase(cfg);
+  if (missing) {
+    err(`${missing}\nTo import before the bot's first start, add --create.\n${USAGE}`);
     return 2;
   }
   let text: string;

@@ -5,6 +5,7 @@
  */
 import { rawEnvironment, readEnv } from '../config';
 import { copySqliteToPostgres } from '../storage/pg/copy-from-sqlite';
+import { missingDatabase } from './tool-config';
 
 export async function main(argv: string[], out: (line: string) => void = console.log, env: NodeJS.ProcessEnv = rawEnvironment()): Promise<number> {
   const arg = (name: string) => {
@@ -15,6 +16,12 @@ export async function main(argv: string[], out: (line: string) => void = console
   const to = arg('to');
   if (!from || !to || !/^postgres(ql)?:\/\//.test(to)) {
     out('Usage: npm run migrate-to-postgres -- --from ./data/mesa-ayuda.db --to postgres://user:password@host:5432/database');
+    return 2;
+  }
+  // The source is read, never created: a mistyped --from must not copy an empty new database.
+  const missing = await missingDatabase({ dbPath: from }, '--from');
+  if (missing) {
+    out(missing);
     return 2;
   }
   out(`Copying ${from} into ${to.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} …`);

@@ -3,7 +3,8 @@
  *   npm run export-person -- <e-mail|UPN|object id>       JSON file under EXPORT_DIR; prints its path
  *   npm run anonymise-person -- <e-mail|UPN|object id> [--dry-run]
  *   npm run erase-phones                                   the retention job once (PHONE_RETENTION_DAYS)
- * Exit code 0 on success, 1 when the person is not found or ambiguous, 2 on bad usage/configuration.
+ * Exit code 0 on success, 1 when the person is not found or ambiguous, 2 on bad usage/configuration
+ * or a missing database.
  */
 import os from 'node:os';
 import { PersonalDataService, type Operator } from '../domain/personal-data';
@@ -12,7 +13,7 @@ import { DirectoryExportSink } from '../storage/export-dir';
 import { openStorage } from '../storage';
 import { TicketAccess } from '../domain/access';
 import { AttachmentService } from '../domain/attachments';
-import { toolConfigOrExplain } from './tool-config';
+import { missingDatabase, toolConfigOrExplain } from './tool-config';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,7 +25,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const cfg = toolConfigOrExplain();
   if (!cfg) return 2;
-  // DB_PATH, or the PostgreSQL database of DATABASE_URL.
+  // DB_PATH, or the PostgreSQL database of DATABASE_URL; never a new empty one.
+  const missing = await missingDatabase(cfg);
+  if (missing) {
+    console.error(missing);
+    return 2;
+  }
   const storage = openStorage({ dbPath: cfg.dbPath, databaseUrl: cfg.databaseUrl, databasePoolSize: 2, dbBusyTimeoutMs: cfg.dbBusyTimeoutMs });
   try {
     await storage.ready();

@@ -269,6 +269,7 @@ export const en: Messages = {
   addNotOpen: 'Ticket {radicado} is no longer open ({status}), so the text was not added. You can file a new one.',
   addAlreadyFiled: 'This request was already filed as ticket {radicado}; it was not added to another ticket.',
   fileAlreadyAdded: 'This text was already added to ticket {radicado}; no new ticket was filed.',
+  legacyAssignee: '{name} (previous system)',
   importSkippedLine: 'Line {line}: {reason}. Skipped.',
   importReasonColumns: 'number of columns differs from the header ({value})',
   importReasonRadicado: 'empty or invalid radicado ("{value}")',

@@ -268,6 +268,7 @@ export const es = {
   addNotOpen: 'El radicado {radicado} ya no está abierto ({status}), así que no se agregó el texto. Puede registrar uno nuevo.',
   addAlreadyFiled: 'Esta solicitud ya se registró como el radicado {radicado}; no se agregó a otro caso.',
   fileAlreadyAdded: 'Este texto ya se agregó al radicado {radicado}; no se registró un caso nuevo.',
+  legacyAssignee: '{name} (sistema anterior)',
   importSkippedLine: 'Línea {line}: {reason}. Se omitió.',
   importReasonColumns: 'número de columnas distinto al del encabezado ({value})',
   importReasonRadicado: 'radicado vacío o inválido ("{value}")',

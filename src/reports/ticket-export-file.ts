@@ -1,9 +1,7 @@
 /**
  * Writes the tickets CSV export under EXPORT_DIR: shared by the supervisors' chat command and the
- * `npm run export-tickets` CLI. The file appears complete or not at all (written aside, renamed).
+ * `npm run export-tickets` CLI. The file appears complete or not at all, and never replaces another.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { CatalogService } from '../domain/catalog';
 import type { ReportDataSource } from '../domain/reports/metrics';
 import { EXPORT_COLUMNS, exportTicketsCsv, type ExportLabels } from '../domain/reports/tickets-export';
@@ -11,6 +9,7 @@ import type { CalendarConfig } from '../domain/sla/working-calendar';
 import type { Ticket } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
 import { messages } from '../i18n';
+import { writeNewFile } from '../storage/export-dir';
 
 export function exportLabels(catalog: CatalogService, locale: Locale): ExportLabels {
   const m = messages(locale);
@@ -45,12 +44,9 @@ export async function writeTicketsExport(opts: {
   calendar: Pick<CalendarConfig, 'timeZoneOffsetMinutes'>;
 }): Promise<{ path: string; rows: number }> {
   const { csv, rows } = await exportTicketsCsv(opts.data, { from: opts.from, to: opts.to }, exportLabels(opts.catalog, opts.locale), opts.now, opts.calendar);
-  fs.mkdirSync(opts.dir, { recursive: true });
   const stamp = opts.now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  const file = path.join(opts.dir, `casos_${opts.from}_${opts.to}_${stamp}.csv`);
-  const tmp = `${file}.${process.pid}.tmp`;
-  // UTF-8 with a byte-order mark so spreadsheet programs read the accents right.
-  fs.writeFileSync(tmp, `\ufeff${csv}`, 'utf8');
-  fs.renameSync(tmp, file);
+  // UTF-8 with a byte-order mark so spreadsheet programs read the accents right. A second export in
+  // the same second gets "-2" before ".csv" instead of replacing the first.
+  const file = writeNewFile(opts.dir, `casos_${opts.from}_${opts.to}_${stamp}.csv`, `\ufeff${csv}`);
   return { path: file, rows };
 }

@@ -36,6 +36,41 @@ export function openDb(file: string, opts: OpenDbOptions = {}): Db {
 }
 
 /**
+ * A throwaway in-memory copy of the database file — an empty database when there is no file — for
+ * what must change nothing on disk (a dry run). The file is only read: not created, not migrated,
+ * its journal mode left as it is.
+ */
+export function openScratchCopy(file: string, opts: Pick<OpenDbOptions, 'busyTimeoutMs'> = {}): Db {
+  let image: Buffer | undefined;
+  if (file !== ':memory:' && fs.existsSync(file)) {
+    const wal = `${file}-wal`;
+    if (!fs.existsSync(wal) || fs.statSync(wal).size === 0) {
+      // No write-ahead log: the file alone is the database (even opening it read-only would add a -wal).
+      image = fs.readFileSync(file);
+    } else {
+      // Changes still in the log (the bot is running): SQLite reads file and log together.
+      const source = new Database(file, { readonly: true, fileMustExist: true });
+      try {
+        source.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+        image = source.serialize();
+      } finally {
+        source.close();
+      }
+    }
+    // Bytes 18-19 say "WAL" (2) in a WAL database; the in-memory copy must use a rollback journal (1)
+    // or it cannot be written to.
+    if (image.length >= 100) {
+      image[18] = 1;
+      image[19] = 1;
+    }
+  }
+  // No "aux" database: a deserialized database cannot attach one, and nothing a dry run does needs it.
+  const db = image ? new Database(image) : new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/**
  * The "aux" database beside the main file holds what may be lost in a power cut without losing a
  * ticket: the inbound de-duplication window. It syncs with NORMAL, so recording each inbound activity
  * does not wait for the disk (measured: 2.4 ms per FULL commit vs 0.09 ms NORMAL, on every message).

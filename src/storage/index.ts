@@ -29,7 +29,7 @@ import type { ReportDataSource } from '../domain/reports/metrics';
 import { SqliteReportData, SqliteSlaRepository, SqliteStaffDirectory, SqliteSurveyRepository } from './sqlite-sla';
 import { SqliteRequesterCards } from './sqlite-requester-cards';
 import { PgReportData, PgRequesterCards, PgSlaRepository, PgStaffDirectory, PgSurveyRepository } from './pg/pg-sla';
-import { migrate, openDb, probeDatabase, type DatabaseState, type Db } from './db';
+import { migrate, openDb, openScratchCopy, probeDatabase, type DatabaseState, type Db } from './db';
 import { SqliteBotStorage } from './sqlite-bot-storage';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './sqlite-misc';
 import { SqliteOutboxRepository } from './sqlite-outbox';
@@ -216,20 +216,44 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
 }
 
 /**
- * The legacy-case importer on this storage. With `dryRun` everything happens in one transaction that
- * finish() rolls back; otherwise each batch commits by itself.
+ * The legacy-case importer on the configured database. Without `dryRun` the database is migrated and
+ * each batch commits by itself. A dry run changes nothing, not even the schema: on SQLite it works on
+ * an in-memory copy of the file (an empty database when there is none), on PostgreSQL in one
+ * transaction (pending migrations inside it) that finish() rolls back.
  */
-export async function openLegacyImport(storage: Storage, dryRun: boolean): Promise<{ repo: LegacyImportRepository; finish(): Promise<void> }> {
-  if (storage.engine === 'postgres') {
-    const repo = await PgLegacyImport.open(storage.pool, dryRun);
-    return { repo, finish: () => repo.close() };
+export async function openLegacyImport(cfg: StorageConfig, dryRun: boolean): Promise<{ repo: LegacyImportRepository; finish(): Promise<void> }> {
+  if (cfg.databaseUrl) {
+    const pool = openPgPool(cfg.databaseUrl, { max: 1 });
+    try {
+      if (!dryRun) await migratePg(pool);
+      const repo = await PgLegacyImport.open(pool, dryRun);
+      return {
+        repo,
+        async finish() {
+          try {
+            await repo.close();
+          } finally {
+            await pool.end();
+          }
+        },
+      };
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
   }
-  const db = storage.db;
-  if (dryRun) db.exec('BEGIN IMMEDIATE');
+  const busy = cfg.dbBusyTimeoutMs !== undefined ? { busyTimeoutMs: cfg.dbBusyTimeoutMs } : {};
+  const db = dryRun ? openScratchCopy(cfg.dbPath, busy) : openDb(cfg.dbPath, busy);
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return {
     repo: new SqliteLegacyImport(db),
     async finish() {
-      if (dryRun) db.exec('ROLLBACK');
+      db.close();
     },
   };
 }

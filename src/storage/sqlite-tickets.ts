@@ -103,6 +103,7 @@ export function toTicket(r: Row): Ticket {
     priority: r.priority as Ticket['priority'],
     status: r.status as Ticket['status'],
     assignee: r.assignee_oid ? { oid: r.assignee_oid, name: r.assignee_name ?? '' } : undefined,
+    legacyAssignee: !r.assignee_oid && r.imported === 1 && r.assignee_name ? r.assignee_name : undefined,
     resolutionNote: u(r.resolution_note),
     version: r.version,
     createdAt: new Date(r.created_at),

@@ -15,6 +15,16 @@ import { RUNNING_STATUSES } from '../domain/sla/ticket-sla';
 import { DEFAULT_CALENDAR, type CalendarConfig } from '../domain/sla/working-calendar';
 import { systemClock, type Clock, type QueueRepository, type TicketRepository } from '../domain/ports';
 
+/** Whether someone attends the case: an engineer of the bot, or (imported case) of the previous service desk. */
+const attended = (ticket: Ticket) => !!ticket.assignee || !!ticket.legacyAssignee;
+
+/** Who attends the case as the cards show it (markdown-escaped): the engineer, the previous system's technician, or "Sin asignar". */
+function assigneeText(ticket: Ticket, locale: Locale): string {
+  if (ticket.assignee) return escapeMarkdown(ticket.assignee.name);
+  if (ticket.legacyAssignee) return t(locale, 'legacyAssignee', { name: escapeMarkdown(ticket.legacyAssignee) });
+  return escapeMarkdown(messages(locale).unassigned);
+}
+
 /**
  * Due times for the cards, in Bogotá time; nothing while the clock is paused or when met. `slaFlag`
  * names the targets missed ("⛔ ANS vencido: …"), `slaWarning` those past the warning point and not
@@ -207,8 +217,8 @@ export class TicketViews {
       typedMessage: opts.notice?.typed ?? '',
       service: escapeMarkdown(n.service),
       template: escapeMarkdown(n.template),
-      assignee: escapeMarkdown(ticket.assignee?.name ?? messages(locale).unassigned),
-      assigneeLabel: ticket.assignee ? messages(locale).labelAssignee : messages(locale).labelAssignment,
+      assignee: assigneeText(ticket, locale),
+      assigneeLabel: attended(ticket) ? messages(locale).labelAssignee : messages(locale).labelAssignment,
       position: q.position,
       positionText: q.positionText,
       estimateText: q.estimateText,
@@ -252,7 +262,7 @@ export class TicketViews {
       radicado: ticket.radicado,
       service: escapeMarkdown(this.names(ticket, locale).service),
       statusText: statusText(ticket.status, locale, 'staff'),
-      assignee: escapeMarkdown(ticket.assignee?.name ?? m.unassigned),
+      assignee: assigneeText(ticket, locale),
       age: age(ticket.createdAt, now, locale),
       importedTag: ticket.imported ? m.queueImportedTag : '',
       resolutionDue: sla.resolutionDue ? t(locale, 'queueResolutionDue', { due: sla.resolutionDue }) : '',
@@ -306,9 +316,9 @@ export class TicketViews {
       priority: m[`priority_${ticket.priority}`],
       created: `${formatDateTime(ticket.createdAt, locale)} (${age(ticket.createdAt, now, locale)})`,
       position: await this.position(ticket),
-      assignee: escapeMarkdown(ticket.assignee?.name ?? m.unassigned),
+      assignee: assigneeText(ticket, locale),
       // "Lo atiende: Laura", but "Asignación: Sin asignar" (never "Lo atiende Sin asignar").
-      assigneeLabel: ticket.assignee ? m.labelAssignee : m.labelAssignment,
+      assigneeLabel: attended(ticket) ? m.labelAssignee : m.labelAssignment,
       fieldFacts,
       description: plainText(ticket.description, 1500),
       resolution: plainText(ticket.resolutionNote ?? '', 1000),

@@ -4,12 +4,15 @@
  * dates, malformed lines), then the requesters ask for them over HTTP, and a new filing gets a
  * radicado that does not collide with the imported ones.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { main } from '../../src/cli/import-legacy';
 import { bogotaYear } from '../../src/domain/tickets/radicado';
-import { cardAction, cardText, invokeCard, message, press, startHarness, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
+import { cardAction, cardText, channelMessage, invokeCard, message, press, startHarness, TEAM, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
+import { cardOrText, registerQueue } from '../helpers/desk';
 import { databaseEnv, sql, sqlValue } from '../helpers/engine';
 import { openStorage, type Storage } from '../../src/storage';
 
@@ -102,11 +105,46 @@ function generateSample(): Sample {
 }
 
 async function runImport(dbPath: string, file: string, ...flags: string[]) {
+  return runImportWith({}, dbPath, file, ...flags);
+}
+
+async function runImportWith(extraEnv: Record<string, string>, dbPath: string, file: string, ...flags: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const env = await databaseEnv(path.dirname(dbPath), path.basename(dbPath));
-  const code = await main(['--file', file, '--tenant', TENANT, ...flags], { ...env, LOG_LEVEL: 'silent' }, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(['--file', file, '--tenant', TENANT, ...flags], { ...env, LOG_LEVEL: 'silent', ...extraEnv }, (s) => out.push(s), (s) => err.push(s));
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** What is on disk (SQLite: the file and its WAL) or in the database (PostgreSQL) that a dry run must not change. */
+async function fingerprint(dbPath: string): Promise<string> {
+  const env = await databaseEnv(path.dirname(dbPath), path.basename(dbPath));
+  if (env.DATABASE_URL) {
+    const c = new pg.Client({ connectionString: env.DATABASE_URL });
+    await c.connect();
+    try {
+      const tables = (await c.query("SELECT to_regclass('tickets')::text AS t")).rows[0].t;
+      if (!tables) return 'no tables';
+      const r = (await c.query('SELECT count(*)::int AS n, coalesce(max(id), 0)::int AS id, (SELECT count(*)::int FROM ticket_events) AS e, (SELECT count(*)::int FROM schema_migrations) AS m FROM tickets')).rows[0];
+      return JSON.stringify(r);
+    } finally {
+      await c.end();
+    }
+  }
+  const files = [dbPath, `${dbPath}-wal`, `${dbPath}-aux`].filter((f) => fs.existsSync(f));
+  if (!files.length) return 'no file';
+  return files.map((f) => `${path.basename(f)}:${createHash('sha256').update(fs.readFileSync(f)).digest('hex')}`).join(' ');
+}
+
+/** The bot's answer in the support channel to a message posted there. */
+async function channelAnswer(h: Harness, user: TestUser, text: string): Promise<string> {
+  const activity = channelMessage(h, user, text);
+  const answers = () => h.connector.messagesTo(TEAM.channelId).filter((r) => r.replyToId === activity.id);
+  await h.post(activity);
+  await h.connector.waitFor(() => answers().length > 0);
+  return answers()
+    .map((r) => cardOrText(r))
+    .join('\n');
 }
 
 /** Sends a text message and returns the card the bot answered with. */
@@ -142,23 +180,41 @@ describe('importing the old service desk\'s cases (npm run import-legacy)', () =
   };
   const count = (st: Storage) => sqlValue<number>(st, 'SELECT count(*) AS n FROM tickets WHERE imported = 1');
 
+  it('refuses a missing database unless --create is given, naming the setting', async () => {
+    for (const flags of [[], ['--dry-run']]) {
+      const refused = await runImport(dbPath, path.join(dir, 'export.csv'), ...flags);
+      expect(refused.code).toBe(2);
+      expect(refused.out).toBe('');
+      expect(refused.err).toMatch(/No database at .*test\.db \(DB_PATH\)|has no Mesa de Ayuda tables/);
+      expect(refused.err).toContain('--create');
+    }
+    expect(fs.readdirSync(dir)).toEqual(['export.csv']);
+    expect(await fingerprint(dbPath)).toMatch(/^no (file|tables)$/);
+  });
+
   it('reports every malformed line with its number and reason, and a dry run stores nothing', async () => {
-    const dry = await runImport(dbPath, path.join(dir, 'export.csv'), '--dry-run');
+    const dry = await runImport(dbPath, path.join(dir, 'export.csv'), '--dry-run', '--create');
     expect(dry.err).toBe('');
     expect(dry.code).toBe(1);
     const reported = [...dry.out.matchAll(/^Línea (\d+): (.*)\. Se omitió\.$/gm)].map((m) => [Number(m[1]), m[2]] as const);
     expect(reported.map(([l]) => l)).toEqual([...sample.bad.keys()]);
     for (const [l, text] of reported) expect(text).toContain(sample.bad.get(l)!);
     expect(dry.out).toContain(`Simulación (no se guardó nada): ${sample.rows} registros leídos, ${sample.good} casos se importarían`);
+    // Rows 1-40 belong to Ana and Jorge, who are in the directory.
+    expect(dry.out).toContain('0 ya estaban importados, 40 se enlazarían a su solicitante');
+    // Not even the database file (or, on PostgreSQL, its tables) was created.
+    expect(fs.readdirSync(dir)).toEqual(['export.csv']);
+    expect(await fingerprint(dbPath)).toMatch(/^no (file|tables)$/);
     const db = await stored();
     expect(await count(db)).toBe(0);
     await db.close();
   });
 
   it('imports the valid rows once, keeping their radicados, and running it again changes nothing', async () => {
-    const first = await runImport(dbPath, path.join(dir, 'export.csv'));
+    const first = await runImport(dbPath, path.join(dir, 'export.csv'), '--create');
     expect(first.code).toBe(1);
     expect(first.out).toContain(`${sample.rows} registros leídos, ${sample.good} casos importados, 0 ya estaban importados`);
+    expect(first.out).toContain('0 ya estaban importados, 40 enlazados a su solicitante');
     const again = await runImport(dbPath, path.join(dir, 'export.csv'));
     expect(again.out).toContain(`${sample.rows} registros leídos, 0 casos importados, ${sample.good} ya estaban importados`);
     expect(again.out.split('\n').filter((l) => l.startsWith('Línea'))).toHaveLength(sample.bad.size);
@@ -174,7 +230,34 @@ describe('importing the old service desk\'s cases (npm run import-legacy)', () =
     // dd/mm/yyyy is Bogotá time: 10:01 on 02/02/2024 is 15:01 UTC.
     expect(new Date(await sqlValue(db, 'SELECT created_at FROM tickets WHERE radicado = ?', 'PN-2019-00001')).toISOString()).toBe('2024-02-02T15:01:00.000Z');
     expect(await db.tickets.verifyHistory()).toEqual([]);
+    // "enlazados" counts the cases linked to a directory person.
+    expect(await sqlValue(db, "SELECT count(*) AS n FROM tickets WHERE imported = 1 AND requester_oid NOT LIKE 'legacy:%'")).toBe(40);
     await db.close();
+  });
+
+  it('links a case to its requester once the directory knows them, and says so', async () => {
+    const directory = JSON.parse(fs.readFileSync(path.join(__dirname, '../../config/directory.json'), 'utf8'));
+    directory.users.push({ oid: '00000000-0000-0000-0000-000000000097', email: 'persona97@entidad.gov.co', name: 'Persona 97', roles: ['employee'] });
+    const directoryPath = path.join(dir, 'directory.json');
+    fs.writeFileSync(directoryPath, JSON.stringify(directory));
+    const again = await runImportWith({ DIRECTORY_PATH: directoryPath }, dbPath, path.join(dir, 'export.csv'));
+    expect(again.out).toContain(`${sample.rows} registros leídos, 0 casos importados, ${sample.good} ya estaban importados, 1 enlazados a su solicitante`);
+    const db = await stored();
+    expect(await sqlValue(db, 'SELECT requester_oid FROM tickets WHERE radicado = ?', 'PN-2019-00097')).toBe('00000000-0000-0000-0000-000000000097');
+    await db.close();
+    fs.rmSync(directoryPath);
+  });
+
+  it('leaves an existing database exactly as it was on a dry run', async () => {
+    const file = path.join(dir, 'new-cases.csv');
+    fs.writeFileSync(file, `radicado;fecha;correo;servicio;estado;descripción\nPN-2021-00001;05/05/2021;${USERS.employee.email};Impresoras;Abierta;Un caso que no estaba.\n`);
+    const before = await fingerprint(dbPath);
+    expect(before).not.toMatch(/^no /);
+    const dry = await runImport(dbPath, file, '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain('1 registros leídos, 1 casos se importarían, 0 ya estaban importados, 1 se enlazarían a su solicitante, 0 líneas se omitirían');
+    expect(await fingerprint(dbPath)).toBe(before);
+    fs.rmSync(file);
   });
 
   it('answers "estado del radicado" and "mis casos" for imported cases, with the same visibility rules', async () => {
@@ -229,5 +312,41 @@ describe('importing the old service desk\'s cases (npm run import-legacy)', () =
     const res = await runImport(dbPath, file);
     expect(res.code).toBe(2);
     expect(res.err).toContain('missing required columns: email, service, description');
+  });
+});
+
+describe('the previous system\'s technician of an imported case', () => {
+  let h: Harness;
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-import-tecnico-'));
+    h = await startHarness({}, { dir });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('shows the previous system\'s technician ("Técnico") on the status card and in "cola"', async () => {
+    const file = path.join(dir, 'tecnico.csv');
+    fs.writeFileSync(
+      file,
+      'Radicado;Fecha;Correo;Servicio;Estado;Descripción;Técnico\n' +
+        `PN-2020-00001;03/03/2020 08:00;${USERS.employee.email};Impresoras;Abierta;La impresora atasca el papel.;Carlos Ruiz\n` +
+        `PN-2020-00002;03/03/2020 09:00;${USERS.employee.email};Impresoras;Abierta;El escáner no enciende.;\n`,
+    );
+    const res = await runImport(h.dbPath, file);
+    expect(res.code).toBe(0);
+    for (const who of [USERS.employee, USERS.agent]) {
+      const card = cardText(await ask(h, who, 'estado del radicado PN-2020-00001'));
+      expect(card).toContain('Lo atiende');
+      expect(card).toContain('Carlos Ruiz (sistema anterior)');
+      expect(card).not.toContain('Sin asignar');
+    }
+    // Without a technician in the file the case is still unassigned.
+    expect(cardText(await ask(h, USERS.employee, 'estado del radicado PN-2020-00002'))).toContain('Sin asignar');
+    await registerQueue(h);
+    const list = await channelAnswer(h, USERS.agent, 'cola');
+    expect(list).toContain('PN-2020-00002');
+    expect(list.slice(list.indexOf('PN-2020-00001'), list.indexOf('PN-2020-00002')).split('Tomar')[0]).toContain('Carlos Ruiz (sistema anterior)');
   });
 });

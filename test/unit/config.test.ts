@@ -204,6 +204,9 @@ describe('readEnv', () => {
     expect(cfg.sla.warningPercent).toBe(80);
     expect(cfg.sla.checkIntervalMs).toBe(60_000);
     expect(cfg.sla.policyPath).toBe(path.join(ROOT, 'config', 'sla.json'));
+    // The default holidays file may be absent; one named in HOLIDAYS_PATH must exist.
+    expect(cfg.sla.holidays).toEqual({ path: path.join(ROOT, 'config', 'holidays.json'), required: false });
+    expect(readEnv({ ...ANON, HOLIDAYS_PATH: '/srv/holidays.json' }).sla.holidays).toEqual({ path: '/srv/holidays.json', required: true });
     expect(cfg.survey).toEqual({ changeWindowMs: 30 * 60_000, lowScore: 2 });
     expect(cfg.exportDir).toBe(path.join(ROOT, 'data', 'exports'));
     const custom = readEnv({ ...ANON, SLA_OFFICE_HOURS: 'lun-sáb 08:00-12:00', SLA_WARNING_PERCENT: '75', EXPORT_DIR: '/srv/exports' });

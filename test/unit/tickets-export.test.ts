@@ -136,6 +136,37 @@ describe('npm run export-tickets', () => {
     expect(rows[1][col('Cumple ANS solución')]).toBe('No');
   });
 
+  it('gives two exports of the same second two files, the later with "-2" before ".csv"', async () => {
+    const dbPath = path.join(dir, 'db.sqlite');
+    await seed(dbPath);
+    const now = bog('2026-12-02 10:00');
+    const paths: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const out: string[] = [];
+      expect(await runExportCli(['--from', '2026-11-01', '--to', '2026-11-30'], { DB_PATH: dbPath, EXPORT_DIR: path.join(dir, 'exports') }, (l) => out.push(l), () => {}, now)).toBe(0);
+      paths.push(/-> (.+\.csv)$/.exec(out[0])![1]);
+    }
+    expect(paths.map((p) => path.basename(p))).toEqual([
+      'casos_2026-11-01_2026-11-30_20261202T150000.csv',
+      'casos_2026-11-01_2026-11-30_20261202T150000-2.csv',
+      'casos_2026-11-01_2026-11-30_20261202T150000-3.csv',
+    ]);
+    for (const p of paths) expect(fs.readFileSync(p, 'utf8')).toContain('MDA-2026-000002');
+    // Nothing else is left in the folder (no temporary files).
+    expect(fs.readdirSync(path.join(dir, 'exports')).sort()).toEqual(paths.map((p) => path.basename(p)).sort());
+  });
+
+  it('refuses a missing database with exit 2 and creates neither it nor its folder', async () => {
+    const dbPath = path.join(dir, 'no-such-folder', 'mesa-ayuda.db');
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(await runExportCli(['--from', '2026-11-01', '--to', '2026-11-30'], { DB_PATH: dbPath, EXPORT_DIR: path.join(dir, 'exports') }, (l) => out.push(l), (l) => err.push(l))).toBe(2);
+    expect(out).toEqual([]);
+    expect(err.join('\n')).toContain(`No database at ${dbPath} (DB_PATH)`);
+    expect(fs.existsSync(path.join(dir, 'no-such-folder'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'exports'))).toBe(false);
+  });
+
   it('explains a bad range or missing arguments and exits with 2', async () => {
     const err: string[] = [];
     expect(await runExportCli(['--from', '2026-11-30', '--to', '2026-11-01'], { DB_PATH: path.join(dir, 'db.sqlite'), EXPORT_DIR: dir }, () => {}, (l) => err.push(l))).toBe(2);

@@ -8,6 +8,12 @@
  *  - Easter-based: Holy Thursday and Good Friday (Easter − 3 / − 2) and three
  *    Mondays (Ascensión Easter + 43, Corpus Christi + 64, Sagrado Corazón + 71).
  *
+ * Ley 2578 de 2026, art. 6, adds Nuestra Señora del Rosario de Chiquinquirá (9 July, moved to the
+ * next Monday under Ley 51 de 1983) from 2026, the year of the law: 2026-07-13, 2027-07-12,
+ * 2028-07-10. Checked for 1990–2100 against a table built from the laws with another Easter
+ * algorithm (test/unit/holidays.test.ts). Days a decree or a municipality adds, or the institution
+ * works, come from config/holidays.json (holiday-adjustments.ts), not from code changes.
+ *
  * Two holidays may land on the same day (e.g. 2025-06-30: San Pedro y San Pablo
  * and Sagrado Corazón); the day is then listed once.
  *
@@ -30,6 +36,8 @@ interface HolidayRule {
   easterOffset?: number;
   /** Ley Emiliani: moved to the next Monday when not on a Monday. */
   movesToMonday?: boolean;
+  /** First year the holiday exists (the law that created it). */
+  since?: number;
 }
 
 const RULES: readonly HolidayRule[] = [
@@ -43,6 +51,8 @@ const RULES: readonly HolidayRule[] = [
   { es: 'Corpus Christi', en: 'Corpus Christi', easterOffset: 64 },
   { es: 'Sagrado Corazón de Jesús', en: 'Sacred Heart', easterOffset: 71 },
   { es: 'San Pedro y San Pablo', en: 'Saints Peter and Paul', month: 6, day: 29, movesToMonday: true },
+  // Ley 2578 de 2026, art. 6.
+  { es: 'Nuestra Señora del Rosario de Chiquinquirá', en: 'Our Lady of the Rosary of Chiquinquirá', month: 7, day: 9, movesToMonday: true, since: 2026 },
   { es: 'Día de la Independencia', en: 'Independence Day', month: 7, day: 20 },
   { es: 'Batalla de Boyacá', en: 'Battle of Boyacá', month: 8, day: 7 },
   { es: 'Asunción de la Virgen', en: 'Assumption Day', month: 8, day: 15, movesToMonday: true },
@@ -101,6 +111,7 @@ function holidaysByDate(year: number): Map<string, HolidayRule[]> {
   const easter = Date.parse(`${easterSunday(year)}T00:00:00Z`);
   const byDate = new Map<string, HolidayRule[]>();
   for (const rule of RULES) {
+    if (rule.since !== undefined && year < rule.since) continue;
     let ms: number;
     if (rule.easterOffset !== undefined) {
       ms = easter + rule.easterOffset * DAY_MS;

@@ -1,6 +1,8 @@
 /** SLA time arithmetic: Colombian public holidays and the working calendar (office hours, pauses, due dates). */
 export { colombianHolidays, easterSunday, holidayName, isColombianHoliday, MAX_HOLIDAY_YEAR, MIN_HOLIDAY_YEAR } from './holidays';
 export type { HolidayLocale } from './holidays';
+export { adjustedHolidays, HolidayConfigError, NO_HOLIDAY_ADJUSTMENTS, parseHolidayAdjustments } from './holiday-adjustments';
+export type { HolidayAdjustments } from './holiday-adjustments';
 export {
   addWorkingMinutes,
   DEFAULT_CALENDAR,

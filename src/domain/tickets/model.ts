@@ -34,6 +34,8 @@ export interface Ticket {
   priority: Priority;
   status: TicketStatus;
   assignee?: { oid: string; name: string };
+  /** An imported case's engineer in the previous service desk ("Técnico"): a name, not a bot user. */
+  legacyAssignee?: string;
   resolutionNote?: string;
   version: number;
   createdAt: Date;

@@ -140,6 +140,20 @@ export async function migratePg(pool: PgPool): Promise<{ applied: string[] }> {
 }
 
 /**
+ * Applies the pending migrations on a connection already inside a transaction, without the lock or
+ * commits of migratePg: a dry run sees the current schema and rolls the migrations back with it.
+ */
+export async function migratePgWithin(c: PgClient): Promise<void> {
+  await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`);
+  const done = new Set((await c.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+  for (const m of pgMigrations) {
+    if (done.has(m.name)) continue;
+    await m.up(c);
+    await c.query('INSERT INTO schema_migrations (name, applied_at) VALUES ($1, now())', [m.name]);
+  }
+}
+
+/**
  * Runs fn in a transaction on one pooled connection. Serialization failures and deadlocks (possible
  * when several instances touch the same rows) are retried a few times.
  */

@@ -5,14 +5,24 @@
 import type { ImportedTicket, ImportOutcome, LegacyImportRepository } from '../../domain/legacy-import';
 import { parseRadicado } from '../../domain/tickets/radicado';
 import { insertEvents } from './pg-tickets';
-import type { PgClient, PgPool } from './pg-db';
+import { migratePgWithin, type PgClient, type PgPool } from './pg-db';
 
 export class PgLegacyImport implements LegacyImportRepository {
   private constructor(private readonly c: PgClient, private readonly dryRun: boolean) {}
 
+  /** A dry run opens its one transaction here, with any pending migration inside it (rolled back too). */
   static async open(pool: PgPool, dryRun: boolean): Promise<PgLegacyImport> {
     const c = await pool.connect();
-    if (dryRun) await c.query('BEGIN');
+    try {
+      if (dryRun) {
+        await c.query('BEGIN');
+        await migratePgWithin(c);
+      }
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      c.release();
+      throw err;
+    }
     return new PgLegacyImport(c, dryRun);
   }
 
