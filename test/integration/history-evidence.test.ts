@@ -145,7 +145,7 @@ describe('tamper-evident history and the per-radicado audit export', () => {
 
   it('writes the same export from the command line, read-only, and refuses an unknown radicado', () => {
     const env = copyEnv('cli');
-    const before = env.DB_PATH ? fs.readFileSync(env.DB_PATH) : null;
+    const before = env.DATABASE_URL ? null : fs.readFileSync(env.DB_PATH);
     const r = node('export-history.js', [tickets[0].radicado], { ...env, EXPORT_DIR: exportDir });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
