@@ -39,6 +39,9 @@ export class PgTicketRepository implements TicketRepository {
           const n = (await c.query<{ n: number }>('SELECT count(*) AS n FROM tickets WHERE requester_oid = $1 AND created_at >= $2', [input.requester.oid, since])).rows[0].n;
           if (n >= opts.maxPerHour!) throw new RateLimitedError('tickets', 3600);
         }
+        // The chain of tickets before the counter: every transaction that files tickets (the legacy
+        // import too) takes the two in this order, so none waits for the other's lock while holding its own.
+        await lockHistoryChain(c);
         const { last } = (
           await c.query<{ last: number }>(
             `INSERT INTO radicado_counters (prefix, year, last) VALUES ($1, $2, 1)
