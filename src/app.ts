@@ -203,6 +203,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     calendar,
     surveys,
     reports: storage.reports,
+    history: storage.history,
     privacy: storage.privacy,
     welcomes: storage.welcomes,
     personalData,

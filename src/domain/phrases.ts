@@ -54,6 +54,7 @@ export type Intent =
   | { kind: 'export_person'; who?: string } // "exportar datos de ana@entidad.gov.co" (supervisors)
   | { kind: 'anonymise_person'; who?: string } // "anonimizar datos de ana@entidad.gov.co" (supervisors)
   | { kind: 'export'; from?: string; to?: string } // "exportar casos 2026-11-01 2026-11-30" / "export tickets ..."
+  | { kind: 'history'; radicado?: string } // "historial del radicado MDA-2026-000123" / "history of ticket ..." (supervisors)
   | { kind: 'unknown' };
 
 export interface RecognizeOptions {
@@ -405,6 +406,13 @@ const EXPORT = new RegExp(
     '(?: (?:del|de|desde|entre|from|between))?(?: (\\d{4}-\\d{1,2}-\\d{1,2}))?(?: (?:al|a|hasta|y|to|and|until|through))?(?: (\\d{4}-\\d{1,2}-\\d{1,2}))?$',
 );
 
+// "historial del radicado MDA-2026-000123", "exportar el historial del caso 123", "audit trail of ticket X".
+const HISTORY = new RegExp(
+  '^(?:(?:ver|exportar|exporta|descargar|descarga|dame|muestrame|mostrar|export|download|show|get|give me) )?(?:(?:el|la|the) )?' +
+    '(?:historial|trazabilidad|auditoria|history|audit trail|audit log)(?: (?:completo|complete|full))?(?: (?:de la|de|del|of|for))?' +
+    `${DET}(?: (${NOUN}))?${NUMBER_WORD}(?: (.*))?$`,
+);
+
 const CANCEL = new RegExp(
   `^(?:cancelar|cancela|cancelo|anular|anula|anulo|retirar|cancel|withdraw)${DET}(?: (${NOUN}))?${NUMBER_WORD}(?: (.*))?$`,
 );
@@ -521,6 +529,12 @@ function matchCommands(s: string, cleaned: string, opts: RecognizeOptions, forei
   if (ANONYMISE_PERSON.test(s)) {
     const who = personArgument(cleaned);
     return who ? { kind: 'anonymise_person', who } : { kind: 'anonymise_person' };
+  }
+  m = HISTORY.exec(s);
+  // "historial" alone is left to the other readings ("mi historial" lists one's tickets).
+  if (m && (m[1] || m[2])) {
+    const rad = radicadoArgument(m[1], readTail(m[2], opts));
+    if (rad !== undefined) return rad ? { kind: 'history', radicado: rad } : { kind: 'history' };
   }
   m = EXPORT.exec(s);
   if (m) return { kind: 'export', ...(m[1] ? { from: m[1] } : {}), ...(m[2] ? { to: m[2] } : {}) };

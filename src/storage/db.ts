@@ -25,13 +25,25 @@ export interface OpenDbOptions {
 
 /** Opens (and creates) the database file, with the pragmas the service desk relies on. */
 export function openDb(file: string, opts: OpenDbOptions = {}): Db {
+  if (opts.readonly) return openReadOnly(file, opts);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file, { readonly: opts.readonly ?? false });
+  const db = new Database(file);
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
   if (file !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  if (!opts.readonly) attachAux(db, file);
+  attachAux(db, file);
+  return db;
+}
+
+/**
+ * Opens an existing file for reading only, in whatever journal mode it is (a live WAL database or a
+ * backup made with VACUUM INTO): no folder is created, no pragma that writes is issued, the file's
+ * bytes stay as they are.
+ */
+function openReadOnly(file: string, opts: OpenDbOptions): Db {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
   return db;
 }
 

@@ -44,6 +44,8 @@ import { PgTicketRepository, verifyHistoryPg } from './pg/pg-tickets';
 import { PgOutboxRepository } from './pg/pg-outbox';
 import { PgConversationRefs, PgInboundDedup, PgProfileRepository, PgQueueRepository, PgTeamMembers } from './pg/pg-misc';
 import { PgBotStorage } from './pg/pg-bot-storage';
+import type { HistoryAudit } from '../domain/history-audit';
+import { PgHistoryAudit, SqliteHistoryAudit } from './history-audit';
 
 export type { HistoryBreak, HistoryReport } from './sqlite-tickets';
 
@@ -95,8 +97,10 @@ interface StorageBase {
   health(): Promise<{ engine: Storage['engine']; migrations: number }>;
   /** A real probe for /healthz (never throws): can the database be read and written right now? */
   probe(lockWaitMs: number): Promise<DatabaseProbe>;
-  /** Checks every ticket's hash chain, with counts (verify-history). */
+  /** Checks every ticket's history, with counts (verify-history). */
   verifyHistory(): Promise<HistoryReport>;
+  /** One ticket's audit trail, for the per-radicado export. */
+  history: HistoryAudit;
   close(): Promise<void>;
 }
 
@@ -152,6 +156,7 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     reports: new SqliteReportData(db),
     requesterCards: new SqliteRequesterCards(db),
     attachments: new SqliteAttachmentRepository(db),
+    history: new SqliteHistoryAudit(db),
     blobs: (dir) => new FileBlobStore(dir),
     staff: (fromDirectory) => new SqliteStaffDirectory(db, fromDirectory),
     async ready() {},
@@ -193,6 +198,7 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     reports: new PgReportData(pool),
     requesterCards: new PgRequesterCards(pool),
     attachments: new PgAttachmentRepository(pool),
+    history: new PgHistoryAudit(pool),
     blobs: () => new PgBlobStore(pool),
     staff: (fromDirectory) => new PgStaffDirectory(pool, fromDirectory),
     async ready() {

@@ -8,6 +8,7 @@ import type { AnonymisedTicket, Operator, PersonalDataDossier, PersonalDataRepos
 import type { OutboxItem } from '../domain/ports';
 import { insertOutbox } from './sqlite-outbox';
 import { appendEvents, redactedDigest, sha256 } from './sqlite-tickets';
+import { actorNameDigest } from './history-evidence';
 
 /** Keys of history and outbox payloads that may carry what a person wrote or how to reach them. */
 export const PERSONAL_KEYS = new Set(['text', 'note', 'message', 'description', 'phone', 'email', 'reason', 'comment']);
@@ -148,7 +149,7 @@ export class SqlitePersonalData implements PersonalDataRepository {
         kind: string;
         data: string;
       }[];
-      const insertRedaction = db.prepare('INSERT INTO ticket_event_redactions (event_id, ticket_id, original_sha256, redacted_at) VALUES (?, ?, ?, ?)');
+      const insertRedaction = db.prepare('INSERT INTO ticket_event_redactions (event_id, ticket_id, original_sha256, original_actor_sha256, redacted_at) VALUES (?, ?, ?, ?, ?)');
       const updateEvent = db.prepare('UPDATE ticket_events SET data = ?, actor_name = ? WHERE id = ?');
       const committed: Record<string, string> = {};
       for (const e of events) {
@@ -158,7 +159,7 @@ export class SqlitePersonalData implements PersonalDataRepository {
         const data = JSON.stringify(redacted);
         const actorName = e.actor_oid === requester && e.actor_name !== null ? marker : e.actor_name;
         if (data === e.data && actorName === e.actor_name) continue;
-        insertRedaction.run(e.id, id, sha256(e.data), iso);
+        insertRedaction.run(e.id, id, sha256(e.data), actorNameDigest(e.actor_name), iso);
         updateEvent.run(data, actorName, e.id);
         committed[e.id] = redactedDigest({ at: e.at, actorOid: e.actor_oid, kind: e.kind, data });
       }

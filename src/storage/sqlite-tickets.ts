@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { RateLimitedError } from '../domain/errors';
 import type { Db } from './db';
 import { immediate } from './db';
@@ -9,6 +8,7 @@ import { OPEN_STATUSES } from '../domain/tickets/model';
 import { formatRadicado } from '../domain/tickets/radicado';
 import type { QueueScope } from '../domain/queue/position';
 import { insertOutbox } from './sqlite-outbox';
+import { actorNameDigest, auditedState, AUDIT_COLUMNS, eventSeal, linkJson, parseLink, stateDiff, type AuditRow, type TicketLink } from './history-evidence';
 
 /** A tickets row (PostgreSQL returns Date objects where SQLite returns ISO text; both map alike). */
 export interface Row {
@@ -120,12 +120,6 @@ export function toTicket(r: Row): Ticket {
   };
 }
 
-/** An event where a ticket's hash chain breaks (edited, deleted or inserted history). */
-export interface HistoryBreak {
-  ticketId: number;
-  eventId: number;
-}
-
 export const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
 /** Waiting in the FIFO queue (matches the partial index tickets_waiting). */
 export const WAITING = `status = 'new' AND imported = 0`;
@@ -169,8 +163,27 @@ export function redactedDigest(e: { at: string; actorOid: string | null; kind: s
 export interface HistoryBreak {
   ticketId: number;
   radicado: string;
+  /** The event where it breaks; 0 for a break of the ticket as a whole (its row, count, head or chain link). */
   eventId: number;
-  reason: 'hash' | 'link' | 'redaction_unrecorded' | 'redaction_mismatch';
+  reason:
+    | 'hash'
+    | 'link'
+    | 'redaction_unrecorded'
+    | 'redaction_mismatch'
+    /** A column the seal covers (id, position, actor name, recorded state, chain link) was changed. */
+    | 'seal'
+    /** The event is not at the position it was written at (an event before it was removed or inserted). */
+    | 'position'
+    /** The ticket row's event count or head hash differ from its events (its last events were removed). */
+    | 'count'
+    | 'head'
+    /** The ticket row's status, assignee, priority, description or due times differ from what its last event recorded. */
+    | 'state'
+    /** Events of a ticket whose row is gone. */
+    | 'orphan'
+    /** A ticket the chain of tickets records is gone (deleted with its history), or the chain does not join up. */
+    | 'ticket_missing'
+    | 'chain';
   expected: string;
   found: string;
 }
@@ -180,28 +193,51 @@ export interface HistoryReport {
   events: number;
   redacted: number;
   breaks: HistoryBreak[];
+  /** The newest link of the chain of tickets, as history_chain records it (print it, keep it elsewhere). */
+  chain?: { tickets: number; lastRadicado: string | null };
+}
+
+/** A redaction record: digests of the original payload and (since migration 007) actor name. */
+export interface Redaction {
+  original: string;
+  actor: string | null;
+}
+
+/** The newest link of the chain of tickets (history_chain). */
+export interface ChainHead {
+  tickets: number;
+  last_ticket_id: number | null;
+  last_radicado: string | null;
 }
 
 /**
- * Checks every ticket's hash chain. An event redacted by anonymisation is checked with the digest
- * of its original payload (kept in ticket_event_redactions), and its visible content must be the one
- * a later, chained 'anonymised' event of the same ticket committed to. (Events hashed with version 1
- * carry their raw payload in the hash: once redacted, only their link and that commitment are checked.)
+ * Checks every ticket's history: each event's hash and seal, the links and positions of a ticket's
+ * events, the ticket row's count, head and audited state against its events, and the chain of all
+ * tickets. An event redacted by anonymisation is checked with the digest of its original payload (kept
+ * in ticket_event_redactions), and its visible content must be the one a later, chained 'anonymised'
+ * event of the same ticket committed to. (Events hashed with version 1 carry their raw payload in the
+ * hash: once redacted, only their link and that commitment are checked.) Only reads.
  */
 export function verifyHistory(db: Db): HistoryReport {
-  const hasHv = columnExists(db, 'ticket_events', 'hv');
-  const redactions = new Map<number, string>();
-  if (tableExists(db, 'ticket_event_redactions')) {
-    for (const r of db.prepare('SELECT event_id, original_sha256 FROM ticket_event_redactions').iterate() as Iterable<{ event_id: number; original_sha256: string }>) {
-      redactions.set(r.event_id, r.original_sha256);
-    }
+  const redactions = new Map<number, Redaction>();
+  const hasActor = columnExists(db, 'ticket_event_redactions', 'original_actor_sha256');
+  if (tableExists(db, 'ticket_event_redactions')) for (const r of db
+    .prepare(`SELECT event_id, original_sha256, ${hasActor ? 'original_actor_sha256' : 'NULL AS original_actor_sha256'} FROM ticket_event_redactions`)
+    .iterate() as Iterable<{ event_id: number; original_sha256: string; original_actor_sha256: string | null }>) {
+    redactions.set(r.event_id, { original: r.original_sha256, actor: r.original_actor_sha256 });
   }
-  const radicados = new Map<number, string>();
-  for (const r of db.prepare('SELECT id, radicado FROM tickets').iterate() as Iterable<{ id: number; radicado: string }>) radicados.set(r.id, r.radicado);
+  // A copy made before migration 007 has hash chains only: those are checked.
+  const sealed = columnExists(db, 'ticket_events', 'seal');
+  const tickets = new Map<number, AuditRow>();
+  for (const r of db.prepare(`SELECT ${sealed ? AUDIT_COLUMNS : 'id, radicado'} FROM tickets`).iterate() as Iterable<AuditRow>) tickets.set(r.id, r);
+  const chain = sealed ? ((db.prepare('SELECT tickets, last_ticket_id, last_radicado FROM history_chain WHERE id = 1').get() as ChainHead | undefined) ?? null) : null;
   const rows = db
-    .prepare(`SELECT id, ticket_id, at, actor_oid, kind, data, prev_hash, hash, ${hasHv ? 'hv' : '1 AS hv'} FROM ticket_events ORDER BY ticket_id, id`)
+    .prepare(
+      `SELECT id, ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, ${columnExists(db, 'ticket_events', 'hv') ? 'hv' : '1 AS hv'},
+         ${sealed ? 'n, state, link, seal' : 'NULL AS n, NULL AS state, NULL AS link, NULL AS seal'} FROM ticket_events ORDER BY ticket_id, id`,
+    )
     .iterate() as Iterable<HistoryRow>;
-  const checker = new HistoryChecker(redactions, radicados);
+  const checker = new HistoryChecker(redactions, tickets, chain, sealed);
   for (const r of rows) checker.add(r);
   return checker.finish();
 }
@@ -212,36 +248,60 @@ export interface HistoryRow {
   ticket_id: number;
   at: string;
   actor_oid: string | null;
+  actor_name: string | null;
   kind: string;
   data: string;
   prev_hash: string;
   hash: string;
   hv: number;
+  n: number | null;
+  state: string | null;
+  link: string | null;
+  seal: string | null;
 }
 
 /**
- * The chain check of verifyHistory, fed with events ordered by (ticket_id, id), so either engine can
+ * The check of verifyHistory, fed with events ordered by (ticket_id, id), so either engine can
  * stream its rows through it (PostgreSQL in keyset pages).
  */
 export class HistoryChecker {
   private readonly report: HistoryReport = { tickets: 0, events: 0, redacted: 0, breaks: [] };
   private ticket = -1;
   private prev = '';
+  private n = 0;
+  private lastEvent: HistoryRow | null = null;
+  private readonly seen = new Set<number>();
+  private readonly links: { ticketId: number; link: TicketLink }[] = [];
   // Redacted events of the current ticket still waiting for the 'anonymised' event that commits to them.
   private open = new Map<number, string>();
 
   constructor(
-    private readonly redactions: Map<number, string>,
-    private readonly radicados: Map<number, string>,
+    private readonly redactions: Map<number, Redaction>,
+    private readonly tickets: Map<number, AuditRow>,
+    private readonly chain: ChainHead | null,
+    /** False for a database not migrated to 007 yet: only the hash chains exist to check. */
+    private readonly sealed = true,
   ) {}
 
-  private brk(ticketId: number, eventId: number, reason: HistoryBreak['reason'], expected: string, found: string) {
-    this.report.breaks.push({ ticketId, radicado: this.radicados.get(ticketId) ?? '?', eventId, reason, expected, found });
+  private brk(ticketId: number, eventId: number, reason: HistoryBreak['reason'], expected: string, found: string, radicado?: string) {
+    this.report.breaks.push({ ticketId, radicado: radicado ?? this.tickets.get(ticketId)?.radicado ?? '?', eventId, reason, expected, found });
   }
 
   private closeTicket() {
     for (const [eventId] of this.open) this.brk(this.ticket, eventId, 'redaction_unrecorded', 'an anonymised event listing this redaction', 'none');
     this.open = new Map();
+    const t = this.tickets.get(this.ticket);
+    const last = this.lastEvent;
+    if (!t || !last || !this.sealed) return;
+    if ((t.history_events ?? 0) !== this.n) this.brk(t.id, 0, 'count', `${t.history_events ?? 0} events (ticket row)`, `${this.n} events`);
+    if ((t.history_head ?? '') !== last.hash) this.brk(t.id, last.id, 'head', `head hash ${t.history_head ?? '(none)'} (ticket row)`, `last event's hash ${last.hash}`);
+    if (last.state !== null) {
+      const now = auditedState(t);
+      if (now !== last.state) {
+        const d = stateDiff(last.state, now);
+        this.brk(t.id, last.id, 'state', `${d.expected} (recorded by the last event)`, `${d.found} (ticket row)`);
+      }
+    }
   }
 
   add(r: HistoryRow) {
@@ -250,22 +310,47 @@ export class HistoryChecker {
       if (this.ticket !== -1) this.closeTicket();
       this.ticket = r.ticket_id;
       this.prev = '';
+      this.n = 0;
       report.tickets++;
+      this.seen.add(r.ticket_id);
+      if (!this.tickets.has(r.ticket_id)) this.brk(r.ticket_id, r.id, 'orphan', 'a tickets row', 'none (the ticket was deleted, its events kept)');
     }
     report.events++;
+    this.n++;
+    const breaksBefore = report.breaks.length;
     const e = { at: r.at, actorOid: r.actor_oid, kind: r.kind, data: r.data };
     if (r.prev_hash !== this.prev) this.brk(r.ticket_id, r.id, 'link', this.prev, r.prev_hash);
-    const original = this.redactions.get(r.id);
-    if (original !== undefined) {
+    const redaction = this.redactions.get(r.id);
+    if (redaction !== undefined) {
       report.redacted++;
       this.open.set(r.id, redactedDigest(e));
       if (r.hv >= 2) {
-        const expected = eventHashFromDigest(r.prev_hash, r.ticket_id, { ...e, dataSha256: original });
+        const expected = eventHashFromDigest(r.prev_hash, r.ticket_id, { ...e, dataSha256: redaction.original });
         if (expected !== r.hash) this.brk(r.ticket_id, r.id, 'hash', expected, r.hash);
       }
     } else {
       const expected = r.hv >= 2 ? eventHash(r.prev_hash, r.ticket_id, e) : eventHashV1(r.prev_hash, r.ticket_id, e);
       if (expected !== r.hash) this.brk(r.ticket_id, r.id, 'hash', expected, r.hash);
+    }
+    // The seal and the position are reported only where the chain itself holds (one cause, one line).
+    if (this.sealed && report.breaks.length === breaksBefore) {
+      const seal = eventSeal({
+        id: r.id,
+        ticketId: r.ticket_id,
+        n: r.n ?? 0,
+        hv: r.hv,
+        actorNameSha256: redaction?.actor ?? actorNameDigest(r.actor_name),
+        state: r.state,
+        link: r.link,
+      });
+      if (r.seal !== seal) this.brk(r.ticket_id, r.id, 'seal', seal, r.seal ?? '(none)');
+      else if (r.n !== this.n) this.brk(r.ticket_id, r.id, 'position', `event ${r.n} of the ticket`, `event ${this.n}: an event before it was removed or inserted`);
+    }
+    if (r.n === 1) {
+      const link = parseLink(r.link);
+      if (link) this.links.push({ ticketId: r.ticket_id, link });
+      const t = this.tickets.get(r.ticket_id);
+      if (link && t && link.radicado !== t.radicado) this.brk(r.ticket_id, r.id, 'chain', `radicado ${link.radicado} (first event)`, `${t.radicado} (ticket row)`);
     }
     if (r.kind === 'anonymised') {
       let listed: Record<string, string> = {};
@@ -282,53 +367,158 @@ export class HistoryChecker {
       }
     }
     this.prev = r.hash;
+    this.lastEvent = r;
   }
 
   finish(): HistoryReport {
     if (this.ticket !== -1) this.closeTicket();
     this.ticket = -1;
+    if (!this.sealed) return this.report;
+    // Ticket rows whose events are all gone.
+    for (const t of this.tickets.values()) {
+      if (!this.seen.has(t.id) && (t.history_events ?? 0) > 0) this.brk(t.id, 0, 'count', `${t.history_events} events (ticket row)`, '0 events: its history was deleted');
+    }
+    this.checkChain();
+    if (this.chain) this.report.chain = { tickets: this.chain.tickets, lastRadicado: this.chain.last_radicado };
     return this.report;
   }
-}
 
-export function columnExists(db: Db, table: string, column: string): boolean {
-  return (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;
+  /** The chain of tickets: consecutive sequence numbers, each link naming the ticket before it, up to history_chain. */
+  private checkChain() {
+    const links = this.links.sort((a, b) => a.link.tseq - b.link.tseq);
+    let before: { id: number; radicado: string; tseq: number } | null = null;
+    const linked = new Set(links.map((l) => l.ticketId));
+    const gone = (p: { id: number; radicado: string }) => !this.tickets.has(p.id) || this.tickets.get(p.id)!.radicado !== p.radicado;
+    for (const { ticketId, link } of links) {
+      const want = before ? { id: before.id, radicado: before.radicado } : null;
+      const same = (link.prev?.id ?? null) === (want?.id ?? null) && (link.prev?.radicado ?? null) === (want?.radicado ?? null);
+      if (!same || link.tseq !== (before?.tseq ?? 0) + 1) {
+        if (link.prev && gone(link.prev)) {
+          this.brk(link.prev.id, 0, 'ticket_missing', `ticket ${link.prev.radicado} (filed before ${link.radicado})`, 'no such ticket: deleted with its history', link.prev.radicado);
+        } else if (link.prev && !linked.has(link.prev.id)) {
+          // Its row is there but its first event (and so its link) is gone: reported on that ticket.
+          this.brk(link.prev.id, 0, 'chain', `its first event, ticket ${link.tseq - 1} of the chain`, 'none');
+        } else {
+          this.brk(ticketId, 0, 'chain', `ticket ${(before?.tseq ?? 0) + 1} of the chain, after ${want?.radicado ?? '(none)'}`, `ticket ${link.tseq}, after ${link.prev?.radicado ?? '(none)'}`);
+        }
+      }
+      before = { id: ticketId, radicado: link.radicado, tseq: link.tseq };
+    }
+    const head = this.chain;
+    if (!head) return;
+    const have = before ? { tickets: before.tseq, id: before.id, radicado: before.radicado } : { tickets: 0, id: null, radicado: null };
+    if (head.tickets !== have.tickets || head.last_ticket_id !== have.id || head.last_radicado !== have.radicado) {
+      const p = head.last_ticket_id !== null && head.last_radicado !== null ? { id: head.last_ticket_id, radicado: head.last_radicado } : null;
+      if (p && gone(p)) this.brk(p.id, 0, 'ticket_missing', `ticket ${p.radicado}, the newest of ${head.tickets} in the chain`, 'no such ticket: deleted with its history', p.radicado);
+      else this.brk(have.id ?? 0, 0, 'chain', `${head.tickets} tickets, the newest ${head.last_radicado ?? '(none)'} (history_chain)`, `${have.tickets}, the newest ${have.radicado ?? '(none)'}`, have.radicado ?? '?');
+    }
+  }
 }
 
 function tableExists(db: Db, table: string): boolean {
   return !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table);
 }
 
-const eventStmts = new WeakMap<Db, { hv2: boolean; insert: Database.Statement; last: Database.Statement }>();
+export function columnExists(db: Db, table: string, column: string): boolean {
+  return (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;
+}
+
+const eventStmts = new WeakMap<Db, ReturnType<typeof prepareEventStatements>>();
+
+function prepareEventStatements(db: Db) {
+  return {
+    insert: db.prepare(
+      `INSERT INTO ticket_events (id, ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv, n, state, link, seal)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 2, ?, ?, ?, ?)`,
+    ),
+    last: db.prepare('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1'),
+    nextId: db.prepare('SELECT coalesce(max(id), 0) + 1 AS id FROM ticket_events'),
+    ticket: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM tickets WHERE id = ?`),
+    setHead: db.prepare('UPDATE tickets SET history_events = ?, history_head = ? WHERE id = ?'),
+    chain: db.prepare('SELECT tickets, last_ticket_id, last_radicado FROM history_chain WHERE id = 1'),
+    setChain: db.prepare(
+      `INSERT INTO history_chain (id, tickets, last_ticket_id, last_radicado) VALUES (1, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET tickets = excluded.tickets, last_ticket_id = excluded.last_ticket_id, last_radicado = excluded.last_radicado`,
+    ),
+  };
+}
 
 function eventStatements(db: Db) {
   let s = eventStmts.get(db);
-  if (!s) {
-    // A database not migrated to 003 yet (only in tests of old files) keeps writing version 1.
-    const hv2 = columnExists(db, 'ticket_events', 'hv');
-    s = {
-      hv2,
-      insert: hv2
-        ? db.prepare(`INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 2)`)
-        : db.prepare(`INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      last: db.prepare('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1'),
-    };
-    eventStmts.set(db, s);
-  }
+  if (!s) eventStmts.set(db, (s = prepareEventStatements(db)));
   return s;
 }
 
-/** Appends events to a ticket's chain inside the caller's transaction. */
-export function appendEvents(db: Db, ticketId: number, events: NewEvent[]): void {
-  if (!events.length) return;
-  const { hv2, insert, last } = eventStatements(db);
-  let prev = (last.get(ticketId) as { hash: string } | undefined)?.hash ?? '';
+/**
+ * A database not migrated to 007 yet (only in tests of old files) gets the events of its schema:
+ * hash version 1 before 003, 2 after; migration 007 seals them later.
+ */
+function appendUnsealed(db: Db, ticketId: number, events: NewEvent[]) {
+  const hv2 = columnExists(db, 'ticket_events', 'hv');
+  const insert = hv2
+    ? db.prepare(`INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 2)`)
+    : db.prepare(`INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  let prev = (db.prepare('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1').get(ticketId) as { hash: string } | undefined)?.hash ?? '';
   for (const e of events) {
     const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };
     const hash = hv2 ? eventHash(prev, ticketId, row) : eventHashV1(prev, ticketId, row);
     insert.run(ticketId, row.at, row.actorOid, e.actor?.name ?? null, e.kind, row.data, prev, hash);
     prev = hash;
   }
+}
+
+/**
+ * The rows of new events (hash, position, state, seal, and the chain link of a ticket's first event),
+ * written the same way by both engines. `nextId` gives each event its id before it is inserted.
+ */
+export function sealedEvents(
+  t: AuditRow,
+  prevHash: string,
+  events: NewEvent[],
+  nextId: () => number,
+  chain: () => ChainHead,
+): { rows: (HistoryRow & { at: string })[]; head: ChainHead | null } {
+  let prev = prevHash;
+  let n = t.history_events ?? 0;
+  const state = auditedState(t);
+  let head: ChainHead | null = null;
+  const rows = events.map((e) => {
+    const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };
+    const hash = eventHash(prev, t.id, row);
+    const id = nextId();
+    n++;
+    let link: string | null = null;
+    if (n === 1) {
+      const c = chain();
+      link = linkJson({ tseq: c.tickets + 1, radicado: t.radicado, prev: c.last_ticket_id !== null && c.last_radicado !== null ? { id: c.last_ticket_id, radicado: c.last_radicado } : null });
+      head = { tickets: c.tickets + 1, last_ticket_id: t.id, last_radicado: t.radicado };
+    }
+    const actorName = e.actor?.name ?? null;
+    const seal = eventSeal({ id, ticketId: t.id, n, hv: 2, actorNameSha256: actorNameDigest(actorName), state, link });
+    const out = { id, ticket_id: t.id, at: row.at, actor_oid: row.actorOid, actor_name: actorName, kind: e.kind, data: row.data, prev_hash: prev, hash, hv: 2, n, state, link, seal };
+    prev = hash;
+    return out;
+  });
+  return { rows, head };
+}
+
+/**
+ * Appends events to a ticket's history inside the caller's transaction, after the caller's change to
+ * the ticket row (each event records the ticket's state as it is now).
+ */
+export function appendEvents(db: Db, ticketId: number, events: NewEvent[]): void {
+  if (!events.length) return;
+  if (!eventStmts.has(db) && !columnExists(db, 'ticket_events', 'seal')) return appendUnsealed(db, ticketId, events);
+  const s = eventStatements(db);
+  const t = s.ticket.get(ticketId) as AuditRow | undefined;
+  if (!t) throw new Error(`ticket ${ticketId} does not exist`);
+  const prev = (s.last.get(ticketId) as { hash: string } | undefined)?.hash ?? '';
+  let id = (s.nextId.get() as { id: number }).id;
+  const { rows, head } = sealedEvents(t, prev, events, () => id++, () => (s.chain.get() as ChainHead | undefined) ?? { tickets: 0, last_ticket_id: null, last_radicado: null });
+  for (const r of rows) s.insert.run(r.id, r.ticket_id, r.at, r.actor_oid, r.actor_name, r.kind, r.data, r.prev_hash, r.hash, r.n, r.state, r.link, r.seal);
+  const last = rows[rows.length - 1];
+  s.setHead.run(last.n, last.hash, ticketId);
+  if (head) s.setChain.run(head.tickets, head.last_ticket_id, head.last_radicado);
 }
 
 export class SqliteTicketRepository implements TicketRepository {

@@ -114,13 +114,15 @@ type IntentRoute<K extends Intent['kind']> =
   | { who: RoleAudience; run: (turn: Turn, intent: IntentOf<K>, raw: string) => Promise<void> }
   | {
       ticket: TicketAudience;
+      /** The caller's roles, checked before the ticket is looked up (a supervisor-only command on a ticket). */
+      role?: RoleAudience;
       lookup?: boolean;
       radicado: (intent: IntentOf<K>) => string | undefined;
       missing: { who: RoleAudience; run: (turn: Turn) => Promise<void> };
       run: (turn: Turn, ticket: Ticket, intent: IntentOf<K>) => Promise<void>;
     };
 
-const say = (key: 'statusMissing') => async (turn: Turn) => turn.notice(turn.m[key]);
+const say = (key: 'statusMissing' | 'historyUsage') => async (turn: Turn) => turn.notice(turn.m[key]);
 function intentByRole<K extends Intent['kind']>(who: RoleAudience, run: (turn: Turn, intent: IntentOf<K>, raw: string) => Promise<void>): IntentRoute<K> {
   return { who, run };
 }
@@ -161,6 +163,10 @@ export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
   export_person: intentByRole<'export_person'>('supervisor', (turn, i) => personalData.exportPerson(turn, i.who)),
   anonymise_person: intentByRole<'anonymise_person'>('supervisor', (turn, i) => personalData.askAnonymise(turn, i.who)),
   export: intentByRole<'export'>('supervisor', (turn, i) => reports.exportTickets(turn, i.from, i.to)),
+  history: {
+    ...intentOnTicket<'history'>('staff', (i) => i.radicado, (turn, t) => reports.exportHistory(turn, t), { who: 'supervisor', run: say('historyUsage') }),
+    role: 'supervisor',
+  },
   unknown: intentByRole('anyone', async (turn, _i, raw) => {
     if (turn.isPersonal && raw.trim() && (await tickets.requesterFreeText(turn, raw.trim()))) return;
     return sendNotUnderstood(turn);
@@ -174,6 +180,7 @@ async function onIntent<K extends Intent['kind']>(turn: Turn, intent: IntentOf<K
     if (await roleGate(turn, route.who)) await route.run(turn, intent, rawText);
     return;
   }
+  if (route.role && !(await roleGate(turn, route.role))) return;
   const radicado = route.radicado(intent);
   if (!radicado) {
     if (await roleGate(turn, route.missing.who)) await route.missing.run(turn);

@@ -19,6 +19,7 @@ import type {
   WelcomeLog,
 } from '../domain/ports';
 import type { ReportDataSource } from '../domain/reports/metrics';
+import type { HistoryAudit } from '../domain/history-audit';
 import type { CalendarConfig } from '../domain/sla/working-calendar';
 import type { SurveyService } from '../domain/survey';
 import type { Actor } from '../domain/tickets/state-machine';
@@ -62,6 +63,8 @@ export interface Services {
   calendar: CalendarConfig;
   surveys: SurveyService;
   reports: ReportDataSource;
+  /** The per-radicado audit trail ("historial del radicado X"). */
+  history: HistoryAudit;
   /** Teams SSO (Graph profile with the user's token); absent without SSO_CONNECTION_NAME. */
   sso?: TeamsSso;
   /** Files attached to tickets (#13). */

@@ -45,6 +45,8 @@ export async function copySqliteToPostgres(opts: { from: string; to: string; att
         const n = Number((await c.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
         if (n > 0) throw new CopyError(`the PostgreSQL database is not empty (${t} has ${n} rows): copy into a new, empty database`);
       }
+      // The empty database's chain of tickets is replaced by the copied one.
+      await c.query('DELETE FROM history_chain');
       for (const table of tables) report.tables[table] = await copyTable(lite, c, table, 'public', log);
       report.tables['aux.inbound_activities'] = await copyTable(lite, c, 'inbound_activities', 'aux', log, 'aux.inbound_activities');
       // On PostgreSQL attachment bytes live in the database (every instance serves them).

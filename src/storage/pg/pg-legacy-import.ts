@@ -4,7 +4,7 @@
  */
 import type { ImportedTicket, ImportOutcome, LegacyImportRepository } from '../../domain/legacy-import';
 import { parseRadicado } from '../../domain/tickets/radicado';
-import { insertEvents } from './pg-tickets';
+import { insertEvents, lockHistoryChain } from './pg-tickets';
 import { migratePgWithin, type PgClient, type PgPool } from './pg-db';
 
 export class PgLegacyImport implements LegacyImportRepository {
@@ -39,6 +39,8 @@ export class PgLegacyImport implements LegacyImportRepository {
     const c = this.c;
     if (!this.dryRun) await c.query('BEGIN');
     try {
+      // Every imported case is a new link in the chain of tickets: take its lock before any ticket row's.
+      await lockHistoryChain(c);
       const out: ImportOutcome[] = [];
       for (const t of cases) out.push(await this.importOne(t, prefix));
       if (!this.dryRun) await c.query('COMMIT');

@@ -8,6 +8,7 @@ import type { OutboxItem } from '../../domain/ports';
 import { anonymisedTicket, CLOSED, parse, redactValue } from '../sqlite-personal-data';
 import { insertOutboxPg } from './pg-outbox';
 import { redactedDigest, sha256 } from '../sqlite-tickets';
+import { actorNameDigest } from '../history-evidence';
 import { pgTx, type PgPool } from './pg-db';
 import { insertEvents } from './pg-tickets';
 
@@ -119,7 +120,13 @@ export class PgPersonalData implements PersonalDataRepository {
         const data = JSON.stringify(redacted);
         const actorName = e.actor_oid === requester && e.actor_name !== null ? marker : e.actor_name;
         if (data === e.data && actorName === e.actor_name) continue;
-        await c.query('INSERT INTO ticket_event_redactions (event_id, ticket_id, original_sha256, redacted_at) VALUES ($1, $2, $3, $4)', [e.id, id, sha256(e.data), iso]);
+        await c.query('INSERT INTO ticket_event_redactions (event_id, ticket_id, original_sha256, original_actor_sha256, redacted_at) VALUES ($1, $2, $3, $4, $5)', [
+          e.id,
+          id,
+          sha256(e.data),
+          actorNameDigest(e.actor_name),
+          iso,
+        ]);
         await c.query('UPDATE ticket_events SET data = $1, actor_name = $2 WHERE id = $3', [data, actorName, e.id]);
         committed[e.id] = redactedDigest({ at: e.at, actorOid: e.actor_oid, kind: e.kind, data });
       }

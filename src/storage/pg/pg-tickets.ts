@@ -8,7 +8,8 @@ import { RateLimitedError } from '../../domain/errors';
 import type { NewEvent, NewTicket, Ticket, TicketEvent } from '../../domain/tickets/model';
 import { formatRadicado } from '../../domain/tickets/radicado';
 import type { QueueScope } from '../../domain/queue/position';
-import { eventHash, HistoryChecker, OPEN_SQL, toTicket, WAITING, type HistoryBreak, type HistoryReport, type HistoryRow, type Row } from '../sqlite-tickets';
+import { HistoryChecker, OPEN_SQL, sealedEvents, toTicket, WAITING, type ChainHead, type HistoryBreak, type HistoryReport, type HistoryRow, type Redaction, type Row } from '../sqlite-tickets';
+import { AUDIT_COLUMNS, type AuditRow } from '../history-evidence';
 import { isUniqueViolation, pgTx, type PgClient, type PgPool, type PgQueryable } from './pg-db';
 import { insertOutboxPg } from './pg-outbox';
 
@@ -38,6 +39,9 @@ export class PgTicketRepository implements TicketRepository {
           const n = (await c.query<{ n: number }>('SELECT count(*) AS n FROM tickets WHERE requester_oid = $1 AND created_at >= $2', [input.requester.oid, since])).rows[0].n;
           if (n >= opts.maxPerHour!) throw new RateLimitedError('tickets', 3600);
         }
+        // The chain of tickets before the counter: every transaction that files tickets (the legacy
+        // import too) takes the two in this order, so none waits for the other's lock while holding its own.
+        await lockHistoryChain(c);
         const { last } = (
           await c.query<{ last: number }>(
             `INSERT INTO radicado_counters (prefix, year, last) VALUES ($1, $2, 1)
@@ -291,23 +295,25 @@ export class PgTicketRepository implements TicketRepository {
 }
 
 /**
- * Checks every ticket's hash chain exactly as SQLite's verifyHistory does (same checker, hash v1/v2,
- * redaction records and the 'anonymised' events' commitments), reading the history in keyset pages.
+ * Checks every ticket's history exactly as SQLite's verifyHistory does (same checker: hashes, seals,
+ * positions, the ticket rows' counts, heads and states, the chain of tickets, redactions), reading the
+ * history in keyset pages. Only reads.
  */
 export async function verifyHistoryPg(pool: PgQueryable): Promise<HistoryReport> {
-  const redactions = new Map<number, string>();
-  for (const r of (await pool.query<{ event_id: number; original_sha256: string }>('SELECT event_id, original_sha256 FROM ticket_event_redactions')).rows) {
-    redactions.set(r.event_id, r.original_sha256);
+  const redactions = new Map<number, Redaction>();
+  for (const r of (await pool.query<{ event_id: number; original_sha256: string; original_actor_sha256: string | null }>('SELECT event_id, original_sha256, original_actor_sha256 FROM ticket_event_redactions')).rows) {
+    redactions.set(r.event_id, { original: r.original_sha256, actor: r.original_actor_sha256 });
   }
-  const radicados = new Map<number, string>();
-  for (const r of (await pool.query<{ id: number; radicado: string }>('SELECT id, radicado FROM tickets')).rows) radicados.set(r.id, r.radicado);
-  const checker = new HistoryChecker(redactions, radicados);
+  const tickets = new Map<number, AuditRow>();
+  for (const r of (await pool.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM tickets`)).rows) tickets.set(r.id, r);
+  const chain = (await pool.query<ChainHead>('SELECT tickets, last_ticket_id, last_radicado FROM history_chain WHERE id = 1')).rows[0] ?? null;
+  const checker = new HistoryChecker(redactions, tickets, chain);
   let afterTicket = -1;
   let afterId = -1;
   for (;;) {
     const rows = (
       await pool.query<HistoryRow>(
-        `SELECT id, ticket_id, at, actor_oid, kind, data, prev_hash, hash, hv FROM ticket_events
+        `SELECT id, ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv, n, state, link, seal FROM ticket_events
          WHERE (ticket_id, id) > ($1, $2) ORDER BY ticket_id, id LIMIT 5000`,
         [afterTicket, afterId],
       )
@@ -328,19 +334,43 @@ function scopeSql(scope: QueueScope, alias: string, n: number): { sql: string; a
 }
 
 /**
- * Appends hash-chained events (hash version 2, the formula of SQLite's appendEvents); the caller holds
- * the ticket's row lock (or just inserted it).
+ * Takes the lock of the chain of tickets (history_chain) for the rest of the transaction. insertEvents
+ * takes it for a ticket's first event; a transaction that writes several tickets takes it first, so
+ * that it never waits for a ticket row while holding it (no deadlock with a ticket being filed).
+ */
+export async function lockHistoryChain(c: PgQueryable): Promise<ChainHead> {
+  return (
+    (await c.query<ChainHead>('SELECT tickets, last_ticket_id, last_radicado FROM history_chain WHERE id = 1 FOR UPDATE')).rows[0] ?? {
+      tickets: 0,
+      last_ticket_id: null,
+      last_radicado: null,
+    }
+  );
+}
+
+/**
+ * Appends events (the rows of SQLite's appendEvents: hash version 2, position, state, seal, chain link);
+ * the caller holds the ticket's row lock (or just inserted it) and has written its change to the row.
  */
 export async function insertEvents(c: PgQueryable, ticketId: number, events: NewEvent[]) {
   if (!events.length) return;
-  let prev = (await c.query<{ hash: string }>('SELECT hash FROM ticket_events WHERE ticket_id = $1 ORDER BY id DESC LIMIT 1', [ticketId])).rows[0]?.hash ?? '';
-  for (const e of events) {
-    const row = { at: e.at.toISOString(), actorOid: e.actor?.oid ?? null, kind: e.kind, data: JSON.stringify(e.data) };
-    const hash = eventHash(prev, ticketId, row);
+  const t = (await c.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM tickets WHERE id = $1`, [ticketId])).rows[0];
+  if (!t) throw new Error(`ticket ${ticketId} does not exist`);
+  const prev = (await c.query<{ hash: string }>('SELECT hash FROM ticket_events WHERE ticket_id = $1 ORDER BY id DESC LIMIT 1', [ticketId])).rows[0]?.hash ?? '';
+  const ids = (
+    await c.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('ticket_events', 'id')) AS id FROM generate_series(1, $1)`, [events.length])
+  ).rows.map((r) => Number(r.id));
+  const chain = (t.history_events ?? 0) === 0 ? await lockHistoryChain(c) : null;
+  let i = 0;
+  const { rows, head } = sealedEvents(t, prev, events, () => ids[i++], () => chain!);
+  for (const r of rows) {
     await c.query(
-      `INSERT INTO ticket_events (ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 2)`,
-      [ticketId, row.at, row.actorOid, e.actor?.name ?? null, e.kind, row.data, prev, hash],
+      `INSERT INTO ticket_events (id, ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv, n, state, link, seal)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 2, $10, $11, $12, $13)`,
+      [r.id, r.ticket_id, r.at, r.actor_oid, r.actor_name, r.kind, r.data, r.prev_hash, r.hash, r.n, r.state, r.link, r.seal],
     );
-    prev = hash;
   }
+  const last = rows[rows.length - 1];
+  await c.query('UPDATE tickets SET history_events = $1, history_head = $2 WHERE id = $3', [last.n, last.hash, ticketId]);
+  if (head) await c.query('UPDATE history_chain SET tickets = $1, last_ticket_id = $2, last_radicado = $3 WHERE id = 1', [head.tickets, head.last_ticket_id, head.last_radicado]);
 }

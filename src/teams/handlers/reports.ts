@@ -1,13 +1,17 @@
 /**
  * Supervisors' reports: "indicadores" / "metrics" (a card computed by domain/reports/metrics) and
- * "exportar casos AAAA-MM-DD AAAA-MM-DD" (a CSV under EXPORT_DIR). Everyone else gets a refusal.
+ * "exportar casos AAAA-MM-DD AAAA-MM-DD" (a CSV under EXPORT_DIR), "historial del radicado X" (its audit
+ * trail as JSON under EXPORT_DIR). Everyone else gets a refusal.
  */
 import { computeMetrics, metricsSince, type Compliance, type GroupRow } from '../../domain/reports/metrics';
 import { DateRangeError, MAX_EXPORT_DAYS } from '../../domain/reports/tickets-export';
 import { pick, type Locale } from '../../domain/types';
 import { formatDateTime, t } from '../../i18n';
 import { writeTicketsExport } from '../../reports/ticket-export-file';
+import { writeHistoryExport } from '../../reports/history-export-file';
+import type { Ticket } from '../../domain/tickets/model';
 import { escapeMarkdown } from '../cards';
+import { notFound } from '../gate';
 import type { Turn } from '../turn';
 import { age } from '../views';
 
@@ -120,5 +124,22 @@ export async function exportTickets(turn: Turn, from?: string, to?: string): Pro
     }
     turn.s.log.error({ err }, 'tickets export failed');
     await turn.notice(turn.m.exportFailed, { color: 'Attention' });
+  }
+}
+
+/**
+ * "historial del radicado X" (supervisors; the gate checked the role and found the ticket): the
+ * ticket's audit trail as a JSON file under EXPORT_DIR, like "exportar casos".
+ */
+export async function exportHistory(turn: Turn, ticket: Ticket): Promise<void> {
+  try {
+    const trail = await turn.s.history.auditTrail(ticket.radicado);
+    if (!trail) return notFound(turn, { radicado: ticket.radicado });
+    const res = writeHistoryExport(trail, turn.s.cfg.exportDir, turn.s.clock.now());
+    turn.s.log.info({ by: turn.oid, radicado: ticket.radicado, file: res.path, events: res.events }, 'ticket history exported');
+    await turn.notice(turn.text('historyDone', { radicado: ticket.radicado, events: res.events, path: escapeMarkdown(res.path, 500) }), { color: 'Good' });
+  } catch (err) {
+    turn.s.log.error({ err }, 'history export failed');
+    await turn.notice(turn.m.historyFailed, { color: 'Attention' });
   }
 }
