@@ -12,7 +12,7 @@ import { bogotaYear } from './radicado';
 import { ConflictError, ForbiddenError } from '../errors';
 import type { SlaClock } from '../sla/ticket-sla';
 import { similarity } from './similarity';
-import { channelKey, userKey } from '../delivery';
+import { channelKey, mailKey, userKey } from '../../outbox/keys';
 
 export interface TicketServiceOptions {
   radicadoPrefix: string;
@@ -62,7 +62,7 @@ export class TicketService {
       if (this.opts.mailEnabled && t.requester.email) {
         effects.push({
           channel: 'mail',
-          paceKey: `mail:${t.requester.email.toLowerCase()}`,
+          paceKey: mailKey(t.requester.email),
           ticketId: t.id,
           payload: { type: 'mail', to: t.requester.email, ticketId: t.id, template: 'ticket_created' },
         });
@@ -220,7 +220,7 @@ export class TicketService {
         effects.push(this.notify(ticket.assignee.oid, ticket.id, { kind: 'reopened', by: actor.name, reason: extra.note ?? '' }));
       }
       if (to === 'resolved' && this.opts.mailEnabled && ticket.requester.email) {
-        effects.push({ channel: 'mail', paceKey: `mail:${ticket.requester.email.toLowerCase()}`, ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
+        effects.push({ channel: 'mail', paceKey: mailKey(ticket.requester.email), ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
       }
       // The satisfaction survey follows the resolution notice (same pace key: in that order), once per
       // ticket: not again after a reopen, whether or not the first one was answered.

@@ -28,10 +28,11 @@ import {
 import { cleanText } from '../../domain/phrases';
 import type { Ticket } from '../../domain/tickets/model';
 import { bogotaYear } from '../../domain/tickets/radicado';
+import { userKey } from '../../outbox/keys';
 import { escapeMarkdown } from '../cards';
 import { download, TransferError, upload } from '../file-transfer';
 import type { Turn } from '../turn';
-import { fileSize, statusText } from '../views';
+import { fileSize, statusText } from '../render/format';
 import { rememberConversation } from './welcome';
 
 export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
@@ -279,7 +280,7 @@ export async function sendToMe(turn: Turn, _ticket: Ticket, data: Record<string,
   const found = id.success ? await turn.s.attachments.visible(await uploaderOf(turn), id.data) : null;
   if (!found) return say(turn, turn.m.attachmentNotFound);
   if (found.attachment.deletedAt) return say(turn, turn.m.attachmentDeleted);
-  if (!(await turn.s.refs.get(`user:${turn.oid}`))) return say(turn, turn.m.attachmentNoPersonalChat);
+  if (!(await turn.s.refs.get(userKey(turn.oid)))) return say(turn, turn.m.attachmentNoPersonalChat);
   await turn.s.attachments.offer(found.attachment, found.ticket, turn.oid);
   await say(turn, turn.text('attachmentOffered', { name: found.attachment.name }));
 }

@@ -16,9 +16,10 @@ import { escapeMarkdown, plainText } from '../cards';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
 import { callerOf } from '../gate';
-import { statusText } from '../views';
+import { statusText } from '../render/format';
 import { explainOutcome } from './tickets';
 import { rememberConversation } from './welcome';
+import { confirmationCard } from '../render/confirmation-card';
 
 const id = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/);
 
@@ -308,7 +309,7 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
  */
 async function showConfirmation(turn: Turn, ticket: Ticket): Promise<void> {
   const userId = turn.activity.from?.id;
-  const card = turn.card('ticket-created', await turn.s.views.created(ticket, turn.locale, { refreshUserIds: userId ? [userId] : [] }));
+  const card = await confirmationCard(turn.s, ticket, turn.locale, userId);
   const activityId = await turn.show(card);
   if (activityId && userId && turn.isPersonal && ticket.requester.oid === turn.oid) {
     await rememberConversation(turn);

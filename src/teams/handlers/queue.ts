@@ -15,6 +15,7 @@ import type { Turn } from '../turn';
 import { explainOutcome, outcomeText, replyProblem } from './tickets';
 import { rememberConversation } from './welcome';
 import { callerOf } from '../gate';
+import { queueCard as renderQueueCard, queueEngineers } from '../render/queue-card';
 
 function teamIdOf(turn: Turn): string | undefined {
   const cd = turn.activity.channelData as { team?: { id?: string } } | undefined;
@@ -154,16 +155,8 @@ async function showTaken(turn: Turn, ticket: Ticket): Promise<void> {
  */
 export async function queueCard(turn: Turn, ticket: Ticket, notice = '', typed: { message?: string; resolutionNote?: string } = {}) {
   const caller = await callerOf(turn);
-  const staff = await turn.s.access.isStaffOf(caller, ticket);
-  // The assignee first: automatic refresh reaches at most 60 people.
-  const members = [...(await engineersFor(turn, ticket))].sort((a, b) => Number(b.oid === ticket.assignee?.oid) - Number(a.oid === ticket.assignee?.oid));
-  const view = await turn.s.views.queue(ticket, turn.locale, turn.s.clock.now(), {
-    staffView: staff,
-    refreshUserIds: members.map((m) => m.userId),
-    engineers: members.map((m) => ({ oid: m.oid, name: m.name })),
-    viewer: { oid: caller.oid, supervisor: caller.roles.includes('supervisor') },
-  });
-  return turn.card('queue-ticket', { ...view, notice, typedMessage: typed.message ?? '', typedNote: typed.resolutionNote ?? '' });
+  const viewer = { oid: caller.oid, supervisor: caller.roles.includes('supervisor'), staff: await turn.s.access.isStaffOf(caller, ticket) };
+  return renderQueueCard(turn.s, ticket, turn.locale, { viewer, notice, typed });
 }
 
 /** An action on the queue card did not apply: the same card, current, with the reason on it. */
@@ -178,18 +171,13 @@ async function refuseOnCard(turn: Turn, ticket: Ticket, text: string, data: Reco
   await turn.show(await queueCard(turn, fresh, text, { message: typed(data.message), resolutionNote: typed(data.resolutionNote) }));
 }
 
-/** The engineers of the team whose queue serves this ticket's category (roster read at registration). */
-async function engineersFor(turn: Turn, ticket: Ticket) {
-  const queue = await turn.s.queues.forCategory(ticket.categoryId);
-  return queue ? turn.s.members.list(queue.teamId) : [];
-}
 
 const oid = z.string().min(1).max(100);
 
 /** "Asignar a…": a supervisor gives the ticket to an engineer of the queue's team. */
 export async function assignTicket(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const wanted = oid.safeParse(data.assignTo);
-  const engineer = wanted.success ? (await engineersFor(turn, ticket)).find((m) => m.oid === wanted.data) : undefined;
+  const engineer = wanted.success ? (await queueEngineers(turn.s, ticket)).find((m) => m.oid === wanted.data) : undefined;
   if (!engineer) return refuseOnCard(turn, ticket, turn.m.assignChooseEngineer);
   const out = await turn.s.tickets.assign(ticket, await turn.actor(), { oid: engineer.oid, name: engineer.name });
   if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out));

@@ -9,7 +9,7 @@ import { formatDateTime, t } from '../../i18n';
 import { writeTicketsExport } from '../../reports/ticket-export-file';
 import { escapeMarkdown } from '../cards';
 import type { Turn } from '../turn';
-import { age } from '../views';
+import { age } from '../render/format';
 
 async function requireSupervisor(turn: Turn): Promise<boolean> {
   const user = await turn.user();

@@ -15,7 +15,7 @@ import { escapeMarkdown, plainText } from '../cards';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
 import { callerOf, notFound } from '../gate';
-import { statusText } from '../views';
+import { statusText } from '../render/format';
 
 const PAGE_SIZE = 5;
 

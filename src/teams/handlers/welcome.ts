@@ -1,3 +1,4 @@
+import { conversationKey, userKey } from '../../outbox/keys';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
 
@@ -24,7 +25,7 @@ const WELCOME_WINDOW_MS = 10 * 60_000;
 /** Bot installed in a personal chat or a team: remember where to write, say hello (once). */
 export async function onInstalled(turn: Turn): Promise<void> {
   await rememberConversation(turn);
-  const key = turn.isPersonal ? `user:${turn.oid}` : `conv:${turn.activity.conversation.id.split(';')[0]}`;
+  const key = turn.isPersonal ? userKey(turn.oid) : conversationKey(turn.activity.conversation.id.split(';')[0]);
   if (!(await turn.s.welcomes.first(key, turn.s.clock.now(), WELCOME_WINDOW_MS))) return;
   if (turn.isPersonal) await sendWelcome(turn);
   else await sendHelp(turn);
@@ -42,6 +43,6 @@ export async function rememberConversation(turn: Turn): Promise<void> {
     user: turn.isPersonal ? a.from : undefined,
     locale: a.locale,
   };
-  const key = turn.isPersonal ? `user:${turn.oid}` : `conv:${ref.conversation.id}`;
+  const key = turn.isPersonal ? userKey(turn.oid) : conversationKey(ref.conversation.id);
   await turn.s.refs.save(key, ref, turn.s.clock.now());
 }
