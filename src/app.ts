@@ -176,7 +176,6 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     cards,
     catalog,
     tickets,
-    ticketRepo,
     access,
     replies: new ReplyGuard(outbox, log, { ...DEFAULT_REPLY_GUARD, ...opts.replyGuard }),
     queues,

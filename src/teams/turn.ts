@@ -14,7 +14,6 @@ import type {
   QueueRepository,
   RequesterCardRepository,
   TeamMemberRepository,
-  TicketRepository,
   UserProfile,
   WelcomeLog,
 } from '../domain/ports';
@@ -42,7 +41,6 @@ export interface Services {
   cards: CardRenderer;
   catalog: CatalogService;
   tickets: TicketService;
-  ticketRepo: TicketRepository;
   /** The authorisation rules (who may see and act on a ticket); used through gate.ts. */
   access: TicketAccess;
   /** Retries a turn's throttled replies, then hands them to the outbox (never a silent turn). */

@@ -3,7 +3,7 @@
  * Each one decides with the state machine, then persists the change, its history and its outbound
  * effects in one repository call (one transaction).
  */
-import type { Clock, OutboxItem, QueueRepository, TicketRepository, UserNotice } from '../ports';
+import type { Clock, ListOptions, OutboxItem, QueueRepository, TicketRepository, UserNotice } from '../ports';
 import type { Actor, TicketAction } from './state-machine';
 import { decide } from './state-machine';
 import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
@@ -40,6 +40,18 @@ export type ActionOutcome =
   | { ok: true; ticket: Ticket }
   | { ok: false; reason: 'forbidden' | 'invalid_state' | 'taken' | 'conflict'; holder?: string; ticket: Ticket };
 
+/** What "Guardar" on a ticket form led to. */
+export type SubmitOutcome =
+  /** The ticket of this form: filed now (`created`), or earlier by the same form. */
+  | { kind: 'filed'; ticket: Ticket; created: boolean }
+  /** The form's text was already added to this ticket (the duplicate check's offer): nothing is filed. */
+  | { kind: 'added_before'; ticketId: number }
+  /** An open ticket of the requester that looks like this one: offered before filing. */
+  | { kind: 'duplicate'; match: DuplicateMatch };
+
+/** "Add to radicado X" for a form that was filed as a ticket of its own meanwhile: nothing is added. */
+export type AddTextOutcome = (ActionOutcome & { already?: boolean }) | { ok: false; reason: 'filed'; ticket: Ticket };
+
 
 export class TicketService {
   constructor(
@@ -49,11 +61,30 @@ export class TicketService {
     private readonly opts: TicketServiceOptions,
   ) {}
 
-  /** Files a ticket (idempotent by submission key) and schedules the queue card and the e-mail. */
+  /**
+   * A submitted form, decided once per submission key: the ticket it already filed, or the ticket its
+   * text was already added to; else, unless `offerDuplicates` is off, a similar open ticket of the
+   * requester to offer; else the new ticket. (Looked up first so a repeated "Guardar" never meets its
+   * own ticket as a duplicate; the filing itself is idempotent in the repository's transaction.)
+   */
+  async submit(input: Omit<NewTicket, 'createdAt'>, opts: { offerDuplicates: boolean }): Promise<SubmitOutcome> {
+    const filed = await this.tickets.findBySubmission(input.submissionKey);
+    if (filed) return { kind: 'filed', ticket: filed, created: false };
+    const addedTo = await this.tickets.findAddition(input.submissionKey);
+    if (addedTo !== null) return { kind: 'added_before', ticketId: addedTo };
+    if (opts.offerDuplicates) {
+      const [match] = await this.findDuplicates(input.requester.oid, { serviceId: input.serviceId, description: input.description });
+      if (match) return { kind: 'duplicate', match };
+    }
+    return { kind: 'filed', ...(await this.file(input)) };
+  }
+
+  /**
+   * Files a ticket and schedules the queue card and the e-mail. Idempotent by submission key, in the
+   * repository's transaction: a repeated submission returns the first ticket.
+   */
   async file(input: Omit<NewTicket, 'createdAt'>): Promise<{ ticket: Ticket; created: boolean }> {
     const now = this.clock.now();
-    const existing = await this.tickets.findBySubmission(input.submissionKey);
-    if (existing) return { ticket: existing, created: false };
     const queue = await this.queues.forCategory(input.categoryId);
     const sla = this.opts.sla?.start(input, now);
     return this.tickets.create({ ...input, createdAt: now, sla }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
@@ -89,7 +120,9 @@ export class TicketService {
    * "Add this text to radicado X" (the duplicate check): a requester message on their own open
    * ticket, relayed like any reply, applied once per `key` however often it is pressed.
    */
-  async addText(ticket: Ticket, actor: Actor, text: string, key: string): Promise<ActionOutcome & { already?: boolean }> {
+  async addText(ticket: Ticket, actor: Actor, text: string, key: string): Promise<AddTextOutcome> {
+    const filed = await this.tickets.findBySubmission(key);
+    if (filed) return { ok: false, reason: 'filed', ticket: filed };
     let current = ticket;
     for (let attempt = 0; attempt < 3; attempt++) {
       const done = await this.tickets.findAddition(key);
@@ -104,6 +137,21 @@ export class TicketService {
       current = out.ticket;
     }
     return { ok: false, reason: 'conflict', ticket: current };
+  }
+
+  /** A requester's tickets, newest first. */
+  listByRequester(oid: string, opts: ListOptions): Promise<{ items: Ticket[]; total: number }> {
+    return this.tickets.listByRequester(oid, opts);
+  }
+
+  /** Open tickets of one tenant in arrival order (FIFO), optionally of some categories. */
+  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number }> {
+    return this.tickets.listOpen(opts);
+  }
+
+  /** The oldest waiting ticket (new, not imported) of these categories (null = all): what "siguiente" hands out. */
+  oldestWaiting(tenantId: string, categoryIds: string[] | null): Promise<Ticket | null> {
+    return this.tickets.oldestUnassigned(tenantId, categoryIds);
   }
 
   /** "Tomar": assigns the ticket to the engineer; of two at the same moment exactly one wins. */

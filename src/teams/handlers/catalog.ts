@@ -262,16 +262,8 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
   const fullKey = `${user.oid}:${key.data}`;
   // One outcome per form: pressed again, "Guardar" shows the same radicado, and a form whose text
   // was already added to another radicado is not filed as well.
-  const filed = await turn.s.ticketRepo.findBySubmission(fullKey);
-  if (filed) return showConfirmation(turn, filed);
-  const addedTo = await turn.s.ticketRepo.findAddition(fullKey);
-  if (addedTo !== null) return alreadyAdded(turn, addedTo);
-  if (data.duplicateChoice !== 'new') {
-    const [dup] = await turn.s.tickets.findDuplicates(user.oid, { serviceId: loc.service.id, description: result.description });
-    if (dup) return showDuplicateOffer(turn, template, result, key.data, backOf(turn, template, data), dup);
-  }
   try {
-    const { ticket } = await turn.s.tickets.file({
+    const out = await turn.s.tickets.submit({
       submissionKey: fullKey,
       requester: { oid: user.oid, tenantId: user.tenantId, name: user.name, email: user.email, upn: user.upn, department: user.department },
       locale: turn.locale,
@@ -283,8 +275,10 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
       fieldValues: result.values,
       description: result.description,
       priority: template.priority,
-    });
-    await showConfirmation(turn, ticket);
+    }, { offerDuplicates: data.duplicateChoice !== 'new' });
+    if (out.kind === 'added_before') return alreadyAdded(turn, out.ticketId);
+    if (out.kind === 'duplicate') return showDuplicateOffer(turn, template, result, key.data, backOf(turn, template, data), out.match);
+    await showConfirmation(turn, out.ticket);
   } catch (err) {
     if (err instanceof RateLimitedError) {
       await turn.notice(turn.m.rateLimitedTickets, { color: 'Attention' });
@@ -365,19 +359,18 @@ export async function addToExisting(turn: Turn, ticket: Ticket, data: Record<str
   }
   const user = await turn.user();
   const fullKey = `${user.oid}:${key.data}`;
-  const filed = await turn.s.ticketRepo.findBySubmission(fullKey);
-  if (filed) {
-    await turn.notice(turn.text('addAlreadyFiled', { radicado: filed.radicado }), {
-      actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: filed.id } }],
-    });
-    return;
-  }
   const text = addedText.safeParse(data.description);
   if (!text.success) {
     await turn.notice(turn.m.replyEmpty, { color: 'Attention', actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: ticket.id } }] });
     return;
   }
   const out = await turn.s.tickets.addText(ticket, await turn.actor(), text.data, fullKey);
+  if (!out.ok && out.reason === 'filed') {
+    await turn.notice(turn.text('addAlreadyFiled', { radicado: out.ticket.radicado }), {
+      actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }],
+    });
+    return;
+  }
   if (!out.ok) {
     if (out.reason !== 'invalid_state') return explainOutcome(turn, out);
     // Closed meanwhile: offer to file the same form (values kept, re-validated on submit).

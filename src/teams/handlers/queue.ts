@@ -108,7 +108,7 @@ function categoriesOf(scope: { include: string[] } | { exclude: string[] } | nul
 export async function showQueue(turn: Turn): Promise<void> {
   const now = turn.s.clock.now();
   const scope = await scopeOf(turn);
-  const { items, total } = scope && !scope.length ? { items: [], total: 0 } : await turn.s.ticketRepo.listOpen({ limit: 15, tenantId: turn.tenantId, categoryIds: scope });
+  const { items, total } = scope && !scope.length ? { items: [], total: 0 } : await turn.s.tickets.listOpen({ limit: 15, tenantId: turn.tenantId, categoryIds: scope });
   await turn.show(
     turn.card('queue-list', {
       title: turn.text('queueTitle', { n: total }),
@@ -124,7 +124,7 @@ export async function showQueue(turn: Turn): Promise<void> {
 export async function takeNext(turn: Turn): Promise<void> {
   const scope = await scopeOf(turn);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const found = scope && !scope.length ? null : await turn.s.ticketRepo.oldestUnassigned(turn.tenantId, scope);
+    const found = scope && !scope.length ? null : await turn.s.tickets.oldestWaiting(turn.tenantId, scope);
     // The gate's rule once more, on the ticket itself: only staff of its queue may take it.
     const next = found && (await turn.s.access.allows(await callerOf(turn), found, 'staff')) ? found : null;
     if (!next) {

@@ -72,7 +72,7 @@ const OPEN_CHOICES = 5;
  */
 export async function showOpenCases(turn: Turn): Promise<void> {
   if (!turn.isPersonal) return turn.notice(turn.m.statusMissing);
-  const { items } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: 50 });
+  const { items } = await turn.s.tickets.listByRequester(turn.oid, { limit: 50 });
   const open = items.filter((t) => t.tenantId === turn.tenantId && OPEN_STATUSES.includes(t.status));
   if (open.length === 0) return turn.notice(turn.m.noOpenCases, { actions: mainActions(turn) });
   if (open.length === 1) return showStatus(turn, open[0]);
@@ -87,7 +87,7 @@ export async function showOpenCases(turn: Turn): Promise<void> {
 
 export async function showMine(turn: Turn, data: Record<string, unknown> = {}): Promise<void> {
   const page = z.coerce.number().int().min(0).max(10_000).catch(0).parse(data.page ?? 0);
-  const { items, total } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+  const { items, total } = await turn.s.tickets.listByRequester(turn.oid, { limit: PAGE_SIZE, offset: page * PAGE_SIZE });
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   await turn.show(
     turn.card('my-tickets', {
@@ -161,7 +161,7 @@ export async function remarkOrStatus(turn: Turn, ticket: Ticket, text: string): 
  * one click (the words are kept on the buttons). False when it is not for any case.
  */
 export async function requesterFreeText(turn: Turn, text: string): Promise<boolean> {
-  const { items } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: 20 });
+  const { items } = await turn.s.tickets.listByRequester(turn.oid, { limit: 20 });
   const mine = items.filter((t) => t.tenantId === turn.tenantId && (OPEN_STATUSES.includes(t.status) || t.status === 'resolved'));
   const named = findRadicadoIn(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
   const byRadicado = named ? mine.find((t) => t.radicado === named) : undefined;
