@@ -9,7 +9,6 @@ import { decide } from './state-machine';
 import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
 import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
-import { ConflictError, ForbiddenError } from '../errors';
 import type { SlaClock } from '../sla/ticket-sla';
 import { similarity } from './similarity';
 import { channelKey, mailKey, userKey } from '../../outbox/keys';
@@ -337,4 +336,3 @@ export function isOpen(status: TicketStatus): boolean {
   return OPEN_STATUSES.includes(status);
 }
 
-export { ConflictError, ForbiddenError };
