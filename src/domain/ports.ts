@@ -239,7 +239,7 @@ export interface WelcomeLog {
   first(conversationKey: string, at: Date, windowMs: number): Promise<boolean>;
 }
 
-/** SLA alert state and candidates (#12). */
+/** SLA alert state and candidates. */
 export interface SlaRepository {
   /** Open tickets whose stored warn/due times have passed with an alert not yet recorded, by id. */
   alertCandidates(now: Date, limit: number, afterId: number): Promise<Ticket[]>;

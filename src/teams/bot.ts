@@ -97,8 +97,8 @@ async function gated(turn: Turn, route: VerbRoute, data: Data, ref: TicketRef): 
 async function onCardAction(turn: Turn, verb: string, data: Data): Promise<void> {
   const route = Object.prototype.hasOwnProperty.call(VERBS, verb) ? VERBS[verb] : undefined;
   if (!route) {
-    turn.s.log.warn({ verb: verb.slice(0, 64) }, 'unknown card verb');
-    await turn.notice(turn.m.invalidAction, { color: 'Attention' });
+    turn.services.log.warn({ verb: verb.slice(0, 64) }, 'unknown card verb');
+    await turn.notice(turn.messages.invalidAction, { color: 'Attention' });
     return;
   }
   await gated(turn, route, data, 'ticket' in route && route.ref ? route.ref(data) : { id: data.ticketId });
@@ -120,7 +120,7 @@ type IntentRoute<K extends Intent['kind']> =
       run: (turn: Turn, ticket: Ticket, intent: IntentOf<K>) => Promise<void>;
     };
 
-const say = (key: 'statusMissing') => async (turn: Turn) => turn.notice(turn.m[key]);
+const say = (key: 'statusMissing') => async (turn: Turn) => turn.notice(turn.messages[key]);
 function intentByRole<K extends Intent['kind']>(who: RoleAudience, run: (turn: Turn, intent: IntentOf<K>, raw: string) => Promise<void>): IntentRoute<K> {
   return { who, run };
 }
@@ -200,10 +200,10 @@ async function onMessage(turn: Turn): Promise<void> {
   const threadRoot = /;messageid=(\d+|[^;]+)$/.exec(a.conversation.id)?.[1];
   if (turn.isChannel && threadRoot && threadRoot !== a.id) {
     // Only exact commands are commands here: anything else an engineer writes is for the requester.
-    const intent = recognize(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()), commandsOnly: true });
+    const intent = recognize(text, { prefix: turn.services.cfg.radicadoPrefix, year: bogotaYear(turn.services.clock.now()), commandsOnly: true });
     if (intent.kind === 'unknown' && (await queue.threadMessage(turn, threadRoot))) return;
   }
-  const intent = recognize(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
+  const intent = recognize(text, { prefix: turn.services.cfg.radicadoPrefix, year: bogotaYear(turn.services.clock.now()) });
   return onIntent(turn, intent as IntentOf<Intent['kind']>, text);
 }
 
@@ -214,7 +214,7 @@ export const ROUTES: Route[] = [
     when: isCardAction,
     run: async (turn) => {
       const parsed = actionShape.safeParse(turn.activity.value);
-      if (!parsed.success) return turn.notice(turn.m.invalidAction, { color: 'Attention' });
+      if (!parsed.success) return turn.notice(turn.messages.invalidAction, { color: 'Attention' });
       return onCardAction(turn, parsed.data.action.verb, parsed.data.action.data ?? {});
     },
   },
@@ -225,7 +225,7 @@ export const ROUTES: Route[] = [
     name: 'sso-signin',
     when: isSigninInvoke,
     run: async (turn) => {
-      if (turn.s.sso) return turn.s.sso.onSigninInvoke(turn);
+      if (turn.services.sso) return turn.services.sso.onSigninInvoke(turn);
       await turn.ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 404 } });
     },
   },
@@ -241,7 +241,7 @@ export function createBot(services: Services) {
     if (turn.isCardAction) {
       const r = turn.invokeResult;
       const body = !r
-        ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: turn.m.invalidAction }
+        ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: turn.messages.invalidAction }
         : 'card' in r
           ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: r.card }
           : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: r.message };

@@ -25,13 +25,13 @@ const id = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/);
 
 export async function showCategories(turn: Turn, subheading = ''): Promise<void> {
   const { roles } = await turn.user();
-  const items = turn.s.catalog.categoriesFor(roles).map((c) => ({
+  const items = turn.services.catalog.categoriesFor(roles).map((c) => ({
     name: plainText(pick(c.name, turn.locale), 300), // a button title: plain text, not Markdown
     description: escapeMarkdown(pick(c.description, turn.locale)),
     verb: 'catalog.services',
     data: { categoryId: c.id },
   }));
-  await turn.show(turn.card('catalog-list', { heading: turn.m.chooseCategory, subheading, items, extraActions: [] }));
+  await turn.show(turn.card('catalog-list', { heading: turn.messages.chooseCategory, subheading, items, extraActions: [] }));
 }
 
 /**
@@ -42,8 +42,8 @@ export async function showCategories(turn: Turn, subheading = ''): Promise<void>
 export async function suggestForProblem(turn: Turn, text: string): Promise<void> {
   const { roles } = await turn.user();
   const description = text.trim().slice(0, DESCRIPTION_MAX_LENGTH);
-  const suggestions = suggestTemplates(turn.s.catalog, roles, description);
-  if (!suggestions.length) return showCategories(turn, turn.m.suggestNone);
+  const suggestions = suggestTemplates(turn.services.catalog, roles, description);
+  if (!suggestions.length) return showCategories(turn, turn.messages.suggestNone);
   const items = suggestions.map(({ template, location }) => ({
     name: plainText(pick(template.name, turn.locale), 300), // a button title: plain text, not Markdown
     description: escapeMarkdown(`${pick(location.service.name, turn.locale)}: ${pick(template.description, turn.locale)}`),
@@ -52,20 +52,20 @@ export async function suggestForProblem(turn: Turn, text: string): Promise<void>
   }));
   await turn.show(
     turn.card('catalog-list', {
-      heading: turn.m.suggestHeading,
-      subheading: turn.m.suggestSubheading,
+      heading: turn.messages.suggestHeading,
+      subheading: turn.messages.suggestSubheading,
       items,
-      extraActions: [{ title: turn.m.btnOtherOption, verb: 'catalog.categories', data: {} }],
+      extraActions: [{ title: turn.messages.btnOtherOption, verb: 'catalog.categories', data: {} }],
     }),
   );
 }
 
 export async function showServices(turn: Turn, data: Record<string, unknown>): Promise<void> {
   const categoryId = id.safeParse(data.categoryId);
-  const category = categoryId.success ? turn.s.catalog.findCategory(categoryId.data) : undefined;
+  const category = categoryId.success ? turn.services.catalog.findCategory(categoryId.data) : undefined;
   if (!category) return showCategories(turn);
   const { roles } = await turn.user();
-  const items = turn.s.catalog.servicesFor(category.id, roles).map((s) => ({
+  const items = turn.services.catalog.servicesFor(category.id, roles).map((s) => ({
     name: plainText(pick(s.name, turn.locale), 300), // a button title: plain text, not Markdown
     description: escapeMarkdown(pick(s.description, turn.locale)),
     verb: 'catalog.templates',
@@ -74,9 +74,9 @@ export async function showServices(turn: Turn, data: Record<string, unknown>): P
   await turn.show(
     turn.card('catalog-list', {
       heading: escapeMarkdown(pick(category.name, turn.locale)),
-      subheading: turn.m.chooseService,
+      subheading: turn.messages.chooseService,
       items,
-      extraActions: [{ title: turn.m.btnBack, verb: 'catalog.categories', data: {} }],
+      extraActions: [{ title: turn.messages.btnBack, verb: 'catalog.categories', data: {} }],
     }),
   );
 }
@@ -92,19 +92,19 @@ function templateItems(turn: Turn, templates: Template[], back: { verb: string; 
 
 export async function showTemplates(turn: Turn, data: Record<string, unknown>): Promise<void> {
   const serviceId = id.safeParse(data.serviceId);
-  const service = serviceId.success ? turn.s.catalog.findService(serviceId.data) : undefined;
-  const loc = service?.templates[0] ? turn.s.catalog.locate(service.templates[0].id) : undefined;
+  const service = serviceId.success ? turn.services.catalog.findService(serviceId.data) : undefined;
+  const loc = service?.templates[0] ? turn.services.catalog.locate(service.templates[0].id) : undefined;
   if (!service || !loc) return showCategories(turn);
   const { roles } = await turn.user();
-  const items = templateItems(turn, turn.s.catalog.templatesFor(service.id, roles), { verb: 'catalog.templates', data: { serviceId: service.id } });
+  const items = templateItems(turn, turn.services.catalog.templatesFor(service.id, roles), { verb: 'catalog.templates', data: { serviceId: service.id } });
   await turn.show(
     turn.card('catalog-list', {
       heading: escapeMarkdown(`${pick(loc.category.name, turn.locale)} › ${pick(service.name, turn.locale)}`),
-      subheading: turn.m.chooseTemplate,
+      subheading: turn.messages.chooseTemplate,
       items,
       extraActions: [
-        { title: turn.m.btnSeeAllTemplates, verb: 'catalog.all', data: { categoryId: loc.category.id } },
-        { title: turn.m.btnBack, verb: 'catalog.services', data: { categoryId: loc.category.id } },
+        { title: turn.messages.btnSeeAllTemplates, verb: 'catalog.all', data: { categoryId: loc.category.id } },
+        { title: turn.messages.btnBack, verb: 'catalog.services', data: { categoryId: loc.category.id } },
       ],
     }),
   );
@@ -112,16 +112,16 @@ export async function showTemplates(turn: Turn, data: Record<string, unknown>): 
 
 export async function showAllTemplates(turn: Turn, data: Record<string, unknown>): Promise<void> {
   const categoryId = id.safeParse(data.categoryId);
-  const category = categoryId.success ? turn.s.catalog.findCategory(categoryId.data) : undefined;
+  const category = categoryId.success ? turn.services.catalog.findCategory(categoryId.data) : undefined;
   if (!category) return showCategories(turn);
   const { roles } = await turn.user();
-  const items = templateItems(turn, turn.s.catalog.allTemplatesInCategory(category.id, roles), { verb: 'catalog.all', data: { categoryId: category.id } });
+  const items = templateItems(turn, turn.services.catalog.allTemplatesInCategory(category.id, roles), { verb: 'catalog.all', data: { categoryId: category.id } });
   await turn.show(
     turn.card('catalog-list', {
       heading: turn.text('allTemplatesOf', { category: escapeMarkdown(pick(category.name, turn.locale)) }),
-      subheading: turn.m.chooseTemplate,
+      subheading: turn.messages.chooseTemplate,
       items,
-      extraActions: [{ title: turn.m.btnBack, verb: 'catalog.services', data: { categoryId: category.id } }],
+      extraActions: [{ title: turn.messages.btnBack, verb: 'catalog.services', data: { categoryId: category.id } }],
     }),
   );
 }
@@ -130,10 +130,10 @@ export async function showAllTemplates(turn: Turn, data: Record<string, unknown>
 async function usableTemplate(turn: Turn, templateId: unknown): Promise<Template | null> {
   const parsed = id.safeParse(templateId);
   const { roles, oid } = await turn.user();
-  const verdict = parsed.success ? turn.s.catalog.canUse(parsed.data, roles) : 'unknown';
-  if (verdict === 'ok') return turn.s.catalog.findTemplate(parsed.data!) ?? null;
-  turn.s.log.warn({ oid, templateId: String(templateId).slice(0, 100), verdict, roles }, 'catalog template refused');
-  await turn.notice(verdict === 'forbidden' ? turn.m.forbiddenTemplate : turn.m.unknownTemplate, {
+  const verdict = parsed.success ? turn.services.catalog.canUse(parsed.data, roles) : 'unknown';
+  if (verdict === 'ok') return turn.services.catalog.findTemplate(parsed.data!) ?? null;
+  turn.services.log.warn({ oid, templateId: String(templateId).slice(0, 100), verdict, roles }, 'catalog template refused');
+  await turn.notice(verdict === 'forbidden' ? turn.messages.forbiddenTemplate : turn.messages.unknownTemplate, {
     color: 'Attention',
     actions: mainActions(turn),
   });
@@ -152,7 +152,7 @@ export async function showForm(turn: Turn, data: Record<string, unknown>): Promi
   const user = await turn.user();
   const back = backOf(turn, template, data);
   const prefill = data.description === undefined ? undefined : prefilledDescription.safeParse(data.description);
-  if (prefill && !prefill.success) turn.s.log.warn({ oid: user.oid, templateId: template.id }, 'catalog.form: prefilled description refused (not text or too long)');
+  if (prefill && !prefill.success) turn.services.log.warn({ oid: user.oid, templateId: template.id }, 'catalog.form: prefilled description refused (not text or too long)');
   const description = prefill?.success ? prefill.data : '';
   await turn.show(
     renderForm(turn, template, { phone: user.phone ?? '', contactChannel: 'teams', description }, {}, randomUUID(), back),
@@ -163,7 +163,7 @@ function backOf(turn: Turn, template: Template, data: Record<string, unknown>) {
   const verb = z.enum(['catalog.templates', 'catalog.all']).safeParse(data.backVerb);
   const backData = z.record(z.string().max(100)).safeParse(data.backData);
   if (verb.success && backData.success) return { verb: verb.data, data: backData.data };
-  const loc = turn.s.catalog.locate(template.id);
+  const loc = turn.services.catalog.locate(template.id);
   return { verb: 'catalog.templates', data: { serviceId: loc?.service.id ?? '' } };
 }
 
@@ -189,15 +189,15 @@ function renderForm(
   back: { verb: string; data: object },
   formMessage = '',
 ) {
-  const m = turn.m;
-  const loc = turn.s.catalog.locate(template.id)!;
+  const m = turn.messages;
+  const loc = turn.services.catalog.locate(template.id)!;
   const req = turn.locale === 'en' ? 'This field is required.' : 'Este campo es obligatorio.';
   const fields: FormField[] = template.fields.map((f) => ({
     id: f.id,
     kind: f.type,
     label: pick(f.label, turn.locale),
     placeholder: f.placeholder ? pick(f.placeholder, turn.locale) : '',
-    value: values[f.id] ?? (f.default === 'today' ? bogotaDate(turn.s.clock.now()) : ''),
+    value: values[f.id] ?? (f.default === 'today' ? bogotaDate(turn.services.clock.now()) : ''),
     required: f.required,
     // Wide enough for a too-long text that came back to be shortened (validate.ts).
     maxLength: Math.max(f.maxLength ?? (f.type === 'multiline' ? 4000 : 500), (values[f.id] ?? '').length),
@@ -247,8 +247,8 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
   if (!template) return;
   const key = submissionKey.safeParse(data.submissionKey);
   if (!key.success) {
-    turn.s.log.warn({ oid: turn.oid }, 'form submitted without a valid submission key');
-    await turn.notice(turn.m.invalidAction, { color: 'Attention', actions: mainActions(turn) });
+    turn.services.log.warn({ oid: turn.oid }, 'form submitted without a valid submission key');
+    await turn.notice(turn.messages.invalidAction, { color: 'Attention', actions: mainActions(turn) });
     return;
   }
   const result = validateSubmission(template, data, turn.locale);
@@ -257,13 +257,13 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
     return;
   }
   const user = await turn.user();
-  const loc = turn.s.catalog.locate(template.id)!;
+  const loc = turn.services.catalog.locate(template.id)!;
   // Scoped by user: a key copied from someone else's card can never return their ticket.
   const fullKey = `${user.oid}:${key.data}`;
   // One outcome per form: pressed again, "Guardar" shows the same radicado, and a form whose text
   // was already added to another radicado is not filed as well.
   try {
-    const out = await turn.s.tickets.submit({
+    const out = await turn.services.tickets.submit({
       submissionKey: fullKey,
       requester: { oid: user.oid, tenantId: user.tenantId, name: user.name, email: user.email, upn: user.upn, department: user.department },
       locale: turn.locale,
@@ -281,16 +281,16 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
     await showConfirmation(turn, out.ticket);
   } catch (err) {
     if (err instanceof RateLimitedError) {
-      await turn.notice(turn.m.rateLimitedTickets, { color: 'Attention' });
+      await turn.notice(turn.messages.rateLimitedTickets, { color: 'Attention' });
       return;
     }
     const code = storageFailureCode(err);
     if (code) {
       // Nothing was written (the transaction rolled back): the same form, with what was typed and
       // the same submission key, so pressing "Guardar" again files exactly one ticket.
-      turn.s.log.error({ code, oid: user.oid, templateId: template.id }, 'could not file the ticket: storage unavailable');
+      turn.services.log.error({ code, oid: user.oid, templateId: template.id }, 'could not file the ticket: storage unavailable');
       const typed = { ...result.values, description: result.description, phone: result.phone ?? '', contactChannel: result.contactChannel };
-      await turn.show(renderForm(turn, template, typed, {}, key.data, backOf(turn, template, data), turn.m.storageUnavailableForm));
+      await turn.show(renderForm(turn, template, typed, {}, key.data, backOf(turn, template, data), turn.messages.storageUnavailableForm));
       return;
     }
     throw err;
@@ -303,18 +303,18 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
  */
 async function showConfirmation(turn: Turn, ticket: Ticket): Promise<void> {
   const userId = turn.activity.from?.id;
-  const card = await confirmationCard(turn.s, ticket, turn.locale, userId);
+  const card = await confirmationCard(turn.services, ticket, turn.locale, userId);
   const activityId = await turn.show(card);
   if (activityId && userId && turn.isPersonal && ticket.requester.oid === turn.oid) {
     await rememberConversation(turn);
-    await turn.s.requesterCards.save({ ticketId: ticket.id, conversationId: turn.activity.conversation.id, activityId, userId }, turn.s.clock.now());
+    await turn.services.requesterCards.save({ ticketId: ticket.id, conversationId: turn.activity.conversation.id, activityId, userId }, turn.services.clock.now());
   }
 }
 
 async function alreadyAdded(turn: Turn, ticketId: number): Promise<void> {
-  const target = await turn.s.access.resolve(await callerOf(turn), { id: ticketId }, 'requester');
+  const target = await turn.services.access.resolve(await callerOf(turn), { id: ticketId }, 'requester');
   await turn.notice(turn.text('fileAlreadyAdded', { radicado: target?.radicado ?? '' }), {
-    actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId } }],
+    actions: [{ title: turn.messages.btnStatus, verb: 'ticket.status', data: { ticketId } }],
   });
 }
 
@@ -326,9 +326,9 @@ type ValidSubmission = Extract<ReturnType<typeof validateSubmission>, { ok: true
  */
 async function showDuplicateOffer(turn: Turn, template: Template, result: ValidSubmission, key: string, back: { verb: string; data: object }, dup: DuplicateMatch): Promise<void> {
   const t = dup.ticket;
-  const names = turn.s.views.names(t, turn.locale);
+  const names = turn.services.views.names(t, turn.locale);
   const form = { ...result.values, templateId: template.id, submissionKey: key, backVerb: back.verb, backData: back.data, phone: result.phone, contactChannel: result.contactChannel };
-  const reasons = [dup.sameService ? turn.m.duplicateSameService : '', dup.similarity >= (turn.s.cfg.duplicateSimilarity ?? 0.5) ? turn.text('duplicateSimilarText', { percent: Math.round(dup.similarity * 100) }) : '']
+  const reasons = [dup.sameService ? turn.messages.duplicateSameService : '', dup.similarity >= (turn.services.cfg.duplicateSimilarity ?? 0.5) ? turn.text('duplicateSimilarText', { percent: Math.round(dup.similarity * 100) }) : '']
     .filter(Boolean)
     .join(' ');
   await turn.show(
@@ -354,20 +354,20 @@ const addedText = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).p
 export async function addToExisting(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const key = submissionKey.safeParse(data.submissionKey);
   if (!key.success) {
-    await turn.notice(turn.m.invalidAction, { color: 'Attention', actions: mainActions(turn) });
+    await turn.notice(turn.messages.invalidAction, { color: 'Attention', actions: mainActions(turn) });
     return;
   }
   const user = await turn.user();
   const fullKey = `${user.oid}:${key.data}`;
   const text = addedText.safeParse(data.description);
   if (!text.success) {
-    await turn.notice(turn.m.replyEmpty, { color: 'Attention', actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: ticket.id } }] });
+    await turn.notice(turn.messages.replyEmpty, { color: 'Attention', actions: [{ title: turn.messages.btnStatus, verb: 'ticket.status', data: { ticketId: ticket.id } }] });
     return;
   }
-  const out = await turn.s.tickets.addText(ticket, await turn.actor(), text.data, fullKey);
+  const out = await turn.services.tickets.addText(ticket, await turn.actor(), text.data, fullKey);
   if (!out.ok && out.reason === 'filed') {
     await turn.notice(turn.text('addAlreadyFiled', { radicado: out.ticket.radicado }), {
-      actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }],
+      actions: [{ title: turn.messages.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }],
     });
     return;
   }
@@ -377,13 +377,13 @@ export async function addToExisting(turn: Turn, ticket: Ticket, data: Record<str
     const form = z.record(z.unknown()).catch({}).parse(data.file);
     await turn.notice(turn.text('addNotOpen', { radicado: out.ticket.radicado, status: statusText(out.ticket.status, turn.locale) }), {
       color: 'Attention',
-      actions: [{ title: turn.m.btnFileAnyway, verb: 'ticket.submit', data: { ...form, description: text.data, submissionKey: key.data, duplicateChoice: 'new' } }],
+      actions: [{ title: turn.messages.btnFileAnyway, verb: 'ticket.submit', data: { ...form, description: text.data, submissionKey: key.data, duplicateChoice: 'new' } }],
     });
     return;
   }
   await turn.notice(turn.text('addedToTicket', { radicado: out.ticket.radicado }), {
     color: 'Good',
-    actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }],
+    actions: [{ title: turn.messages.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }],
   });
 }
 

@@ -11,10 +11,10 @@ import type { Turn } from '../turn';
 
 export async function submitSurvey(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const user = await turn.user();
-  const window = turn.s.cfg.survey.changeWindowMs;
+  const window = turn.services.cfg.survey.changeWindowMs;
   const comment = typeof data.comment === 'string' ? data.comment : '';
-  const show = (state: SurveyCardState) => turn.show(surveyCard(turn.s.cards, ticket, turn.locale, window, state));
-  const out = await turn.s.surveys.answer(ticket, { oid: user.oid, tenantId: user.tenantId, name: user.name }, { score: data.score, comment: data.comment });
+  const show = (state: SurveyCardState) => turn.show(surveyCard(turn.services.cards, ticket, turn.locale, window, state));
+  const out = await turn.services.surveys.answer(ticket, { oid: user.oid, tenantId: user.tenantId, name: user.name }, { score: data.score, comment: data.comment });
   if (out.ok) {
     const note = turn.text(out.changed ? 'surveyChanged' : 'surveyThanks', { score: out.answer.score, until: formatDateTime(out.lockAt, turn.locale) });
     await show({ answer: out.answer, note });
@@ -26,12 +26,12 @@ export async function submitSurvey(turn: Turn, ticket: Ticket, data: Record<stri
       return;
     case 'invalid_score':
     case 'comment_too_long': {
-      const error = out.reason === 'invalid_score' ? turn.m.surveyInvalidScore : turn.text('surveyCommentTooLong', { max: SURVEY_COMMENT_MAX });
+      const error = out.reason === 'invalid_score' ? turn.messages.surveyInvalidScore : turn.text('surveyCommentTooLong', { max: SURVEY_COMMENT_MAX });
       // Keep what was typed (bounded) so the requester does not lose it.
       await show({ comment: comment.slice(0, SURVEY_COMMENT_MAX), error });
       return;
     }
     default:
-      await turn.notice(turn.m.surveyNotAllowed, { color: 'Attention' });
+      await turn.notice(turn.messages.surveyNotAllowed, { color: 'Attention' });
   }
 }

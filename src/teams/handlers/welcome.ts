@@ -4,9 +4,9 @@ import { mainActions } from '../turn';
 
 /** The welcome card: what the bot does, the main actions, and the personal-data notice once. */
 export async function sendWelcome(turn: Turn): Promise<void> {
-  const showPrivacy = await turn.s.privacy.markShown(turn.oid, turn.s.clock.now());
+  const showPrivacy = await turn.services.privacy.markShown(turn.oid, turn.services.clock.now());
   await turn.show(
-    turn.card('welcome', { showPrivacy, privacyUrl: turn.s.cfg.privacyPolicyUrl ?? '' }),
+    turn.card('welcome', { showPrivacy, privacyUrl: turn.services.cfg.privacyPolicyUrl ?? '' }),
   );
 }
 
@@ -16,7 +16,7 @@ export async function sendHelp(turn: Turn, intro = ''): Promise<void> {
 }
 
 export async function sendNotUnderstood(turn: Turn): Promise<void> {
-  await turn.notice(turn.m.notUnderstood, { actions: mainActions(turn) });
+  await turn.notice(turn.messages.notUnderstood, { actions: mainActions(turn) });
 }
 
 /** Teams sends installationUpdate and conversationUpdate for one install: one welcome within this window. */
@@ -26,7 +26,7 @@ const WELCOME_WINDOW_MS = 10 * 60_000;
 export async function onInstalled(turn: Turn): Promise<void> {
   await rememberConversation(turn);
   const key = turn.isPersonal ? userKey(turn.oid) : conversationKey(turn.activity.conversation.id.split(';')[0]);
-  if (!(await turn.s.welcomes.first(key, turn.s.clock.now(), WELCOME_WINDOW_MS))) return;
+  if (!(await turn.services.welcomes.first(key, turn.services.clock.now(), WELCOME_WINDOW_MS))) return;
   if (turn.isPersonal) await sendWelcome(turn);
   else await sendHelp(turn);
 }
@@ -44,5 +44,5 @@ export async function rememberConversation(turn: Turn): Promise<void> {
     locale: a.locale,
   };
   const key = turn.isPersonal ? userKey(turn.oid) : conversationKey(ref.conversation.id);
-  await turn.s.refs.save(key, ref, turn.s.clock.now());
+  await turn.services.refs.save(key, ref, turn.services.clock.now());
 }
