@@ -9,7 +9,9 @@ import type { Ticket } from '../domain/tickets/model';
 import { recognize, type Intent } from '../domain/phrases';
 import { bogotaYear } from '../domain/tickets/radicado';
 import * as attachments from './handlers/attachments';
+import * as fileOffer from './handlers/file-offer';
 import * as catalog from './handlers/catalog';
+import * as submission from './handlers/submission';
 import * as personalData from './handlers/personal-data';
 import * as queue from './handlers/queue';
 import * as reports from './handlers/reports';
@@ -55,11 +57,11 @@ export const VERBS: Record<string, VerbRoute> = {
   'catalog.templates': byRole('anyone', catalog.showTemplates),
   'catalog.all': byRole('anyone', catalog.showAllTemplates),
   'catalog.form': byRole('anyone', catalog.showForm),
-  'ticket.submit': byRole('anyone', catalog.submitForm),
+  'ticket.submit': byRole('anyone', submission.submitForm),
   'tickets.mine': byRole('anyone', tickets.showMine),
   'ticket.status': onTicket('viewer', (turn, t) => tickets.showStatus(turn, t), { lookup: true }),
   'ticket.refresh': onTicket('viewer', tickets.refreshCard),
-  'ticket.addToExisting': onTicket('requester', catalog.addToExisting),
+  'ticket.addToExisting': onTicket('requester', submission.addToExisting),
   'ticket.reply': onTicket('requester', tickets.requesterReply),
   'ticket.confirm': onTicket('requester', (turn, t) => tickets.requesterAction(turn, 'confirm', t)),
   'ticket.reopen': onTicket('viewer', (turn, t, d) => tickets.requesterAction(turn, 'reopen', t, d)),
@@ -77,7 +79,7 @@ export const VERBS: Record<string, VerbRoute> = {
   'privacy.anonymise': byRole('supervisor', personalData.confirmAnonymise),
   'survey.submit': onTicket('requester', submitSurvey),
   'attachment.link': onTicket('viewer', attachments.linkChosen),
-  'attachment.send': onTicket('viewer', attachments.sendToMe, { ref: (d) => ({ attachmentId: d.attachmentId }) }),
+  'attachment.send': onTicket('viewer', fileOffer.sendToMe, { ref: (d) => ({ attachmentId: d.attachmentId }) }),
 };
 
 const actionShape = z.object({
@@ -220,7 +222,7 @@ export const ROUTES: Route[] = [
   },
   { name: 'files', when: attachments.hasFiles, run: attachments.onFiles },
   { name: 'message', when: isMessage, run: onMessage },
-  { name: 'file-consent', when: attachments.isFileConsent, run: attachments.onFileConsent },
+  { name: 'file-consent', when: fileOffer.isFileConsent, run: fileOffer.onFileConsent },
   {
     name: 'sso-signin',
     when: isSigninInvoke,
