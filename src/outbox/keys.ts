@@ -15,3 +15,6 @@ export const conversationKey = (conversationId: string) => `conv:${conversationI
 
 /** A mailbox: e-mails to one address go out in order. */
 export const mailKey = (address: string) => `mail:${address.toLowerCase()}`;
+
+/** A category's waiting line: its position fan-outs (requesters' card redraws) go out one at a time. */
+export const positionsKey = (categoryId: string) => `positions:${categoryId}`;

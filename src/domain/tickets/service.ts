@@ -11,7 +11,7 @@ import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
 import type { SlaClock } from '../sla/ticket-sla';
 import { similarity } from './similarity';
-import { channelKey, mailKey, userKey } from '../../outbox/keys';
+import { channelKey, mailKey, positionsKey, userKey } from '../../outbox/keys';
 
 export interface TicketServiceOptions {
   radicadoPrefix: string;
@@ -279,7 +279,7 @@ export class TicketService {
     // Entering or leaving the waiting queue moves everyone behind: their cards get updated.
     const movesInQueue = (ticket.status === 'new') !== (to === 'new') && !ticket.imported;
     if (movesInQueue) {
-      effects.push({ channel: 'teams', paceKey: `positions:${ticket.categoryId}`, ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
+      effects.push({ channel: 'teams', paceKey: positionsKey(ticket.categoryId), ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
     } else if (to !== ticket.status || (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid)) {
       // Any other change of state or engineer: the requester's confirmation card shows it too (the
       // positions fan-out above already includes the ticket itself).
