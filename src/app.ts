@@ -14,7 +14,7 @@ import { DEFAULT_CALENDAR, type CalendarConfig } from './domain/sla/working-cale
 import { adjustedHolidays, HolidayConfigError, NO_HOLIDAY_ADJUSTMENTS, parseHolidayAdjustments, type HolidayAdjustments } from './domain/sla/holiday-adjustments';
 import { SurveyService } from './domain/survey';
 import type { MailTransport } from './domain/mail';
-import { systemClock, type Clock } from './domain/ports';
+import { systemClock, type Clock, type OutboxPayload } from './domain/ports';
 import { PersonalDataService } from './domain/personal-data';
 import { TicketService } from './domain/tickets/service';
 import { pick, type Locale } from './domain/types';
@@ -28,7 +28,11 @@ import { DirectoryExportSink } from './storage/export-dir';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
 import { createBot } from './teams/bot';
 import { CardRenderer } from './teams/cards';
-import { OutboxDispatcher, type DispatcherOptions } from './teams/outbox-sender';
+import { DeliveryOutcomes } from './domain/delivery-outcomes';
+import { sendTicketMail } from './mail/ticket-mail';
+import { OutboxDispatcher, type DispatcherOptions } from './outbox/dispatcher';
+import { TeamsSender } from './teams/outbox-sender';
+import { ProactivePoster } from './teams/proactive';
 import { TeamsSso } from './teams/sso';
 import { RateLimiter } from './teams/rate-limiter';
 import { DEFAULT_REPLY_GUARD, ReplyGuard, type ReplyGuardOptions } from './teams/reply-guard';
@@ -191,7 +195,6 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     cards,
     catalog,
     tickets,
-    ticketRepo,
     access,
     replies: new ReplyGuard(outbox, log, { ...DEFAULT_REPLY_GUARD, ...opts.replyGuard }),
     queues,
@@ -221,10 +224,12 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       : undefined,
   };
   const adapter = createCloudAdapter(cfg, log);
-  const dispatcher = new OutboxDispatcher(
-    { cfg, log, clock, adapter, outbox, tickets: ticketRepo, queues, members, refs, requesterCards, cards, views, mail, contactText, attachments: attachmentRepo },
-    dispatcherOptions,
-  );
+  const poster = new ProactivePoster(adapter, cfg.auth.appId ?? '', refs);
+  const teams = new TeamsSender({ poster, cards, views, queues, members, clock, tickets: ticketRepo, requesterCards, surveyChangeWindowMs: cfg.survey.changeWindowMs, attachments: attachmentRepo });
+  const mailDeps = { transport: mail, tickets: ticketRepo, names: views.names.bind(views), contactText };
+  const outcomes = new DeliveryOutcomes({ clock, tickets: ticketRepo, queues, members, requesterCards });
+  const send = (p: OutboxPayload) => (p.type === 'mail' ? sendTicketMail(mailDeps, p) : teams.send(p));
+  const dispatcher = new OutboxDispatcher({ log, clock, outbox, send, outcomes }, dispatcherOptions);
   const bot = createBot(services);
   const endpoint = new TeamsMessageEndpoint(
     adapter,

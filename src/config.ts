@@ -101,7 +101,7 @@ const schema = z.object({
   EXPORT_DIR: optionalString,
   PHONE_RETENTION_DAYS: int(180, 1, 3650),
   DB_BUSY_TIMEOUT_MS: int(5000, 0, 600_000),
-  // SLAs, survey, reports (#12)
+  // SLAs, survey, reports
   SLA_PATH: optionalString,
   HOLIDAYS_PATH: optionalString,
   SLA_OFFICE_HOURS: z
@@ -150,7 +150,7 @@ const schema = z.object({
 export type MailTransportKind = 'none' | 'smtp' | 'graph';
 
 /**
- * Which Entra tenants may reach POST /api/messages (#18). `list`: only these (an activity from any
+ * Which Entra tenants may reach POST /api/messages. `list`: only these (an activity from any
  * other tenant, or with none, answers 403). `any`: every tenant, either because the bot runs
  * anonymously for local use (no app id) or because ALLOWED_TENANT_IDS=* says so explicitly.
  */
@@ -224,7 +224,7 @@ export interface Config {
   exportDir: string;
   /** Description similarity (Jaccard, 0..1) from which an open ticket is offered as a duplicate. */
   duplicateSimilarity: number;
-  /** Files attached to tickets (#13): where they live, how big, which types, download/upload timeout. */
+  /** Files attached to tickets: where they live, how big, which types, download/upload timeout. */
   attachments: { dir: string; maxBytes: number; types: string[]; timeoutMs: number };
 }
 

@@ -18,7 +18,8 @@ import { openStorage } from '../storage';
 import { copySqliteToPostgres } from '../storage/pg/copy-from-sqlite';
 import { startLocalPg, type LocalPg } from './pg-local';
 import pg from 'pg';
-import type { OutboxItem } from '../domain/ports';
+import type { OutboxItem } from '../outbox/items';
+import { conversationKey, userKey } from '../outbox/keys';
 import { startHttpServer } from '../http/server';
 import { createLogger } from '../logger';
 import { ROOT } from '../paths';
@@ -175,7 +176,7 @@ async function startBot(dbPath: string, env: Record<string, string> = {}): Promi
 async function registerQueue(app: App, serviceUrl: string) {
   await app.services.queues.register({ tenantId: 'tenant-1', teamId: TEAM, channelId: CHANNEL, categoryId: null, registeredBy: 'bench' });
   await app.services.refs.save(
-    `conv:${CHANNEL}`,
+    conversationKey(CHANNEL),
     { channelId: 'msteams', serviceUrl, conversation: { id: CHANNEL, conversationType: 'channel', tenantId: 'tenant-1', isGroup: true }, bot: { id: '28:bot-id', name: 'Mesa de Ayuda' } },
     new Date(),
   );
@@ -204,7 +205,7 @@ async function outboxPhase(): Promise<Record<string, unknown>> {
     for (let c = 0; c < conversations; c++) {
       const oid = `outbox-${conversations}-${c}`;
       await bot.app.services.refs.save(
-        `user:${oid}`,
+        userKey(oid),
         { channelId: 'msteams', serviceUrl: connector.url, conversation: { id: `a:${oid}`, conversationType: 'personal', tenantId: 'tenant-1' }, bot: { id: '28:bot-id' }, user: { id: `29:${oid}` } },
         new Date(),
       );
@@ -212,7 +213,7 @@ async function outboxPhase(): Promise<Record<string, unknown>> {
     for (let i = 0; i < perConversation; i++)
       for (let c = 0; c < conversations; c++) {
         const oid = `outbox-${conversations}-${c}`;
-        items.push({ channel: 'teams', paceKey: `user:${oid}`, payload: { type: 'user_message', userOid: oid, notice: { kind: 'assigned_to_you', by: 'Bench' } } });
+        items.push({ channel: 'teams', paceKey: userKey(oid), payload: { type: 'user_message', userOid: oid, notice: { kind: 'assigned_to_you', by: 'Bench' } } });
       }
     const total = items.length;
     const t0 = Date.now();
@@ -370,7 +371,7 @@ async function instancesPhase(load: LoadClient): Promise<Record<string, unknown>
     await storage.ready();
     await storage.queues.register({ tenantId: 'tenant-1', teamId: TEAM, channelId: CHANNEL, categoryId: null, registeredBy: 'bench' });
     await storage.refs.save(
-      `conv:${CHANNEL}`,
+      conversationKey(CHANNEL),
       { channelId: 'msteams', serviceUrl: load.connectorUrl, conversation: { id: CHANNEL, conversationType: 'channel', tenantId: 'tenant-1', isGroup: true }, bot: { id: '28:bot-id', name: 'Mesa de Ayuda' } },
       new Date(),
     );

@@ -1,35 +1,7 @@
-/** Typed domain errors. Handlers turn them into clear messages for the user. */
-export class DomainError extends Error {
-  constructor(readonly code: string, message: string, readonly context: Record<string, unknown> = {}) {
-    super(message);
-    this.name = 'DomainError';
-  }
-}
-
-export class NotFoundError extends DomainError {
-  constructor(what: string, context: Record<string, unknown> = {}) {
-    super('not_found', `${what} not found`, context);
-    this.name = 'NotFoundError';
-  }
-}
-
-export class ForbiddenError extends DomainError {
-  constructor(reason: string, context: Record<string, unknown> = {}) {
-    super('forbidden', reason, context);
-    this.name = 'ForbiddenError';
-  }
-}
-
-export class ConflictError extends DomainError {
-  constructor(reason: string, context: Record<string, unknown> = {}) {
-    super('conflict', reason, context);
-    this.name = 'ConflictError';
-  }
-}
-
-export class RateLimitedError extends DomainError {
-  constructor(kind: string, readonly retryAfterSeconds: number) {
-    super('rate_limited', `too many ${kind}`, { kind, retryAfterSeconds });
+/** Typed domain errors that carry what the caller needs to answer the user. */
+export class RateLimitedError extends Error {
+  constructor(readonly kind: string, readonly retryAfterSeconds: number) {
+    super(`too many ${kind}`);
     this.name = 'RateLimitedError';
   }
 }
@@ -38,9 +10,9 @@ export class RateLimitedError extends DomainError {
  * The database cannot take the change right now (locked by another process, disk full, I/O error,
  * read-only). Nothing was written; the same request can be retried later.
  */
-export class StorageUnavailableError extends DomainError {
+export class StorageUnavailableError extends Error {
   constructor(readonly storageCode: string, detail: string) {
-    super('storage_unavailable', `storage unavailable (${storageCode}): ${detail}`, { storageCode });
+    super(`storage unavailable (${storageCode}): ${detail}`);
     this.name = 'StorageUnavailableError';
   }
 }

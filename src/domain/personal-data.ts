@@ -4,7 +4,7 @@
  * to them), and contact phones of tickets
  * closed longer than a retention period are erased. Storage and files are ports.
  */
-import { channelKey, userKey } from './delivery';
+import { channelKey, userKey } from '../outbox/keys';
 import type { Clock, OutboxItem } from './ports';
 
 /** What replaces personal data in anonymised tickets, their history and their outbox rows. */

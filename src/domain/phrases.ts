@@ -63,7 +63,7 @@ export interface RecognizeOptions {
   /** Current year, used when only the number is given. */
   year: number;
   /**
-   * Only the exact commands (stage one, as typed), as before issue 19: for a queue thread, where
+   * Only the exact commands (stage one, as typed), without the free-text reading: for a queue thread, where
    * whatever else an engineer writes is a message for the requester.
    */
   commandsOnly?: boolean;

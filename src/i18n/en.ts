@@ -153,7 +153,7 @@ export const en: Messages = {
   ageMinutes: '{n} min',
   ageHours: '{n} h',
   ageDays: '{n} d',
-  // --- Hardening, personal data (#10) ---
+  // --- Hardening, personal data ---
   storageUnavailableForm:
     'We could not register your request right now. Try again in a few minutes with the "Save" button: nothing you typed was lost.',
   storageUnavailable: 'I cannot save information right now. Try again in a few minutes; if it keeps happening, give this code to the service desk: {id}',
@@ -167,7 +167,7 @@ export const en: Messages = {
   anonymiseNone: '{who} has no closed or cancelled tickets to anonymise. Open tickets are not anonymised while they are being served.',
   anonymiseDone: 'I anonymised {n} tickets of {who}: {radicados}.',
   btnAnonymise: 'Anonymise',
-  // --- SLA, survey, metrics (#12) ---
+  // --- SLA, survey, metrics ---
   labelFirstResponseDue: 'First response due',
   labelResolutionDue: 'Resolution due',
   labelResolutionEstimate: 'Expected resolution by',
@@ -253,7 +253,7 @@ export const en: Messages = {
   csv_satisfaction: 'Satisfaction (1-5)',
   csv_satisfactionComment: 'Satisfaction comment',
   csv_description: 'Description',
-  // --- Position, duplicates, import (#13) ---
+  // --- Position, duplicates, import ---
   positionLine: 'You are number {n} in the queue.',
   estimateLine: 'Estimated time until you are attended: about {time} of working time (from the pace of the last {takes} cases taken in this queue).',
   estimateNone: 'Estimated time: no estimate (too few cases have been attended in this queue yet).',
@@ -289,7 +289,7 @@ export const en: Messages = {
     'Import finished: {read} records read, {inserted} cases imported, {unchanged} already imported, {linked} linked to their requester, {skipped} lines skipped.',
   importSummaryDryRun:
     'Dry run (nothing saved): {read} records read, {inserted} cases would be imported, {unchanged} already imported, {linked} would be linked to their requester, {skipped} lines would be skipped.',
-  // --- Attachments (#13) ---
+  // --- Attachments ---
   labelAttachments: 'Attachments',
   btnGetFile: 'Send me the file',
   attachmentAdded: 'I attached "{name}" ({size}) to ticket {radicado}. The engineer will see it on the ticket.',
@@ -315,13 +315,13 @@ export const en: Messages = {
   attachmentDeclined: 'OK, I did not send "{name}". The file stays on ticket {radicado}; you can ask for it again any time.',
   attachmentUploadFailed: 'I could not upload "{name}" to your OneDrive. The file stays on ticket {radicado}; try again in a few minutes.',
   attachmentUnreadable: 'The file "{name}" of ticket {radicado} is not available on the server. Please tell the service desk.',
-  // --- Polish (#10/#12/#13 gaps) ---
+  // --- Polish ---
   slaWarningFlag: '⚠️ SLA about to be missed: {targets}',
   queueResolutionDue: 'Resolution due before {due}',
   queueImportedTag: 'imported (previous system; take it with "take <radicado>")',
   attachmentDeletedName: 'file deleted',
   attachmentDeleted: 'That file was deleted (personal data protection) and can no longer be sent.',
-  // --- What people write (#19) ---
+  // --- What people write ---
   suggestHeading: 'These catalog options look like what you describe',
   suggestSubheading: 'Choose one: the form opens with your message as the description. Nothing is filed until you press "Save".',
   suggestNone: 'I found no template like what you describe. Choose a category of the catalog:',

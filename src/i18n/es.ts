@@ -152,7 +152,7 @@ export const es = {
   ageMinutes: '{n} min',
   ageHours: '{n} h',
   ageDays: '{n} d',
-  // --- Hardening, personal data (#10) ---
+  // --- Hardening, personal data ---
   storageUnavailableForm:
     'No pudimos registrar su solicitud en este momento. Intente de nuevo en unos minutos con el botón "Guardar": no se perdió lo escrito.',
   storageUnavailable: 'En este momento no puedo guardar información. Intente de nuevo en unos minutos; si el problema continúa, informe este código a la mesa de ayuda: {id}',
@@ -166,7 +166,7 @@ export const es = {
   anonymiseNone: '{who} no tiene casos cerrados o cancelados por anonimizar. Los casos abiertos no se anonimizan mientras se atienden.',
   anonymiseDone: 'Anonimicé {n} casos de {who}: {radicados}.',
   btnAnonymise: 'Anonimizar',
-  // --- SLA, survey, metrics (#12) ---
+  // --- SLA, survey, metrics ---
   labelFirstResponseDue: 'Primera respuesta antes de',
   labelResolutionDue: 'Solución antes de',
   labelResolutionEstimate: 'Solución prevista antes de',
@@ -252,7 +252,7 @@ export const es = {
   csv_satisfaction: 'Satisfacción (1-5)',
   csv_satisfactionComment: 'Comentario de satisfacción',
   csv_description: 'Descripción',
-  // --- Position, duplicates, import (#13) ---
+  // --- Position, duplicates, import ---
   positionLine: 'Usted es el número {n} en la cola.',
   estimateLine: 'Tiempo estimado para ser atendido: unos {time} hábiles (según el ritmo de las últimas {takes} atenciones de esta cola).',
   estimateNone: 'Tiempo estimado: sin estimación (todavía hay muy pocos casos atendidos en esta cola).',
@@ -288,7 +288,7 @@ export const es = {
     'Importación terminada: {read} registros leídos, {inserted} casos importados, {unchanged} ya estaban importados, {linked} enlazados a su solicitante, {skipped} líneas omitidas.',
   importSummaryDryRun:
     'Simulación (no se guardó nada): {read} registros leídos, {inserted} casos se importarían, {unchanged} ya estaban importados, {linked} se enlazarían a su solicitante, {skipped} líneas se omitirían.',
-  // --- Attachments (#13) ---
+  // --- Attachments ---
   labelAttachments: 'Adjuntos',
   btnGetFile: 'Enviarme el archivo',
   attachmentAdded: 'Adjunté «{name}» ({size}) al caso {radicado}. El ingeniero lo verá en el caso.',
@@ -315,13 +315,13 @@ export const es = {
   attachmentDeclined: 'Entendido, no le envié «{name}». El archivo sigue en el caso {radicado}; puede pedirlo de nuevo cuando quiera.',
   attachmentUploadFailed: 'No pude subir «{name}» a su OneDrive. El archivo sigue en el caso {radicado}; intente de nuevo en unos minutos.',
   attachmentUnreadable: 'El archivo «{name}» del caso {radicado} no está disponible en el servidor. Avise a la mesa de ayuda.',
-  // --- Polish (#10/#12/#13 gaps) ---
+  // --- Polish ---
   slaWarningFlag: '⚠️ ANS por vencer: {targets}',
   queueResolutionDue: 'Solución antes de {due}',
   queueImportedTag: 'importado (sistema anterior; se toma con "tomar <radicado>")',
   attachmentDeletedName: 'archivo eliminado',
   attachmentDeleted: 'Ese archivo fue eliminado (protección de datos personales) y ya no se puede enviar.',
-  // --- What people write (#19) ---
+  // --- What people write ---
   suggestHeading: 'Estas opciones del catálogo se parecen a lo que me cuenta',
   suggestSubheading:
     'Elija una: el formulario se abre con su mensaje en la descripción. Nada se registra hasta que pulse "Guardar".',

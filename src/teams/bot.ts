@@ -9,7 +9,9 @@ import type { Ticket } from '../domain/tickets/model';
 import { recognize, type Intent } from '../domain/phrases';
 import { bogotaYear } from '../domain/tickets/radicado';
 import * as attachments from './handlers/attachments';
+import * as fileOffer from './handlers/file-offer';
 import * as catalog from './handlers/catalog';
+import * as submission from './handlers/submission';
 import * as personalData from './handlers/personal-data';
 import * as queue from './handlers/queue';
 import * as reports from './handlers/reports';
@@ -55,11 +57,11 @@ export const VERBS: Record<string, VerbRoute> = {
   'catalog.templates': byRole('anyone', catalog.showTemplates),
   'catalog.all': byRole('anyone', catalog.showAllTemplates),
   'catalog.form': byRole('anyone', catalog.showForm),
-  'ticket.submit': byRole('anyone', catalog.submitForm),
+  'ticket.submit': byRole('anyone', submission.submitForm),
   'tickets.mine': byRole('anyone', tickets.showMine),
   'ticket.status': onTicket('viewer', (turn, t) => tickets.showStatus(turn, t), { lookup: true }),
   'ticket.refresh': onTicket('viewer', tickets.refreshCard),
-  'ticket.addToExisting': onTicket('requester', catalog.addToExisting),
+  'ticket.addToExisting': onTicket('requester', submission.addToExisting),
   'ticket.reply': onTicket('requester', tickets.requesterReply),
   'ticket.confirm': onTicket('requester', (turn, t) => tickets.requesterAction(turn, 'confirm', t)),
   'ticket.reopen': onTicket('viewer', (turn, t, d) => tickets.requesterAction(turn, 'reopen', t, d)),
@@ -77,7 +79,7 @@ export const VERBS: Record<string, VerbRoute> = {
   'privacy.anonymise': byRole('supervisor', personalData.confirmAnonymise),
   'survey.submit': onTicket('requester', submitSurvey),
   'attachment.link': onTicket('viewer', attachments.linkChosen),
-  'attachment.send': onTicket('viewer', attachments.sendToMe, { ref: (d) => ({ attachmentId: d.attachmentId }) }),
+  'attachment.send': onTicket('viewer', fileOffer.sendToMe, { ref: (d) => ({ attachmentId: d.attachmentId }) }),
 };
 
 const actionShape = z.object({
@@ -97,8 +99,8 @@ async function gated(turn: Turn, route: VerbRoute, data: Data, ref: TicketRef): 
 async function onCardAction(turn: Turn, verb: string, data: Data): Promise<void> {
   const route = Object.prototype.hasOwnProperty.call(VERBS, verb) ? VERBS[verb] : undefined;
   if (!route) {
-    turn.s.log.warn({ verb: verb.slice(0, 64) }, 'unknown card verb');
-    await turn.notice(turn.m.invalidAction, { color: 'Attention' });
+    turn.services.log.warn({ verb: verb.slice(0, 64) }, 'unknown card verb');
+    await turn.notice(turn.messages.invalidAction, { color: 'Attention' });
     return;
   }
   await gated(turn, route, data, 'ticket' in route && route.ref ? route.ref(data) : { id: data.ticketId });
@@ -122,7 +124,7 @@ type IntentRoute<K extends Intent['kind']> =
       run: (turn: Turn, ticket: Ticket, intent: IntentOf<K>) => Promise<void>;
     };
 
-const say = (key: 'statusMissing' | 'historyUsage') => async (turn: Turn) => turn.notice(turn.m[key]);
+const say = (key: 'statusMissing' | 'historyUsage') => async (turn: Turn) => turn.notice(turn.messages[key]);
 function intentByRole<K extends Intent['kind']>(who: RoleAudience, run: (turn: Turn, intent: IntentOf<K>, raw: string) => Promise<void>): IntentRoute<K> {
   return { who, run };
 }
@@ -207,10 +209,10 @@ async function onMessage(turn: Turn): Promise<void> {
   const threadRoot = /;messageid=(\d+|[^;]+)$/.exec(a.conversation.id)?.[1];
   if (turn.isChannel && threadRoot && threadRoot !== a.id) {
     // Only exact commands are commands here: anything else an engineer writes is for the requester.
-    const intent = recognize(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()), commandsOnly: true });
+    const intent = recognize(text, { prefix: turn.services.cfg.radicadoPrefix, year: bogotaYear(turn.services.clock.now()), commandsOnly: true });
     if (intent.kind === 'unknown' && (await queue.threadMessage(turn, threadRoot))) return;
   }
-  const intent = recognize(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
+  const intent = recognize(text, { prefix: turn.services.cfg.radicadoPrefix, year: bogotaYear(turn.services.clock.now()) });
   return onIntent(turn, intent as IntentOf<Intent['kind']>, text);
 }
 
@@ -221,18 +223,18 @@ export const ROUTES: Route[] = [
     when: isCardAction,
     run: async (turn) => {
       const parsed = actionShape.safeParse(turn.activity.value);
-      if (!parsed.success) return turn.notice(turn.m.invalidAction, { color: 'Attention' });
+      if (!parsed.success) return turn.notice(turn.messages.invalidAction, { color: 'Attention' });
       return onCardAction(turn, parsed.data.action.verb, parsed.data.action.data ?? {});
     },
   },
   { name: 'files', when: attachments.hasFiles, run: attachments.onFiles },
   { name: 'message', when: isMessage, run: onMessage },
-  { name: 'file-consent', when: attachments.isFileConsent, run: attachments.onFileConsent },
+  { name: 'file-consent', when: fileOffer.isFileConsent, run: fileOffer.onFileConsent },
   {
     name: 'sso-signin',
     when: isSigninInvoke,
     run: async (turn) => {
-      if (turn.s.sso) return turn.s.sso.onSigninInvoke(turn);
+      if (turn.services.sso) return turn.services.sso.onSigninInvoke(turn);
       await turn.ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 404 } });
     },
   },
@@ -248,7 +250,7 @@ export function createBot(services: Services) {
     if (turn.isCardAction) {
       const r = turn.invokeResult;
       const body = !r
-        ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: turn.m.invalidAction }
+        ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: turn.messages.invalidAction }
         : 'card' in r
           ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: r.card }
           : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: r.message };

@@ -1,5 +1,5 @@
 /**
- * Moving file bytes to and from Teams (#13): bounded downloads of what users send (size cap enforced
+ * Moving file bytes to and from Teams: bounded downloads of what users send (size cap enforced
  * while reading, timeout) and uploads to the OneDrive upload session Teams hands out on file consent
  * (PUT with Content-Range, in chunks). Plain http is refused unless the bot runs anonymously (local).
  */

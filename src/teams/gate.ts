@@ -12,7 +12,7 @@ import { mainActions, type Turn } from './turn';
 /** The one "does not exist" answer (also for tickets that exist but are not the caller's to see). */
 export async function notFound(turn: Turn, ref?: TicketRef): Promise<void> {
   const typed = ref && 'radicado' in ref && typeof ref.radicado === 'string' ? escapeMarkdown(ref.radicado, 40) : '';
-  await turn.notice(typed ? turn.text('ticketNotFound', { radicado: typed }) : turn.m.ticketNotFoundAny, {
+  await turn.notice(typed ? turn.text('ticketNotFound', { radicado: typed }) : turn.messages.ticketNotFoundAny, {
     color: 'Attention',
     actions: mainActions(turn),
   });
@@ -23,11 +23,11 @@ export async function notFound(turn: Turn, ref?: TicketRef): Promise<void> {
  * null. `lookup`: the request counts against the caller's per-minute lookup limit (refused above it).
  */
 export async function ticketFor(turn: Turn, ref: TicketRef, audience: TicketAudience, opts: { lookup?: boolean } = {}): Promise<Ticket | null> {
-  if (opts.lookup && !turn.s.lookups.try(turn.oid)) {
-    await turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
+  if (opts.lookup && !turn.services.lookups.try(turn.oid)) {
+    await turn.notice(turn.messages.rateLimitedLookups, { color: 'Attention' });
     return null;
   }
-  const ticket = await turn.s.access.resolve(await callerOf(turn), ref, audience);
+  const ticket = await turn.services.access.resolve(await callerOf(turn), ref, audience);
   if (!ticket) await notFound(turn, ref);
   return ticket;
 }
@@ -36,8 +36,8 @@ export async function ticketFor(turn: Turn, ref: TicketRef, audience: TicketAudi
 export async function roleGate(turn: Turn, audience: RoleAudience): Promise<boolean> {
   if (audience === 'anyone') return true;
   if (roleAllows(await turn.user(), audience)) return true;
-  turn.s.log.info({ oid: turn.oid, audience }, 'route refused: role');
-  await turn.notice(audience === 'supervisor' ? turn.m.notSupervisor : turn.m.notStaff, { color: 'Attention' });
+  turn.services.log.info({ oid: turn.oid, audience }, 'route refused: role');
+  await turn.notice(audience === 'supervisor' ? turn.messages.notSupervisor : turn.messages.notStaff, { color: 'Attention' });
   return false;
 }
 

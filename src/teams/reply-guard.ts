@@ -8,7 +8,9 @@
 import { TurnContext, type Activity, type ResourceResponse } from 'botbuilder';
 import type { OutboxRepository } from '../domain/ports';
 import type { Logger } from '../logger';
-import { toDeliveryError, withoutSdkRetries } from './outbox-sender';
+import { channelKey, conversationKey, userKey } from '../outbox/keys';
+import { toDeliveryError } from '../outbox/retries';
+import { withoutSdkRetries } from './proactive';
 
 export interface ReplyGuardOptions {
   /** How long a typed message's turn may spend retrying its replies (Teams waits ~15 s for the HTTP answer). */
@@ -24,9 +26,9 @@ export const DEFAULT_REPLY_GUARD: ReplyGuardOptions = { messageBudgetMs: 4000, i
 /** Where a turn's replies line up in the outbox: the same keys as the notifications to that chat. */
 export function replyPaceKey(activity: Partial<Activity>): string {
   const conv = activity.conversation;
-  if ((conv?.conversationType ?? 'personal') === 'personal') return `user:${activity.from?.aadObjectId ?? activity.from?.id ?? 'anonymous'}`;
-  if (conv?.conversationType === 'channel') return `channel:${(conv.id ?? '').split(';')[0]}`;
-  return `conv:${conv?.id ?? ''}`;
+  if ((conv?.conversationType ?? 'personal') === 'personal') return userKey(activity.from?.aadObjectId ?? activity.from?.id ?? 'anonymous');
+  if (conv?.conversationType === 'channel') return channelKey((conv.id ?? '').split(';')[0]);
+  return conversationKey(conv?.id ?? '');
 }
 
 /** How long a conversation's deferred replies are assumed possibly pending before the outbox is asked again. */

@@ -14,7 +14,6 @@ import type {
   QueueRepository,
   RequesterCardRepository,
   TeamMemberRepository,
-  TicketRepository,
   UserProfile,
   WelcomeLog,
 } from '../domain/ports';
@@ -43,7 +42,6 @@ export interface Services {
   cards: CardRenderer;
   catalog: CatalogService;
   tickets: TicketService;
-  ticketRepo: TicketRepository;
   /** The authorisation rules (who may see and act on a ticket); used through gate.ts. */
   access: TicketAccess;
   /** Retries a turn's throttled replies, then hands them to the outbox (never a silent turn). */
@@ -51,7 +49,7 @@ export interface Services {
   queues: QueueRepository;
   members: TeamMemberRepository;
   refs: ConversationRefRepository;
-  /** Where each requester's confirmation card is (#13: proactive position updates). */
+  /** Where each requester's confirmation card is (for proactive position updates). */
   requesterCards: RequesterCardRepository;
   identity: IdentityService;
   views: TicketViews;
@@ -67,7 +65,7 @@ export interface Services {
   history: HistoryAudit;
   /** Teams SSO (Graph profile with the user's token); absent without SSO_CONNECTION_NAME. */
   sso?: TeamsSso;
-  /** Files attached to tickets (#13). */
+  /** Files attached to tickets. */
   attachments: AttachmentService;
 }
 
@@ -77,14 +75,15 @@ export class Turn {
   /** Set by card-action handlers: the card that replaces the clicked one. */
   invokeResult?: { card: AdaptiveCardJson } | { message: string };
 
-  constructor(readonly ctx: TurnContext, readonly s: Services) {
+  constructor(readonly ctx: TurnContext, readonly services: Services) {
     this.locale = localeOf(ctx.activity.locale);
   }
 
   get activity() {
     return this.ctx.activity;
   }
-  get m() {
+  /** The texts of the caller's language. */
+  get messages() {
     return messages(this.locale);
   }
   get isPersonal() {
@@ -111,7 +110,7 @@ export class Turn {
    */
   user(opts: { refresh?: boolean } = {}): Promise<UserProfile> {
     if (opts.refresh) this.profile = undefined;
-    this.profile ??= this.s.identity.resolve({
+    this.profile ??= this.services.identity.resolve({
       oid: this.oid,
       tenantId: this.tenantId,
       activityName: this.activity.from?.name,
@@ -120,7 +119,7 @@ export class Turn {
         if (this.activity.channelId !== 'msteams') return null;
         const member = await TeamsInfo.getMember(this.ctx, this.activity.from.id).catch(() => null);
         const roster = member && { name: member.name, email: member.email ?? undefined, upn: member.userPrincipalName ?? undefined };
-        const graph = this.s.sso ? await this.s.sso.profile(this) : null;
+        const graph = this.services.sso ? await this.services.sso.profile(this) : null;
         if (!graph) return roster;
         // Graph wins where it has a value; the roster fills the gaps.
         const merged: Record<string, unknown> = { ...(roster ?? {}) };
@@ -142,7 +141,7 @@ export class Turn {
   }
 
   card(name: CardName, data: Record<string, unknown>): AdaptiveCardJson {
-    return this.s.cards.render(name, { t: this.m, ...data });
+    return this.services.cards.render(name, { t: this.messages, ...data });
   }
 
   /**
@@ -179,9 +178,9 @@ export class Turn {
 
 export function mainActions(turn: Turn) {
   return [
-    { title: turn.m.btnNewRequest, verb: 'catalog.categories' },
-    { title: turn.m.btnMyTickets, verb: 'tickets.mine', data: { page: 0 } },
-    { title: turn.m.btnHelp, verb: 'help' },
+    { title: turn.messages.btnNewRequest, verb: 'catalog.categories' },
+    { title: turn.messages.btnMyTickets, verb: 'tickets.mine', data: { page: 0 } },
+    { title: turn.messages.btnHelp, verb: 'help' },
   ];
 }
 

@@ -5,15 +5,14 @@
 import type { AttachmentRepository } from '../domain/attachments';
 import type { CatalogService } from '../domain/catalog';
 import { ESTIMATE_SAMPLE, estimateWait, queueScope } from '../domain/queue/position';
-import type { Ticket, TicketStatus } from '../domain/tickets/model';
+import type { Ticket } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
-import { decodeWarning } from '../domain/delivery-warning';
 import { formatDateTime, messages, t } from '../i18n';
 import { escapeMarkdown, plainText } from './cards';
-import { RUNNING_STATUSES } from '../domain/sla/ticket-sla';
 import { DEFAULT_CALENDAR, type CalendarConfig } from '../domain/sla/working-calendar';
 import { systemClock, type Clock, type QueueRepository, type TicketRepository } from '../domain/ports';
+import { age, duration, fileSize, slaView, STATUS_COLOR, statusText, warningText } from './render/format';
 
 /** Whether someone attends the case: an engineer of the bot, or (imported case) of the previous service desk. */
 const attended = (ticket: Ticket) => !!ticket.assignee || !!ticket.legacyAssignee;
@@ -25,84 +24,6 @@ function assigneeText(ticket: Ticket, locale: Locale): string {
   return escapeMarkdown(messages(locale).unassigned);
 }
 
-/**
- * Due times for the cards, in Bogotá time; nothing while the clock is paused or when met. `slaFlag`
- * names the targets missed ("⛔ ANS vencido: …"), `slaWarning` those past the warning point and not
- * missed yet ("⚠️ ANS por vencer: …").
- */
-export function slaView(ticket: Ticket, locale: Locale, now: Date) {
-  const sla = ticket.sla;
-  const open = OPEN_STATUSES.includes(ticket.status);
-  if (!sla || !open) return { firstResponseDue: '', resolutionDue: '', slaPaused: false, slaFlag: '', slaWarning: '' };
-  const m = messages(locale);
-  const paused = !!sla.pausedAt;
-  const running = RUNNING_STATUSES.includes(ticket.status) && !paused;
-  const frLate = !!sla.firstResponseBreachedAt || (ticket.firstResponseAt ? ticket.firstResponseAt > sla.firstResponseDueAt : running && now > sla.firstResponseDueAt);
-  const resLate = !!sla.resolutionBreachedAt || (running && now > sla.resolutionDueAt);
-  const targets = [frLate ? m.slaTarget_first_response : '', resLate ? m.slaTarget_resolution : ''].filter(Boolean);
-  const frWarn = !frLate && !ticket.firstResponseAt && (!!sla.firstResponseWarnedAt || (running && now >= sla.firstResponseWarnAt));
-  const resWarn = !resLate && (!!sla.resolutionWarnedAt || (running && now >= sla.resolutionWarnAt));
-  const warned = [frWarn ? m.slaTarget_first_response : '', resWarn ? m.slaTarget_resolution : ''].filter(Boolean);
-  return {
-    firstResponseDue: !paused && !ticket.firstResponseAt ? formatDateTime(sla.firstResponseDueAt, locale) : '',
-    resolutionDue: !paused ? formatDateTime(sla.resolutionDueAt, locale) : '',
-    slaPaused: paused,
-    slaFlag: targets.length ? t(locale, 'slaBreachedFlag', { targets: targets.join(', ') }) : '',
-    slaWarning: warned.length && !paused ? t(locale, 'slaWarningFlag', { targets: warned.join(', ') }) : '',
-  };
-}
-
-export const STATUS_COLOR: Record<TicketStatus, string> = {
-  new: 'Accent',
-  assigned: 'Accent',
-  in_progress: 'Warning',
-  waiting_user: 'Attention',
-  resolved: 'Good',
-  closed: 'Default',
-  cancelled: 'Default',
-};
-
-/** A state in words; `staff`: as engineers read it ("Esperando al usuario", not "Esperando su respuesta"). */
-export function statusText(status: TicketStatus, locale: Locale, audience: 'requester' | 'staff' = 'requester'): string {
-  const m = messages(locale);
-  return audience === 'staff' && status === 'waiting_user' ? m.staffStatus_waiting_user : m[`status_${status}`];
-}
-
-/** The queue card's delivery warning in the reader's language: who could not be reached, and what to do. */
-export function warningText(stored: string | null | undefined, locale: Locale): string {
-  const w = decodeWarning(stored);
-  if (!w) return '';
-  if ('text' in w) return plainText(w.text, 300);
-  const m = messages(locale);
-  const name = plainText(w.name, 100);
-  if (w.to === 'mail') return [t(locale, 'warnMail', { name }), m.warnClears].join(' ');
-  const cause = w.cause === 'no_chat' || w.cause === 'blocked' ? w.cause : 'other';
-  const key = `${w.to === 'requester' ? 'warnRequester' : 'warnEngineer'}_${cause}` as const;
-  return [t(locale, key, { name }), w.mentionedInThread ? m.warnEngineerThread : '', m.warnClears].filter(Boolean).join(' ');
-}
-
-export function age(from: Date, now: Date, locale: Locale): string {
-  const min = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 60_000));
-  if (min < 60) return t(locale, 'ageMinutes', { n: min });
-  if (min < 48 * 60) return t(locale, 'ageHours', { n: Math.floor(min / 60) });
-  return t(locale, 'ageDays', { n: Math.floor(min / 1440) });
-}
-
-/** Working time as people read it: "25 min", "3 h 10 min". */
-export function duration(minutes: number, locale: Locale): string {
-  const m = Math.max(1, Math.round(minutes));
-  if (m < 60) return t(locale, 'durationMinutes', { n: m });
-  return t(locale, 'durationHours', { h: Math.floor(m / 60), m: m % 60 });
-}
-
-/** A file size as people read it: "850 B", "12 KB", "1,5 MB" (es) / "1.5 MB" (en). */
-export function fileSize(bytes: number, locale: Locale): string {
-  const fmt = (n: number) => new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(n);
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${fmt(bytes / 1024)} KB`;
-  return `${fmt(bytes / (1024 * 1024))} MB`;
-}
-
 export class TicketViews {
   constructor(
     private readonly catalog: CatalogService,
@@ -111,7 +32,7 @@ export class TicketViews {
     private readonly clock: Clock = systemClock,
     /** Support queues, to count positions per queue (without it: one queue for all). */
     private readonly queues?: QueueRepository,
-    /** Files attached to tickets (#13), listed on the status and queue cards. */
+    /** Files attached to tickets, listed on the status and queue cards. */
     private readonly attachments?: Pick<AttachmentRepository, 'listByTicket'>,
     /** The SLA working calendar (SLA_OFFICE_HOURS, Colombian holidays): the wait estimate counts its minutes. */
     private readonly calendar: CalendarConfig = DEFAULT_CALENDAR,

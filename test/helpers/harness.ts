@@ -66,7 +66,7 @@ export async function startHarness(
     /** Reuse a running connector (e.g. across an app restart); close() then leaves it running. */
     connector?: LoopbackConnector;
     /** Dispatcher options (default: perKeyIntervalMs 5). */
-    dispatcher?: Partial<import('../../src/teams/outbox-sender').DispatcherOptions>;
+    dispatcher?: Partial<import('../../src/outbox/dispatcher').DispatcherOptions>;
     /** How long turns retry throttled replies before the outbox takes them (default: the app's). */
     replyGuard?: Partial<import('../../src/teams/reply-guard').ReplyGuardOptions>;
     /** The app's clock (default: the system clock), e.g. a TestClock the test moves forward. */

@@ -138,7 +138,7 @@ describe('authentication of /api/messages with Bot Framework tokens', () => {
     expect(h.connector.sent).toHaveLength(0);
     expect(outboundAuth).toHaveLength(0);
     expect(await tableCounts(h)).toEqual(before);
-    expect(await h.app.services.ticketRepo.listByRequester(USERS.employee.oid, { limit: 10 })).toEqual({ items: [], total: 0 });
+    expect(await h.app.tickets.listByRequester(USERS.employee.oid, { limit: 10 })).toEqual({ items: [], total: 0 });
   }
 
   it('accepts a token signed by the published key and the bot answers on the connector with its own token', async () => {

@@ -114,7 +114,7 @@ describe('the duplicate check before filing', () => {
     await h.post(channelMessage(h, USERS.supervisor, 'registrar cola'));
     for (const u of [USERS.employee, USERS.agent]) await h.post(installPersonal(h, u));
     const rad = await fileFirst(h);
-    const t = (await h.app.services.ticketRepo.getByRadicado(rad))!;
+    const t = (await h.app.tickets.getByRadicado(rad))!;
     h.app.dispatcher.kick();
     await until(async () => !!(await h.app.tickets.get(t.id))?.queueActivityId);
     expect((await h.app.services.tickets.take(t, { oid: USERS.agent.oid, name: USERS.agent.name, roles: ['agent'] })).ok).toBe(true);
@@ -131,7 +131,7 @@ describe('the duplicate check before filing', () => {
 
     // Like a requester reply: in the ticket's thread and to the engineer who has it.
     await drained(h);
-    const root = (await h.app.services.ticketRepo.get(t.id))!.queueActivityId!;
+    const root = (await h.app.tickets.get(t.id))!.queueActivityId!;
     const inThread = h.connector.messagesTo(`${TEAM.channelId};messageid=${root}`).filter((r) => textOf(r).includes(edited));
     const toAgent = h.connector.messagesTo(personalConversation(USERS.agent).id).filter((r) => textOf(r).includes(edited));
     expect(inThread).toHaveLength(1);
@@ -158,7 +158,7 @@ describe('the duplicate check before filing', () => {
     expect(newRad).not.toBe(rad);
     expect(b).toContain(newRad);
     expect(await count(h)).toBe(2);
-    const filed = (await h.app.services.ticketRepo.getByRadicado(newRad))!;
+    const filed = (await h.app.tickets.getByRadicado(newRad))!;
     expect(filed.description).toBe('Otro equipo: PC-TIC-0456, también VPN.');
     expect(filed.fieldValues).toMatchObject({ computer: 'PC-TIC-0456', accessType: 'vpn' });
     // …and that form is then not added to the first radicado as well.
@@ -177,7 +177,7 @@ describe('the duplicate check before filing', () => {
     expect(await messages(h, rad)).toEqual([]);
 
     // Ana cancels the first ticket meanwhile: the text is not added, the new filing is offered with her values.
-    const t = (await h.app.services.ticketRepo.getByRadicado(rad))!;
+    const t = (await h.app.tickets.getByRadicado(rad))!;
     expect((await h.app.services.tickets.cancel(t, { oid: USERS.employee.oid, name: USERS.employee.name, roles: ['employee'] })).ok).toBe(true);
     const closed = invokeCard(await press(h, USERS.employee, offer, `Agregar al radicado ${rad}`, { description: 'Texto para agregar al caso abierto.' }));
     expect(cardText(closed)).toContain(`El radicado ${rad} ya no está abierto (Cancelado)`);
@@ -185,6 +185,6 @@ describe('the duplicate check before filing', () => {
     const filed = cardText(invokeCard(await press(h, USERS.employee, closed, 'Registrar uno nuevo de todos modos')));
     const newRad = RAD.exec(filed)![0];
     expect(newRad).not.toBe(rad);
-    expect((await h.app.services.ticketRepo.getByRadicado(newRad))!.description).toBe('Texto para agregar al caso abierto.');
+    expect((await h.app.tickets.getByRadicado(newRad))!.description).toBe('Texto para agregar al caso abierto.');
   });
 });

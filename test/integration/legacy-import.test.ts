@@ -303,7 +303,7 @@ describe('importing the old service desk\'s cases (npm run import-legacy)', () =
     );
     const res = await runImport(h!.dbPath, clash);
     expect(res.out).toContain(`Línea 2: el radicado MDA-${YEAR}-000501 ya lo usa un caso registrado en el bot. Se omitió.`);
-    expect((await h!.app.services.ticketRepo.getByRadicado(`MDA-${YEAR}-000501`))!.imported).toBe(false);
+    expect((await h!.app.tickets.getByRadicado(`MDA-${YEAR}-000501`))!.imported).toBe(false);
   });
 
   it('refuses a file without the required columns, naming them', async () => {

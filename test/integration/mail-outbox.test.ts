@@ -161,7 +161,7 @@ describe('e-mail through the outbox over real SMTP', () => {
 
     const agent: Actor = { oid: USERS.agent.oid, name: USERS.agent.name, roles: ['agent'] };
     const svc = h.app.services.tickets;
-    const taken = await svc.take((await h.app.services.ticketRepo.getByRadicado(radicado))!, agent);
+    const taken = await svc.take((await h.app.tickets.getByRadicado(radicado))!, agent);
     expect(taken.ok).toBe(true);
     const resolved = await svc.setStatus(taken.ticket, 'resolve', agent, 'Se instaló y configuró el cliente VPN en su equipo.');
     expect(resolved.ok).toBe(true);
@@ -199,7 +199,7 @@ describe('e-mail through the outbox over real SMTP', () => {
     expect((await mailRow()).status).toBe('sent');
     expect((await mailRow()).attempts).toBeGreaterThanOrEqual(2);
     // The ticket carries no mail warning once the mail went out.
-    const t = await h.app.services.ticketRepo.getByRadicado(radicado);
+    const t = await h.app.tickets.getByRadicado(radicado);
     expect(t!.mailError ?? '').toBe('');
     // Delivered once, not once per retry.
     await new Promise((r) => setTimeout(r, 300));

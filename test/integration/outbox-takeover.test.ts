@@ -19,7 +19,9 @@ import { systemClock, type OutboxRepository } from '../../src/domain/ports';
 import { createLogger } from '../../src/logger';
 import { openStorage, type Storage } from '../../src/storage';
 import { createCloudAdapter } from '../../src/teams/adapter';
-import { OutboxDispatcher, type OutboxSenderDeps } from '../../src/teams/outbox-sender';
+import { OutboxDispatcher, type DeliveryOutcomeHandler } from '../../src/outbox/dispatcher';
+import { TeamsSender, type TeamsSenderDeps } from '../../src/teams/outbox-sender';
+import { ProactivePoster } from '../../src/teams/proactive';
 import { buildBot, botProcessEnv, connectorWithUsers, postTo, startBotProcess, type BotProcess } from '../helpers/bot-process';
 import { LoopbackConnector, type Recorded } from '../helpers/connector';
 import { createPgDatabase, describePg, ENGINE, sql } from '../helpers/engine';
@@ -45,8 +47,10 @@ function dispatcherOn(outbox: OutboxRepository) {
   const cfg = readEnv({ BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', HOST: '127.0.0.1', DB_PATH: ':memory:', LOG_LEVEL: 'silent' });
   const log = createLogger('silent');
   // A `turn_reply` delivery only needs the adapter: the other dependencies are never reached.
-  const deps = { cfg, log, clock: systemClock, adapter: createCloudAdapter(cfg, log), outbox } as unknown as OutboxSenderDeps;
-  return new OutboxDispatcher(deps, { pollMs: 20, perKeyIntervalMs: 5, maxAttempts: 5, batch: 10 });
+  const poster = new ProactivePoster(createCloudAdapter(cfg, log), cfg.auth.appId ?? '', { get: async () => null, save: async () => {} });
+  const teams = new TeamsSender({ poster } as unknown as TeamsSenderDeps);
+  const outcomes: DeliveryOutcomeHandler = { fanOut: async () => null, delivered: async () => {}, failedForGood: async () => {} };
+  return new OutboxDispatcher({ log, clock: systemClock, outbox, send: (p) => teams.send(p), outcomes }, { pollMs: 20, perKeyIntervalMs: 5, maxAttempts: 5, batch: 10 });
 }
 
 function slowItem(connector: LoopbackConnector, text: string) {

@@ -141,7 +141,7 @@ describe('imported cases and "siguiente"', () => {
     );
     const out: string[] = [];
     expect(await importLegacy(['--file', csv, '--tenant', TENANT], { DB_PATH: h.dbPath, ...(h.app.services.cfg.databaseUrl ? { DATABASE_URL: h.app.services.cfg.databaseUrl } : {}), LOG_LEVEL: 'silent' }, (s) => out.push(s), (s) => out.push(s))).toBe(0);
-    const old = (await h.app.services.ticketRepo.getByRadicado('MDA-2019-000123'))!;
+    const old = (await h.app.tickets.getByRadicado('MDA-2019-000123'))!;
     expect(old).toMatchObject({ imported: true, status: 'new' });
     const mine = await fileTicket(h, USERS.manager);
 
@@ -154,12 +154,12 @@ describe('imported cases and "siguiente"', () => {
 
     // "siguiente" skips the older imported case; then there is nothing left to hand out.
     expect(await channelAnswer(h, USERS.agent, 'siguiente')).toContain(mine.radicado);
-    expect((await h.app.services.ticketRepo.get(old.id))!.status).toBe('new');
+    expect((await h.app.tickets.get(old.id))!.status).toBe('new');
     expect(await channelAnswer(h, USERS.agent2, 'siguiente')).toContain('No hay casos');
-    expect((await h.app.services.ticketRepo.get(old.id))!.assignee).toBeUndefined();
+    expect((await h.app.tickets.get(old.id))!.assignee).toBeUndefined();
     // Taken explicitly, it is the engineer's.
     expect(await channelAnswer(h, USERS.agent2, 'tomar MDA-2019-000123')).toContain('MDA-2019-000123');
-    expect((await h.app.services.ticketRepo.get(old.id))!).toMatchObject({ status: 'assigned', assignee: { oid: USERS.agent2.oid } });
+    expect((await h.app.tickets.get(old.id))!).toMatchObject({ status: 'assigned', assignee: { oid: USERS.agent2.oid } });
     expect(await h.app.tickets.verifyHistory()).toEqual([]);
   });
 });

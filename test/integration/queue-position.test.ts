@@ -22,7 +22,7 @@ async function fileFromCard(h: Harness, user: TestUser, cardMessageId: string) {
   const save = form.actions.find((a: any) => a.verb === 'ticket.submit');
   const res = await h.post({ ...cardAction(h, user, save.verb, { ...save.data, ...REMOTE }), replyToId: cardMessageId });
   const card = invokeCard(res);
-  const ticket = (await h.app.services.ticketRepo.getByRadicado(RAD.exec(cardText(card))![0]))!;
+  const ticket = (await h.app.tickets.getByRadicado(RAD.exec(cardText(card))![0]))!;
   return { card, ticket };
 }
 

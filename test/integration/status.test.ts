@@ -47,7 +47,7 @@ async function ask(h: Harness, activity: any): Promise<any> {
 const askText = (h: Harness, user: TestUser, text: string, locale = 'es-CO') => ask(h, message(h, user, text, locale));
 
 async function ticket(h: Harness, radicado: string): Promise<Ticket> {
-  return (await h.app.services.ticketRepo.getByRadicado(radicado))!;
+  return (await h.app.tickets.getByRadicado(radicado))!;
 }
 
 function actionTitles(card: any): string[] {

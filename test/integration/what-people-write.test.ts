@@ -65,7 +65,7 @@ function buttonTitles(card: any): string[] {
   return out;
 }
 
-const ticketCount = async (h: Harness, u: TestUser) => (await h.app.services.ticketRepo.listByRequester(u.oid, { limit: 1 })).total;
+const ticketCount = async (h: Harness, u: TestUser) => (await h.app.tickets.listByRequester(u.oid, { limit: 1 })).total;
 
 describe('what people write (issue 19)', () => {
   let h: Harness;
@@ -104,7 +104,7 @@ describe('what people write (issue 19)', () => {
       });
       const radicado = /MDA-\d{4}-\d{6}/.exec(cardText(saved))?.[0];
       expect(radicado).toBeTruthy();
-      const ticket = (await h.app.services.ticketRepo.getByRadicado(radicado!))!;
+      const ticket = (await h.app.tickets.getByRadicado(radicado!))!;
       expect(ticket.templateId).toBe('falla-impresora');
       expect(ticket.description).toBe('Buenas tardes, no me funciona la impresora del piso 3');
       expect(await ticketCount(h, USERS.employee)).toBe(1);

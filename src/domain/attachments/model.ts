@@ -1,5 +1,5 @@
 /**
- * Files attached to tickets (#13): the record, the policy (size, types, content check) and the
+ * Files attached to tickets: the record, the policy (size, types, content check) and the
  * ports for their storage. Content lives in a content-addressed blob store; rows point at it by SHA-256.
  */
 import type { OutboxItem } from '../ports';

@@ -6,6 +6,7 @@
  */
 import { normalizeRadicado, type RecognizeOptions } from '../phrases';
 import type { Clock, OutboxItem, QueueRepository, TicketRepository } from '../ports';
+import { channelKey, userKey } from '../../outbox/keys';
 import type { NewEvent, Ticket } from '../tickets/model';
 import { OPEN_STATUSES } from '../tickets/model';
 import type { TicketAccess } from '../access';
@@ -43,7 +44,6 @@ const PURGE_BATCH = 500;
 /** At most this many open tickets are offered when the user must choose. */
 export const MAX_CHOICES = 5;
 
-const channelKey = (channelId: string) => `channel:${channelId}`;
 
 export class AttachmentService {
   constructor(
@@ -229,7 +229,7 @@ export class AttachmentService {
   }
 
   private consentEffect(attachmentId: number, ticketId: number, userOid: string): OutboxItem {
-    return { channel: 'teams', paceKey: `user:${userOid}`, ticketId, payload: { type: 'file_consent', userOid, attachmentId, ticketId } };
+    return { channel: 'teams', paceKey: userKey(userOid), ticketId, payload: { type: 'file_consent', userOid, attachmentId, ticketId } };
   }
 
   private async queueChannel(ticket: Ticket): Promise<string | undefined> {

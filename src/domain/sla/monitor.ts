@@ -21,9 +21,8 @@ import type {
 import type { NewEvent, Ticket } from '../tickets/model';
 import type { SlaAlertKind, SlaTarget } from './ticket-sla';
 import { dueAlerts } from './ticket-sla';
+import { channelKey, userKey } from '../../outbox/keys';
 
-const channelKey = (channelId: string) => `channel:${channelId}`;
-const userKey = (oid: string) => `user:${oid}`;
 
 /** Builds the deliveries that reach the supervisors about a ticket (SLA breach, low score). */
 export class SupervisorNotifier {

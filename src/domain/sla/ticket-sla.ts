@@ -10,6 +10,7 @@
  */
 import type { SlaPatch } from '../ports';
 import type { SlaStart, Ticket, TicketSla, TicketStatus } from '../tickets/model';
+import { OPEN_STATUSES } from '../tickets/model';
 import type { SlaTargets } from './policy';
 import { addWorkingMinutes, type CalendarConfig, workingMinutesBetween } from './working-calendar';
 
@@ -92,4 +93,22 @@ export function dueAlerts(ticket: Ticket, now: Date): SlaAlertKind[] {
     else if (!sla.resolutionWarnedAt && !sla.resolutionBreachedAt && sla.resolutionWarnAt <= now) out.push('resolution_warning');
   }
   return out;
+}
+
+/**
+ * Where an open ticket stands against its targets at `now`, as the cards show it: `late`, the targets
+ * missed (an alert recorded, a first response given after its due time, or a running clock past a due
+ * time); `warned`, those past their warning point and not missed. Null without an SLA or once closed.
+ */
+export function slaStanding(ticket: Ticket, now: Date): { paused: boolean; late: SlaTarget[]; warned: SlaTarget[] } | null {
+  const sla = ticket.sla;
+  if (!sla || !OPEN_STATUSES.includes(ticket.status)) return null;
+  const paused = !!sla.pausedAt;
+  const running = RUNNING_STATUSES.includes(ticket.status) && !paused;
+  const frLate = !!sla.firstResponseBreachedAt || (ticket.firstResponseAt ? ticket.firstResponseAt > sla.firstResponseDueAt : running && now > sla.firstResponseDueAt);
+  const resLate = !!sla.resolutionBreachedAt || (running && now > sla.resolutionDueAt);
+  const frWarn = !frLate && !ticket.firstResponseAt && (!!sla.firstResponseWarnedAt || (running && now >= sla.firstResponseWarnAt));
+  const resWarn = !resLate && (!!sla.resolutionWarnedAt || (running && now >= sla.resolutionWarnAt));
+  const targets = (first: boolean, resolution: boolean): SlaTarget[] => [...(first ? ['first_response' as const] : []), ...(resolution ? ['resolution' as const] : [])];
+  return { paused, late: targets(frLate, resLate), warned: targets(frWarn, resWarn) };
 }

@@ -3,16 +3,15 @@
  * Each one decides with the state machine, then persists the change, its history and its outbound
  * effects in one repository call (one transaction).
  */
-import type { Clock, OutboxItem, QueueRepository, TicketRepository, UserNotice } from '../ports';
+import type { Clock, ListOptions, OutboxItem, QueueRepository, TicketRepository, UserNotice } from '../ports';
 import type { Actor, TicketAction } from './state-machine';
 import { decide } from './state-machine';
 import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
 import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
-import { ConflictError, ForbiddenError } from '../errors';
 import type { SlaClock } from '../sla/ticket-sla';
 import { similarity } from './similarity';
-import { channelKey, userKey } from '../delivery';
+import { channelKey, mailKey, positionsKey, userKey } from '../../outbox/keys';
 
 export interface TicketServiceOptions {
   radicadoPrefix: string;
@@ -40,6 +39,18 @@ export type ActionOutcome =
   | { ok: true; ticket: Ticket }
   | { ok: false; reason: 'forbidden' | 'invalid_state' | 'taken' | 'conflict'; holder?: string; ticket: Ticket };
 
+/** What "Guardar" on a ticket form led to. */
+export type SubmitOutcome =
+  /** The ticket of this form: filed now (`created`), or earlier by the same form. */
+  | { kind: 'filed'; ticket: Ticket; created: boolean }
+  /** The form's text was already added to this ticket (the duplicate check's offer): nothing is filed. */
+  | { kind: 'added_before'; ticketId: number }
+  /** An open ticket of the requester that looks like this one: offered before filing. */
+  | { kind: 'duplicate'; match: DuplicateMatch };
+
+/** "Add to radicado X" for a form that was filed as a ticket of its own meanwhile: nothing is added. */
+export type AddTextOutcome = (ActionOutcome & { already?: boolean }) | { ok: false; reason: 'filed'; ticket: Ticket };
+
 
 export class TicketService {
   constructor(
@@ -49,11 +60,30 @@ export class TicketService {
     private readonly opts: TicketServiceOptions,
   ) {}
 
-  /** Files a ticket (idempotent by submission key) and schedules the queue card and the e-mail. */
+  /**
+   * A submitted form, decided once per submission key: the ticket it already filed, or the ticket its
+   * text was already added to; else, unless `offerDuplicates` is off, a similar open ticket of the
+   * requester to offer; else the new ticket. (Looked up first so a repeated "Guardar" never meets its
+   * own ticket as a duplicate; the filing itself is idempotent in the repository's transaction.)
+   */
+  async submit(input: Omit<NewTicket, 'createdAt'>, opts: { offerDuplicates: boolean }): Promise<SubmitOutcome> {
+    const filed = await this.tickets.findBySubmission(input.submissionKey);
+    if (filed) return { kind: 'filed', ticket: filed, created: false };
+    const addedTo = await this.tickets.findAddition(input.submissionKey);
+    if (addedTo !== null) return { kind: 'added_before', ticketId: addedTo };
+    if (opts.offerDuplicates) {
+      const [match] = await this.findDuplicates(input.requester.oid, { serviceId: input.serviceId, description: input.description });
+      if (match) return { kind: 'duplicate', match };
+    }
+    return { kind: 'filed', ...(await this.file(input)) };
+  }
+
+  /**
+   * Files a ticket and schedules the queue card and the e-mail. Idempotent by submission key, in the
+   * repository's transaction: a repeated submission returns the first ticket.
+   */
   async file(input: Omit<NewTicket, 'createdAt'>): Promise<{ ticket: Ticket; created: boolean }> {
     const now = this.clock.now();
-    const existing = await this.tickets.findBySubmission(input.submissionKey);
-    if (existing) return { ticket: existing, created: false };
     const queue = await this.queues.forCategory(input.categoryId);
     const sla = this.opts.sla?.start(input, now);
     return this.tickets.create({ ...input, createdAt: now, sla }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
@@ -62,7 +92,7 @@ export class TicketService {
       if (this.opts.mailEnabled && t.requester.email) {
         effects.push({
           channel: 'mail',
-          paceKey: `mail:${t.requester.email.toLowerCase()}`,
+          paceKey: mailKey(t.requester.email),
           ticketId: t.id,
           payload: { type: 'mail', to: t.requester.email, ticketId: t.id, template: 'ticket_created' },
         });
@@ -89,7 +119,9 @@ export class TicketService {
    * "Add this text to radicado X" (the duplicate check): a requester message on their own open
    * ticket, relayed like any reply, applied once per `key` however often it is pressed.
    */
-  async addText(ticket: Ticket, actor: Actor, text: string, key: string): Promise<ActionOutcome & { already?: boolean }> {
+  async addText(ticket: Ticket, actor: Actor, text: string, key: string): Promise<AddTextOutcome> {
+    const filed = await this.tickets.findBySubmission(key);
+    if (filed) return { ok: false, reason: 'filed', ticket: filed };
     let current = ticket;
     for (let attempt = 0; attempt < 3; attempt++) {
       const done = await this.tickets.findAddition(key);
@@ -104,6 +136,21 @@ export class TicketService {
       current = out.ticket;
     }
     return { ok: false, reason: 'conflict', ticket: current };
+  }
+
+  /** A requester's tickets, newest first. */
+  listByRequester(oid: string, opts: ListOptions): Promise<{ items: Ticket[]; total: number }> {
+    return this.tickets.listByRequester(oid, opts);
+  }
+
+  /** Open tickets of one tenant in arrival order (FIFO), optionally of some categories. */
+  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number }> {
+    return this.tickets.listOpen(opts);
+  }
+
+  /** The oldest waiting ticket (new, not imported) of these categories (null = all): what "siguiente" hands out. */
+  oldestWaiting(tenantId: string, categoryIds: string[] | null): Promise<Ticket | null> {
+    return this.tickets.oldestUnassigned(tenantId, categoryIds);
   }
 
   /** "Tomar": assigns the ticket to the engineer; of two at the same moment exactly one wins. */
@@ -220,7 +267,7 @@ export class TicketService {
         effects.push(this.notify(ticket.assignee.oid, ticket.id, { kind: 'reopened', by: actor.name, reason: extra.note ?? '' }));
       }
       if (to === 'resolved' && this.opts.mailEnabled && ticket.requester.email) {
-        effects.push({ channel: 'mail', paceKey: `mail:${ticket.requester.email.toLowerCase()}`, ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
+        effects.push({ channel: 'mail', paceKey: mailKey(ticket.requester.email), ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
       }
       // The satisfaction survey follows the resolution notice (same pace key: in that order), once per
       // ticket: not again after a reopen, whether or not the first one was answered.
@@ -232,7 +279,7 @@ export class TicketService {
     // Entering or leaving the waiting queue moves everyone behind: their cards get updated.
     const movesInQueue = (ticket.status === 'new') !== (to === 'new') && !ticket.imported;
     if (movesInQueue) {
-      effects.push({ channel: 'teams', paceKey: `positions:${ticket.categoryId}`, ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
+      effects.push({ channel: 'teams', paceKey: positionsKey(ticket.categoryId), ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
     } else if (to !== ticket.status || (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid)) {
       // Any other change of state or engineer: the requester's confirmation card shows it too (the
       // positions fan-out above already includes the ticket itself).
@@ -289,4 +336,3 @@ export function isOpen(status: TicketStatus): boolean {
   return OPEN_STATUSES.includes(status);
 }
 
-export { ConflictError, ForbiddenError };

@@ -1,14 +1,12 @@
 /**
- * Screenshots and files on tickets (#13), in the personal chat.
+ * Screenshots and files on tickets, in the personal chat.
  *
  * In: a file sent to the bot (Teams "file download info", `supportsFiles`) or a pasted image is
  * attached to the ticket whose radicado the message names; without one, to the sender's only open
  * ticket; with several open, the file is kept unlinked and a card asks which (the choice is
  * re-checked on the server). Type and size limits come from configuration; a refused file is never stored.
  *
- * Out: "Send me the file" on the queue card or the status card sends a Teams file-consent card to the
- * person's personal chat (through the outbox); accepting uploads the bytes to their OneDrive
- * (`fileConsent/invoke`), declining leaves everything as it was.
+ * Out: file-offer.ts.
  */
 import { ActivityTypes, type Activity } from 'botbuilder';
 import { z } from 'zod';
@@ -29,14 +27,12 @@ import { cleanText } from '../../domain/phrases';
 import type { Ticket } from '../../domain/tickets/model';
 import { bogotaYear } from '../../domain/tickets/radicado';
 import { escapeMarkdown } from '../cards';
-import { download, TransferError, upload } from '../file-transfer';
+import { download, TransferError } from '../file-transfer';
 import type { Turn } from '../turn';
-import { fileSize, statusText } from '../views';
+import { fileSize, statusText } from '../render/format';
 import { rememberConversation } from './welcome';
 
 export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
-export const FILE_CONSENT_CARD = 'application/vnd.microsoft.teams.card.file.consent';
-export const FILE_INFO_CARD = 'application/vnd.microsoft.teams.card.file.info';
 export const MAX_FILES_PER_MESSAGE = 5;
 
 interface OfferedFile {
@@ -75,7 +71,7 @@ export function hasFiles(a: Activity): boolean {
   return a.type === ActivityTypes.Message && (a.conversation?.conversationType ?? 'personal') === 'personal' && offeredFiles(a).length > 0;
 }
 
-async function uploaderOf(turn: Turn): Promise<Uploader> {
+export async function uploaderOf(turn: Turn): Promise<Uploader> {
   const u = await turn.user();
   return { oid: u.oid, name: u.name, tenantId: u.tenantId, roles: u.roles };
 }
@@ -85,18 +81,18 @@ const quote = (turn: Turn, name: string) => (turn.locale === 'es' ? `«${escapeM
 /** A message with files in the personal chat. */
 export async function onFiles(turn: Turn): Promise<void> {
   await rememberConversation(turn);
-  if (!turn.s.lookups.try(turn.oid)) {
-    await turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
+  if (!turn.services.lookups.try(turn.oid)) {
+    await turn.notice(turn.messages.rateLimitedLookups, { color: 'Attention' });
     return;
   }
   const all = offeredFiles(turn.activity);
   const offered = all.slice(0, MAX_FILES_PER_MESSAGE);
-  const names = offered.map((f) => quote(turn, f.name || turn.m.labelAttachments)).join(', ');
+  const names = offered.map((f) => quote(turn, f.name || turn.messages.labelAttachments)).join(', ');
   const u = await uploaderOf(turn);
   const said = cleanText(turn.activity.text ?? '');
-  const radicado = findRadicadoIn(said, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
-  const note = noteOf(said, turn.s.cfg.radicadoPrefix);
-  const target = await turn.s.attachments.target(u, radicado);
+  const radicado = findRadicadoIn(said, { prefix: turn.services.cfg.radicadoPrefix, year: bogotaYear(turn.services.clock.now()) });
+  const note = noteOf(said, turn.services.cfg.radicadoPrefix);
+  const target = await turn.services.attachments.target(u, radicado);
   switch (target.kind) {
     case 'not_found':
       return turn.notice(turn.text('attachmentTicketNotFound', { radicado: target.radicado }), { color: 'Attention' });
@@ -121,11 +117,11 @@ export async function onFiles(turn: Turn): Promise<void> {
       continue;
     }
     if (target.kind === 'ticket') {
-      const a = await turn.s.attachments.attach(u, checked.file, target.ticket);
+      const a = await turn.services.attachments.attach(u, checked.file, target.ticket);
       lines.push(turn.text('attachmentAdded', { name: escapeMarkdown(a.name, 120), size: fileSize(a.size, turn.locale), radicado: target.ticket.radicado }));
       attached++;
     } else {
-      held.push((await turn.s.attachments.hold(u, checked.file)).id);
+      held.push((await turn.services.attachments.hold(u, checked.file)).id);
     }
   }
   // The text sent with the files goes to the ticket like a reply, once, when a file got there.
@@ -137,7 +133,7 @@ export async function onFiles(turn: Turn): Promise<void> {
   if (held.length && target.kind === 'choose') {
     await turn.notice(turn.text('attachmentChooseTicket', { files: names }), {
       actions: target.tickets.map((t) => ({
-        title: `${t.radicado} · ${turn.s.views.names(t, turn.locale).service}`.slice(0, 80),
+        title: `${t.radicado} · ${turn.services.views.names(t, turn.locale).service}`.slice(0, 80),
         verb: 'attachment.link',
         // The text waits with the files (the user's own words, re-checked as a reply when chosen).
         data: note ? { attachmentIds: held, ticketId: t.id, note } : { attachmentIds: held, ticketId: t.id },
@@ -163,9 +159,9 @@ function noteOf(said: string, prefix: string): string {
  * the queue thread and the other side through the outbox); returns the line to tell them, if any.
  */
 async function relayNote(turn: Turn, ticket: Ticket, note: string): Promise<string | null> {
-  const out = await turn.s.tickets.reply(ticket, await turn.actor(), note);
+  const out = await turn.services.tickets.reply(ticket, await turn.actor(), note);
   if (!out.ok) {
-    turn.s.log.info({ ticketId: ticket.id, reason: out.reason }, 'text sent with a file not relayed');
+    turn.services.log.info({ ticketId: ticket.id, reason: out.reason }, 'text sent with a file not relayed');
     return null;
   }
   return turn.text('replySent', { radicado: out.ticket.radicado });
@@ -175,7 +171,7 @@ type Checked = { ok: true; file: IncomingFile } | { ok: false; error: string };
 
 /** Type check before downloading, bounded download, then size and content check. */
 async function fetchAndCheck(turn: Turn, f: OfferedFile, index: number): Promise<Checked> {
-  const policy = turn.s.attachments.policy;
+  const policy = turn.services.attachments.policy;
   const shownName = f.name || `${turn.locale === 'es' ? 'imagen' : 'image'}-${index}`;
   const types = policy.types.join(', ');
   if (f.source === 'teams_file' && !checkType(f.fileType, policy).ok) {
@@ -185,13 +181,13 @@ async function fetchAndCheck(turn: Turn, f: OfferedFile, index: number): Promise
   try {
     bytes = await download(f.url, {
       maxBytes: policy.maxBytes,
-      timeoutMs: turn.s.cfg.attachments.timeoutMs,
-      allowHttp: turn.s.cfg.auth.anonymous,
+      timeoutMs: turn.services.cfg.attachments.timeoutMs,
+      allowHttp: turn.services.cfg.auth.anonymous,
       headers: f.source === 'inline_image' ? await botAuthorization(turn, f.url) : undefined,
     });
   } catch (err) {
     const tooBig = err instanceof TransferError && err.reason === 'too_big';
-    turn.s.log.warn({ reason: (err as Error).message, source: f.source }, 'attachment download refused or failed');
+    turn.services.log.warn({ reason: (err as Error).message, source: f.source }, 'attachment download refused or failed');
     return {
       ok: false,
       error: tooBig
@@ -233,7 +229,7 @@ async function botAuthorization(turn: Turn, url: string): Promise<Record<string,
     await client?.credentials?.signRequest({ headers: { set: (k, v) => void (headers[k] = v) } });
     return headers;
   } catch (err) {
-    turn.s.log.warn({ reason: (err as Error).message }, 'could not get the bot token for an inline image');
+    turn.services.log.warn({ reason: (err as Error).message }, 'could not get the bot token for an inline image');
     return undefined;
   }
 }
@@ -247,13 +243,13 @@ const linkShape = z.object({
 /** "Which ticket?" answered: link the held files, after re-checking ticket and files on the server. */
 export async function linkChosen(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const parsed = linkShape.safeParse(data);
-  if (!parsed.success) return turn.notice(turn.m.invalidAction, { color: 'Attention' });
-  const out = await turn.s.attachments.link(await uploaderOf(turn), parsed.data.attachmentIds, ticket.id);
+  if (!parsed.success) return turn.notice(turn.messages.invalidAction, { color: 'Attention' });
+  const out = await turn.services.attachments.link(await uploaderOf(turn), parsed.data.attachmentIds, ticket.id);
   if (!out.ok) {
     if (out.reason === 'not_open' && out.ticket) {
       return turn.notice(turn.text('attachmentTicketClosed', { radicado: out.ticket.radicado, status: statusText(out.ticket.status, turn.locale) }), { color: 'Attention' });
     }
-    return turn.notice(out.reason === 'expired' ? turn.m.attachmentPendingExpired : turn.m.attachmentNotFound, { color: 'Attention' });
+    return turn.notice(out.reason === 'expired' ? turn.messages.attachmentPendingExpired : turn.messages.attachmentNotFound, { color: 'Attention' });
   }
   const lines = out.linked.map((a) => turn.text('attachmentAdded', { name: escapeMarkdown(a.name, 120), size: fileSize(a.size, turn.locale), radicado: out.ticket.radicado }));
   // The files were pending until now, so this runs once however often the button is pressed.
@@ -262,108 +258,5 @@ export async function linkChosen(turn: Turn, ticket: Ticket, data: Record<string
     if (relayed) lines.push(relayed);
   }
   const text = lines.join('\n\n');
-  await turn.notice(text, { color: 'Good', actions: [{ title: turn.m.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }] });
-}
-
-/** A short answer that leaves the clicked card as it is (the queue card stays the queue card). */
-async function say(turn: Turn, text: string): Promise<void> {
-  if (turn.isCardAction) turn.invokeResult = { message: text };
-  else await turn.ctx.sendActivity(text);
-}
-
-const attachmentId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-
-/** "Send me the file" (queue card or status card): a file-consent card in the caller's personal chat. */
-export async function sendToMe(turn: Turn, _ticket: Ticket, data: Record<string, unknown>): Promise<void> {
-  const id = attachmentId.safeParse(data.attachmentId);
-  const found = id.success ? await turn.s.attachments.visible(await uploaderOf(turn), id.data) : null;
-  if (!found) return say(turn, turn.m.attachmentNotFound);
-  if (found.attachment.deletedAt) return say(turn, turn.m.attachmentDeleted);
-  if (!(await turn.s.refs.get(`user:${turn.oid}`))) return say(turn, turn.m.attachmentNoPersonalChat);
-  await turn.s.attachments.offer(found.attachment, found.ticket, turn.oid);
-  await say(turn, turn.text('attachmentOffered', { name: found.attachment.name }));
-}
-
-export const isFileConsent = (a: Activity) => a.type === ActivityTypes.Invoke && a.name === 'fileConsent/invoke';
-
-const consentShape = z.object({
-  action: z.enum(['accept', 'decline']),
-  context: z.object({ attachmentId }).passthrough(),
-  uploadInfo: z
-    .object({
-      uploadUrl: z.string().min(1).max(4096),
-      contentUrl: z.string().min(1).max(4096),
-      name: z.string().min(1).max(400),
-      uniqueId: z.string().max(400).optional(),
-      fileType: z.string().max(20).optional(),
-    })
-    .passthrough()
-    .optional(),
-});
-
-/** The user accepted or declined a file-consent card. Always answers the invoke with 200. */
-export async function onFileConsent(turn: Turn): Promise<void> {
-  try {
-    await handleConsent(turn);
-  } catch (err) {
-    turn.s.log.error({ err }, 'file consent failed');
-    await turn.ctx.sendActivity(turn.m.invalidAction).catch(() => undefined);
-  }
-  await turn.ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200 } });
-}
-
-async function handleConsent(turn: Turn): Promise<void> {
-  const parsed = consentShape.safeParse(turn.activity.value);
-  if (!parsed.success) {
-    await turn.ctx.sendActivity(turn.m.invalidAction);
-    return;
-  }
-  const v = parsed.data;
-  const user = await uploaderOf(turn);
-  const found = await turn.s.attachments.visible(user, v.context.attachmentId);
-  if (!found) {
-    await turn.ctx.sendActivity(turn.m.attachmentNotFound);
-    return;
-  }
-  const { attachment, ticket } = found;
-  if (attachment.deletedAt) {
-    // A consent card sent before the person's data was anonymised.
-    await turn.ctx.sendActivity(turn.m.attachmentDeleted);
-    return;
-  }
-  const vars = { name: escapeMarkdown(attachment.name, 120), radicado: ticket.radicado };
-  if (v.action === 'decline') {
-    await turn.ctx.sendActivity(turn.text('attachmentDeclined', vars));
-    return;
-  }
-  if (!v.uploadInfo) {
-    await turn.ctx.sendActivity(turn.m.invalidAction);
-    return;
-  }
-  const bytes = await turn.s.attachments.content(attachment).catch((err) => {
-    turn.s.log.error({ err, attachmentId: attachment.id }, 'stored attachment unreadable');
-    return null;
-  });
-  if (!bytes) {
-    await turn.ctx.sendActivity(turn.text('attachmentUnreadable', vars));
-    return;
-  }
-  try {
-    await upload(v.uploadInfo.uploadUrl, bytes, { timeoutMs: turn.s.cfg.attachments.timeoutMs, allowHttp: turn.s.cfg.auth.anonymous });
-  } catch (err) {
-    turn.s.log.warn({ reason: (err as Error).message, attachmentId: attachment.id }, 'file consent upload failed');
-    await turn.ctx.sendActivity(turn.text('attachmentUploadFailed', vars));
-    return;
-  }
-  await turn.ctx.sendActivity({
-    attachments: [
-      {
-        contentType: FILE_INFO_CARD,
-        contentUrl: v.uploadInfo.contentUrl,
-        name: v.uploadInfo.name,
-        content: { uniqueId: v.uploadInfo.uniqueId, fileType: v.uploadInfo.fileType ?? attachment.fileType },
-      },
-    ],
-  });
-  await turn.s.attachments.recordSent(attachment, ticket, { oid: user.oid, name: user.name });
+  await turn.notice(text, { color: 'Good', actions: [{ title: turn.messages.btnStatus, verb: 'ticket.status', data: { ticketId: out.ticket.id } }] });
 }

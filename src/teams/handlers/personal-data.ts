@@ -13,8 +13,8 @@ const who = z.string().trim().min(1).max(320);
 async function requireSupervisor(turn: Turn): Promise<{ oid: string; name: string } | null> {
   const user = await turn.user();
   if (user.roles.includes('supervisor')) return { oid: user.oid, name: user.name };
-  turn.s.log.warn({ oid: user.oid, roles: user.roles }, 'personal-data command refused: not a supervisor');
-  await turn.notice(turn.m.notSupervisor, { color: 'Attention' });
+  turn.services.log.warn({ oid: user.oid, roles: user.roles }, 'personal-data command refused: not a supervisor');
+  await turn.notice(turn.messages.notSupervisor, { color: 'Attention' });
   return null;
 }
 
@@ -36,11 +36,11 @@ export async function exportPerson(turn: Turn, person: string | undefined): Prom
   const by = await requireSupervisor(turn);
   if (!by) return;
   const parsed = who.safeParse(person);
-  if (!parsed.success) return turn.notice(turn.m.personalDataUsage);
-  const out = await turn.s.personalData.exportPerson(parsed.data, by);
+  if (!parsed.success) return turn.notice(turn.messages.personalDataUsage);
+  const out = await turn.services.personalData.exportPerson(parsed.data, by);
   if (await explainLookup(turn, parsed.data, out)) return;
   if (out.status !== 'exported') return;
-  turn.s.log.info({ by: by.oid, person: out.oid, path: out.path }, 'personal data exported');
+  turn.services.log.info({ by: by.oid, person: out.oid, path: out.path }, 'personal data exported');
   await turn.notice(turn.text('personalExportDone', { who: escapeMarkdown(parsed.data, 320), tickets: out.tickets, events: out.events, path: escapeMarkdown(out.path, 2000) }));
 }
 
@@ -48,15 +48,15 @@ export async function exportPerson(turn: Turn, person: string | undefined): Prom
 export async function askAnonymise(turn: Turn, person: string | undefined): Promise<void> {
   if (!(await requireSupervisor(turn))) return;
   const parsed = who.safeParse(person);
-  if (!parsed.success) return turn.notice(turn.m.personalDataUsage);
-  const out = await turn.s.personalData.previewAnonymise(parsed.data);
+  if (!parsed.success) return turn.notice(turn.messages.personalDataUsage);
+  const out = await turn.services.personalData.previewAnonymise(parsed.data);
   if (await explainLookup(turn, parsed.data, out)) return;
   if (out.status !== 'preview') return;
   const shown = escapeMarkdown(parsed.data, 320);
   if (!out.radicados.length) return turn.notice(turn.text('anonymiseNone', { who: shown }));
   await turn.notice(turn.text('anonymiseConfirm', { who: shown, radicados: out.radicados.join(', ') }), {
     color: 'Warning',
-    actions: [{ title: turn.m.btnAnonymise, verb: 'privacy.anonymise', data: { who: out.oid } }],
+    actions: [{ title: turn.messages.btnAnonymise, verb: 'privacy.anonymise', data: { who: out.oid } }],
   });
 }
 
@@ -65,11 +65,11 @@ export async function confirmAnonymise(turn: Turn, data: Record<string, unknown>
   const by = await requireSupervisor(turn);
   if (!by) return;
   const parsed = who.safeParse(data.who);
-  if (!parsed.success) return turn.notice(turn.m.invalidAction, { color: 'Attention' });
-  const out = await turn.s.personalData.anonymise(parsed.data, by);
+  if (!parsed.success) return turn.notice(turn.messages.invalidAction, { color: 'Attention' });
+  const out = await turn.services.personalData.anonymise(parsed.data, by);
   if (await explainLookup(turn, parsed.data, out)) return;
   if (out.status !== 'anonymised') return;
-  turn.s.log.info({ by: by.oid, person: out.oid, tickets: out.radicados.length }, 'personal data anonymised');
+  turn.services.log.info({ by: by.oid, person: out.oid, tickets: out.radicados.length }, 'personal data anonymised');
   const shown = escapeMarkdown(parsed.data, 320);
   if (!out.radicados.length) return turn.notice(turn.text('anonymiseNone', { who: shown }));
   await turn.notice(turn.text('anonymiseDone', { who: shown, n: out.radicados.length, radicados: out.radicados.join(', ') }));

@@ -15,6 +15,7 @@ import type { Turn } from '../turn';
 import { explainOutcome, outcomeText, replyProblem } from './tickets';
 import { rememberConversation } from './welcome';
 import { callerOf } from '../gate';
+import { queueCard as renderQueueCard, queueEngineers } from '../render/queue-card';
 
 function teamIdOf(turn: Turn): string | undefined {
   const cd = turn.activity.channelData as { team?: { id?: string } } | undefined;
@@ -30,14 +31,14 @@ function channelIdOf(turn: Turn): string {
 export async function registerQueue(turn: Turn, categoryText?: string): Promise<void> {
   const user = await turn.user();
   if (!turn.isChannel) {
-    await turn.notice(turn.m.queueRegisterOnlyChannel);
+    await turn.notice(turn.messages.queueRegisterOnlyChannel);
     return;
   }
   let categoryId: string | null = null;
   let categoryName = '';
   if (categoryText) {
     // A unique prefix of a word is enough ("correo", "cuentas"); otherwise the supervisor chooses.
-    const categories = turn.s.catalog.catalog.categories;
+    const categories = turn.services.catalog.catalog.categories;
     const match = matchCategory(categoryText, categories);
     if (match.kind !== 'one') {
       const options = match.kind === 'many' ? match.candidates : categories;
@@ -53,16 +54,16 @@ export async function registerQueue(turn: Turn, categoryText?: string): Promise<
   const channelId = channelIdOf(turn);
   const teamId = teamIdOf(turn) ?? channelId;
   await rememberConversation(turn);
-  await turn.s.queues.register({ tenantId: turn.tenantId, teamId, channelId, categoryId, registeredBy: user.oid });
+  await turn.services.queues.register({ tenantId: turn.tenantId, teamId, channelId, categoryId, registeredBy: user.oid });
   await syncRoster(turn, teamId);
   await turn.ctx.sendActivity(turn.text('queueRegistered', { category: categoryName ? ` (${categoryName})` : '' }));
-  turn.s.log.info({ teamId, categoryId, by: user.oid }, 'support queue registered');
+  turn.services.log.info({ teamId, categoryId, by: user.oid }, 'support queue registered');
 }
 
 /** The category chosen on the "which category?" card: registered like the typed command. */
 export async function registerChosenQueue(turn: Turn, data: Record<string, unknown>): Promise<void> {
-  const cat = turn.s.catalog.catalog.categories.find((c) => c.id === data.categoryId);
-  if (!cat) return turn.notice(turn.m.invalidAction, { color: 'Attention' });
+  const cat = turn.services.catalog.catalog.categories.find((c) => c.id === data.categoryId);
+  if (!cat) return turn.notice(turn.messages.invalidAction, { color: 'Attention' });
   return registerQueue(turn, cat.id);
 }
 
@@ -76,9 +77,9 @@ async function syncRoster(turn: Turn, teamId: string): Promise<void> {
       for (const m of page.members) if (m.aadObjectId) members.push({ teamId, oid: m.aadObjectId, userId: m.id, name: m.name ?? '' });
       token = page.continuationToken;
     } while (token);
-    await turn.s.members.replace(teamId, members, turn.s.clock.now());
+    await turn.services.members.replace(teamId, members, turn.services.clock.now());
   } catch (err) {
-    turn.s.log.warn({ err: (err as Error).message, teamId }, 'could not read the team roster');
+    turn.services.log.warn({ err: (err as Error).message, teamId }, 'could not read the team roster');
   }
 }
 
@@ -88,10 +89,10 @@ async function syncRoster(turn: Turn, teamId: string): Promise<void> {
  * caller, the queues of their teams (supervisors: all). Both apply.
  */
 async function scopeOf(turn: Turn): Promise<string[] | null> {
-  const all = turn.s.catalog.catalog.categories.map((c) => c.id);
-  const served = categoriesOf(await turn.s.access.servedScope(await callerOf(turn)), all);
+  const all = turn.services.catalog.catalog.categories.map((c) => c.id);
+  const served = categoriesOf(await turn.services.access.servedScope(await callerOf(turn)), all);
   if (!turn.isChannel) return served;
-  const queues = await turn.s.queues.list();
+  const queues = await turn.services.queues.list();
   const here = queues.filter((q) => q.channelId === channelIdOf(turn));
   if (!here.length) return served;
   const elsewhere = queues.filter((q) => q.channelId !== channelIdOf(turn) && q.categoryId !== null).map((q) => q.categoryId!);
@@ -105,13 +106,13 @@ function categoriesOf(scope: { include: string[] } | { exclude: string[] } | nul
 }
 
 export async function showQueue(turn: Turn): Promise<void> {
-  const now = turn.s.clock.now();
+  const now = turn.services.clock.now();
   const scope = await scopeOf(turn);
-  const { items, total } = scope && !scope.length ? { items: [], total: 0 } : await turn.s.ticketRepo.listOpen({ limit: 15, tenantId: turn.tenantId, categoryIds: scope });
+  const { items, total } = scope && !scope.length ? { items: [], total: 0 } : await turn.services.tickets.listOpen({ limit: 15, tenantId: turn.tenantId, categoryIds: scope });
   await turn.show(
     turn.card('queue-list', {
       title: turn.text('queueTitle', { n: total }),
-      items: items.map((t, i) => turn.s.views.listItem(t, i + 1, turn.locale, now)),
+      items: items.map((t, i) => turn.services.views.listItem(t, i + 1, turn.locale, now)),
     }),
   );
 }
@@ -123,18 +124,18 @@ export async function showQueue(turn: Turn): Promise<void> {
 export async function takeNext(turn: Turn): Promise<void> {
   const scope = await scopeOf(turn);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const found = scope && !scope.length ? null : await turn.s.ticketRepo.oldestUnassigned(turn.tenantId, scope);
+    const found = scope && !scope.length ? null : await turn.services.tickets.oldestWaiting(turn.tenantId, scope);
     // The gate's rule once more, on the ticket itself: only staff of its queue may take it.
-    const next = found && (await turn.s.access.allows(await callerOf(turn), found, 'staff')) ? found : null;
+    const next = found && (await turn.services.access.allows(await callerOf(turn), found, 'staff')) ? found : null;
     if (!next) {
-      await turn.notice(turn.m.nextNone);
+      await turn.notice(turn.messages.nextNone);
       return;
     }
-    const out = await turn.s.tickets.take(next, await turn.actor());
+    const out = await turn.services.tickets.take(next, await turn.actor());
     if (out.ok) return showTaken(turn, out.ticket);
     // Someone else took it in the same instant: try the next one.
   }
-  await turn.notice(turn.m.nextNone);
+  await turn.notice(turn.messages.nextNone);
 }
 
 /** The engineer's view of the case they just took: the queue card with what they can do next. */
@@ -154,16 +155,8 @@ async function showTaken(turn: Turn, ticket: Ticket): Promise<void> {
  */
 export async function queueCard(turn: Turn, ticket: Ticket, notice = '', typed: { message?: string; resolutionNote?: string } = {}) {
   const caller = await callerOf(turn);
-  const staff = await turn.s.access.isStaffOf(caller, ticket);
-  // The assignee first: automatic refresh reaches at most 60 people.
-  const members = [...(await engineersFor(turn, ticket))].sort((a, b) => Number(b.oid === ticket.assignee?.oid) - Number(a.oid === ticket.assignee?.oid));
-  const view = await turn.s.views.queue(ticket, turn.locale, turn.s.clock.now(), {
-    staffView: staff,
-    refreshUserIds: members.map((m) => m.userId),
-    engineers: members.map((m) => ({ oid: m.oid, name: m.name })),
-    viewer: { oid: caller.oid, supervisor: caller.roles.includes('supervisor') },
-  });
-  return turn.card('queue-ticket', { ...view, notice, typedMessage: typed.message ?? '', typedNote: typed.resolutionNote ?? '' });
+  const viewer = { oid: caller.oid, supervisor: caller.roles.includes('supervisor'), staff: await turn.services.access.isStaffOf(caller, ticket) };
+  return renderQueueCard(turn.services, ticket, turn.locale, { viewer, notice, typed });
 }
 
 /** An action on the queue card did not apply: the same card, current, with the reason on it. */
@@ -172,33 +165,28 @@ async function refuseOnCard(turn: Turn, ticket: Ticket, text: string, data: Reco
     await turn.notice(text, { color: 'Attention' });
     return;
   }
-  const fresh = (await turn.s.access.resolve(await callerOf(turn), { id: ticket.id }, 'staff')) ?? ticket;
+  const fresh = (await turn.services.access.resolve(await callerOf(turn), { id: ticket.id }, 'staff')) ?? ticket;
   // Typed text comes back whole (up to twice the limit), so a person can cut it rather than retype it.
   const typed = (v: unknown) => (typeof v === 'string' ? v.slice(0, 2 * NOTE_MAX) : undefined);
   await turn.show(await queueCard(turn, fresh, text, { message: typed(data.message), resolutionNote: typed(data.resolutionNote) }));
 }
 
-/** The engineers of the team whose queue serves this ticket's category (roster read at registration). */
-async function engineersFor(turn: Turn, ticket: Ticket) {
-  const queue = await turn.s.queues.forCategory(ticket.categoryId);
-  return queue ? turn.s.members.list(queue.teamId) : [];
-}
 
 const oid = z.string().min(1).max(100);
 
 /** "Asignar a…": a supervisor gives the ticket to an engineer of the queue's team. */
 export async function assignTicket(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const wanted = oid.safeParse(data.assignTo);
-  const engineer = wanted.success ? (await engineersFor(turn, ticket)).find((m) => m.oid === wanted.data) : undefined;
-  if (!engineer) return refuseOnCard(turn, ticket, turn.m.assignChooseEngineer);
-  const out = await turn.s.tickets.assign(ticket, await turn.actor(), { oid: engineer.oid, name: engineer.name });
+  const engineer = wanted.success ? (await queueEngineers(turn.services, ticket)).find((m) => m.oid === wanted.data) : undefined;
+  if (!engineer) return refuseOnCard(turn, ticket, turn.messages.assignChooseEngineer);
+  const out = await turn.services.tickets.assign(ticket, await turn.actor(), { oid: engineer.oid, name: engineer.name });
   if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out));
   await turn.show(await queueCard(turn, out.ticket));
 }
 
 /** "Tomar" (button or "tomar <radicado>"); the gate has checked the caller is staff of its queue. */
 export async function takeTicket(turn: Turn, ticket: Ticket): Promise<void> {
-  const out = await turn.s.tickets.take(ticket, await turn.actor());
+  const out = await turn.services.tickets.take(ticket, await turn.actor());
   if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out));
   await showTaken(turn, out.ticket);
 }
@@ -216,11 +204,11 @@ export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 
     if (!text.success) {
       const typed = verb === 'resolve' ? data.resolutionNote : data.message;
       const tooLong = typeof typed === 'string' && typed.trim().length > NOTE_MAX;
-      return refuseOnCard(turn, ticket, verb === 'resolve' && !tooLong ? turn.m.noteRequired : replyProblem(turn, typeof typed === 'string' ? typed : '', NOTE_MAX), data);
+      return refuseOnCard(turn, ticket, verb === 'resolve' && !tooLong ? turn.messages.noteRequired : replyProblem(turn, typeof typed === 'string' ? typed : '', NOTE_MAX), data);
     }
-    out = verb === 'reply' ? await turn.s.tickets.reply(ticket, actor, text.data) : await turn.s.tickets.setStatus(ticket, 'resolve', actor, text.data);
+    out = verb === 'reply' ? await turn.services.tickets.reply(ticket, actor, text.data) : await turn.services.tickets.setStatus(ticket, 'resolve', actor, text.data);
   } else {
-    out = await turn.s.tickets.setStatus(ticket, verb, actor);
+    out = await turn.services.tickets.setStatus(ticket, verb, actor);
   }
   if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out), data);
   await turn.show(await queueCard(turn, out.ticket));
@@ -229,11 +217,11 @@ export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 
 /** A message typed in a ticket's thread in the queue channel: relayed to the requester. */
 export async function threadMessage(turn: Turn, rootActivityId: string): Promise<boolean> {
   // Not staff of the ticket's queue: as if the thread were not a ticket's (the message is read as a command).
-  const ticket = await turn.s.access.resolve(await callerOf(turn), { queueActivityId: rootActivityId }, 'staff');
+  const ticket = await turn.services.access.resolve(await callerOf(turn), { queueActivityId: rootActivityId }, 'staff');
   if (!ticket) return false;
   const text = cleanText(turn.activity.text ?? '').trim();
   if (!text) return true;
-  const out = await turn.s.tickets.reply(ticket, await turn.actor(), text.slice(0, 4000));
+  const out = await turn.services.tickets.reply(ticket, await turn.actor(), text.slice(0, 4000));
   if (!out.ok) await explainOutcome(turn, out);
   return true;
 }

@@ -13,12 +13,12 @@ import type { Ticket } from '../../domain/tickets/model';
 import { escapeMarkdown } from '../cards';
 import { notFound } from '../gate';
 import type { Turn } from '../turn';
-import { age } from '../views';
+import { age } from '../render/format';
 
 async function requireSupervisor(turn: Turn): Promise<boolean> {
   const user = await turn.user();
   if (user.roles.includes('supervisor')) return true;
-  await turn.notice(turn.m.notSupervisor, { color: 'Attention' });
+  await turn.notice(turn.messages.notSupervisor, { color: 'Attention' });
   return false;
 }
 
@@ -59,32 +59,32 @@ function row(g: GroupRow, locale: Locale) {
 
 export async function showMetrics(turn: Turn): Promise<void> {
   if (!(await requireSupervisor(turn))) return;
-  const now = turn.s.clock.now();
-  const cal = turn.s.calendar;
+  const now = turn.services.clock.now();
+  const cal = turn.services.calendar;
   const l = turn.locale;
-  const items = await turn.s.reports.forMetrics(metricsSince(now, cal));
-  const cats = turn.s.catalog.catalog.categories;
+  const items = await turn.services.reports.forMetrics(metricsSince(now, cal));
+  const cats = turn.services.catalog.catalog.categories;
   const m = computeMetrics(items, now, cal, { categoryName: (id) => { const c = cats.find((x) => x.id === id); return c ? pick(c.name, l) : id; } });
   const fact = (title: string, value: string | number) => ({ title, value: String(value) });
   await turn.show(
     turn.card('metrics', {
       asOf: turn.text('metricsAsOf', { at: formatDateTime(now, l) }),
       now: [
-        fact(turn.m.metricsOpen, m.open),
-        fact(turn.m.metricsQueue, m.queueLength),
-        fact(turn.m.metricsOldest, m.oldestWaiting ? `${m.oldestWaiting.radicado} (${age(m.oldestWaiting.createdAt, now, l)})` : turn.m.metricsNone),
-        fact(turn.m.metricsOpenedToday, m.openedToday),
-        fact(turn.m.metricsClosedToday, m.closedToday),
-        fact(turn.m.metricsOpenedWeek, m.openedThisWeek),
-        fact(turn.m.metricsClosedWeek, m.closedThisWeek),
+        fact(turn.messages.metricsOpen, m.open),
+        fact(turn.messages.metricsQueue, m.queueLength),
+        fact(turn.messages.metricsOldest, m.oldestWaiting ? `${m.oldestWaiting.radicado} (${age(m.oldestWaiting.createdAt, now, l)})` : turn.messages.metricsNone),
+        fact(turn.messages.metricsOpenedToday, m.openedToday),
+        fact(turn.messages.metricsClosedToday, m.closedToday),
+        fact(turn.messages.metricsOpenedWeek, m.openedThisWeek),
+        fact(turn.messages.metricsClosedWeek, m.closedThisWeek),
       ],
       window: turn.text('metricsWindow', { days: m.windowDays }),
       period: [
-        fact(turn.m.metricsMedianFirstResponse, duration(m.medianFirstResponseMinutes, l)),
-        fact(turn.m.metricsMedianResolution, duration(m.medianResolutionMinutes, l)),
-        fact(turn.m.metricsFirstResponseCompliance, percent(m.firstResponseCompliance, l)),
-        fact(turn.m.metricsResolutionCompliance, percent(m.resolutionCompliance, l)),
-        fact(turn.m.metricsSatisfaction, satisfaction(m.satisfactionAverage, m.surveys, l)),
+        fact(turn.messages.metricsMedianFirstResponse, duration(m.medianFirstResponseMinutes, l)),
+        fact(turn.messages.metricsMedianResolution, duration(m.medianResolutionMinutes, l)),
+        fact(turn.messages.metricsFirstResponseCompliance, percent(m.firstResponseCompliance, l)),
+        fact(turn.messages.metricsResolutionCompliance, percent(m.resolutionCompliance, l)),
+        fact(turn.messages.metricsSatisfaction, satisfaction(m.satisfactionAverage, m.surveys, l)),
       ],
       categories: m.byCategory.map((g) => row(g, l)),
       engineers: m.byEngineer.map((g) => row(g, l)),
@@ -101,29 +101,29 @@ function padDate(d: string): string {
 export async function exportTickets(turn: Turn, from?: string, to?: string): Promise<void> {
   if (!(await requireSupervisor(turn))) return;
   if (!from || !to) {
-    await turn.notice(turn.m.exportUsage);
+    await turn.notice(turn.messages.exportUsage);
     return;
   }
   try {
     const res = await writeTicketsExport({
-      data: turn.s.reports,
-      catalog: turn.s.catalog,
-      dir: turn.s.cfg.exportDir,
+      data: turn.services.reports,
+      catalog: turn.services.catalog,
+      dir: turn.services.cfg.exportDir,
       from: padDate(from),
       to: padDate(to),
       locale: turn.locale,
-      now: turn.s.clock.now(),
-      calendar: turn.s.calendar,
+      now: turn.services.clock.now(),
+      calendar: turn.services.calendar,
     });
-    turn.s.log.info({ by: turn.oid, file: res.path, rows: res.rows }, 'tickets exported');
+    turn.services.log.info({ by: turn.oid, file: res.path, rows: res.rows }, 'tickets exported');
     await turn.notice(turn.text('exportDone', { rows: res.rows, from: padDate(from), to: padDate(to), path: escapeMarkdown(res.path, 500) }), { color: 'Good' });
   } catch (err) {
     if (err instanceof DateRangeError) {
       await turn.notice(turn.text('exportInvalid', { max: MAX_EXPORT_DAYS }), { color: 'Attention' });
       return;
     }
-    turn.s.log.error({ err }, 'tickets export failed');
-    await turn.notice(turn.m.exportFailed, { color: 'Attention' });
+    turn.services.log.error({ err }, 'tickets export failed');
+    await turn.notice(turn.messages.exportFailed, { color: 'Attention' });
   }
 }
 
@@ -133,13 +133,13 @@ export async function exportTickets(turn: Turn, from?: string, to?: string): Pro
  */
 export async function exportHistory(turn: Turn, ticket: Ticket): Promise<void> {
   try {
-    const trail = await turn.s.history.auditTrail(ticket.radicado);
+    const trail = await turn.services.history.auditTrail(ticket.radicado);
     if (!trail) return notFound(turn, { radicado: ticket.radicado });
-    const res = writeHistoryExport(trail, turn.s.cfg.exportDir, turn.s.clock.now());
-    turn.s.log.info({ by: turn.oid, radicado: ticket.radicado, file: res.path, events: res.events }, 'ticket history exported');
+    const res = writeHistoryExport(trail, turn.services.cfg.exportDir, turn.services.clock.now());
+    turn.services.log.info({ by: turn.oid, radicado: ticket.radicado, file: res.path, events: res.events }, 'ticket history exported');
     await turn.notice(turn.text('historyDone', { radicado: ticket.radicado, events: res.events, path: escapeMarkdown(res.path, 500) }), { color: 'Good' });
   } catch (err) {
-    turn.s.log.error({ err }, 'history export failed');
-    await turn.notice(turn.m.historyFailed, { color: 'Attention' });
+    turn.services.log.error({ err }, 'history export failed');
+    await turn.notice(turn.messages.historyFailed, { color: 'Attention' });
   }
 }

@@ -6,33 +6,32 @@
 import type { Ticket } from '../../domain/tickets/model';
 import { SURVEY_COMMENT_MAX } from '../../domain/survey';
 import { formatDateTime } from '../../i18n';
-import { surveyCardData } from '../outbox-sender';
+import { surveyCard, type SurveyCardState } from '../render/survey-card';
 import type { Turn } from '../turn';
 
 export async function submitSurvey(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   const user = await turn.user();
-  const window = turn.s.cfg.survey.changeWindowMs;
+  const window = turn.services.cfg.survey.changeWindowMs;
   const comment = typeof data.comment === 'string' ? data.comment : '';
-  const out = await turn.s.surveys.answer(ticket, { oid: user.oid, tenantId: user.tenantId, name: user.name }, { score: data.score, comment: data.comment });
+  const show = (state: SurveyCardState) => turn.show(surveyCard(turn.services.cards, ticket, turn.locale, window, state));
+  const out = await turn.services.surveys.answer(ticket, { oid: user.oid, tenantId: user.tenantId, name: user.name }, { score: data.score, comment: data.comment });
   if (out.ok) {
     const note = turn.text(out.changed ? 'surveyChanged' : 'surveyThanks', { score: out.answer.score, until: formatDateTime(out.lockAt, turn.locale) });
-    await turn.show(turn.card('survey', surveyCardData(ticket, turn.locale, window, out.answer, note)));
+    await show({ answer: out.answer, note });
     return;
   }
   switch (out.reason) {
     case 'locked':
-      await turn.show(
-        turn.card('survey', { ...surveyCardData(ticket, turn.locale, window, out.answer), canAnswer: false, note: '', error: turn.text('surveyLocked', { score: out.answer!.score }) }),
-      );
+      await show({ answer: out.answer, canAnswer: false, error: turn.text('surveyLocked', { score: out.answer!.score }) });
       return;
     case 'invalid_score':
     case 'comment_too_long': {
-      const error = out.reason === 'invalid_score' ? turn.m.surveyInvalidScore : turn.text('surveyCommentTooLong', { max: SURVEY_COMMENT_MAX });
+      const error = out.reason === 'invalid_score' ? turn.messages.surveyInvalidScore : turn.text('surveyCommentTooLong', { max: SURVEY_COMMENT_MAX });
       // Keep what was typed (bounded) so the requester does not lose it.
-      await turn.show(turn.card('survey', { ...surveyCardData(ticket, turn.locale, window, undefined), comment: comment.slice(0, SURVEY_COMMENT_MAX), error }));
+      await show({ comment: comment.slice(0, SURVEY_COMMENT_MAX), error });
       return;
     }
     default:
-      await turn.notice(turn.m.surveyNotAllowed, { color: 'Attention' });
+      await turn.notice(turn.messages.surveyNotAllowed, { color: 'Attention' });
   }
 }

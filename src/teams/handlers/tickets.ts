@@ -15,7 +15,7 @@ import { escapeMarkdown, plainText } from '../cards';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
 import { callerOf, notFound } from '../gate';
-import { statusText } from '../views';
+import { statusText } from '../render/format';
 
 const PAGE_SIZE = 5;
 
@@ -26,7 +26,7 @@ export async function showStatus(turn: Turn, ticket: Ticket): Promise<void> {
 
 /** The status card; the requester's own refreshes itself (Universal Actions) while the ticket is open. */
 async function statusCard(turn: Turn, ticket: Ticket, notice?: { text: string; error?: boolean; typed?: string }) {
-  return turn.card('ticket-status', await turn.s.views.status(ticket, turn.locale, turn.oid, { viewerUserId: turn.activity.from?.id, notice }));
+  return turn.card('ticket-status', await turn.services.views.status(ticket, turn.locale, turn.oid, { viewerUserId: turn.activity.from?.id, notice }));
 }
 
 /**
@@ -37,7 +37,7 @@ async function statusCard(turn: Turn, ticket: Ticket, notice?: { text: string; e
 export async function refreshCard(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
   if (data.view === 'created' && ticket.requester.oid === turn.oid) {
     const userId = turn.activity.from?.id;
-    await turn.show(turn.card('ticket-created', await turn.s.views.created(ticket, turn.locale, { refreshUserIds: userId ? [userId] : [] })));
+    await turn.show(turn.card('ticket-created', await turn.services.views.created(ticket, turn.locale, { refreshUserIds: userId ? [userId] : [] })));
     return;
   }
   await turn.show(await statusCard(turn, ticket));
@@ -52,10 +52,10 @@ export async function statusOfLegacy(turn: Turn, rawText: string): Promise<void>
   // Imported radicados carry letters ("PN-48213"); digits alone are phones, dates or the year.
   const candidates = legacyRadicadoCandidates(rawText).filter((c) => /[A-Z]/.test(c));
   if (!candidates.length) return showOpenCases(turn);
-  if (!turn.s.lookups.try(turn.oid)) return turn.notice(turn.m.rateLimitedLookups, { color: 'Attention' });
+  if (!turn.services.lookups.try(turn.oid)) return turn.notice(turn.messages.rateLimitedLookups, { color: 'Attention' });
   const caller = await callerOf(turn);
   for (const candidate of candidates) {
-    const found = await turn.s.access.resolve(caller, { radicado: candidate }, 'viewer');
+    const found = await turn.services.access.resolve(caller, { radicado: candidate }, 'viewer');
     if (found?.imported) return showStatus(turn, found);
   }
   // Same answer as for any radicado one may not see or that does not exist.
@@ -71,30 +71,30 @@ const OPEN_CHOICES = 5;
  * shown: it asks for the number.
  */
 export async function showOpenCases(turn: Turn): Promise<void> {
-  if (!turn.isPersonal) return turn.notice(turn.m.statusMissing);
-  const { items } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: 50 });
+  if (!turn.isPersonal) return turn.notice(turn.messages.statusMissing);
+  const { items } = await turn.services.tickets.listByRequester(turn.oid, { limit: 50 });
   const open = items.filter((t) => t.tenantId === turn.tenantId && OPEN_STATUSES.includes(t.status));
-  if (open.length === 0) return turn.notice(turn.m.noOpenCases, { actions: mainActions(turn) });
+  if (open.length === 0) return turn.notice(turn.messages.noOpenCases, { actions: mainActions(turn) });
   if (open.length === 1) return showStatus(turn, open[0]);
   const actions: { title: string; verb: string; data: object }[] = open.slice(0, OPEN_CHOICES).map((t) => ({
-    title: plainText(`${t.radicado} · ${turn.s.views.names(t, turn.locale).service}`, 80),
+    title: plainText(`${t.radicado} · ${turn.services.views.names(t, turn.locale).service}`, 80),
     verb: 'ticket.status',
     data: { ticketId: t.id },
   }));
-  if (open.length > OPEN_CHOICES) actions.push({ title: turn.m.btnMyTickets, verb: 'tickets.mine', data: { page: 0 } });
+  if (open.length > OPEN_CHOICES) actions.push({ title: turn.messages.btnMyTickets, verb: 'tickets.mine', data: { page: 0 } });
   await turn.notice(turn.text('whichOpenCase', { n: open.length }), { actions });
 }
 
 export async function showMine(turn: Turn, data: Record<string, unknown> = {}): Promise<void> {
   const page = z.coerce.number().int().min(0).max(10_000).catch(0).parse(data.page ?? 0);
-  const { items, total } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+  const { items, total } = await turn.services.tickets.listByRequester(turn.oid, { limit: PAGE_SIZE, offset: page * PAGE_SIZE });
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   await turn.show(
     turn.card('my-tickets', {
       items: items.map((t) => ({
         ticketId: t.id,
         radicado: t.radicado,
-        service: escapeMarkdown(turn.s.views.names(t, turn.locale).service),
+        service: escapeMarkdown(turn.services.views.names(t, turn.locale).service),
         statusText: statusText(t.status, turn.locale),
         updated: formatDateTime(t.updatedAt, turn.locale),
         open: OPEN_STATUSES.includes(t.status),
@@ -132,7 +132,7 @@ const message = z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pip
 /** Why a typed reply cannot be sent: empty, or how much to cut. */
 export function replyProblem(turn: Turn, typed: string, max: number): string {
   const length = typed.replace(/\r\n/g, '\n').trim().length;
-  return length > max ? turn.text(length - max === 1 ? 'replyTooLongOne' : 'replyTooLong', { over: length - max, max }) : turn.m.replyEmpty;
+  return length > max ? turn.text(length - max === 1 ? 'replyTooLongOne' : 'replyTooLong', { over: length - max, max }) : turn.messages.replyEmpty;
 }
 
 /** The requester's reply from a card: stored, relayed to the ticket's thread. */
@@ -144,7 +144,7 @@ export async function requesterReply(turn: Turn, ticket: Ticket, data: Record<st
     await turn.show(await statusCard(turn, ticket, { text: replyProblem(turn, typed, REPLY_MAX), error: true, typed }));
     return;
   }
-  const out = await turn.s.tickets.reply(ticket, await turn.actor(), text.data);
+  const out = await turn.services.tickets.reply(ticket, await turn.actor(), text.data);
   if (!out.ok) return refuseOnStatusCard(turn, out, text.data);
   await turn.show(await statusCard(turn, out.ticket));
 }
@@ -161,9 +161,9 @@ export async function remarkOrStatus(turn: Turn, ticket: Ticket, text: string): 
  * one click (the words are kept on the buttons). False when it is not for any case.
  */
 export async function requesterFreeText(turn: Turn, text: string): Promise<boolean> {
-  const { items } = await turn.s.ticketRepo.listByRequester(turn.oid, { limit: 20 });
+  const { items } = await turn.services.tickets.listByRequester(turn.oid, { limit: 20 });
   const mine = items.filter((t) => t.tenantId === turn.tenantId && (OPEN_STATUSES.includes(t.status) || t.status === 'resolved'));
-  const named = findRadicadoIn(text, { prefix: turn.s.cfg.radicadoPrefix, year: bogotaYear(turn.s.clock.now()) });
+  const named = findRadicadoIn(text, { prefix: turn.services.cfg.radicadoPrefix, year: bogotaYear(turn.services.clock.now()) });
   const byRadicado = named ? mine.find((t) => t.radicado === named) : undefined;
   // It names a case that is not one of theirs in conversation: never send it to another one.
   if (named && !byRadicado) return false;
@@ -174,7 +174,7 @@ export async function requesterFreeText(turn: Turn, text: string): Promise<boole
       const kept = text.slice(0, 4000);
       await turn.notice(turn.text('whichTicketKeep', { text: escapeMarkdown(kept, 300) }), {
         actions: talking.slice(0, 5).map((t) => ({
-          title: `${t.radicado} · ${turn.s.views.names(t, turn.locale).service}`.slice(0, 80),
+          title: `${t.radicado} · ${turn.services.views.names(t, turn.locale).service}`.slice(0, 80),
           verb: 'ticket.reply',
           data: { ticketId: t.id, message: kept },
         })),
@@ -183,7 +183,7 @@ export async function requesterFreeText(turn: Turn, text: string): Promise<boole
     }
     return false;
   }
-  const out = await turn.s.tickets.reply(target, await turn.actor(), text.slice(0, 4000));
+  const out = await turn.services.tickets.reply(target, await turn.actor(), text.slice(0, 4000));
   if (!out.ok) {
     await explainOutcome(turn, out);
     return true;
@@ -207,7 +207,7 @@ export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | '
           ticketId: ticket.id,
           radicado: ticket.radicado,
           prompt: turn.text('reopenPrompt', { radicado: ticket.radicado }),
-          error: 'reopenReason' in data ? turn.m.reopenReasonRequired : '',
+          error: 'reopenReason' in data ? turn.messages.reopenReasonRequired : '',
           reason: typed,
         }),
       );
@@ -216,7 +216,7 @@ export async function requesterAction(turn: Turn, verb: 'confirm' | 'reopen' | '
     reason = parsed.data;
   }
   const out =
-    verb === 'confirm' ? await turn.s.tickets.confirm(ticket, actor) : verb === 'reopen' ? await turn.s.tickets.reopen(ticket, actor, reason) : await turn.s.tickets.cancel(ticket, actor);
+    verb === 'confirm' ? await turn.services.tickets.confirm(ticket, actor) : verb === 'reopen' ? await turn.services.tickets.reopen(ticket, actor, reason) : await turn.services.tickets.cancel(ticket, actor);
   if (!out.ok) return refuseOnStatusCard(turn, out);
   await turn.show(await statusCard(turn, out.ticket, verb === 'reopen' ? reopenedNotice(turn, out.ticket) : undefined));
 }

@@ -1,11 +1,12 @@
+import { conversationKey, userKey } from '../../outbox/keys';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
 
 /** The welcome card: what the bot does, the main actions, and the personal-data notice once. */
 export async function sendWelcome(turn: Turn): Promise<void> {
-  const showPrivacy = await turn.s.privacy.markShown(turn.oid, turn.s.clock.now());
+  const showPrivacy = await turn.services.privacy.markShown(turn.oid, turn.services.clock.now());
   await turn.show(
-    turn.card('welcome', { showPrivacy, privacyUrl: turn.s.cfg.privacyPolicyUrl ?? '' }),
+    turn.card('welcome', { showPrivacy, privacyUrl: turn.services.cfg.privacyPolicyUrl ?? '' }),
   );
 }
 
@@ -15,7 +16,7 @@ export async function sendHelp(turn: Turn, intro = ''): Promise<void> {
 }
 
 export async function sendNotUnderstood(turn: Turn): Promise<void> {
-  await turn.notice(turn.m.notUnderstood, { actions: mainActions(turn) });
+  await turn.notice(turn.messages.notUnderstood, { actions: mainActions(turn) });
 }
 
 /** Teams sends installationUpdate and conversationUpdate for one install: one welcome within this window. */
@@ -24,8 +25,8 @@ const WELCOME_WINDOW_MS = 10 * 60_000;
 /** Bot installed in a personal chat or a team: remember where to write, say hello (once). */
 export async function onInstalled(turn: Turn): Promise<void> {
   await rememberConversation(turn);
-  const key = turn.isPersonal ? `user:${turn.oid}` : `conv:${turn.activity.conversation.id.split(';')[0]}`;
-  if (!(await turn.s.welcomes.first(key, turn.s.clock.now(), WELCOME_WINDOW_MS))) return;
+  const key = turn.isPersonal ? userKey(turn.oid) : conversationKey(turn.activity.conversation.id.split(';')[0]);
+  if (!(await turn.services.welcomes.first(key, turn.services.clock.now(), WELCOME_WINDOW_MS))) return;
   if (turn.isPersonal) await sendWelcome(turn);
   else await sendHelp(turn);
 }
@@ -42,6 +43,6 @@ export async function rememberConversation(turn: Turn): Promise<void> {
     user: turn.isPersonal ? a.from : undefined,
     locale: a.locale,
   };
-  const key = turn.isPersonal ? `user:${turn.oid}` : `conv:${ref.conversation.id}`;
-  await turn.s.refs.save(key, ref, turn.s.clock.now());
+  const key = turn.isPersonal ? userKey(turn.oid) : conversationKey(ref.conversation.id);
+  await turn.services.refs.save(key, ref, turn.services.clock.now());
 }
