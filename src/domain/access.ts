@@ -93,7 +93,7 @@ export class TicketAccess {
       const posted = await this.queues.byChannel(ticket.queueConversationId);
       if (posted.length) return posted;
     }
-    const routed = await this.queues.forCategory(ticket.categoryId);
+    const routed = await this.queues.forCategory(ticket.queueCategoryId);
     return routed ? [routed] : [];
   }
 

@@ -42,7 +42,7 @@ export class DeliveryOutcomes {
     if (rec.payload.type !== 'positions_changed') return null;
     const moved = await this.d.tickets.get(rec.payload.ticketId);
     if (!moved) throw new DeliveryError(`ticket ${rec.payload.ticketId} does not exist`, true);
-    const scope = queueScope(moved.categoryId, await this.d.queues.list());
+    const scope = queueScope(rec.payload.queueCategoryId ?? moved.queueCategoryId, await this.d.queues.list());
     const all = [moved, ...(await this.d.tickets.waitingAfter(moved.id, scope, POSITION_UPDATE_LIMIT))];
     const withCards = new Set(await this.d.requesterCards.withCards(all.map((t) => t.id)));
     return all
@@ -101,7 +101,7 @@ export class DeliveryOutcomes {
 
   /** An engineer of the ticket's queue team (for a mention), by object id. */
   private async engineer(ticket: Ticket, oid: string) {
-    const queue = await this.d.queues.forCategory(ticket.categoryId);
+    const queue = await this.d.queues.forCategory(ticket.queueCategoryId);
     return queue ? (await this.d.members.list(queue.teamId)).find((m) => m.oid === oid) : undefined;
   }
 

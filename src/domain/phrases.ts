@@ -49,6 +49,8 @@ export type Intent =
   | { kind: 'queue' } // "cola" / "queue"
   | { kind: 'next' } // "siguiente" / "next"
   | { kind: 'register_queue'; category?: string } // "registrar cola", "registrar cola correo", "register queue"
+  /** "mover a cola correo" (in a case's thread), "mover MDA-2026-000123 a la cola general", "move ticket X to queue Email" (staff). */
+  | { kind: 'move_queue'; radicado?: string; queue?: string }
   | { kind: 'metrics' } // "indicadores" / "metrics"
   | { kind: 'cancel'; radicado?: string } // "cancelar radicado X" / "cancel ticket X"
   | { kind: 'export_person'; who?: string } // "exportar datos de ana@entidad.gov.co" (supervisors)
@@ -84,6 +86,7 @@ export const COMMANDS: {
     { es: 'cola', en: 'queue', intent: 'queue' },
     { es: 'siguiente', en: 'next', intent: 'next' },
     { es: 'registrar cola', en: 'register queue', intent: 'register_queue' },
+    { es: 'mover a cola', en: 'move to queue', intent: 'move_queue' },
   ],
 };
 
@@ -380,6 +383,13 @@ const REGISTER_QUEUE = new RegExp(
     '(?: (?:canal|channel|equipo|team))?(?: (?:como|as|de|to))?(?: (?:la|the|a|una))? (?:cola|queue)(?: (.+))?$',
 );
 
+// "mover a cola correo", "mover el radicado MDA-2026-000123 a la cola de Correo", "move ticket 123 to queue Email".
+const MOVE_QUEUE = new RegExp(
+  '^(?:mover|mueve|muevo|movamos|pasar|pasa|paso|trasladar|traslada|traslado|reasignar|reasigna|enviar|envia|move|transfer|send|reroute)' +
+    `(?: ((?:(?:el|la|este|esta|the|this) )?(?:${NOUN} )?(?:(?:no|nro|num|numero|number|n) )?[a-z0-9][a-z0-9 -]{0,40}?|(?:el|la|este|esta|the|this) ${NOUN}|${NOUN}))?` +
+    ' (?:a|al|hacia|para|to|into)(?: (?:la|el|the))? (?:cola|queue)(?: (.+))?$',
+);
+
 const QUEUE = new RegExp(
   `^(?:${VIEW_VERB} )?(?:(?:la|mi|nuestra|the|my|our) )?(?:cola|queue|work queue|ticket queue)` +
     '(?: (?:de (?:trabajo|casos|solicitudes|radicados|atencion|la mesa|mi equipo|este canal)|del (?:equipo|canal)))?$',
@@ -516,6 +526,14 @@ function matchCommands(s: string, cleaned: string, opts: RecognizeOptions, forei
   if (m) {
     const category = queueCategory(cleaned, m[1]);
     return category ? { kind: 'register_queue', category } : { kind: 'register_queue' };
+  }
+
+  m = MOVE_QUEUE.exec(s);
+  if (m) {
+    const queue = queueCategory(cleaned, m[2]);
+    const named = (m[1] ?? '').replace(new RegExp(`^(?:(?:el|la|este|esta|the|this) )?(?:${NOUN} ?)?(?:(?:no|nro|num|numero|number|n) )?`), '').trim();
+    const radicado = named ? normalizeRadicado(named, opts) : undefined;
+    if (!named || radicado) return { kind: 'move_queue', ...(radicado ? { radicado } : {}), ...(queue ? { queue } : {}) };
   }
 
   if (QUEUE.test(s)) return { kind: 'queue' };

@@ -96,6 +96,8 @@ export interface TicketPatch {
   closedAt?: Date | null;
   /** The delivery warning shown on the queue card (domain/delivery-warning.ts); null clears it. */
   mailError?: string | null;
+  /** Moved to the queue of this category (GENERAL_QUEUE: the general one); its card is posted anew. */
+  queueCategoryId?: string;
   /** SLA clock changes (pause, resume with shifted due times). */
   sla?: SlaPatch;
 }

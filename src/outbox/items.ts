@@ -20,6 +20,11 @@ export type OutboxPayload =
   | { type: 'queue_post'; ticketId: number }
   /** Re-render the ticket's queue card in place with its current state. */
   | { type: 'queue_update'; ticketId: number }
+  /**
+   * The ticket moved to another queue: its card in the old channel (ids kept here, the ticket now
+   * points at the new one) shows where it went, without buttons.
+   */
+  | { type: 'queue_card_moved'; ticketId: number; conversationId: string; activityId: string; toQueue: string; by: string }
   /** A message in the ticket's queue thread. */
   | { type: 'thread_message'; ticketId: number; text: string }
   /** A notice from the bot in the ticket's queue thread (SLA alerts), mentioning some team members. */
@@ -28,7 +33,7 @@ export type OutboxPayload =
   | { type: 'user_message'; userOid: string; ticketId?: number; notice: UserNotice }
   | { type: 'mail'; to: string; ticketId: number; template: 'ticket_created' | 'ticket_resolved' }
   /** A ticket entered or left the waiting queue: refresh the requesters' cards behind it (fan-out). */
-  | { type: 'positions_changed'; ticketId: number }
+  | { type: 'positions_changed'; ticketId: number; /** The queue whose cards move (default: the ticket's own now). */ queueCategoryId?: string }
   /** Re-render the requester's confirmation card of a ticket in place (current status and position). */
   | { type: 'requester_card_update'; ticketId: number }
   /** A Teams file-consent card offering a ticket's attachment to a user in their personal chat. */
@@ -48,6 +53,8 @@ export type UserNotice =
   | { kind: 'engineer_changed'; name: string }
   /** To the previous engineer: a supervisor gave the case to someone else. */
   | { kind: 'unassigned_from_you'; by?: string; to: string }
+  /** To the requester and the engineer who had it: the case moved to another support queue. */
+  | { kind: 'queue_moved'; by: string; /** The category whose queue has it now (GENERAL_QUEUE: the general one). */ queue: string; wasYours?: boolean }
   /** To the engineer: the case was reopened, and why. */
   | { kind: 'reopened'; by: string; reason: string }
   /** The SLA target is near (warning percent of its working time used). dueAt: ISO instant. */

@@ -15,8 +15,8 @@ export class SqliteLegacyImport implements LegacyImportRepository {
     const insert = db.prepare(`INSERT INTO tickets (
         radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, locale, contact_channel,
         category_id, service_id, template_id, field_values, description, priority, status, assignee_name, resolution_note,
-        created_at, updated_at, resolved_at, closed_at, imported)
-      VALUES (?, NULL, ?, ?, ?, ?, 'es', 'teams', ?, ?, 'legacy-import', '{}', ?, 'medium', ?, ?, ?, ?, ?, ?, ?, 1)`);
+        created_at, updated_at, resolved_at, closed_at, imported, route_category_id)
+      VALUES (?, NULL, ?, ?, ?, ?, 'es', 'teams', ?, ?, 'legacy-import', '{}', ?, 'medium', ?, ?, ?, ?, ?, ?, ?, 1, ?)`);
     // The bot's own counter never hands out an imported number again.
     const counter = db.prepare(
       `INSERT INTO radicado_counters (prefix, year, last) VALUES (?, ?, ?)
@@ -50,6 +50,7 @@ export class SqliteLegacyImport implements LegacyImportRepository {
           c.updatedAt.toISOString(),
           c.status === 'resolved' || c.status === 'closed' ? iso(c.closedAt) : null,
           c.status === 'closed' || c.status === 'cancelled' ? iso(c.closedAt) : null,
+          c.categoryId,
         );
         const ticketId = Number(info.lastInsertRowid);
         // Chained like every event (hash version of the current schema).

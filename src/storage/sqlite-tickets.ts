@@ -24,6 +24,7 @@ export interface Row {
   phone: string | null;
   contact_channel: string;
   category_id: string;
+  route_category_id?: string;
   service_id: string;
   template_id: string;
   field_values: string;
@@ -96,6 +97,7 @@ export function toTicket(r: Row): Ticket {
     phone: u(r.phone),
     contactChannel: r.contact_channel === 'phone' ? 'phone' : 'teams',
     categoryId: r.category_id,
+    queueCategoryId: r.route_category_id || r.category_id,
     serviceId: r.service_id,
     templateId: r.template_id,
     fieldValues: JSON.parse(r.field_values),
@@ -126,9 +128,9 @@ export const WAITING = `status = 'new' AND imported = 0`;
 
 function scopeSql(scope: QueueScope, alias = ''): { sql: string; args: string[] } {
   if ('include' in scope) {
-    return scope.include.length ? { sql: `${alias}category_id IN (${scope.include.map(() => '?').join(',')})`, args: scope.include } : { sql: '0', args: [] };
+    return scope.include.length ? { sql: `${alias}route_category_id IN (${scope.include.map(() => '?').join(',')})`, args: scope.include } : { sql: '0', args: [] };
   }
-  return scope.exclude.length ? { sql: `${alias}category_id NOT IN (${scope.exclude.map(() => '?').join(',')})`, args: scope.exclude } : { sql: '1', args: [] };
+  return scope.exclude.length ? { sql: `${alias}route_category_id NOT IN (${scope.exclude.map(() => '?').join(',')})`, args: scope.exclude } : { sql: '1', args: [] };
 }
 
 /** sha256 of a string, hex. */
@@ -525,6 +527,7 @@ export class SqliteTicketRepository implements TicketRepository {
   private readonly stmts;
 
   constructor(private readonly db: Db) {
+    const routed = columnExists(db, 'tickets', 'route_category_id');
     this.stmts = {
       bySubmission: db.prepare('SELECT * FROM tickets WHERE submission_key = ?'),
       byId: db.prepare('SELECT * FROM tickets WHERE id = ?'),
@@ -533,12 +536,13 @@ export class SqliteTicketRepository implements TicketRepository {
         `INSERT INTO radicado_counters (prefix, year, last) VALUES (?, ?, 1)
          ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 RETURNING last`,
       ),
+      // A file not migrated yet (opened by a tool) has no queue route: its category is its route.
       insert: db.prepare(`INSERT INTO tickets (
           radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, requester_upn,
-          requester_department, locale, phone, contact_channel, category_id, service_id, template_id,
+          requester_department, locale, phone, contact_channel, category_id, ${routed ? 'route_category_id, ' : ''}service_id, template_id,
           field_values, description, priority, status, created_at, updated_at)
         VALUES (@radicado, @submissionKey, @tenantId, @oid, @name, @email, @upn, @department, @locale, @phone,
-          @contactChannel, @categoryId, @serviceId, @templateId, @fieldValues, @description, @priority, 'new',
+          @contactChannel, @categoryId, ${routed ? '@categoryId, ' : ''}@serviceId, @templateId, @fieldValues, @description, @priority, 'new',
           @createdAt, @createdAt)`),
       setQueueMessage: db.prepare('UPDATE tickets SET queue_conversation_id = ?, queue_activity_id = ? WHERE id = ?'),
       byRequester: db.prepare(
@@ -549,7 +553,7 @@ export class SqliteTicketRepository implements TicketRepository {
       ),
       countByRequester: db.prepare('SELECT count(*) AS n FROM tickets WHERE requester_oid = ?'),
       position: db.prepare(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND id <= ?`),
-      positionCat: db.prepare(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND category_id = ? AND id <= ?`),
+      positionCat: db.prepare(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND ${routed ? 'route_category_id' : 'category_id'} = ? AND id <= ?`),
       createdSince: db.prepare('SELECT count(*) AS n FROM tickets WHERE requester_oid = ? AND created_at >= ?'),
       resolvedBefore: db.prepare(`SELECT * FROM tickets WHERE status = 'resolved' AND resolved_at < ? ORDER BY id LIMIT ?`),
     };
@@ -676,6 +680,11 @@ export class SqliteTicketRepository implements TicketRepository {
           params[key] = v ? v.toISOString() : null;
         }
       }
+      if (patch.queueCategoryId !== undefined) {
+        // Moved to another queue: its card is posted anew there.
+        sets.push('route_category_id = @queueCategoryId', 'queue_conversation_id = NULL', 'queue_activity_id = NULL');
+        params.queueCategoryId = patch.queueCategoryId;
+      }
       if (patch.mailError !== undefined) {
         sets.push('mail_error = @mailError');
         params.mailError = patch.mailError;
@@ -729,7 +738,7 @@ export class SqliteTicketRepository implements TicketRepository {
 
   async listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }) {
     const cats = opts.categoryIds ?? null;
-    const where = `tenant_id = ? AND status IN (${OPEN_SQL})` + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
+    const where = `tenant_id = ? AND status IN (${OPEN_SQL})` + (cats ? ` AND route_category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
     const args = [opts.tenantId, ...(cats ?? [])];
     const items = (
       this.db.prepare(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`).all(...args, opts.limit, opts.offset ?? 0) as Row[]
@@ -752,7 +761,7 @@ export class SqliteTicketRepository implements TicketRepository {
     const w = scopeSql(scope);
     // Counted along a partial index of waiting tickets only (the planner, without statistics,
     // would walk tickets_open and read every row to check `imported`).
-    const index = 'include' in scope ? 'tickets_waiting_category' : 'tickets_waiting';
+    const index = 'include' in scope ? 'tickets_waiting_route' : 'tickets_waiting';
     const { n } = this.db
       .prepare(`SELECT count(*) AS n FROM tickets INDEXED BY ${index} WHERE ${WAITING} AND ${w.sql} AND id <= ?`)
       .get(...w.args, ticket.id) as { n: number };
@@ -783,7 +792,7 @@ export class SqliteTicketRepository implements TicketRepository {
   async oldestUnassigned(tenantId: string, categoryIds: string[] | null) {
     const cats = categoryIds;
     // Imported cases of the previous service desk are never handed out by "siguiente".
-    const where = WAITING + ' AND tenant_id = ?' + (cats ? ` AND category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
+    const where = WAITING + ' AND tenant_id = ?' + (cats ? ` AND route_category_id IN (${cats.map(() => '?').join(',') || "''"})` : '');
     const r = this.db.prepare(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT 1`).get(tenantId, ...(cats ?? [])) as Row | undefined;
     return r ? toTicket(r) : null;
   }

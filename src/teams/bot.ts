@@ -76,6 +76,7 @@ export const VERBS: Record<string, VerbRoute> = {
   'queue.assign': onTicket('staff', queue.assignTicket),
   'queue.refresh': onTicket('staff', (turn, t) => queue.refreshQueueCard(turn, t)),
   'queue.register': byRole('supervisor', queue.registerChosenQueue),
+  'queue.move': onTicket('staff', queue.moveChosen),
   'privacy.anonymise': byRole('supervisor', personalData.confirmAnonymise),
   'survey.submit': onTicket('requester', submitSurvey),
   'attachment.link': onTicket('viewer', attachments.linkChosen),
@@ -160,6 +161,8 @@ export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
   queue: intentByRole('staff', (turn) => queue.showQueue(turn)),
   next: intentByRole('staff', (turn) => queue.takeNext(turn)),
   register_queue: intentByRole<'register_queue'>('supervisor', (turn, i) => queue.registerQueue(turn, i.category)),
+  // The case is named by radicado or by the thread it is typed in; the gate (ticketFor) checks staff of its queue.
+  move_queue: intentByRole<'move_queue'>('staff', (turn, i) => queue.moveToQueue(turn, i)),
   cancel: intentOnTicket<'cancel'>('requester', (i) => i.radicado, (turn, t) => tickets.requesterAction(turn, 'cancel', t), { who: 'anyone', run: say('statusMissing') }),
   metrics: intentByRole('supervisor', (turn) => reports.showMetrics(turn)),
   export_person: intentByRole<'export_person'>('supervisor', (turn, i) => personalData.exportPerson(turn, i.who)),

@@ -42,6 +42,8 @@ export class TeamsSender {
         return this.queuePost(p.ticketId);
       case 'queue_update':
         return this.queueUpdate(p.ticketId);
+      case 'queue_card_moved':
+        return this.queueCardMoved(p);
       case 'thread_message':
         return this.threadMessage(p.ticketId, p.text);
       case 'thread_notice':
@@ -71,7 +73,7 @@ export class TeamsSender {
   private async queuePost(ticketId: number) {
     const ticket = await this.ticket(ticketId);
     if (ticket.queueActivityId) return; // already posted (a retry after a crash mid-delivery)
-    const queue = await this.d.queues.forCategory(ticket.categoryId);
+    const queue = await this.d.queues.forCategory(ticket.queueCategoryId);
     if (!queue) throw new DeliveryError('no support queue registered for this category', true);
     const ref = await this.d.poster.ref(conversationKey(queue.channelId));
     const card = await queueCard(this.d, ticket, channelLocale(ticket));
@@ -90,6 +92,21 @@ export class TeamsSender {
     await this.d.poster.run(ref, async (ctx) => {
       await ctx.updateActivity({ type: 'message', id: ticket.queueActivityId, attachments: [CardFactory.adaptiveCard(card)] });
     }, ticket.queueConversationId);
+  }
+
+  /** The card left in the channel of the queue a ticket moved out of: where it went, no buttons. */
+  private async queueCardMoved(p: Extract<OutboxPayload, { type: 'queue_card_moved' }>) {
+    const ticket = await this.ticket(p.ticketId);
+    const ref = await this.d.poster.ref(conversationKey(p.conversationId));
+    const locale = channelLocale(ticket);
+    const card = await queueCard(this.d, ticket, locale, {
+      viewer: { oid: '', supervisor: false, staff: false },
+      notice: t(locale, 'queueMovedCard', { queue: this.d.views.queueName(p.toQueue, locale), name: p.by }),
+      noRefresh: true,
+    });
+    await this.d.poster.run(ref, async (ctx) => {
+      await ctx.updateActivity({ type: 'message', id: p.activityId, attachments: [CardFactory.adaptiveCard(card)] });
+    }, p.conversationId);
   }
 
   /** Posts in the ticket's queue thread; nothing while its card is not posted. */
@@ -124,7 +141,7 @@ export class TeamsSender {
       card = surveyCard(this.d.cards, ticket, locale, this.d.surveyChangeWindowMs);
       summary = t(locale, 'surveyTitle', { radicado: ticket.radicado });
     } else {
-      ({ card, summary } = noticeCard(this.d.cards, notice, ticket, locale));
+      ({ card, summary } = noticeCard(this.d.cards, notice, ticket, locale, (id, l) => this.d.views.queueName(id, l)));
     }
     await this.d.poster.run(ref, async (ctx) => {
       await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)], summary });

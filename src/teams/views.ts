@@ -64,6 +64,12 @@ export class TicketViews {
     };
   }
 
+  /** A support queue by the category it serves: the catalog category's name, or the general queue. */
+  queueName(queueCategoryId: string, locale: Locale): string {
+    const cat = this.catalog.catalog.categories.find((c) => c.id === queueCategoryId);
+    return cat ? pick(cat.name, locale) : messages(locale).queueGeneral;
+  }
+
   async position(ticket: Ticket): Promise<string> {
     return (await this.queueInfo(ticket, 'es')).position;
   }
@@ -75,7 +81,7 @@ export class TicketViews {
   async queueInfo(ticket: Ticket, locale: Locale): Promise<{ position: string; positionText: string; estimateText: string }> {
     const none = { position: '', positionText: '', estimateText: '' };
     if (ticket.status !== 'new' || ticket.imported) return none;
-    const scope = queueScope(ticket.categoryId, this.queues ? await this.queues.list() : []);
+    const scope = queueScope(ticket.queueCategoryId, this.queues ? await this.queues.list() : []);
     const p = await this.tickets.queuePosition(ticket, scope);
     if (!p) return none;
     const estimate = estimateWait(p, await this.tickets.recentTakes(scope, ESTIMATE_SAMPLE), this.calendar);

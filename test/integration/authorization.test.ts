@@ -65,6 +65,8 @@ const DATA: Record<string, (ref: { id: number; attachmentId: number }) => Record
   'queue.resolve': ({ id }) => ({ ticketId: id, resolutionNote: 'Se reinició el servicio.' }),
   'queue.assign': ({ id }) => ({ ticketId: id, assignTo: USERS.agent2.oid }),
   'queue.refresh': ({ id }) => ({ ticketId: id }),
+  // To the queue it is in ("ya está en la cola"): through the gate, and no other test's queue changes.
+  'queue.move': ({ id }) => ({ ticketId: id, queueCategoryId: 'mesa-servicio-primer-nivel' }),
   'survey.submit': ({ id }) => ({ ticketId: id, score: '5', comment: '' }),
   'attachment.link': ({ id }) => ({ ticketId: id, attachmentIds: [1] }),
   'attachment.send': ({ attachmentId }) => ({ attachmentId }),

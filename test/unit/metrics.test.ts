@@ -24,7 +24,7 @@ function t(over: Partial<Ticket> & { created: string }, score?: number): MetricI
   const { created, ...rest } = over;
   const ticket: Ticket = {
     id, radicado: `MDA-2026-${String(id).padStart(6, '0')}`, tenantId: 't', requester: { oid: 'r', tenantId: 't', name: 'R' }, locale: 'es',
-    contactChannel: 'teams', categoryId: 'cat-a', serviceId: 's', templateId: 'x', fieldValues: {}, description: 'd', priority: 'high',
+    contactChannel: 'teams', categoryId: 'cat-a', queueCategoryId: 'cat-a', serviceId: 's', templateId: 'x', fieldValues: {}, description: 'd', priority: 'high',
     status: 'new', version: 1, createdAt: bog(created), updatedAt: bog(created), imported: false, ...rest,
   };
   return { ticket, survey: score === undefined ? undefined : { score } };

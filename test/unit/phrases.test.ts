@@ -171,9 +171,9 @@ describe('COMMANDS', () => {
     expect(recognize(text, opts).kind).toBe(intent);
   });
 
-  it('advertises four personal commands and three team commands', () => {
+  it('advertises four personal commands and four team commands', () => {
     expect(COMMANDS.personal.map((c) => c.intent)).toEqual(['new_request', 'my_tickets', 'status_missing', 'help']);
-    expect(COMMANDS.team.map((c) => c.intent)).toEqual(['queue', 'next', 'register_queue']);
+    expect(COMMANDS.team.map((c) => c.intent)).toEqual(['queue', 'next', 'register_queue', 'move_queue']);
   });
 });
 

@@ -29,7 +29,7 @@ const clock = new SlaClock(DEFAULT_CALENDAR, 80, (t) => targetsFor(POLICY, t));
 function ticket(over: Partial<Ticket> & { sla: TicketSla }): Ticket {
   return {
     id: 1, radicado: 'MDA-2026-000001', tenantId: 't', requester: { oid: 'r', tenantId: 't', name: 'R' }, locale: 'es',
-    contactChannel: 'teams', categoryId: 'c', serviceId: 's', templateId: 'x', fieldValues: {}, description: 'd',
+    contactChannel: 'teams', categoryId: 'c', queueCategoryId: 'c', serviceId: 's', templateId: 'x', fieldValues: {}, description: 'd',
     priority: 'high', status: 'new', version: 1, createdAt: bog('2026-04-01 08:00'), updatedAt: bog('2026-04-01 08:00'), imported: false,
     ...over,
   };

@@ -233,7 +233,7 @@ export class AttachmentService {
   }
 
   private async queueChannel(ticket: Ticket): Promise<string | undefined> {
-    return ticket.queueConversationId ?? (await this.queues.forCategory(ticket.categoryId))?.channelId;
+    return ticket.queueConversationId ?? (await this.queues.forCategory(ticket.queueCategoryId))?.channelId;
   }
 }
 

@@ -36,7 +36,7 @@ export class SupervisorNotifier {
     const supervisors = await this.staff.supervisors(ticket.tenantId);
     const effects: OutboxItem[] = [];
     const notified: string[] = [];
-    const queue = await this.queues.forCategory(ticket.categoryId);
+    const queue = await this.queues.forCategory(ticket.queueCategoryId);
     const channel = ticket.queueConversationId ?? queue?.channelId;
     if (channel) {
       const team = queue ? await this.members.list(queue.teamId) : [];
@@ -89,7 +89,7 @@ export class SlaMonitor {
     const dueAt = due.toISOString();
     const effects: OutboxItem[] = [];
     const events: NewEvent[] = [];
-    const queue = await this.d.queues.forCategory(ticket.categoryId);
+    const queue = await this.d.queues.forCategory(ticket.queueCategoryId);
     const channel = ticket.queueConversationId ?? queue?.channelId;
     if (alert.endsWith('warning')) {
       const notice: UserNotice = { kind: 'sla_warning', target, dueAt };

@@ -27,6 +27,11 @@ export interface Ticket {
   phone?: string;
   contactChannel: ContactChannel;
   categoryId: string;
+  /**
+   * The category whose support queue serves it: its own category, until staff move it to another
+   * queue ("mover a cola …"); GENERAL_QUEUE for the general queue.
+   */
+  queueCategoryId: string;
   serviceId: string;
   templateId: string;
   fieldValues: Record<string, string>;
@@ -108,7 +113,9 @@ export type EventKind =
   | 'sla_warning'
   | 'survey_answered'
   | 'attachment_added'
-  | 'attachment_sent';
+  | 'attachment_sent'
+  /** Staff moved the ticket to another support queue ("mover a cola …"). */
+  | 'queue_moved';
 
 export interface NewEvent {
   at: Date;
@@ -129,3 +136,6 @@ export interface TicketMessage {
   authorName: string;
   text: string;
 }
+
+/** `queueCategoryId` of a ticket moved to the general queue (no category has this id). */
+export const GENERAL_QUEUE = '*';

@@ -184,6 +184,63 @@ export class TicketService {
     return this.transition(ticket, 'reply', actor, { message: text });
   }
 
+  /**
+   * "Mover a cola …": staff send an open ticket to the support queue of another category (or to the
+   * general one). It waits there in its original arrival order, unassigned: the other team takes it.
+   * Its card is posted in the new channel; the old one says where it went. In the history.
+   */
+  async moveToQueue(ticket: Ticket, actor: Actor, queueCategoryId: string): Promise<ActionOutcome | { ok: false; reason: 'same_queue'; ticket: Ticket }> {
+    let current = ticket;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (!isOpen(current.status)) return { ok: false, reason: 'invalid_state', ticket: current };
+      const [from, to] = await Promise.all([this.queues.forCategory(current.queueCategoryId), this.queues.forCategory(queueCategoryId)]);
+      if (!to) return { ok: false, reason: 'invalid_state', ticket: current };
+      if (from?.id === to.id) return { ok: false, reason: 'same_queue', ticket: current };
+      const now = this.clock.now();
+      const by = { oid: actor.oid, name: actor.name };
+      const events: NewEvent[] = [
+        { at: now, actor: by, kind: 'queue_moved', data: { from: current.queueCategoryId, to: queueCategoryId, fromChannel: current.queueConversationId ?? from?.channelId ?? null, toChannel: to.channelId } },
+      ];
+      if (current.assignee) events.push({ at: now, actor: by, kind: 'assigned', data: { to: null, from: current.assignee } });
+      if (current.status !== 'new') events.push({ at: now, actor: by, kind: 'status_changed', data: { from: current.status, to: 'new', moved: true } });
+      const effects: OutboxItem[] = [];
+      if (current.queueConversationId && current.queueActivityId) {
+        effects.push({
+          channel: 'teams',
+          paceKey: channelKey(current.queueConversationId),
+          ticketId: current.id,
+          payload: { type: 'queue_card_moved', ticketId: current.id, conversationId: current.queueConversationId, activityId: current.queueActivityId, toQueue: queueCategoryId, by: actor.name },
+        });
+      }
+      effects.push({ channel: 'teams', paceKey: channelKey(to.channelId), ticketId: current.id, payload: { type: 'queue_post', ticketId: current.id } });
+      effects.push(this.notify(current.requester.oid, current.id, { kind: 'queue_moved', by: actor.name, queue: queueCategoryId }));
+      if (current.assignee && current.assignee.oid !== actor.oid) {
+        effects.push(this.notify(current.assignee.oid, current.id, { kind: 'queue_moved', by: actor.name, queue: queueCategoryId, wasYours: true }));
+      }
+      // Both queues' waiting cards move: the one it left and the one it joined.
+      if (!current.imported) {
+        effects.push({ channel: 'teams', paceKey: positionsKey(current.queueCategoryId), ticketId: current.id, payload: { type: 'positions_changed', ticketId: current.id, queueCategoryId: current.queueCategoryId } });
+        effects.push({ channel: 'teams', paceKey: positionsKey(queueCategoryId), ticketId: current.id, payload: { type: 'positions_changed', ticketId: current.id } });
+      }
+      const updated = await this.tickets.update(
+        current.id,
+        current.version,
+        {
+          updatedAt: now,
+          queueCategoryId,
+          status: current.status !== 'new' ? 'new' : undefined,
+          assignee: current.assignee ? null : undefined,
+          sla: current.status !== 'new' ? this.opts.sla?.onTransition(current, 'new', now) : undefined,
+        },
+        events,
+        effects,
+      );
+      if (updated) return { ok: true, ticket: updated };
+      current = (await this.tickets.get(current.id)) ?? current;
+    }
+    return { ok: false, reason: 'conflict', ticket: current };
+  }
+
   /** Closes tickets resolved more than `days` ago that the requester neither confirmed nor reopened. */
   async autoClose(days: number, limit = 100): Promise<number> {
     const now = this.clock.now();
@@ -234,7 +291,7 @@ export class TicketService {
     const isRequester = ticket.requester.oid === actor.oid;
     // The queue card may still be on its way (queue_post pending or in flight): effects for the
     // channel then wait behind it on the same pace key and apply once it has been posted.
-    const queueChannel = ticket.queueConversationId ?? (await this.queues.forCategory(ticket.categoryId))?.channelId;
+    const queueChannel = ticket.queueConversationId ?? (await this.queues.forCategory(ticket.queueCategoryId))?.channelId;
 
     if (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid) {
       events.push({ at: now, actor: by, kind: 'assigned', data: { to: extra.assignee, from: ticket.assignee } });
@@ -279,7 +336,7 @@ export class TicketService {
     // Entering or leaving the waiting queue moves everyone behind: their cards get updated.
     const movesInQueue = (ticket.status === 'new') !== (to === 'new') && !ticket.imported;
     if (movesInQueue) {
-      effects.push({ channel: 'teams', paceKey: positionsKey(ticket.categoryId), ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
+      effects.push({ channel: 'teams', paceKey: positionsKey(ticket.queueCategoryId), ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
     } else if (to !== ticket.status || (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid)) {
       // Any other change of state or engineer: the requester's confirmation card shows it too (the
       // positions fan-out above already includes the ticket itself).

@@ -5,6 +5,7 @@ import { m002Sla } from './002-sla';
 import { m004Beyond } from './004-beyond';
 import { m005Attachments } from './005-attachments';
 import { m006Polish } from './006-polish';
+import { m008QueueMoves } from './008-queue-moves';
 import { m007HistoryEvidence } from './007-history-evidence';
 
 export interface Migration {
@@ -13,4 +14,4 @@ export interface Migration {
 }
 
 /** Static, ordered index of migrations. Never edit an applied migration: add a new one. */
-export const migrations: Migration[] = [m001Initial, m002Sla, m003Hardening, m004Beyond, m005Attachments, m006Polish, m007HistoryEvidence];
+export const migrations: Migration[] = [m001Initial, m002Sla, m003Hardening, m004Beyond, m005Attachments, m006Polish, m007HistoryEvidence, m008QueueMoves];

@@ -69,8 +69,8 @@ export class PgLegacyImport implements LegacyImportRepository {
         `INSERT INTO tickets (
           radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, locale, contact_channel,
           category_id, service_id, template_id, field_values, description, priority, status, assignee_name, resolution_note,
-          created_at, updated_at, resolved_at, closed_at, imported)
-        VALUES ($1, NULL, $2, $3, $4, $5, 'es', 'teams', $6, $7, 'legacy-import', '{}', $8, 'medium', $9, $10, $11, $12, $13, $14, $15, 1)
+          created_at, updated_at, resolved_at, closed_at, imported, route_category_id)
+        VALUES ($1, NULL, $2, $3, $4, $5, 'es', 'teams', $6, $7, 'legacy-import', '{}', $8, 'medium', $9, $10, $11, $12, $13, $14, $15, 1, $6)
         RETURNING id`,
         [t.radicado, t.tenantId, t.requester.oid, t.requester.name, t.requester.email, t.categoryId, t.serviceId, t.description, t.status, t.assigneeName ?? null, t.resolution ?? null, t.createdAt, t.updatedAt, finished, closed],
       )

@@ -53,9 +53,9 @@ export class PgTicketRepository implements TicketRepository {
         const inserted = (await this.one(
           `INSERT INTO tickets (
             radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, requester_upn,
-            requester_department, locale, phone, contact_channel, category_id, service_id, template_id,
+            requester_department, locale, phone, contact_channel, category_id, route_category_id, service_id, template_id,
             field_values, description, priority, status, created_at, updated_at)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'new', $18, $18)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, 'new', $18, $18)
           RETURNING *`,
           [
             radicado,
@@ -160,6 +160,10 @@ export class PgTicketRepository implements TicketRepository {
       if (patch.firstResponseAt) sets.push(`first_response_at = coalesce(first_response_at, ${p(patch.firstResponseAt)}::timestamptz)`);
       if (patch.resolvedAt !== undefined) sets.push(`resolved_at = ${p(patch.resolvedAt)}::timestamptz`);
       if (patch.closedAt !== undefined) sets.push(`closed_at = ${p(patch.closedAt)}::timestamptz`);
+      if (patch.queueCategoryId !== undefined) {
+        // Moved to another queue: its card is posted anew there.
+        sets.push(`route_category_id = ${p(patch.queueCategoryId)}`, 'queue_conversation_id = NULL', 'queue_activity_id = NULL');
+      }
       if (patch.mailError !== undefined) sets.push(`mail_error = ${p(patch.mailError)}`);
       if (patch.sla) {
         const cols = {
@@ -213,7 +217,7 @@ export class PgTicketRepository implements TicketRepository {
 
   async listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }) {
     const cats = opts.categoryIds ?? null;
-    const where = `tenant_id = $1 AND status IN (${OPEN_SQL})` + (cats ? ' AND category_id = ANY($2::text[])' : '');
+    const where = `tenant_id = $1 AND status IN (${OPEN_SQL})` + (cats ? ' AND route_category_id = ANY($2::text[])' : '');
     const base: unknown[] = cats ? [opts.tenantId, cats] : [opts.tenantId];
     const n = base.length;
     const items = await this.many(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT $${n + 1} OFFSET $${n + 2}`, [...base, opts.limit, opts.offset ?? 0]);
@@ -256,7 +260,7 @@ export class PgTicketRepository implements TicketRepository {
   oldestUnassigned(tenantId: string, categoryIds: string[] | null) {
     // Imported cases of the previous service desk are never handed out by "siguiente".
     return categoryIds
-      ? this.one(`SELECT * FROM tickets WHERE ${WAITING} AND tenant_id = $1 AND category_id = ANY($2::text[]) ORDER BY id LIMIT 1`, [tenantId, categoryIds])
+      ? this.one(`SELECT * FROM tickets WHERE ${WAITING} AND tenant_id = $1 AND route_category_id = ANY($2::text[]) ORDER BY id LIMIT 1`, [tenantId, categoryIds])
       : this.one(`SELECT * FROM tickets WHERE ${WAITING} AND tenant_id = $1 ORDER BY id LIMIT 1`, [tenantId]);
   }
 
@@ -329,8 +333,8 @@ const VERSION_MOVED = Symbol('version moved');
 
 /** A queue scope as SQL; its one array parameter is $n. */
 function scopeSql(scope: QueueScope, alias: string, n: number): { sql: string; args: unknown[] } {
-  if ('include' in scope) return scope.include.length ? { sql: `${alias}category_id = ANY($${n}::text[])`, args: [scope.include] } : { sql: 'false', args: [] };
-  return scope.exclude.length ? { sql: `NOT (${alias}category_id = ANY($${n}::text[]))`, args: [scope.exclude] } : { sql: 'true', args: [] };
+  if ('include' in scope) return scope.include.length ? { sql: `${alias}route_category_id = ANY($${n}::text[])`, args: [scope.include] } : { sql: 'false', args: [] };
+  return scope.exclude.length ? { sql: `NOT (${alias}route_category_id = ANY($${n}::text[]))`, args: [scope.exclude] } : { sql: 'true', args: [] };
 }
 
 /**

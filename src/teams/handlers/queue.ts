@@ -14,8 +14,9 @@ import { escapeMarkdown } from '../cards';
 import type { Turn } from '../turn';
 import { explainOutcome, outcomeText, replyProblem } from './tickets';
 import { rememberConversation } from './welcome';
-import { callerOf } from '../gate';
+import { callerOf, ticketFor } from '../gate';
 import { queueCard as renderQueueCard, queueEngineers } from '../render/queue-card';
+import { GENERAL_QUEUE } from '../../domain/tickets/model';
 
 function teamIdOf(turn: Turn): string | undefined {
   const cd = turn.activity.channelData as { team?: { id?: string } } | undefined;
@@ -229,4 +230,58 @@ export async function threadMessage(turn: Turn, rootActivityId: string): Promise
 /** Universal Actions refresh of the queue card, for the staff of its queue (the gate checked). */
 export async function refreshQueueCard(turn: Turn, ticket: Ticket): Promise<void> {
   await turn.show(await queueCard(turn, ticket));
+}
+
+const GENERAL_WORDS = /^(?:la |el |the )?(?:general|cola general|general queue|mesa general|primer nivel)$/i;
+
+/** The queue a category routes to, by name: the catalog category's, or the general queue's. */
+export function queueName(turn: Turn, queueCategoryId: string): string {
+  return turn.services.views.queueName(queueCategoryId, turn.locale);
+}
+
+/**
+ * "mover a cola correo" in a case's thread, or "mover MDA-2026-000123 a la cola general" anywhere
+ * (staff of the case's queue). Without a queue, or with an ambiguous one, a card lists the queues.
+ */
+export async function moveToQueue(turn: Turn, intent: { radicado?: string; queue?: string }): Promise<void> {
+  const root = turn.isChannel ? /;messageid=([^;]+)$/.exec(turn.activity.conversation.id)?.[1] : undefined;
+  if (!intent.radicado && !root) return turn.notice(turn.messages.moveQueueUsage);
+  const ticket = await ticketFor(turn, intent.radicado ? { radicado: intent.radicado } : { queueActivityId: root! }, 'staff');
+  if (!ticket) return;
+  const queues = (await turn.services.queues.list()).filter((q) => q.tenantId === ticket.tenantId || !q.tenantId);
+  let target: string | undefined;
+  if (intent.queue && GENERAL_WORDS.test(intent.queue.trim())) target = GENERAL_QUEUE;
+  else if (intent.queue) {
+    const match = matchCategory(intent.queue, turn.services.catalog.catalog.categories);
+    if (match.kind === 'one') target = match.category.id;
+  }
+  if (!target) {
+    // Every registered queue but the one that has it: the supervisor or engineer chooses.
+    const current = await turn.services.queues.forCategory(ticket.queueCategoryId);
+    const options = queues.filter((q) => q.id !== current?.id).map((q) => q.categoryId ?? GENERAL_QUEUE);
+    const text = intent.queue ? turn.text('moveQueueWhich', { text: escapeMarkdown(intent.queue, 80), radicado: ticket.radicado }) : turn.text('moveQueueChoose', { radicado: ticket.radicado });
+    if (!options.length) return turn.notice(turn.text('moveQueueNone', { radicado: ticket.radicado }), { color: 'Attention' });
+    await turn.notice(text, {
+      actions: options.map((c) => ({ title: queueName(turn, c).slice(0, 80), verb: 'queue.move', data: { ticketId: ticket.id, queueCategoryId: c } })),
+    });
+    return;
+  }
+  return moveTo(turn, ticket, target);
+}
+
+/** The queue chosen on the "which queue?" card (validated again: it is card data). */
+export async function moveChosen(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
+  const wanted = data.queueCategoryId;
+  const valid = wanted === GENERAL_QUEUE || turn.services.catalog.catalog.categories.some((c) => c.id === wanted);
+  if (typeof wanted !== 'string' || !valid) return turn.notice(turn.messages.invalidAction, { color: 'Attention' });
+  return moveTo(turn, ticket, wanted);
+}
+
+async function moveTo(turn: Turn, ticket: Ticket, queueCategoryId: string): Promise<void> {
+  const name = escapeMarkdown(queueName(turn, queueCategoryId), 120);
+  if (!(await turn.services.queues.forCategory(queueCategoryId))) return turn.notice(turn.text('moveQueueNone', { radicado: ticket.radicado }), { color: 'Attention' });
+  const out = await turn.services.tickets.moveToQueue(ticket, await turn.actor(), queueCategoryId);
+  if (out.ok) return turn.notice(turn.text('moveQueueDone', { radicado: ticket.radicado, queue: name }), { color: 'Good' });
+  if (out.reason === 'same_queue') return turn.notice(turn.text('moveQueueSame', { radicado: ticket.radicado, queue: name }));
+  return turn.notice(outcomeText(turn, out), { color: 'Attention' });
 }

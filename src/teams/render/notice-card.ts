@@ -8,7 +8,14 @@ import { statusText } from './format';
 import { staffNoticeText } from './staff-notice';
 
 /** The notice card and its summary (the chat list's preview line). The survey has its own card. */
-export function noticeCard(cards: CardRenderer, notice: Exclude<UserNotice, { kind: 'survey' }>, ticket: Ticket | undefined, locale: Locale): { card: AdaptiveCardJson; summary: string } {
+export function noticeCard(
+  cards: CardRenderer,
+  notice: Exclude<UserNotice, { kind: 'survey' }>,
+  ticket: Ticket | undefined,
+  locale: Locale,
+  /** A support queue's name in the reader's language (by the category it serves). */
+  queueLabel: (queueCategoryId: string, locale: Locale) => string = (id) => id,
+): { card: AdaptiveCardJson; summary: string } {
   const radicado = ticket?.radicado ?? '';
   let title = '';
   let text = '';
@@ -43,6 +50,12 @@ export function noticeCard(cards: CardRenderer, notice: Exclude<UserNotice, { ki
       title = t(locale, 'reassignedAwayTitle', { radicado, name: plainText(notice.to, 100) });
       text = notice.by ? t(locale, 'reassignedBy', { name: plainText(notice.by, 100) }) : '';
       break;
+    case 'queue_moved': {
+      const queue = plainText(queueLabel(notice.queue, locale), 100);
+      title = t(locale, notice.wasYours ? 'queueMovedAwayTitle' : 'queueMovedTitle', { radicado, queue });
+      text = notice.wasYours ? t(locale, 'queueMovedAwayText', { name: plainText(notice.by, 100) }) : messages(locale).queueMovedText;
+      break;
+    }
     case 'reopened':
       title = t(locale, 'reopenedTitle', { radicado, name: plainText(notice.by, 100) });
       text = notice.reason;

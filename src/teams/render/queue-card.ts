@@ -22,11 +22,13 @@ export interface QueueCardOptions {
   /** An error or refusal shown on the card, and what was typed (kept in its inputs). */
   notice?: string;
   typed?: { message?: string; resolutionNote?: string };
+  /** Nobody's view refreshes (the card left behind in a queue the ticket moved out of). */
+  noRefresh?: boolean;
 }
 
 /** The engineers of the team whose queue serves this ticket's category (roster read at registration). */
 export async function queueEngineers(d: Pick<QueueCardDeps, 'queues' | 'members'>, ticket: Ticket) {
-  const queue = await d.queues.forCategory(ticket.categoryId);
+  const queue = await d.queues.forCategory(ticket.queueCategoryId);
   return queue ? d.members.list(queue.teamId) : [];
 }
 
@@ -36,7 +38,7 @@ export async function queueCard(d: QueueCardDeps, ticket: Ticket, locale: Locale
   const v = opts.viewer;
   const view = await d.views.queue(ticket, locale, d.clock.now(), {
     staffView: v ? v.staff : true,
-    refreshUserIds: members.map((m) => m.userId),
+    refreshUserIds: opts.noRefresh ? [] : members.map((m) => m.userId),
     engineers: members.map((m) => ({ oid: m.oid, name: m.name })),
     viewer: v && { oid: v.oid, supervisor: v.supervisor },
   });
