@@ -24,7 +24,15 @@ export const SUPERVISOR = DIRECTORY_USERS[5];
 export const SEED_USERS = 1000;
 export const seedUser = (n: number) => ({ id: `29:bench-${n % SEED_USERS}`, oid: `bench-oid-${n % SEED_USERS}`, name: `Usuario ${n % SEED_USERS}` });
 
-export type Scenario = 'help' | 'ticket' | 'status' | 'queue' | 'echo-message' | 'echo-invoke';
+export type Scenario = 'help' | 'ticket' | 'status' | 'queue' | 'echo-message' | 'echo-invoke' | 'fair-message' | 'fair-invoke';
+
+/** Requesters of the ticket scenario: synthetic employees, so few of them file twice in a run. */
+export const TICKET_USERS = 5000;
+const PLACES = ['la casa', 'la sede norte', 'el piso 3', 'la oficina de archivo', 'la sala de juntas', 'el portátil nuevo', 'la biblioteca', 'la sede centro'];
+const PROBLEMS = ['no conecta la VPN', 'se cae el escritorio remoto', 'pide la clave otra vez', 'dice error 809', 'no abre el cliente', 'queda cargando'];
+/** A description of one's own: the duplicate check compares it with the requester's open cases. */
+const description = (n: number) =>
+  `Desde ${PLACES[n % PLACES.length]} ${PROBLEMS[Math.floor(n / PLACES.length) % PROBLEMS.length]}; caso de prueba ${n}, equipo ${(n * 7919) % 100000}.`;
 
 export interface RunSpec {
   url: string;
@@ -54,6 +62,9 @@ export interface RunResult {
   p99: number;
   mean: number;
   connectorPosts: number;
+  /** Ticket scenario: tickets whose confirmation card came back, and duplicate offers answered on the way. */
+  ticketsCreated?: number;
+  offers?: number;
 }
 
 let seq = 0;
@@ -61,7 +72,7 @@ function activity(spec: RunSpec, serviceUrl: string): object {
   const user =
     spec.scenario === 'queue'
       ? SUPERVISOR
-      : spec.scenario === 'ticket' || spec.scenario === 'echo-invoke'
+      : spec.scenario === 'echo-invoke' || spec.scenario === 'fair-invoke'
         ? DIRECTORY_USERS[seq % DIRECTORY_USERS.length]
         : DIRECTORY_USERS[0];
   const base = (u: { id: string; oid: string; name: string }) => ({
@@ -78,6 +89,7 @@ function activity(spec: RunSpec, serviceUrl: string): object {
   switch (spec.scenario) {
     case 'help':
     case 'echo-message':
+    case 'fair-message':
       return { ...base(user), type: 'message', text: 'ayuda' };
     case 'queue':
       return { ...base(user), type: 'message', text: 'cola' };
@@ -87,8 +99,11 @@ function activity(spec: RunSpec, serviceUrl: string): object {
     }
     case 'ticket':
     case 'echo-invoke':
+    case 'fair-invoke': {
+      const n = ++ticketSeq;
+      const requester = spec.scenario === 'ticket' ? { id: `29:filer-${n % TICKET_USERS}`, oid: `filer-oid-${n % TICKET_USERS}`, name: `Funcionario ${n % TICKET_USERS}` } : user;
       return {
-        ...base(user),
+        ...base(requester),
         type: 'invoke',
         name: 'adaptiveCard/action',
         value: {
@@ -100,7 +115,7 @@ function activity(spec: RunSpec, serviceUrl: string): object {
               submissionKey: randomUUID(),
               accessType: 'vpn',
               startDate: '2026-12-01',
-              description: 'Necesito VPN para trabajar desde casa.',
+              description: description(n + process.pid * 100_000),
               phone: '300 123 4567',
               contactChannel: 'teams',
             },
@@ -108,15 +123,33 @@ function activity(spec: RunSpec, serviceUrl: string): object {
           trigger: 'manual',
         },
       };
+    }
   }
 }
+let ticketSeq = 0;
+
+/** The "Registrar uno nuevo" button of a duplicate offer, if the answer is one: what a person presses next. */
+function offerAction(body: string): Record<string, unknown> | null {
+  if (!body.includes('"duplicateChoice":"new"')) return null;
+  let found: Record<string, unknown> | null = null;
+  const walk = (n: unknown): void => {
+    if (found || !n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    const o = n as Record<string, unknown>;
+    if (o.type === 'Action.Execute' && o.verb === 'ticket.submit' && (o.data as Record<string, unknown> | undefined)?.duplicateChoice === 'new') found = o.data as Record<string, unknown>;
+    else Object.values(o).forEach(walk);
+  };
+  walk(JSON.parse(body));
+  return found;
+}
+
+/** The confirmation card of a ticket just filed (it refreshes itself as the 'created' view). */
+const isCreated = (body: string) => body.includes('application/vnd.microsoft.card.adaptive') && /MDA-\d{4}-\d{6}/.test(body) && body.includes('"view":"created"');
 
 /** What a correct answer looks like, per scenario (a 200 alone could be an apology card). */
 function check(spec: RunSpec, status: number, body: string): string | null {
   if (status !== 200) return `HTTP ${status}: ${body.slice(0, 200)}`;
-  if (spec.scenario === 'ticket' && !(body.includes('application/vnd.microsoft.card.adaptive') && /MDA-\d{4}-\d{6}/.test(body))) {
-    return `no ticket-created card: ${body.slice(0, 300)}`;
-  }
+  if (spec.scenario === 'ticket' && !isCreated(body)) return `no ticket-created card: ${body.slice(0, 300)}`;
   return null;
 }
 
@@ -149,6 +182,8 @@ async function run(spec: RunSpec, connector: BenchConnector): Promise<RunResult>
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
+  let created = 0;
+  let offers = 0;
   const start = Date.now();
   const measureFrom = start + spec.warmupMs;
   const hardEnd = measureFrom + spec.durationMs;
@@ -175,8 +210,18 @@ async function run(spec: RunSpec, connector: BenchConnector): Promise<RunResult>
       const counted = measuring;
       let err: string | null;
       try {
-        const res = await post(agent, url, payload);
+        let res = await post(agent, url, payload);
+        // Filing the real way: "Guardar", and where the duplicate check offers an open case, "Registrar uno nuevo".
+        const next = spec.scenario === 'ticket' && res.status === 200 ? offerAction(res.body) : null;
+        if (next) {
+          if (counted) offers++;
+          const again = JSON.parse(payload);
+          again.id = `${again.id}-new`;
+          again.value.action.data = next;
+          res = await post(agent, url, JSON.stringify(again));
+        }
         err = check(spec, res.status, res.body);
+        if (!err && counted && spec.scenario === 'ticket') created++;
       } catch (e) {
         err = (e as Error).message;
       }
@@ -212,6 +257,7 @@ async function run(spec: RunSpec, connector: BenchConnector): Promise<RunResult>
     p99: q(0.99),
     mean: latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1),
     connectorPosts: connector.counts.posts - postsAtMeasure,
+    ...(spec.scenario === 'ticket' ? { ticketsCreated: created, offers } : {}),
   };
 }
 
