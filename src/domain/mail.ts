@@ -5,6 +5,7 @@
  * Every value that comes from a user (name, description, resolution note, and for safety every
  * other field too) is HTML-escaped in the HTML body; the plain-text body carries it as is.
  */
+import { dateFormat } from './intl-cache';
 
 export interface MailMessage {
   to: string;
@@ -198,21 +199,15 @@ function oneLine(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
 }
 
+const MAIL_DAY: Intl.DateTimeFormatOptions = { timeZone: 'America/Bogota', day: 'numeric', month: 'long', year: 'numeric' };
+const MAIL_TIME: Intl.DateTimeFormatOptions = { timeZone: 'America/Bogota', hour: 'numeric', minute: '2-digit' };
+
 /** "26 de noviembre de 2026, 10:15 a. m." / "November 26, 2026, 10:15 AM" in America/Bogota. */
 export function formatMailDate(date: Date, locale: MailLocale): string {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) return '';
   const intlLocale = TEXTS[locale].intlLocale;
-  const day = new Intl.DateTimeFormat(intlLocale, {
-    timeZone: 'America/Bogota',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-  }).format(date);
-  const time = new Intl.DateTimeFormat(intlLocale, {
-    timeZone: 'America/Bogota',
-    hour: 'numeric',
-    minute: '2-digit',
-  }).format(date);
+  const day = dateFormat(intlLocale, MAIL_DAY).format(date);
+  const time = dateFormat(intlLocale, MAIL_TIME).format(date);
   // ICU uses narrow/no-break spaces ("10:15 a. m."); plain spaces read the same in every client.
   return `${day}, ${time}`.replace(/[\u00a0\u202f]/g, ' ');
 }

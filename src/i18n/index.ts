@@ -1,6 +1,9 @@
 import type { Locale } from '../domain/types';
 import { en } from './en';
 import { es, type Messages } from './es';
+import { dateFormat } from '../domain/intl-cache';
+
+const DATE_TIME: Intl.DateTimeFormatOptions = { timeZone: 'America/Bogota', dateStyle: 'medium', timeStyle: 'short' };
 
 export type { Messages };
 export type MessageKey = keyof Messages;
@@ -23,9 +26,5 @@ export function t(locale: Locale, key: MessageKey, vars: Record<string, string |
 
 /** Dates and times as people in Bogotá read them. */
 export function formatDateTime(d: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-US' : 'es-CO', {
-    timeZone: 'America/Bogota',
-    dateStyle: 'medium',
-    timeStyle: 'short',
-  }).format(d);
+  return dateFormat(locale === 'en' ? 'en-US' : 'es-CO', DATE_TIME).format(d);
 }

@@ -14,6 +14,7 @@ import { escapeMarkdown } from '../cards';
 import { notFound } from '../gate';
 import type { Turn } from '../turn';
 import { age } from '../render/format';
+import { numberFormat } from '../../domain/intl-cache';
 
 async function requireSupervisor(turn: Turn): Promise<boolean> {
   const user = await turn.user();
@@ -33,13 +34,13 @@ export function duration(minutes: number | null, locale: Locale): string {
 
 function percent(c: Compliance, locale: Locale): string {
   if (c.percent === null) return t(locale, 'metricsNone');
-  const pct = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(c.percent);
+  const pct = numberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(c.percent);
   return t(locale, 'metricsCompliance', { percent: pct, met: c.met, total: c.total });
 }
 
 function satisfaction(avg: number | null, n: number, locale: Locale): string {
   if (avg === null) return t(locale, 'metricsNone');
-  const v = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 2 }).format(avg);
+  const v = numberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 2 }).format(avg);
   return t(locale, 'metricsSatisfactionValue', { avg: v, n });
 }
 

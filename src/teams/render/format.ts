@@ -8,6 +8,7 @@ import type { Ticket, TicketStatus } from '../../domain/tickets/model';
 import type { Locale } from '../../domain/types';
 import { formatDateTime, messages, t } from '../../i18n';
 import { plainText } from '../cards';
+import { numberFormat } from '../../domain/intl-cache';
 
 /**
  * Due times for the cards, in Bogotá time; nothing while the clock is paused or when met. `slaFlag`
@@ -74,7 +75,7 @@ export function duration(minutes: number, locale: Locale): string {
 
 /** A file size as people read it: "850 B", "12 KB", "1,5 MB" (es) / "1.5 MB" (en). */
 export function fileSize(bytes: number, locale: Locale): string {
-  const fmt = (n: number) => new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(n);
+  const fmt = (n: number) => numberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(n);
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${fmt(bytes / 1024)} KB`;
   return `${fmt(bytes / (1024 * 1024))} MB`;
