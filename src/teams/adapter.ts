@@ -12,6 +12,7 @@ import {
   type Activity,
 } from 'botbuilder';
 import { z } from 'zod';
+import { cachingClients } from './client-cache';
 import type { Config, TenantPolicy } from '../config';
 import { storageFailureCode } from '../domain/errors';
 import type { InboundDedup } from '../domain/ports';
@@ -41,7 +42,8 @@ export function createCloudAdapter(cfg: Config, log: Logger): BotAdapter {
     MicrosoftAppType: settings.MicrosoftAppType,
   });
   const auth = new ConfigurationBotFrameworkAuthentication(settings as never, credentials);
-  const adapter = new BotAdapter(auth);
+  // Connector and token clients are reused across turns (client-cache.ts).
+  const adapter = new BotAdapter(cachingClients(auth));
 
   adapter.onTurnError = async (context, error) => {
     const correlationId = randomUUID().slice(0, 8);
