@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { parseOfficeHours } from './domain/sla/working-calendar';
+import { parseOfficeHours } from './domain/sla/office-hours';
 import { ROOT } from './paths';
 
 export class ConfigError extends Error {

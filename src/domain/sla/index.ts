@@ -7,11 +7,11 @@ export {
   addWorkingMinutes,
   DEFAULT_CALENDAR,
   dueDate,
-  parseOfficeHours,
   workingMinutesBetween,
   workingMinutesExcluding,
 } from './working-calendar';
 export type { CalendarConfig, PauseInterval } from './working-calendar';
+export { parseOfficeHours } from './office-hours';
 export { parseSlaPolicy, SlaConfigError, targetsFor } from './policy';
 export type { SlaPolicy, SlaTargets } from './policy';
 export { dueAlerts, RUNNING_STATUSES, SlaClock, slaTransition } from './ticket-sla';
