@@ -221,6 +221,11 @@ export interface ChainHead {
  * hash: once redacted, only their link and that commitment are checked.) Only reads.
  */
 export function verifyHistory(db: Db): HistoryReport {
+  // One read transaction: another process committing meanwhile is seen wholly or not at all.
+  return db.transaction(() => verifyInSnapshot(db))();
+}
+
+function verifyInSnapshot(db: Db): HistoryReport {
   const redactions = new Map<number, Redaction>();
   const hasActor = columnExists(db, 'ticket_event_redactions', 'original_actor_sha256');
   if (tableExists(db, 'ticket_event_redactions')) for (const r of db

@@ -3,15 +3,17 @@
  * Each one decides with the state machine, then persists the change, its history and its outbound
  * effects in one repository call (one transaction).
  */
-import type { Clock, ListOptions, OutboxItem, QueueRepository, TicketRepository, UserNotice } from '../ports';
+import type { Clock, ListOptions, OutboxItem, QueueRepository, TicketRepository } from '../ports';
 import type { Actor, TicketAction } from './state-machine';
 import { decide } from './state-machine';
 import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
 import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
 import type { SlaClock } from '../sla/ticket-sla';
-import { similarity } from './similarity';
-import { channelKey, mailKey, positionsKey, userKey } from '../../outbox/keys';
+import { similarityTo } from './similarity';
+import { channelKey, mailKey } from '../../outbox/keys';
+import { cardUpdate, moveRecord, transitionRecord } from './effects';
+import { DEFAULT_DUPLICATE_SIMILARITY, type ActionOutcome, type AddTextOutcome, type DuplicateMatch, type SubmitOutcome } from './outcomes';
 
 export interface TicketServiceOptions {
   radicadoPrefix: string;
@@ -25,32 +27,8 @@ export interface TicketServiceOptions {
   duplicateSimilarity?: number;
 }
 
-/** An open ticket of the same requester that looks like the request being filed, and why. */
-export interface DuplicateMatch {
-  ticket: Ticket;
-  sameService: boolean;
-  /** Jaccard index of the two descriptions' normalised word sets (similarity.ts). */
-  similarity: number;
-}
-
-export const DEFAULT_DUPLICATE_SIMILARITY = 0.5;
-
-export type ActionOutcome =
-  | { ok: true; ticket: Ticket }
-  | { ok: false; reason: 'forbidden' | 'invalid_state' | 'taken' | 'conflict'; holder?: string; ticket: Ticket };
-
-/** What "Guardar" on a ticket form led to. */
-export type SubmitOutcome =
-  /** The ticket of this form: filed now (`created`), or earlier by the same form. */
-  | { kind: 'filed'; ticket: Ticket; created: boolean }
-  /** The form's text was already added to this ticket (the duplicate check's offer): nothing is filed. */
-  | { kind: 'added_before'; ticketId: number }
-  /** An open ticket of the requester that looks like this one: offered before filing. */
-  | { kind: 'duplicate'; match: DuplicateMatch };
-
-/** "Add to radicado X" for a form that was filed as a ticket of its own meanwhile: nothing is added. */
-export type AddTextOutcome = (ActionOutcome & { already?: boolean }) | { ok: false; reason: 'filed'; ticket: Ticket };
-
+export type { ActionOutcome, AddTextOutcome, DuplicateMatch, SubmitOutcome } from './outcomes';
+export { DEFAULT_DUPLICATE_SIMILARITY } from './outcomes';
 
 export class TicketService {
   constructor(
@@ -108,9 +86,10 @@ export class TicketService {
   async findDuplicates(requesterOid: string, input: { serviceId: string; description: string }): Promise<DuplicateMatch[]> {
     const threshold = this.opts.duplicateSimilarity ?? DEFAULT_DUPLICATE_SIMILARITY;
     const { items } = await this.tickets.listByRequester(requesterOid, { limit: 50 });
+    const like = similarityTo(input.description);
     return items
       .filter((t) => isOpen(t.status))
-      .map((t) => ({ ticket: t, sameService: t.serviceId === input.serviceId, similarity: similarity(t.description, input.description) }))
+      .map((t) => ({ ticket: t, sameService: t.serviceId === input.serviceId, similarity: like(t.description) }))
       .filter((m) => m.sameService || m.similarity >= threshold)
       .sort((a, b) => Number(b.sameService) - Number(a.sameService) || b.similarity - a.similarity || a.ticket.id - b.ticket.id);
   }
@@ -197,31 +176,7 @@ export class TicketService {
       if (!to) return { ok: false, reason: 'invalid_state', ticket: current };
       if (from?.id === to.id) return { ok: false, reason: 'same_queue', ticket: current };
       const now = this.clock.now();
-      const by = { oid: actor.oid, name: actor.name };
-      const events: NewEvent[] = [
-        { at: now, actor: by, kind: 'queue_moved', data: { from: current.queueCategoryId, to: queueCategoryId, fromChannel: current.queueConversationId ?? from?.channelId ?? null, toChannel: to.channelId } },
-      ];
-      if (current.assignee) events.push({ at: now, actor: by, kind: 'assigned', data: { to: null, from: current.assignee } });
-      if (current.status !== 'new') events.push({ at: now, actor: by, kind: 'status_changed', data: { from: current.status, to: 'new', moved: true } });
-      const effects: OutboxItem[] = [];
-      if (current.queueConversationId && current.queueActivityId) {
-        effects.push({
-          channel: 'teams',
-          paceKey: channelKey(current.queueConversationId),
-          ticketId: current.id,
-          payload: { type: 'queue_card_moved', ticketId: current.id, conversationId: current.queueConversationId, activityId: current.queueActivityId, toQueue: queueCategoryId, by: actor.name },
-        });
-      }
-      effects.push({ channel: 'teams', paceKey: channelKey(to.channelId), ticketId: current.id, payload: { type: 'queue_post', ticketId: current.id } });
-      effects.push(this.notify(current.requester.oid, current.id, { kind: 'queue_moved', by: actor.name, queue: queueCategoryId }));
-      if (current.assignee && current.assignee.oid !== actor.oid) {
-        effects.push(this.notify(current.assignee.oid, current.id, { kind: 'queue_moved', by: actor.name, queue: queueCategoryId, wasYours: true }));
-      }
-      // Both queues' waiting cards move: the one it left and the one it joined.
-      if (!current.imported) {
-        effects.push({ channel: 'teams', paceKey: positionsKey(current.queueCategoryId), ticketId: current.id, payload: { type: 'positions_changed', ticketId: current.id, queueCategoryId: current.queueCategoryId } });
-        effects.push({ channel: 'teams', paceKey: positionsKey(queueCategoryId), ticketId: current.id, payload: { type: 'positions_changed', ticketId: current.id } });
-      }
+      const { events, effects } = moveRecord({ ticket: current, actor, now, from, to, queueCategoryId });
       const updated = await this.tickets.update(
         current.id,
         current.version,
@@ -248,7 +203,7 @@ export class TicketService {
     let closed = 0;
     for (const t of due) {
       const events: NewEvent[] = [{ at: now, kind: 'status_changed', data: { from: t.status, to: 'closed', auto: true } }];
-      const done = await this.tickets.update(t.id, t.version, { status: 'closed', closedAt: now, updatedAt: now }, events, this.cardUpdate(t, t.queueConversationId));
+      const done = await this.tickets.update(t.id, t.version, { status: 'closed', closedAt: now, updatedAt: now }, events, cardUpdate(t, t.queueConversationId));
       if (done) closed++;
     }
     return closed;
@@ -285,63 +240,13 @@ export class TicketService {
     if (!decision.ok) return { ok: false, reason: decision.reason, holder: decision.holder, ticket };
     const now = this.clock.now();
     const to = decision.to;
-    const by = { oid: actor.oid, name: actor.name };
-    const events: NewEvent[] = [];
-    const effects: OutboxItem[] = [];
     const isRequester = ticket.requester.oid === actor.oid;
     // The queue card may still be on its way (queue_post pending or in flight): effects for the
     // channel then wait behind it on the same pace key and apply once it has been posted.
     const queueChannel = ticket.queueConversationId ?? (await this.queues.forCategory(ticket.queueCategoryId))?.channelId;
-
-    if (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid) {
-      events.push({ at: now, actor: by, kind: 'assigned', data: { to: extra.assignee, from: ticket.assignee } });
-      if (extra.assignee.oid !== actor.oid) effects.push(this.notify(extra.assignee.oid, ticket.id, { kind: 'assigned_to_you', by: actor.name }));
-      // A reassignment: the engineer who had it and the requester are told who has it now.
-      if (ticket.assignee && ticket.assignee.oid !== actor.oid) {
-        effects.push(this.notify(ticket.assignee.oid, ticket.id, { kind: 'unassigned_from_you', by: actor.name, to: extra.assignee.name }));
-      }
-      if (ticket.assignee && to === ticket.status && !isRequester) {
-        effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'engineer_changed', name: extra.assignee.name }));
-      }
-    }
-    if (extra.message !== undefined) {
-      events.push({ at: now, actor: by, kind: 'message', data: { from: isRequester ? 'requester' : 'agent', text: extra.message } });
-      if (isRequester) {
-        if (queueChannel) effects.push({ channel: 'teams', paceKey: channelKey(queueChannel), ticketId: ticket.id, payload: { type: 'thread_message', ticketId: ticket.id, text: extra.message } });
-        if (ticket.assignee) effects.push(this.notify(ticket.assignee.oid, ticket.id, { kind: 'requester_reply', authorName: actor.name, text: extra.message }));
-      } else {
-        effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'agent_reply', authorName: actor.name, text: extra.message }));
-      }
-    }
-    if (to !== ticket.status) {
-      events.push({ at: now, actor: by, kind: action === 'reopen' ? 'reopened' : action === 'confirm' ? 'confirmed' : 'status_changed', data: { from: ticket.status, to, note: extra.note } });
-      if (!isRequester) {
-        const assignee = to === 'assigned' ? (extra.assignee ?? ticket.assignee)?.name : undefined;
-        effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'status_changed', status: to, by: actor.name, note: extra.note, assignee }));
-      }
-      // Reopened: the engineer who attended it hears it from us, with the reason.
-      if (action === 'reopen' && ticket.assignee && ticket.assignee.oid !== actor.oid) {
-        effects.push(this.notify(ticket.assignee.oid, ticket.id, { kind: 'reopened', by: actor.name, reason: extra.note ?? '' }));
-      }
-      if (to === 'resolved' && this.opts.mailEnabled && ticket.requester.email) {
-        effects.push({ channel: 'mail', paceKey: mailKey(ticket.requester.email), ticketId: ticket.id, payload: { type: 'mail', to: ticket.requester.email, ticketId: ticket.id, template: 'ticket_resolved' } });
-      }
-      // The satisfaction survey follows the resolution notice (same pace key: in that order), once per
-      // ticket: not again after a reopen, whether or not the first one was answered.
-      if (to === 'resolved' && this.opts.surveyWanted && !(await this.wasResolvedBefore(ticket.id)) && (await this.opts.surveyWanted(ticket.id))) {
-        effects.push(this.notify(ticket.requester.oid, ticket.id, { kind: 'survey' }));
-      }
-    }
-    effects.push(...this.cardUpdate(ticket, queueChannel));
-    // Entering or leaving the waiting queue moves everyone behind: their cards get updated.
-    const movesInQueue = (ticket.status === 'new') !== (to === 'new') && !ticket.imported;
-    if (movesInQueue) {
-      effects.push({ channel: 'teams', paceKey: positionsKey(ticket.queueCategoryId), ticketId: ticket.id, payload: { type: 'positions_changed', ticketId: ticket.id } });
-    } else if (to !== ticket.status || (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid)) {
-      // Any other change of state or engineer: the requester's confirmation card shows it too (the
-      // positions fan-out above already includes the ticket itself).
-      effects.push({ channel: 'teams', paceKey: userKey(ticket.requester.oid), ticketId: ticket.id, payload: { type: 'requester_card_update', ticketId: ticket.id } });
-    }
+    // The satisfaction survey, once per ticket: not again after a reopen, answered or not.
+    const survey = to === 'resolved' && to !== ticket.status && !!this.opts.surveyWanted && !(await this.wasResolvedBefore(ticket.id)) && (await this.opts.surveyWanted(ticket.id));
+    const { events, effects } = transitionRecord({ ticket, action, actor, to, extra, queueChannel, now, mail: !!this.opts.mailEnabled, survey });
 
     const agentActs = !isRequester && (actor.roles.includes('agent') || actor.roles.includes('supervisor'));
     const updated = await this.tickets.update(
@@ -374,18 +279,6 @@ export class TicketService {
   private async wasResolvedBefore(ticketId: number): Promise<boolean> {
     const changes = await this.tickets.events(ticketId, { kinds: ['status_changed'] });
     return changes.some((e) => (e.data as { to?: string } | undefined)?.to === 'resolved');
-  }
-
-  /** The queue card shows the current state: every change schedules its update. */
-  private cardUpdate(ticket: Ticket, queueChannel: string | undefined): OutboxItem[] {
-    // Also when the card is not posted yet: a post in flight may have rendered the old state, so
-    // an update queued behind it (same pace key) re-renders it; with nothing posted it is a no-op.
-    if (!queueChannel) return [];
-    return [{ channel: 'teams', paceKey: channelKey(queueChannel), ticketId: ticket.id, payload: { type: 'queue_update', ticketId: ticket.id } }];
-  }
-
-  private notify(oid: string, ticketId: number, notice: UserNotice): OutboxItem {
-    return { channel: 'teams', paceKey: userKey(oid), ticketId, payload: { type: 'user_message', userOid: oid, ticketId, notice } };
   }
 }
 

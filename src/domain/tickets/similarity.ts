@@ -35,10 +35,17 @@ export function wordSet(text: string): Set<string> {
 
 /** Jaccard index of the two texts' word sets, 0..1 (0 when either has no meaningful word). */
 export function similarity(a: string, b: string): number {
-  const A = wordSet(a);
-  const B = wordSet(b);
-  if (!A.size || !B.size) return 0;
-  let shared = 0;
-  for (const w of A) if (B.has(w)) shared++;
-  return shared / (A.size + B.size - shared);
+  return similarityTo(b)(a);
+}
+
+/** Similarity to one text, its word set built once, for comparing it with many. */
+export function similarityTo(text: string): (other: string) => number {
+  const B = wordSet(text);
+  return (other) => {
+    const A = wordSet(other);
+    if (!A.size || !B.size) return 0;
+    let shared = 0;
+    for (const w of A) if (B.has(w)) shared++;
+    return shared / (A.size + B.size - shared);
+  };
 }

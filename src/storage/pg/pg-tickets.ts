@@ -301,9 +301,28 @@ export class PgTicketRepository implements TicketRepository {
 /**
  * Checks every ticket's history exactly as SQLite's verifyHistory does (same checker: hashes, seals,
  * positions, the ticket rows' counts, heads and states, the chain of tickets, redactions), reading the
- * history in keyset pages. Only reads.
+ * history in keyset pages. Only reads, in one REPEATABLE READ snapshot: a change committed while it
+ * reads (a delivery failure recorded on a ticket) is either wholly seen or not at all, never a ticket
+ * row from before it with the event from after it.
  */
 export async function verifyHistoryPg(pool: PgQueryable): Promise<HistoryReport> {
+  const c = 'connect' in pool && typeof pool.connect === 'function' ? await (pool as PgPool).connect() : null;
+  const q = (c ?? pool) as PgQueryable;
+  if (!c) return verifyInSnapshot(q);
+  try {
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const report = await verifyInSnapshot(q);
+    await c.query('COMMIT');
+    return report;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+async function verifyInSnapshot(pool: PgQueryable): Promise<HistoryReport> {
   const redactions = new Map<number, Redaction>();
   for (const r of (await pool.query<{ event_id: number; original_sha256: string; original_actor_sha256: string | null }>('SELECT event_id, original_sha256, original_actor_sha256 FROM ticket_event_redactions')).rows) {
     redactions.set(r.event_id, { original: r.original_sha256, actor: r.original_actor_sha256 });
