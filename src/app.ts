@@ -2,16 +2,13 @@
  * Wiring with an explicit lifecycle: createApp() builds everything from a Config, start() opens the
  * HTTP server and the outbox dispatcher, stop() finishes in-flight turns and closes the database.
  */
-import fs from 'node:fs';
 import type { Config } from './config';
 import { TicketAccess } from './domain/access';
 import { AttachmentService } from './domain/attachments';
-import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
+import { loadCatalog, loadSlaPolicy, slaCalendar } from './config-files';
 import { SlaMonitor, SupervisorNotifier } from './domain/sla/monitor';
-import { parseSlaPolicy, SlaConfigError, targetsFor, type SlaPolicy } from './domain/sla/policy';
+import { targetsFor } from './domain/sla/policy';
 import { SlaClock } from './domain/sla/ticket-sla';
-import { DEFAULT_CALENDAR, type CalendarConfig } from './domain/sla/working-calendar';
-import { adjustedHolidays, HolidayConfigError, NO_HOLIDAY_ADJUSTMENTS, parseHolidayAdjustments, type HolidayAdjustments } from './domain/sla/holiday-adjustments';
 import { SurveyService } from './domain/survey';
 import type { MailTransport } from './domain/mail';
 import { systemClock, type Clock, type OutboxPayload } from './domain/ports';
@@ -22,7 +19,7 @@ import { startHttpServer, type HttpServer } from './http/server';
 import { FileDirectory } from './identity/file-directory';
 import { IdentityService } from './identity/identity-service';
 import { createLogger, type Logger } from './logger';
-import { createGraphTransport, createLogTransport, createMsalAppTokenProvider, createSmtpTransport } from './mail';
+import { createMailTransport } from './mail/transport';
 import { openStorage, type AuditableTicketRepository, type Storage } from './storage';
 import { DirectoryExportSink } from './storage/export-dir';
 import { createCloudAdapter, TeamsMessageEndpoint } from './teams/adapter';
@@ -38,6 +35,8 @@ import { RateLimiter } from './teams/rate-limiter';
 import { DEFAULT_REPLY_GUARD, ReplyGuard, type ReplyGuardOptions } from './teams/reply-guard';
 import type { Services } from './teams/turn';
 import { TicketViews } from './teams/views';
+
+export { loadCatalog, loadHolidayAdjustments, loadSlaPolicy, slaCalendar } from './config-files';
 
 export interface AppOptions {
   log?: Logger;
@@ -66,67 +65,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export function loadCatalog(file: string): CatalogService {
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new CatalogError(`CATALOG_PATH ${file} could not be read as JSON: ${(err as Error).message}`, []);
-  }
-  return new CatalogService(parseCatalog(json, file));
-}
-
-/** Reads and validates SLA_PATH against the catalog's template ids; throws SlaConfigError. */
-export function loadSlaPolicy(file: string, catalog: CatalogService): SlaPolicy {
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new SlaConfigError(
-      `SLA_PATH ${file} could not be read as JSON (${(err as Error).message}). Create it (see config/sla.json in the repository) or point SLA_PATH to it.`,
-    );
-  }
-  const templates = new Set(catalog.catalog.categories.flatMap((c) => c.services.flatMap((s) => s.templates.map((t) => t.id))));
-  return parseSlaPolicy(json, file, templates);
-}
-
-/** Reads and validates HOLIDAYS_PATH (the institution's added and removed days); throws HolidayConfigError. */
-export function loadHolidayAdjustments(file: string, required: boolean): HolidayAdjustments {
-  if (!required && !fs.existsSync(file)) return NO_HOLIDAY_ADJUSTMENTS;
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new HolidayConfigError(
-      `HOLIDAYS_PATH ${file} could not be read as JSON (${(err as Error).message}). Create it (see config/holidays.json in the repository) or unset HOLIDAYS_PATH.`,
-    );
-  }
-  return parseHolidayAdjustments(json, file);
-}
-
-/**
- * The SLA calendar: SLA_OFFICE_HOURS in America/Bogota (UTC−5, no DST), Colombian public holidays
- * off, with the days config/holidays.json adds or removes.
- */
-export function slaCalendar(cfg: Config): CalendarConfig {
-  const o = cfg.sla.officeHours;
-  const holidays = adjustedHolidays(loadHolidayAdjustments(cfg.sla.holidays.path, cfg.sla.holidays.required));
-  return { ...DEFAULT_CALENDAR, workdays: o.workdays, startMinute: o.startMinute, endMinute: o.endMinute, holidays };
-}
-
-function createMail(cfg: Config, log: Logger): MailTransport {
-  if (cfg.mail.transport === 'smtp') return createSmtpTransport({ url: cfg.mail.smtpUrl!, from: cfg.mail.from! });
-  if (cfg.mail.transport === 'graph') {
-    const g = cfg.mail.graph!;
-    return createGraphTransport({
-      from: cfg.mail.from!,
-      graphBaseUrl: g.baseUrl,
-      tokenProvider: createMsalAppTokenProvider({ tenantId: g.tenantId, clientId: g.clientId, clientSecret: g.clientSecret }),
-    });
-  }
-  return createLogTransport({ info: (obj, msg) => log.info(obj, msg) });
-}
-
 export function createApp(cfg: Config, opts: AppOptions = {}): App {
   const log = opts.log ?? createLogger(cfg.logLevel);
   const clock = opts.clock ?? systemClock;
@@ -147,7 +85,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   const dispatcherOptions: DispatcherOptions = { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher };
   const storage = openStorage(cfg, { outboxPaceGapMs: dispatcherOptions.perKeyIntervalMs });
   const { tickets: ticketRepo, outbox, queues, members, refs, profiles } = storage;
-  const mail = opts.mail ?? createMail(cfg, log);
+  const mail = opts.mail ?? createMailTransport(cfg, log);
   // With MAIL_TRANSPORT=none (and no transport given) no e-mail is queued, and none is promised.
   const mailOn = !!opts.mail || cfg.mail.transport !== 'none';
   const contactText = (locale: Locale) => cfg.supportContact ?? pick(catalog.contact, locale);
