@@ -12,7 +12,7 @@ import { bogotaYear } from './radicado';
 import type { SlaClock } from '../sla/ticket-sla';
 import { similarityTo } from './similarity';
 import { channelKey, mailKey } from '../../outbox/keys';
-import { cardUpdate, moveRecord, transitionRecord } from './effects';
+import { cardUpdate, moveRecord, transitionRecord, type TransitionInput } from './effects';
 import { DEFAULT_DUPLICATE_SIMILARITY, type ActionOutcome, type AddTextOutcome, type DuplicateMatch, type SubmitOutcome } from './outcomes';
 
 export interface TicketServiceOptions {
@@ -219,7 +219,7 @@ export class TicketService {
     ticket: Ticket,
     action: TicketAction,
     actor: Actor,
-    extra: { assignee?: { oid: string; name: string }; note?: string; message?: string },
+    extra: TransitionInput['extra'],
     claimKey?: string,
   ): Promise<ActionOutcome> {
     let out = await this.transitionOnce(ticket, action, actor, extra, claimKey);
@@ -233,7 +233,7 @@ export class TicketService {
     ticket: Ticket,
     action: TicketAction,
     actor: Actor,
-    extra: { assignee?: { oid: string; name: string }; note?: string; message?: string },
+    extra: TransitionInput['extra'],
     claimKey?: string,
   ): Promise<ActionOutcome> {
     const decision = decide(ticket, action, actor);
