@@ -1,6 +1,6 @@
 /**
  * The environment variables the bot reads, with their types, defaults and limits (zod). Parsing
- * only: the environment itself is read by config.ts, the only reader of process.env.
+ * only: the environment itself is read by config.ts, its only reader.
  */
 import { z } from 'zod';
 import { parseOfficeHours } from './domain/sla/office-hours';
