@@ -46,6 +46,9 @@ import { PgConversationRefs, PgInboundDedup, PgProfileRepository, PgQueueReposit
 import { PgBotStorage } from './pg/pg-bot-storage';
 import type { HistoryAudit } from '../domain/history-audit';
 import { PgHistoryAudit, SqliteHistoryAudit } from './history-audit';
+import type { Sql } from './sql';
+import { SqliteSql } from './engines/sqlite';
+import { PgSql } from './engines/postgres';
 
 export type { HistoryBreak, HistoryReport } from './sqlite-tickets';
 
@@ -70,6 +73,8 @@ export interface AuditableTicketRepository extends TicketRepository {
 }
 
 interface StorageBase {
+  /** The SQL port the repositories are written against (one engine behind it). */
+  sql: Sql;
   tickets: AuditableTicketRepository;
   outbox: OutboxRepository;
   queues: QueueRepository;
@@ -107,6 +112,7 @@ interface StorageBase {
 export interface SqliteStorage extends StorageBase {
   engine: 'sqlite';
   db: Db;
+  sql: SqliteSql;
 }
 
 export interface PgStorage extends StorageBase {
@@ -137,9 +143,11 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
   const db = openDb(cfg.dbPath, cfg.dbBusyTimeoutMs !== undefined ? { busyTimeoutMs: cfg.dbBusyTimeoutMs } : {});
   migrate(db);
   const tickets = new SqliteTicketRepository(db);
+  const sql = new SqliteSql(db);
   return {
     engine: 'sqlite',
     db,
+    sql,
     tickets,
     outbox: new SqliteOutboxRepository(db, opts.outboxLeaseMs),
     queues: new SqliteQueueRepository(db),
@@ -165,10 +173,10 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
       return { engine: 'sqlite', migrations: row.n };
     },
     async probe(lockWaitMs) {
-      return probeDatabase(db, lockWaitMs);
+      return sql.exclusive(() => probeDatabase(db, lockWaitMs));
     },
     async verifyHistory() {
-      return verifyHistory(db);
+      return sql.exclusive(() => verifyHistory(db));
     },
     async close() {
       db.close();
@@ -182,6 +190,7 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
   return {
     engine: 'postgres',
     pool,
+    sql: new PgSql(pool),
     tickets: new PgTicketRepository(pool),
     outbox: new PgOutboxRepository(pool, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
     queues: new PgQueueRepository(pool),

@@ -1,0 +1,156 @@
+/**
+ * The SQL port on one better-sqlite3 connection. Statements are prepared once and reused. A
+ * transaction is `BEGIN IMMEDIATE` (the write lock first: no upgrade deadlocks with another process)
+ * and holds the connection: a statement or transaction started elsewhere in the process meanwhile
+ * waits for it to end, in arrival order, instead of slipping into it. Storage failures (busy past
+ * busy_timeout, full disk, I/O) become StorageUnavailableError; the transaction was rolled back.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type Database from 'better-sqlite3';
+import { StorageUnavailableError, storageFailureCode } from '../../domain/errors';
+import { writeHealthOf, type Db } from '../db';
+import { sqlArg, type RunResult, type Sql } from '../sql';
+
+/** More distinct statements than this (IN lists of many lengths) and the cache starts over. */
+const STATEMENT_CACHE = 2000;
+
+export class SqliteSql implements Sql {
+  readonly engine = 'sqlite' as const;
+  readonly forUpdate = '';
+  readonly skipLocked = '';
+  private readonly statements = new Map<string, Database.Statement>();
+  /** The transaction (or exclusive section) holding the connection, if any. */
+  private holder: symbol | null = null;
+  private readonly waiting: (() => void)[] = [];
+  private readonly current = new AsyncLocalStorage<symbol>();
+
+  constructor(readonly db: Db) {}
+
+  all<T>(sql: string, args: readonly unknown[] = []): Promise<T[]> {
+    return this.when(() => {
+      const s = this.statement(sql);
+      if (s.reader) return s.all(...args.map(sqlArg)) as T[];
+      s.run(...args.map(sqlArg));
+      return [];
+    });
+  }
+
+  one<T>(sql: string, args: readonly unknown[] = []): Promise<T | undefined> {
+    return this.when(() => {
+      const s = this.statement(sql);
+      if (s.reader) return s.get(...args.map(sqlArg)) as T | undefined;
+      s.run(...args.map(sqlArg));
+      return undefined;
+    });
+  }
+
+  run(sql: string, args: readonly unknown[] = []): Promise<RunResult> {
+    return this.when(() => {
+      const s = this.statement(sql);
+      if (s.reader) {
+        const rows = s.all(...args.map(sqlArg));
+        return { changes: rows.length };
+      }
+      return { changes: s.run(...args.map(sqlArg)).changes };
+    });
+  }
+
+  async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
+    if (this.inside()) return fn(this);
+    const me = Symbol('tx');
+    await this.acquire(me);
+    const health = writeHealthOf(this.db);
+    try {
+      return await this.current.run(me, async () => {
+        this.statement('BEGIN IMMEDIATE').run();
+        try {
+          const out = await fn(this);
+          this.statement('COMMIT').run();
+          health.lastSuccessAt = new Date();
+          health.lastFailure = undefined;
+          return out;
+        } catch (err) {
+          if (this.db.inTransaction) this.statement('ROLLBACK').run();
+          throw err;
+        }
+      });
+    } catch (err) {
+      throw this.failure(err);
+    } finally {
+      this.release();
+    }
+  }
+
+  async lock(_key: string): Promise<void> {
+    if (!this.inside()) throw new Error('lock() outside a transaction');
+  }
+
+  /**
+   * Runs synchronous work on the raw connection while no transaction of this process is open (a
+   * health probe that takes the write lock, a read snapshot over several statements).
+   */
+  async exclusive<T>(fn: (db: Db) => T): Promise<T> {
+    if (this.inside()) return fn(this.db);
+    const me = Symbol('exclusive');
+    await this.acquire(me);
+    try {
+      return fn(this.db);
+    } finally {
+      this.release();
+    }
+  }
+
+  private inside(): boolean {
+    return this.holder !== null && this.current.getStore() === this.holder;
+  }
+
+  /** Runs a statement now (inside the holding transaction, or when the connection is free) or in turn. */
+  private when<T>(work: () => T): Promise<T> {
+    if (this.holder === null || this.inside()) {
+      try {
+        return Promise.resolve(work());
+      } catch (err) {
+        return Promise.reject(this.failure(err));
+      }
+    }
+    return this.exclusive(() => {
+      try {
+        return work();
+      } catch (err) {
+        throw this.failure(err);
+      }
+    });
+  }
+
+  private acquire(me: symbol): Promise<void> {
+    if (this.holder === null) {
+      this.holder = me;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => ((this.holder = me), resolve())));
+  }
+
+  private release(): void {
+    this.holder = null;
+    const next = this.waiting.shift();
+    if (next) next();
+  }
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      if (this.statements.size >= STATEMENT_CACHE) this.statements.clear();
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private failure(err: unknown): unknown {
+    const code = storageFailureCode(err);
+    if (!code) return err;
+    if (err instanceof StorageUnavailableError) return err;
+    writeHealthOf(this.db).lastFailure = { code, message: (err as Error).message, at: new Date() };
+    return new StorageUnavailableError(code, (err as Error).message);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The small SQL port every repository is written against, once for both engines
+ * (`engines/sqlite.ts`, `engines/postgres.ts`).
+ *
+ * - Placeholders are `?`, in order; the PostgreSQL engine numbers them.
+ * - Arguments: a Date is sent as its ISO string, a boolean as 1 / 0, undefined as NULL.
+ * - Results have one shape on both engines: times as ISO strings (`2026-12-02T04:15:00.000Z`),
+ *   counts and ids as numbers, JSON as text, blobs as Buffers.
+ * - `tx` runs a transaction: on SQLite `BEGIN IMMEDIATE`, and no other statement of the process runs
+ *   until it ends (statements outside wait their turn); on PostgreSQL one pooled connection,
+ *   retried on serialization failures and deadlocks. Inside, the `Sql` handed to the callback, and
+ *   any call on the outer `Sql` made from within the callback, run in that transaction.
+ * - The few engine-specific capabilities are named: `lock` (a transaction-scoped advisory lock),
+ *   `forUpdate` / `skipLocked` (row-lock clauses, empty on SQLite, whose write transactions are exclusive).
+ */
+export type EngineName = 'sqlite' | 'postgres';
+
+export interface RunResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+}
+
+export interface Sql {
+  readonly engine: EngineName;
+  /** Every row of a query. */
+  all<T = Record<string, unknown>>(sql: string, args?: readonly unknown[]): Promise<T[]>;
+  /** The first row, or undefined. */
+  one<T = Record<string, unknown>>(sql: string, args?: readonly unknown[]): Promise<T | undefined>;
+  /** A statement for its effect. */
+  run(sql: string, args?: readonly unknown[]): Promise<RunResult>;
+  /** Runs fn in one transaction (joins the current one when already inside). */
+  tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits for, then holds until commit, the lock named `key` (PostgreSQL
+   * `pg_advisory_xact_lock`). SQLite: nothing to do, its write transactions already run one at a time.
+   */
+  lock(key: string): Promise<void>;
+  /** ` FOR UPDATE` on PostgreSQL, empty on SQLite: append to a SELECT that reads rows it will change. */
+  readonly forUpdate: string;
+  /** ` FOR UPDATE SKIP LOCKED` on PostgreSQL, empty on SQLite: claim rows no other instance holds. */
+  readonly skipLocked: string;
+}
+
+/** `?, ?, ?` for a list of values (an IN list); `NULL` for none, so `x IN (NULL)` matches nothing. */
+export function placeholders(values: readonly unknown[]): string {
+  return values.length ? values.map(() => '?').join(', ') : 'NULL';
+}
+
+/** The one shape of an argument on both engines. */
+export function sqlArg(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}
+
+/** Rewrites `?` placeholders as `$1, $2, …`, leaving quoted strings, identifiers and comments alone. */
+export function numberPlaceholders(sql: string): string {
+  let out = '';
+  let n = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      const stop = end < 0 ? sql.length : end + 1;
+      out += sql.slice(i, stop);
+      i = stop - 1;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end < 0 ? sql.length : end;
+      out += sql.slice(i, stop);
+      i = stop - 1;
+    } else if (c === '?') {
+      out += `$${++n}`;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}

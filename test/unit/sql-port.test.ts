@@ -1,0 +1,128 @@
+/**
+ * The SQL port the repositories are written against, on this run's engine: one result shape,
+ * transactions that commit or roll back as a whole, statements from elsewhere that wait for an open
+ * transaction instead of slipping into it, and storage failures as StorageUnavailableError.
+ */
+
+import { openDb } from '../../src/storage/db';
+import { SqliteSql } from '../../src/storage/engines/sqlite';
+import { PgSql } from '../../src/storage/engines/postgres';
+import { numberPlaceholders, placeholders, type Sql } from '../../src/storage/sql';
+import { openPgPool } from '../../src/storage/pg/pg-db';
+import { StorageUnavailableError } from '../../src/domain/errors';
+import { createPgDatabase, ENGINE, itSqlite } from '../helpers/engine';
+
+let q: Sql;
+let closeAll: () => Promise<void>;
+
+beforeAll(async () => {
+  if (ENGINE === 'sqlite') {
+    const db = openDb(':memory:');
+    q = new SqliteSql(db);
+    closeAll = async () => void db.close();
+  } else {
+    const pool = openPgPool((await createPgDatabase()).url, { max: 4 });
+    q = new PgSql(pool);
+    closeAll = () => pool.end();
+  }
+  const time = ENGINE === 'sqlite' ? 'TEXT' : 'TIMESTAMPTZ';
+  await q.run(`CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, at ${time}, n BIGINT, flag INTEGER, data BYTEA)`.replace('BYTEA', ENGINE === 'sqlite' ? 'BLOB' : 'BYTEA'));
+});
+afterAll(() => closeAll());
+beforeEach(() => q.run('DELETE FROM t'));
+
+describe(`SQL port (${ENGINE})`, () => {
+  it('gives one result shape: ISO times, numeric counts, 1/0 for booleans, Buffers, undefined as NULL', async () => {
+    const at = new Date('2026-12-02T04:15:00.123Z');
+    await q.run('INSERT INTO t (id, name, at, n, flag, data) VALUES (?, ?, ?, ?, ?, ?)', [1, "it's ? here", at, 2 ** 40, true, Buffer.from([1, 2])]);
+    await q.run('INSERT INTO t (id, name, at, n, flag) VALUES (?, ?, ?, ?, ?)', [2, 'b', undefined, 1, false]);
+    const rows = await q.all<any>('SELECT id, name, at, n, flag, data FROM t ORDER BY id');
+    expect(rows[0]).toEqual({ id: 1, name: "it's ? here", at: '2026-12-02T04:15:00.123Z', n: 2 ** 40, flag: 1, data: Buffer.from([1, 2]) });
+    expect(rows[1]).toMatchObject({ at: null, flag: 0, data: null });
+    expect(await q.one<any>(`SELECT count(*) AS c, sum(n) AS s FROM t WHERE name <> '?' AND id IN (${placeholders([1, 2])})`, [1, 2])).toEqual({ c: 2, s: 2 ** 40 + 1 });
+    expect(await q.one('SELECT id FROM t WHERE id = ?', [99])).toBeUndefined();
+    expect((await q.run('UPDATE t SET n = n + 1 WHERE id IN (NULL)')).changes).toBe(0);
+    expect((await q.run('UPDATE t SET n = n + 1')).changes).toBe(2);
+    expect(await q.all('INSERT INTO t (id, name) VALUES (?, ?) RETURNING id, name', [3, 'c'])).toEqual([{ id: 3, name: 'c' }]);
+  });
+
+  it('commits a transaction as a whole, or rolls it back as a whole and rethrows', async () => {
+    await q.tx(async (t) => {
+      await t.run('INSERT INTO t (id, name) VALUES (?, ?)', [1, 'a']);
+      await t.run('INSERT INTO t (id, name) VALUES (?, ?)', [2, 'b']);
+    });
+    await expect(
+      q.tx(async (t) => {
+        await t.run('INSERT INTO t (id, name) VALUES (?, ?)', [3, 'c']);
+        await t.lock('k');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await expect(q.tx(async (t) => t.run('INSERT INTO t (id, name) VALUES (?, ?)', [1, 'again']))).rejects.toThrow();
+    expect((await q.all<{ id: number }>('SELECT id FROM t ORDER BY id')).map((r) => r.id)).toEqual([1, 2]);
+  });
+
+  it('lets nothing slip into an open transaction: statements from elsewhere wait, calls from within join', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const first = q.tx(async (t) => {
+      await t.run('INSERT INTO t (id, name) VALUES (?, ?)', [1, 'inside']);
+      // The outer object, called from within the callback, is the same transaction.
+      expect((await q.one<{ c: number }>('SELECT count(*) AS c FROM t'))!.c).toBe(1);
+      await gate;
+      order.push('first commits');
+      throw new Error('rolled back');
+    });
+    const outside = (async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      const names = (await q.all<{ name: string }>('SELECT name FROM t')).map((r) => r.name);
+      order.push(`outside sees ${names.join(',') || 'nothing'}`);
+    })();
+    const second = (async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      await q.tx(async (t) => {
+        order.push('second starts');
+        await t.run('INSERT INTO t (id, name) VALUES (?, ?)', [2, 'second']);
+      });
+    })();
+    await new Promise((r) => setTimeout(r, 60));
+    release();
+    await expect(first).rejects.toThrow('rolled back');
+    await Promise.all([outside, second]);
+    // Never the uncommitted row of another transaction.
+    expect(order.join(' | ')).not.toMatch(/inside/);
+    // SQLite: one transaction at a time, in arrival order; PostgreSQL: side by side (MVCC).
+    if (ENGINE === 'sqlite') expect(order).toEqual(['first commits', 'second starts', 'outside sees second']);
+    else expect(order).toEqual(['second starts', 'outside sees second', 'first commits']);
+    expect((await q.all<{ name: string }>('SELECT name FROM t')).map((r) => r.name)).toEqual(['second']);
+  });
+
+  it('refuses a lock outside a transaction', async () => {
+    await expect(q.lock('x')).rejects.toThrow(/outside a transaction/);
+  });
+
+  itSqlite('turns a busy database into StorageUnavailableError and keeps serving', async () => {
+    const file = require('node:path').join(require('node:os').tmpdir(), `sql-port-${process.pid}.db`);
+    const a = openDb(file, { busyTimeoutMs: 50 });
+    const b = openDb(file, { busyTimeoutMs: 50 });
+    const qa = new SqliteSql(a);
+    await qa.run('CREATE TABLE IF NOT EXISTS x (id INTEGER)');
+    b.exec('BEGIN IMMEDIATE');
+    await expect(qa.tx(async (t) => t.run('INSERT INTO x VALUES (1)'))).rejects.toBeInstanceOf(StorageUnavailableError);
+    b.exec('ROLLBACK');
+    await qa.tx(async (t) => t.run('INSERT INTO x VALUES (2)'));
+    expect(await qa.all('SELECT id FROM x')).toEqual([{ id: 2 }]);
+    a.close();
+    b.close();
+  });
+});
+
+describe('placeholders', () => {
+  it("numbers ? outside quotes and comments", () => {
+    expect(numberPlaceholders(`SELECT '?', "a?" FROM t WHERE a = ? AND b IN (?, ?) -- ?\nAND c = ?`)).toBe(
+      `SELECT '?', "a?" FROM t WHERE a = $1 AND b IN ($2, $3) -- ?\nAND c = $4`,
+    );
+  });
+});
+
