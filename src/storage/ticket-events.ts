@@ -1,0 +1,60 @@
+/**
+ * Appending to a ticket's tamper-evident history, written once for both engines: each event's hash
+ * chains to the previous one of its ticket (hash version 2), carries its position, the ticket's
+ * audited state and a seal; a ticket's first event also links it into the chain of all tickets
+ * (history_chain). Runs inside the caller's transaction, after the caller's change to the ticket row.
+ */
+import type { NewEvent } from '../domain/tickets/model';
+import { AUDIT_COLUMNS, type AuditRow } from './history-evidence';
+import { sealedEvents, type ChainHead } from './sqlite-tickets';
+import type { Sql } from './sql';
+
+const NO_CHAIN: ChainHead = { tickets: 0, last_ticket_id: null, last_radicado: null };
+
+/**
+ * Takes the lock of the chain of tickets for the rest of the transaction (a row lock on PostgreSQL;
+ * SQLite's write transaction is exclusive already). appendEvents takes it for a ticket's first
+ * event; a transaction that files tickets takes it before the radicado counter, so that no two
+ * transactions wait for each other's lock.
+ */
+export async function lockHistoryChain(q: Sql): Promise<ChainHead> {
+  return (await q.one<ChainHead>(`SELECT tickets, last_ticket_id, last_radicado FROM history_chain WHERE id = 1${q.forUpdate}`)) ?? { ...NO_CHAIN };
+}
+
+/** Ids for new events, known before they are inserted (the seal covers the id). */
+async function nextEventIds(q: Sql, n: number): Promise<number[]> {
+  if (q.engine === 'postgres') {
+    const rows = await q.all<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('ticket_events', 'id')) AS id FROM generate_series(1, ?)`, [n]);
+    return rows.map((r) => Number(r.id));
+  }
+  // SQLite: the write transaction is exclusive, so the next ids are free until it commits.
+  const first = (await q.one<{ id: number }>('SELECT coalesce(max(id), 0) + 1 AS id FROM ticket_events'))!.id;
+  return Array.from({ length: n }, (_, i) => first + i);
+}
+
+export async function appendEvents(q: Sql, ticketId: number, events: NewEvent[]): Promise<void> {
+  if (!events.length) return;
+  const t = await q.one<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM tickets WHERE id = ?`, [ticketId]);
+  if (!t) throw new Error(`ticket ${ticketId} does not exist`);
+  const prev = (await q.one<{ hash: string }>('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1', [ticketId]))?.hash ?? '';
+  const ids = await nextEventIds(q, events.length);
+  const chain = (t.history_events ?? 0) === 0 ? await lockHistoryChain(q) : NO_CHAIN;
+  let i = 0;
+  const { rows, head } = sealedEvents(t, prev, events, () => ids[i++], () => chain);
+  for (const r of rows) {
+    await q.run(
+      `INSERT INTO ticket_events (id, ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv, n, state, link, seal)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 2, ?, ?, ?, ?)`,
+      [r.id, r.ticket_id, r.at, r.actor_oid, r.actor_name, r.kind, r.data, r.prev_hash, r.hash, r.n, r.state, r.link, r.seal],
+    );
+  }
+  const last = rows[rows.length - 1];
+  await q.run('UPDATE tickets SET history_events = ?, history_head = ? WHERE id = ?', [last.n, last.hash, ticketId]);
+  if (head) {
+    await q.run(
+      `INSERT INTO history_chain (id, tickets, last_ticket_id, last_radicado) VALUES (1, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET tickets = excluded.tickets, last_ticket_id = excluded.last_ticket_id, last_radicado = excluded.last_radicado`,
+      [head.tickets, head.last_ticket_id, head.last_radicado],
+    );
+  }
+}
