@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import { openDb } from '../storage/db';
-import { verifyHistory, type HistoryReport } from '../storage/sqlite-tickets';
+import { verifyHistory } from '../storage/sqlite-tickets';
+import type { HistoryReport } from '../storage/history-hash';
 import { openPgPool } from '../storage/pg/pg-db';
 import { verifyHistoryPg } from '../storage/pg/pg-tickets';
 import { toolConfigOrExplain } from './tool-config';

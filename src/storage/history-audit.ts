@@ -3,7 +3,7 @@ import type { AuditEvent, AuditTrail, HistoryAudit } from '../domain/history-aud
 import type { Db } from './db';
 import { actorNameDigest, auditedState, AUDIT_COLUMNS, type AuditRow } from './history-evidence';
 import type { PgQueryable } from './pg/pg-db';
-import { sha256 } from './sqlite-tickets';
+import { sha256 } from './history-hash';
 
 interface EventRow {
   id: number;

@@ -33,7 +33,8 @@ import { migrate, openDb, openScratchCopy, probeDatabase, type DatabaseState, ty
 import { SqliteBotStorage } from './sqlite-bot-storage';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './sqlite-misc';
 import { SqliteOutboxRepository } from './sqlite-outbox';
-import { SqliteTicketRepository, verifyHistory, type HistoryBreak, type HistoryReport } from './sqlite-tickets';
+import { SqliteTicketRepository, verifyHistory } from './sqlite-tickets';
+import type { HistoryBreak, HistoryReport } from './history-hash';
 import { SqlitePrivacyNotices, SqliteWelcomeLog } from './sqlite-privacy';
 import { PgPrivacyNotices, PgWelcomeLog } from './pg/pg-privacy';
 import type { PersonalDataRepository } from '../domain/personal-data';
@@ -50,7 +51,7 @@ import type { Sql } from './sql';
 import { SqliteSql } from './engines/sqlite';
 import { PgSql } from './engines/postgres';
 
-export type { HistoryBreak, HistoryReport } from './sqlite-tickets';
+export type { HistoryBreak, HistoryReport } from './history-hash';
 
 /** What /healthz reports about the database. */
 export interface DatabaseProbe {

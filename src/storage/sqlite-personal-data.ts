@@ -7,7 +7,8 @@ import { immediate } from './db';
 import type { AnonymisedTicket, Operator, PersonalDataDossier, PersonalDataRepository } from '../domain/personal-data';
 import type { OutboxItem } from '../domain/ports';
 import { insertOutbox } from './sqlite-outbox';
-import { appendEvents, redactedDigest, sha256 } from './sqlite-tickets';
+import { appendEvents } from './sqlite-tickets';
+import { redactedDigest, sha256 } from './history-hash';
 import { actorNameDigest } from './history-evidence';
 
 /** Keys of history and outbox payloads that may carry what a person wrote or how to reach them. */

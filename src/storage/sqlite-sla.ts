@@ -6,7 +6,8 @@ import type { SlaAlertKind } from '../domain/sla/ticket-sla';
 import type { SurveyRepository, SurveySaveResult } from '../domain/survey';
 import type { NewEvent, Ticket } from '../domain/tickets/model';
 import { insertOutbox } from './sqlite-outbox';
-import { toTicket, type Row, type SqliteTicketRepository } from './sqlite-tickets';
+import type { SqliteTicketRepository } from './sqlite-tickets';
+import { toTicket, type Row } from './ticket-rows';
 import { toAnswer, type SurveyRow } from './rows';
 
 const ALERT_COLUMN: Record<SlaAlertKind, string> = {

@@ -6,7 +6,7 @@
  */
 import type { NewEvent } from '../domain/tickets/model';
 import { AUDIT_COLUMNS, type AuditRow } from './history-evidence';
-import { sealedEvents, type ChainHead } from './sqlite-tickets';
+import { sealedEvents, type ChainHead } from './history-hash';
 import type { Sql } from './sql';
 
 const NO_CHAIN: ChainHead = { tickets: 0, last_ticket_id: null, last_radicado: null };

@@ -62,19 +62,17 @@ export async function databaseEnv(dir: string, file = 'test.db'): Promise<Record
  * For tests that look at what is stored (counts, outbox rows) without a repository method for it.
  */
 export async function sql<T = any>(storage: Storage, query: string, ...params: unknown[]): Promise<T[]> {
-  if (storage.engine === 'sqlite') {
-    try {
-      const stmt = storage.db.prepare(query);
-      return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as T[];
-    } catch (err) {
-      // better-sqlite3 builds its errors with the SqliteError class of the first test file that loaded
-      // the native addon: from another file's realm they fail `instanceof Error` in `rejects.toThrow`.
+  try {
+    // Through the storage's SQL port: on SQLite it waits for a transaction the app has open.
+    return await storage.sql.all<T>(query, params);
+  } catch (err) {
+    // better-sqlite3 builds its errors with the SqliteError class of the first test file that loaded
+    // the native addon: from another file's realm they fail `instanceof Error` in `rejects.toThrow`.
+    if (storage.engine === 'sqlite' && !(err instanceof Error && err.constructor === Error)) {
       throw Object.assign(new Error((err as Error).message), { code: (err as { code?: string }).code });
     }
+    throw err;
   }
-  let i = 0;
-  const text = query.replace(/\?/g, () => `$${++i}`);
-  return (await storage.pool.query(text, params)).rows as T[];
 }
 
 /** The first column of the first row. */

@@ -12,7 +12,8 @@ import { migrations } from '../../src/storage/migrations';
 import { pgMigrations } from '../../src/storage/pg/migrations';
 import { migratePg, openPgPool } from '../../src/storage/pg/pg-db';
 import { verifyHistoryPg } from '../../src/storage/pg/pg-tickets';
-import { eventHash, verifyHistory } from '../../src/storage/sqlite-tickets';
+import { verifyHistory } from '../../src/storage/sqlite-tickets';
+import { eventHash } from '../../src/storage/history-hash';
 import { createPgDatabase, ENGINE } from '../helpers/engine';
 
 const OLD = migrations.findIndex((m) => m.name === '007-history-evidence');

@@ -6,7 +6,7 @@
 import { openStorage, type Storage } from '../../src/storage';
 import type { TicketRepository } from '../../src/domain/ports';
 import type { NewTicket } from '../../src/domain/tickets/model';
-import { sha256 } from '../../src/storage/sqlite-tickets';
+import { sha256 } from '../../src/storage/history-hash';
 import { createPgDatabase, ENGINE, sql } from '../helpers/engine';
 
 const at = new Date('2026-03-02T15:00:00Z');

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { migrate, openDb, type Db } from '../../src/storage/db';
 import { migrations } from '../../src/storage/migrations';
 import { SqliteBotStorage } from '../../src/storage/sqlite-bot-storage';
-import { eventHash, SqliteTicketRepository } from '../../src/storage/sqlite-tickets';
+import { SqliteTicketRepository } from '../../src/storage/sqlite-tickets';
+import { eventHash } from '../../src/storage/history-hash';
 import type { NewTicket } from '../../src/domain/tickets/model';
 import { openStorage, type Storage } from '../../src/storage';
 import { migratePg, openPgPool } from '../../src/storage/pg/pg-db';
@@ -403,7 +404,7 @@ describePg('PostgreSQL shared by two instances', () => {
       // a comes back and renews both: only its own claim moves; b's claim is left as it was.
       await a.outbox.renew([kept, lost], new Date(expired.getTime() + 50));
       expect(await leaseOf(lost)).toEqual(takenOver);
-      expect((await leaseOf(kept)).lease_until.getTime()).toBe(expired.getTime() + 50 + lease);
+      expect(new Date((await leaseOf(kept)).lease_until).getTime()).toBe(expired.getTime() + 50 + lease);
       expect(await b.outbox.due(new Date(expired.getTime() + lease / 2), 10)).toEqual([]);
     } finally {
       await a.close();

@@ -7,7 +7,7 @@ import type { AnonymisedTicket, Operator, PersonalDataDossier, PersonalDataRepos
 import type { OutboxItem } from '../../domain/ports';
 import { anonymisedTicket, CLOSED, parse, redactValue } from '../sqlite-personal-data';
 import { insertOutboxPg } from './pg-outbox';
-import { redactedDigest, sha256 } from '../sqlite-tickets';
+import { redactedDigest, sha256 } from '../history-hash';
 import { actorNameDigest } from '../history-evidence';
 import { pgTx, type PgPool } from './pg-db';
 import { insertEvents } from './pg-tickets';

@@ -3,7 +3,7 @@ import type { OutboxItem, RequesterCard, RequesterCardRepository, SlaRepository,
 import type { SlaAlertKind } from '../../domain/sla/ticket-sla';
 import type { SurveyRepository, SurveySaveResult } from '../../domain/survey';
 import type { NewEvent, Ticket } from '../../domain/tickets/model';
-import { toTicket, type Row } from '../sqlite-tickets';
+import { toTicket, type Row } from '../ticket-rows';
 import { pgTx, type PgPool } from './pg-db';
 import { insertOutboxPg } from './pg-outbox';
 import { insertEvents } from './pg-tickets';
