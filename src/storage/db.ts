@@ -7,6 +7,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageUnavailableError, storageFailureCode } from '../domain/errors';
 import { migrations } from './migrations';
+import { RENAMED_MIGRATIONS } from './migration-names';
 
 export type Db = Database.Database;
 
@@ -105,6 +106,10 @@ function attachAux(db: Db, file: string) {
 export function migrate(db: Db): { applied: string[] } {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+  const rename = db.prepare('UPDATE schema_migrations SET name = ? WHERE name = ?');
+  immediate(db, () => {
+    for (const [was, now] of Object.entries(RENAMED_MIGRATIONS)) rename.run(now, was);
+  });
   const done = new Set(
     (db.prepare('SELECT name FROM schema_migrations').all() as { name: string }[]).map((r) => r.name),
   );

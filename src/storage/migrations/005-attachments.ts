@@ -1,7 +1,7 @@
 import type { Migration } from './index';
 
 /**
- * Files attached to tickets (#13). The bytes live on disk, content-addressed by SHA-256
+ * Files attached to tickets. The bytes live on disk, content-addressed by SHA-256
  * (ATTACHMENTS_DIR); a row per attachment says whose, which ticket, what and which checksum.
  * ticket_id is NULL while the uploader still has to choose among several open tickets.
  */

@@ -1,10 +1,10 @@
 import type { Db } from '../db';
-import { m001Initial } from './001-initial';
-import { m003Hardening } from './003-hardening';
-import { m002Sla } from './002-sla';
-import { m004Beyond } from './004-beyond';
+import { m001TicketsQueuesAndOutbox } from './001-tickets-queues-and-outbox';
+import { m003RedactableHistory } from './003-redactable-history-and-personal-data';
+import { m002SlaTargetsAndSurveys } from './002-sla-targets-and-surveys';
+import { m004RequesterCardsAndAdditions } from './004-requester-cards-and-additions';
 import { m005Attachments } from './005-attachments';
-import { m006Polish } from './006-polish';
+import { m006AttachmentCleanup } from './006-attachment-cleanup';
 import { m008QueueMoves } from './008-queue-moves';
 import { m007HistoryEvidence } from './007-history-evidence';
 
@@ -14,4 +14,4 @@ export interface Migration {
 }
 
 /** Static, ordered index of migrations. Never edit an applied migration: add a new one. */
-export const migrations: Migration[] = [m001Initial, m002Sla, m003Hardening, m004Beyond, m005Attachments, m006Polish, m007HistoryEvidence, m008QueueMoves];
+export const migrations: Migration[] = [m001TicketsQueuesAndOutbox, m002SlaTargetsAndSurveys, m003RedactableHistory, m004RequesterCardsAndAdditions, m005Attachments, m006AttachmentCleanup, m007HistoryEvidence, m008QueueMoves];

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { StorageUnavailableError, storageFailureCode } from '../../domain/errors';
 import { MigrationError, type DatabaseState } from '../db';
 import { pgMigrations } from './migrations';
+import { RENAMED_MIGRATIONS } from '../migration-names';
 
 export type PgPool = pg.Pool;
 export type PgClient = pg.PoolClient;
@@ -118,6 +119,7 @@ export async function migratePg(pool: PgPool): Promise<{ applied: string[] }> {
     // Session-level lock: a second instance starting now waits here, then finds nothing to do.
     await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`);
+    await renameOldMigrations(c);
     const done = new Set((await c.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
     for (const m of pgMigrations) {
       if (done.has(m.name)) continue;
@@ -139,12 +141,22 @@ export async function migratePg(pool: PgPool): Promise<{ applied: string[] }> {
   return { applied };
 }
 
+/** schema_migrations rows under a migration's former name take its current one (one statement: atomic). */
+async function renameOldMigrations(c: PgClient): Promise<void> {
+  const pairs = Object.entries(RENAMED_MIGRATIONS);
+  await c.query(
+    `UPDATE schema_migrations s SET name = r.now FROM unnest($1::text[], $2::text[]) AS r (was, now) WHERE s.name = r.was`,
+    [pairs.map(([was]) => was), pairs.map(([, now]) => now)],
+  );
+}
+
 /**
  * Applies the pending migrations on a connection already inside a transaction, without the lock or
  * commits of migratePg: a dry run sees the current schema and rolls the migrations back with it.
  */
 export async function migratePgWithin(c: PgClient): Promise<void> {
   await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`);
+  await renameOldMigrations(c);
   const done = new Set((await c.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
   for (const m of pgMigrations) {
     if (done.has(m.name)) continue;

@@ -1,10 +1,10 @@
 import type { PgClient } from '../pg-db';
-import { pg001Initial } from './001-initial';
-import { pg002Sla } from './002-sla';
-import { pg003Hardening } from './003-hardening';
-import { pg004Beyond } from './004-beyond';
+import { pg001TicketsQueuesAndOutbox } from './001-tickets-queues-and-outbox';
+import { pg002SlaTargetsAndSurveys } from './002-sla-targets-and-surveys';
+import { pg003RedactableHistory } from './003-redactable-history-and-personal-data';
+import { pg004RequesterCardsAndAdditions } from './004-requester-cards-and-additions';
 import { pg005Attachments } from './005-attachments';
-import { pg006Polish } from './006-polish';
+import { pg006AttachmentCleanup } from './006-attachment-cleanup';
 import { pg007HistoryEvidence } from './007-history-evidence';
 import { pg008QueueMoves } from './008-queue-moves';
 
@@ -15,4 +15,4 @@ export interface PgMigration {
 }
 
 /** Static, ordered index of PostgreSQL migrations; each mirrors src/storage/migrations/NNN-*.ts. */
-export const pgMigrations: PgMigration[] = [pg001Initial, pg002Sla, pg003Hardening, pg004Beyond, pg005Attachments, pg006Polish, pg007HistoryEvidence, pg008QueueMoves];
+export const pgMigrations: PgMigration[] = [pg001TicketsQueuesAndOutbox, pg002SlaTargetsAndSurveys, pg003RedactableHistory, pg004RequesterCardsAndAdditions, pg005Attachments, pg006AttachmentCleanup, pg007HistoryEvidence, pg008QueueMoves];

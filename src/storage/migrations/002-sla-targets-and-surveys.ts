@@ -1,12 +1,12 @@
 import type { Migration } from './index';
 
 /**
- * SLAs (#12): targets and due times stored on the ticket, the pause clock (waiting for the user),
+ * SLAs: targets and due times stored on the ticket, the pause clock (waiting for the user),
  * the alert state of the scheduler (each alert fired once), and the satisfaction survey.
  * Plain DDL so that the PostgreSQL schema can mirror it column for column.
  */
-export const m002Sla: Migration = {
-  name: '002-sla',
+export const m002SlaTargetsAndSurveys: Migration = {
+  name: '002-sla-targets-and-surveys',
   up(db) {
     db.exec(`
       ALTER TABLE tickets ADD COLUMN sla_first_response_minutes REAL;

@@ -1,12 +1,12 @@
 import type { Migration } from './index';
 
 /**
- * Attachments whose bytes were deleted (#10/#13 gaps): `deleted_at` marks a row kept for the record
+ * Attachments whose bytes were deleted: `deleted_at` marks a row kept for the record
  * (name redacted) after its person's tickets were anonymised. Indexes for the cleanup job: unlinked
  * files by age, and rows by checksum (is anyone else still using these bytes?).
  */
-export const m006Polish: Migration = {
-  name: '006-polish',
+export const m006AttachmentCleanup: Migration = {
+  name: '006-attachment-cleanup',
   up(db) {
     db.exec(`
       ALTER TABLE attachments ADD COLUMN deleted_at TEXT;

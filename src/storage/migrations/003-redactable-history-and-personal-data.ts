@@ -1,7 +1,7 @@
 import type { Migration } from './index';
 
 /**
- * Hardening and personal data (#10). Plain DDL, mirrored later by the PostgreSQL schema.
+ * A history that can be redacted, and personal data (Ley 1581). Plain DDL, mirrored later by the PostgreSQL schema.
  *
  * - ticket_events.hv: hash version. 1 = events written before this migration, hashed over the raw
  *   `data`; 2 = hashed over sha256(data), so a payload can be redacted later while the chain stays
@@ -13,8 +13,8 @@ import type { Migration } from './index';
  * - welcome_sent: one welcome per conversation within a short window (Teams sends both
  *   installationUpdate and conversationUpdate on install).
  */
-export const m003Hardening: Migration = {
-  name: '003-hardening',
+export const m003RedactableHistory: Migration = {
+  name: '003-redactable-history-and-personal-data',
   up(db) {
     db.exec(`
       ALTER TABLE ticket_events ADD COLUMN hv INTEGER NOT NULL DEFAULT 1;

@@ -1,8 +1,8 @@
 import type { PgMigration } from './index';
 
-/** Mirrors SQLite's 001-initial: same tables and columns, PostgreSQL types. */
-export const pg001Initial: PgMigration = {
-  name: '001-initial',
+/** Mirrors SQLite's 001-tickets-queues-and-outbox: same tables and columns, PostgreSQL types. */
+export const pg001TicketsQueuesAndOutbox: PgMigration = {
+  name: '001-tickets-queues-and-outbox',
   async up(c) {
     await c.query(`
       CREATE TABLE bot_state (

@@ -1,7 +1,7 @@
 import type { Migration } from './index';
 
-export const m001Initial: Migration = {
-  name: '001-initial',
+export const m001TicketsQueuesAndOutbox: Migration = {
+  name: '001-tickets-queues-and-outbox',
   up(db) {
     db.exec(`
       CREATE TABLE bot_state (

@@ -1,15 +1,15 @@
 import type { PgMigration } from './index';
 
 /**
- * Mirrors SQLite's 003-hardening (#10):
+ * Mirrors SQLite's 003-redactable-history-and-personal-data:
  * - ticket_events.hv: hash version (1 = over the raw payload, 2 = over sha256(payload), redactable).
  * - ticket_event_redactions: append-only, one row per redacted event with its original payload digest.
  * - The append-only trigger now lets exactly one change through: `data` and `actor_name` of an event
  *   that has a redaction record; every hashed column must stay as it was. Deletes stay forbidden.
  * - tickets.anonymised_at, tickets.phone_erased_at; welcome_sent (welcome once per conversation).
  */
-export const pg003Hardening: PgMigration = {
-  name: '003-hardening',
+export const pg003RedactableHistory: PgMigration = {
+  name: '003-redactable-history-and-personal-data',
   async up(c) {
     await c.query(`
       ALTER TABLE ticket_events ADD COLUMN hv INTEGER NOT NULL DEFAULT 1;

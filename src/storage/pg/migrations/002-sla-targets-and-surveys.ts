@@ -1,8 +1,8 @@
 import type { PgMigration } from './index';
 
 /** Mirrors SQLite's 002-sla: SLA targets, due times, pause clock and alert state on the ticket; surveys. */
-export const pg002Sla: PgMigration = {
-  name: '002-sla',
+export const pg002SlaTargetsAndSurveys: PgMigration = {
+  name: '002-sla-targets-and-surveys',
   async up(c) {
     await c.query(`
       ALTER TABLE tickets

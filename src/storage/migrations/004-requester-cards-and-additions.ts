@@ -1,12 +1,12 @@
 import type { Migration } from './index';
 
 /**
- * Issue #13: the requester's confirmation card (for proactive position updates), additions of text
+ * The requester's confirmation card (for proactive position updates), additions of text
  * to an existing radicado (idempotency of the duplicate check), and indexes for queue positions and
  * attention-rate estimates. Plain DDL, so the PostgreSQL schema can mirror it.
  */
-export const m004Beyond: Migration = {
-  name: '004-beyond',
+export const m004RequesterCardsAndAdditions: Migration = {
+  name: '004-requester-cards-and-additions',
   up(db) {
     db.exec(`
       CREATE TABLE requester_cards (

@@ -1,8 +1,8 @@
 import type { PgMigration } from './index';
 
-/** Mirrors SQLite's 006-polish: attachments.deleted_at and the indexes of the cleanup job. */
-export const pg006Polish: PgMigration = {
-  name: '006-polish',
+/** Mirrors SQLite's 006-attachment-cleanup: attachments.deleted_at and the indexes of the cleanup job. */
+export const pg006AttachmentCleanup: PgMigration = {
+  name: '006-attachment-cleanup',
   async up(c) {
     await c.query(`
       ALTER TABLE attachments ADD COLUMN deleted_at TIMESTAMPTZ;

@@ -1,8 +1,8 @@
 import type { PgMigration } from './index';
 
-/** Mirrors SQLite's 004-beyond: requesters' confirmation cards, additions to a radicado, queue indexes. */
-export const pg004Beyond: PgMigration = {
-  name: '004-beyond',
+/** Mirrors SQLite's 004-requester-cards-and-additions: requesters' confirmation cards, additions to a radicado, queue indexes. */
+export const pg004RequesterCardsAndAdditions: PgMigration = {
+  name: '004-requester-cards-and-additions',
   async up(c) {
     await c.query(`
       CREATE TABLE requester_cards (
