@@ -26,9 +26,11 @@ import type { LegacyImportRepository } from '../domain/legacy-import';
 import { SqliteLegacyImport } from './sqlite-legacy-import';
 import { PgLegacyImport } from './pg/pg-legacy-import';
 import type { ReportDataSource } from '../domain/reports/metrics';
-import { SqliteReportData, SqliteSlaRepository, SqliteStaffDirectory, SqliteSurveyRepository } from './sqlite-sla';
-import { SqliteRequesterCards } from './sqlite-requester-cards';
-import { PgReportData, PgRequesterCards, PgSlaRepository, PgStaffDirectory, PgSurveyRepository } from './pg/pg-sla';
+import { SqlSlaRepository } from './sla';
+import { SqlSurveyRepository } from './surveys';
+import { SqlReportData } from './reports';
+import { SqlStaffDirectory } from './staff';
+import { SqlRequesterCards } from './requester-cards';
 import { migrate, openDb, openScratchCopy, probeDatabase, type DatabaseState, type Db } from './db';
 import { SqliteBotStorage } from './sqlite-bot-storage';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './sqlite-misc';
@@ -160,14 +162,14 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     welcomes: new SqliteWelcomeLog(db),
     personalData: new SqlitePersonalData(db),
     botState: new SqliteBotStorage(db),
-    sla: new SqliteSlaRepository(db, tickets),
-    surveys: new SqliteSurveyRepository(db, tickets),
-    reports: new SqliteReportData(db),
-    requesterCards: new SqliteRequesterCards(db),
+    sla: new SqlSlaRepository(sql),
+    surveys: new SqlSurveyRepository(sql),
+    reports: new SqlReportData(sql),
+    requesterCards: new SqlRequesterCards(sql),
     attachments: new SqliteAttachmentRepository(db),
     history: new SqliteHistoryAudit(db),
     blobs: (dir) => new FileBlobStore(dir),
-    staff: (fromDirectory) => new SqliteStaffDirectory(db, fromDirectory),
+    staff: (fromDirectory) => new SqlStaffDirectory(sql, fromDirectory),
     async ready() {},
     async health() {
       const row = db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
@@ -187,11 +189,12 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
 
 function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgStorage {
   const pool = openPgPool(url, { max: poolSize });
+  const sql = new PgSql(pool);
   let migrated: Promise<unknown> | null = null;
   return {
     engine: 'postgres',
     pool,
-    sql: new PgSql(pool),
+    sql,
     tickets: new PgTicketRepository(pool),
     outbox: new PgOutboxRepository(pool, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
     queues: new PgQueueRepository(pool),
@@ -203,14 +206,14 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     welcomes: new PgWelcomeLog(pool),
     personalData: new PgPersonalData(pool),
     botState: new PgBotStorage(pool),
-    sla: new PgSlaRepository(pool),
-    surveys: new PgSurveyRepository(pool),
-    reports: new PgReportData(pool),
-    requesterCards: new PgRequesterCards(pool),
+    sla: new SqlSlaRepository(sql),
+    surveys: new SqlSurveyRepository(sql),
+    reports: new SqlReportData(sql),
+    requesterCards: new SqlRequesterCards(sql),
     attachments: new PgAttachmentRepository(pool),
     history: new PgHistoryAudit(pool),
     blobs: () => new PgBlobStore(pool),
-    staff: (fromDirectory) => new PgStaffDirectory(pool, fromDirectory),
+    staff: (fromDirectory) => new SqlStaffDirectory(sql, fromDirectory),
     async ready() {
       migrated ??= migratePg(pool);
       await migrated;
