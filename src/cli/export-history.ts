@@ -8,7 +8,9 @@
 import fs from 'node:fs';
 import type { AuditTrail } from '../domain/history-audit';
 import { openDb } from '../storage/db';
-import { PgHistoryAudit, SqliteHistoryAudit } from '../storage/history-audit';
+import { SqliteSql } from '../storage/engines/sqlite';
+import { PgSql } from '../storage/engines/postgres';
+import { SqlHistoryAudit } from '../storage/history-audit';
 import { openPgPool } from '../storage/pg/pg-db';
 import { writeHistoryExport } from '../reports/history-export-file';
 import { toolConfigOrExplain } from './tool-config';
@@ -27,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   if (cfg.databaseUrl) {
     const pool = openPgPool(cfg.databaseUrl, { max: 1, statementTimeoutMs: 0 });
     try {
-      trail = await new PgHistoryAudit(pool).auditTrail(radicado);
+      trail = await new SqlHistoryAudit(new PgSql(pool)).auditTrail(radicado);
     } finally {
       await pool.end();
     }
@@ -38,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const db = openDb(cfg.dbPath, { readonly: true, busyTimeoutMs: cfg.dbBusyTimeoutMs });
     try {
-      trail = await new SqliteHistoryAudit(db).auditTrail(radicado);
+      trail = await new SqlHistoryAudit(new SqliteSql(db)).auditTrail(radicado);
     } finally {
       db.close();
     }

@@ -1,9 +1,8 @@
-/** The per-radicado audit trail on either engine (read-only queries; see domain/history-audit.ts). */
+/** The per-radicado audit trail, once for both engines (read-only queries; see domain/history-audit.ts). */
 import type { AuditEvent, AuditTrail, HistoryAudit } from '../domain/history-audit';
-import type { Db } from './db';
 import { actorNameDigest, auditedState, AUDIT_COLUMNS, type AuditRow } from './history-evidence';
-import type { PgQueryable } from './pg/pg-db';
 import { sha256 } from './history-hash';
+import type { Sql } from './sql';
 
 interface EventRow {
   id: number;
@@ -56,26 +55,15 @@ function trail(t: AuditRow, rows: (EventRow & { redacted: unknown })[], chain: {
   };
 }
 
-export class SqliteHistoryAudit implements HistoryAudit {
-  constructor(private readonly db: Db) {}
+/** Reads one ticket's audit trail (the same queries on both engines). */
+export class SqlHistoryAudit implements HistoryAudit {
+  constructor(private readonly q: Sql) {}
 
   async auditTrail(radicado: string): Promise<AuditTrail | null> {
-    const t = this.db.prepare(`SELECT ${AUDIT_COLUMNS} FROM tickets WHERE radicado = ?`).get(radicado) as AuditRow | undefined;
+    const t = await this.q.one<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM tickets WHERE radicado = ?`, [radicado]);
     if (!t) return null;
-    const rows = this.db.prepare(`${EVENTS} WHERE e.ticket_id = ? ORDER BY e.id`).all(t.id) as (EventRow & { redacted: unknown })[];
-    const chain = this.db.prepare('SELECT tickets, last_radicado FROM history_chain WHERE id = 1').get() as { tickets: number; last_radicado: string | null } | undefined;
-    return trail(t, rows, chain);
-  }
-}
-
-export class PgHistoryAudit implements HistoryAudit {
-  constructor(private readonly pool: PgQueryable) {}
-
-  async auditTrail(radicado: string): Promise<AuditTrail | null> {
-    const t = (await this.pool.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM tickets WHERE radicado = $1`, [radicado])).rows[0];
-    if (!t) return null;
-    const rows = (await this.pool.query<EventRow & { redacted: unknown }>(`${EVENTS} WHERE e.ticket_id = $1 ORDER BY e.id`, [t.id])).rows;
-    const chain = (await this.pool.query<{ tickets: number; last_radicado: string | null }>('SELECT tickets, last_radicado FROM history_chain WHERE id = 1')).rows[0];
+    const rows = await this.q.all<EventRow & { redacted: unknown }>(`${EVENTS} WHERE e.ticket_id = ? ORDER BY e.id`, [t.id]);
+    const chain = await this.q.one<{ tickets: number; last_radicado: string | null }>('SELECT tickets, last_radicado FROM history_chain WHERE id = 1');
     return trail(t, rows, chain);
   }
 }

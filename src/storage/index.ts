@@ -19,12 +19,11 @@ import type {
 } from '../domain/ports';
 import type { SurveyRepository } from '../domain/survey';
 import type { AttachmentRepository, BlobStore } from '../domain/attachments';
-import { SqliteAttachmentRepository } from './sqlite-attachments';
-import { FileBlobStore } from './file-blob-store';
-import { PgAttachmentRepository, PgBlobStore } from './pg/pg-attachments';
+import { SqlAttachmentRepository } from './attachments';
+import { FileBlobStore } from './blob-stores/file-blob-store';
+import { PgBlobStore } from './blob-stores/pg-blob-store';
 import type { LegacyImportRepository } from '../domain/legacy-import';
-import { SqliteLegacyImport } from './sqlite-legacy-import';
-import { PgLegacyImport } from './pg/pg-legacy-import';
+import { SqlLegacyImport } from './legacy-import';
 import type { ReportDataSource } from '../domain/reports/metrics';
 import { SqlSlaRepository } from './sla';
 import { SqlSurveyRepository } from './surveys';
@@ -40,15 +39,14 @@ import type { HistoryBreak, HistoryReport } from './history-hash';
 import { SqlitePrivacyNotices, SqliteWelcomeLog } from './sqlite-privacy';
 import { PgPrivacyNotices, PgWelcomeLog } from './pg/pg-privacy';
 import type { PersonalDataRepository } from '../domain/personal-data';
-import { SqlitePersonalData } from './sqlite-personal-data';
-import { PgPersonalData } from './pg/pg-personal-data';
-import { migratePg, openPgPool, probePg, type PgPool } from './pg/pg-db';
+import { SqlPersonalData } from './personal-data';
+import { migratePg, migratePgWithin, openPgPool, probePg, type PgPool } from './pg/pg-db';
 import { PgTicketRepository, verifyHistoryPg } from './pg/pg-tickets';
 import { PgOutboxRepository } from './pg/pg-outbox';
 import { PgConversationRefs, PgInboundDedup, PgProfileRepository, PgQueueRepository, PgTeamMembers } from './pg/pg-misc';
 import { PgBotStorage } from './pg/pg-bot-storage';
 import type { HistoryAudit } from '../domain/history-audit';
-import { PgHistoryAudit, SqliteHistoryAudit } from './history-audit';
+import { SqlHistoryAudit } from './history-audit';
 import type { Sql } from './sql';
 import { SqliteSql } from './engines/sqlite';
 import { PgSql } from './engines/postgres';
@@ -160,14 +158,14 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     dedup: new SqliteInboundDedup(db),
     privacy: new SqlitePrivacyNotices(db),
     welcomes: new SqliteWelcomeLog(db),
-    personalData: new SqlitePersonalData(db),
+    personalData: new SqlPersonalData(sql),
     botState: new SqliteBotStorage(db),
     sla: new SqlSlaRepository(sql),
     surveys: new SqlSurveyRepository(sql),
     reports: new SqlReportData(sql),
     requesterCards: new SqlRequesterCards(sql),
-    attachments: new SqliteAttachmentRepository(db),
-    history: new SqliteHistoryAudit(db),
+    attachments: new SqlAttachmentRepository(sql),
+    history: new SqlHistoryAudit(sql),
     blobs: (dir) => new FileBlobStore(dir),
     staff: (fromDirectory) => new SqlStaffDirectory(sql, fromDirectory),
     async ready() {},
@@ -204,15 +202,15 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     dedup: new PgInboundDedup(pool),
     privacy: new PgPrivacyNotices(pool),
     welcomes: new PgWelcomeLog(pool),
-    personalData: new PgPersonalData(pool),
+    personalData: new SqlPersonalData(sql),
     botState: new PgBotStorage(pool),
     sla: new SqlSlaRepository(sql),
     surveys: new SqlSurveyRepository(sql),
     reports: new SqlReportData(sql),
     requesterCards: new SqlRequesterCards(sql),
-    attachments: new PgAttachmentRepository(pool),
-    history: new PgHistoryAudit(pool),
-    blobs: () => new PgBlobStore(pool),
+    attachments: new SqlAttachmentRepository(sql),
+    history: new SqlHistoryAudit(sql),
+    blobs: () => new PgBlobStore(sql),
     staff: (fromDirectory) => new SqlStaffDirectory(sql, fromDirectory),
     async ready() {
       migrated ??= migratePg(pool);
@@ -237,20 +235,30 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
 /**
  * The legacy-case importer on the configured database. Without `dryRun` the database is migrated and
  * each batch commits by itself. A dry run changes nothing, not even the schema: on SQLite it works on
- * an in-memory copy of the file (an empty database when there is none), on PostgreSQL in one
+ * an in-memory copy of the file (an empty database when there is none), on PostgreSQL in one session
  * transaction (pending migrations inside it) that finish() rolls back.
  */
 export async function openLegacyImport(cfg: StorageConfig, dryRun: boolean): Promise<{ repo: LegacyImportRepository; finish(): Promise<void> }> {
   if (cfg.databaseUrl) {
+    // One connection: the import runs its batches one after the other.
     const pool = openPgPool(cfg.databaseUrl, { max: 1 });
     try {
-      if (!dryRun) await migratePg(pool);
-      const repo = await PgLegacyImport.open(pool, dryRun);
+      if (!dryRun) {
+        await migratePg(pool);
+        return { repo: new SqlLegacyImport(new PgSql(pool)), finish: () => pool.end() };
+      }
+      const session = await new PgSql(pool).session();
+      try {
+        await migratePgWithin(session.client);
+      } catch (err) {
+        await session.rollback().catch(() => undefined);
+        throw err;
+      }
       return {
-        repo,
+        repo: new SqlLegacyImport(session.sql),
         async finish() {
           try {
-            await repo.close();
+            await session.rollback();
           } finally {
             await pool.end();
           }
@@ -270,7 +278,7 @@ export async function openLegacyImport(cfg: StorageConfig, dryRun: boolean): Pro
     throw err;
   }
   return {
-    repo: new SqliteLegacyImport(db),
+    repo: new SqlLegacyImport(new SqliteSql(db)),
     async finish() {
       db.close();
     },

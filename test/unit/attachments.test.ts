@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkContent, checkType, extensionOf, findRadicadoIn, safeFileName, sniffImage } from '../../src/domain/attachments';
 import { ConfigError, readEnv } from '../../src/config';
-import { BlobCorruptedError, FileBlobStore } from '../../src/storage/file-blob-store';
+import { BlobCorruptedError, FileBlobStore } from '../../src/storage/blob-stores/file-blob-store';
 
 const policy = { maxBytes: 100, types: ['png', 'pdf', 'txt', 'docx'] };
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);

@@ -33,6 +33,15 @@ const TYPES = {
   },
 };
 
+/** A transaction held open across calls until rolled back (PgSql.session). */
+export interface PgSession {
+  /** The port inside the open transaction. */
+  readonly sql: PgSql;
+  /** Its connection, for work below the port (migrations applied inside the transaction). */
+  readonly client: PgClient;
+  rollback(): Promise<void>;
+}
+
 /** Serialization failure, deadlock: the transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const ATTEMPTS = 6;
@@ -44,7 +53,8 @@ export class PgSql implements Sql {
   private readonly texts = new Map<string, string>();
   private readonly current = new AsyncLocalStorage<PgClient>();
 
-  constructor(readonly pool: PgPool) {}
+  /** `pinned`: the connection of an open session (see session()); every statement runs on it. */
+  constructor(readonly pool: PgPool, private readonly pinned: PgClient | null = null) {}
 
   async all<T>(sql: string, args: readonly unknown[] = []): Promise<T[]> {
     return (await this.query(sql, args)).rows as T[];
@@ -59,14 +69,9 @@ export class PgSql implements Sql {
   }
 
   async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
-    if (this.current.getStore()) return fn(this);
+    if (this.current.getStore() || this.pinned) return fn(this);
     for (let attempt = 1; ; attempt++) {
-      let c: PgClient;
-      try {
-        c = await this.pool.connect();
-      } catch (err) {
-        throw asStorageError(err);
-      }
+      const c = await this.connect();
       try {
         await c.query('BEGIN');
         const out = await this.current.run(c, () => fn(this));
@@ -83,8 +88,48 @@ export class PgSql implements Sql {
   }
 
   async lock(key: string): Promise<void> {
-    if (!this.current.getStore()) throw new Error('lock() outside a transaction');
+    if (!this.current.getStore() && !this.pinned) throw new Error('lock() outside a transaction');
     await this.query('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
+  }
+
+  /**
+   * Opens a transaction that spans many calls and is never committed: everything run through the
+   * session's `sql` (its tx() joins the open transaction) is undone by rollback(). For a dry run
+   * across several batches; the owner must call rollback(), which also returns the connection.
+   */
+  async session(): Promise<PgSession> {
+    const c = await this.connect();
+    try {
+      await c.query('BEGIN');
+    } catch (err) {
+      c.release(err as Error);
+      throw asStorageError(err);
+    }
+    let open = true;
+    return {
+      sql: new PgSql(this.pool, c),
+      client: c,
+      async rollback() {
+        if (!open) return;
+        open = false;
+        try {
+          await c.query('ROLLBACK');
+          c.release();
+        } catch (err) {
+          // A connection that cannot roll back is discarded, not returned to the pool.
+          c.release(err as Error);
+          throw asStorageError(err);
+        }
+      },
+    };
+  }
+
+  private async connect(): Promise<PgClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw asStorageError(err);
+    }
   }
 
   private async query(sql: string, args: readonly unknown[]) {
@@ -95,7 +140,7 @@ export class PgSql implements Sql {
       this.texts.set(sql, text);
     }
     const config = { text, values: args.map(sqlArg), types: TYPES };
-    const client = this.current.getStore();
+    const client = this.current.getStore() ?? this.pinned;
     try {
       return await (client ?? this.pool).query(config as pg.QueryConfig);
     } catch (err) {

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { BlobStore } from '../domain/attachments';
+import type { BlobStore } from '../../domain/attachments';
 
 export class BlobCorruptedError extends Error {
   override readonly name = 'BlobCorruptedError';
