@@ -30,21 +30,21 @@ import { SqliteReportData, SqliteSlaRepository, SqliteStaffDirectory, SqliteSurv
 import { SqliteRequesterCards } from './sqlite-requester-cards';
 import { PgReportData, PgRequesterCards, PgSlaRepository, PgStaffDirectory, PgSurveyRepository } from './pg/pg-sla';
 import { migrate, openDb, openScratchCopy, probeDatabase, type DatabaseState, type Db } from './db';
-import { SqliteBotStorage } from './sqlite-bot-storage';
-import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './sqlite-misc';
-import { SqliteOutboxRepository } from './sqlite-outbox';
+import { SqlBotState } from './bot-state';
+import { SqlConversationRefs } from './conversation-refs';
+import { SqlInboundDedup } from './inbound-dedup';
+import { SqlOutbox } from './outbox';
+import { SqlPrivacyNotices, SqlWelcomeLog } from './privacy';
+import { SqlProfiles } from './profiles';
+import { SqlQueues } from './queues';
+import { SqlTeamMembers } from './team-members';
 import { SqliteTicketRepository, verifyHistory } from './sqlite-tickets';
 import type { HistoryBreak, HistoryReport } from './history-hash';
-import { SqlitePrivacyNotices, SqliteWelcomeLog } from './sqlite-privacy';
-import { PgPrivacyNotices, PgWelcomeLog } from './pg/pg-privacy';
 import type { PersonalDataRepository } from '../domain/personal-data';
 import { SqlitePersonalData } from './sqlite-personal-data';
 import { PgPersonalData } from './pg/pg-personal-data';
 import { migratePg, openPgPool, probePg, type PgPool } from './pg/pg-db';
 import { PgTicketRepository, verifyHistoryPg } from './pg/pg-tickets';
-import { PgOutboxRepository } from './pg/pg-outbox';
-import { PgConversationRefs, PgInboundDedup, PgProfileRepository, PgQueueRepository, PgTeamMembers } from './pg/pg-misc';
-import { PgBotStorage } from './pg/pg-bot-storage';
 import type { HistoryAudit } from '../domain/history-audit';
 import { PgHistoryAudit, SqliteHistoryAudit } from './history-audit';
 import type { Sql } from './sql';
@@ -150,16 +150,16 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     db,
     sql,
     tickets,
-    outbox: new SqliteOutboxRepository(db, opts.outboxLeaseMs),
-    queues: new SqliteQueueRepository(db),
-    members: new SqliteTeamMembers(db),
-    refs: new SqliteConversationRefs(db),
-    profiles: new SqliteProfileRepository(db),
-    dedup: new SqliteInboundDedup(db),
-    privacy: new SqlitePrivacyNotices(db),
-    welcomes: new SqliteWelcomeLog(db),
+    outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
+    queues: new SqlQueues(sql),
+    members: new SqlTeamMembers(sql),
+    refs: new SqlConversationRefs(sql),
+    profiles: new SqlProfiles(sql),
+    dedup: new SqlInboundDedup(sql),
+    privacy: new SqlPrivacyNotices(sql),
+    welcomes: new SqlWelcomeLog(sql),
     personalData: new SqlitePersonalData(db),
-    botState: new SqliteBotStorage(db),
+    botState: new SqlBotState(sql),
     sla: new SqliteSlaRepository(db, tickets),
     surveys: new SqliteSurveyRepository(db, tickets),
     reports: new SqliteReportData(db),
@@ -187,22 +187,23 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
 
 function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgStorage {
   const pool = openPgPool(url, { max: poolSize });
+  const sql = new PgSql(pool);
   let migrated: Promise<unknown> | null = null;
   return {
     engine: 'postgres',
     pool,
-    sql: new PgSql(pool),
+    sql,
     tickets: new PgTicketRepository(pool),
-    outbox: new PgOutboxRepository(pool, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
-    queues: new PgQueueRepository(pool),
-    members: new PgTeamMembers(pool),
-    refs: new PgConversationRefs(pool),
-    profiles: new PgProfileRepository(pool),
-    dedup: new PgInboundDedup(pool),
-    privacy: new PgPrivacyNotices(pool),
-    welcomes: new PgWelcomeLog(pool),
+    outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
+    queues: new SqlQueues(sql),
+    members: new SqlTeamMembers(sql),
+    refs: new SqlConversationRefs(sql),
+    profiles: new SqlProfiles(sql),
+    dedup: new SqlInboundDedup(sql),
+    privacy: new SqlPrivacyNotices(sql),
+    welcomes: new SqlWelcomeLog(sql),
     personalData: new PgPersonalData(pool),
-    botState: new PgBotStorage(pool),
+    botState: new SqlBotState(sql),
     sla: new PgSlaRepository(pool),
     surveys: new PgSurveyRepository(pool),
     reports: new PgReportData(pool),

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate, openDb, type Db } from '../../src/storage/db';
 import { migrations } from '../../src/storage/migrations';
-import { SqliteBotStorage } from '../../src/storage/sqlite-bot-storage';
+import { SqlBotState } from '../../src/storage/bot-state';
+import { SqliteSql } from '../../src/storage/engines/sqlite';
 import { SqliteTicketRepository } from '../../src/storage/sqlite-tickets';
 import { eventHash } from '../../src/storage/history-hash';
 import type { NewTicket } from '../../src/domain/tickets/model';
@@ -151,14 +152,14 @@ describeSqlite('migrations (SQLite)', () => {
     migrations[0].up(old);
     old.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(migrations[0].name, new Date().toISOString());
     const { ticket } = await new SqliteTicketRepository(old).create(newTicket(), 'MDA', 2026, () => []);
-    await new SqliteBotStorage(old).write({ 'conv/1': { step: 'form' } });
+    await new SqlBotState(new SqliteSql(old)).write({ 'conv/1': { step: 'form' } });
     old.close();
 
     const db = openDb(file);
     expect(migrate(db).applied).toEqual(names.slice(1));
     const repo = new SqliteTicketRepository(db);
     expect((await repo.getByRadicado(ticket.radicado))?.description).toBe(ticket.description);
-    expect((await new SqliteBotStorage(db).read(['conv/1']))['conv/1'].step).toBe('form');
+    expect((await new SqlBotState(new SqliteSql(db)).read(['conv/1']))['conv/1'].step).toBe('form');
     expect(await repo.verifyHistory()).toEqual([]);
     db.close();
   });
