@@ -138,6 +138,21 @@ export interface StorageOptions {
   outboxLeaseMs?: number;
 }
 
+/** The repositories written once over the SQL port: the same classes and arguments on both engines. */
+function sharedRepositories(sql: Sql, opts: StorageOptions) {
+  return {
+    outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
+    queues: new SqlQueues(sql),
+    members: new SqlTeamMembers(sql),
+    refs: new SqlConversationRefs(sql),
+    profiles: new SqlProfiles(sql),
+    dedup: new SqlInboundDedup(sql),
+    privacy: new SqlPrivacyNotices(sql),
+    welcomes: new SqlWelcomeLog(sql),
+    botState: new SqlBotState(sql),
+  };
+}
+
 /** Opens the configured engine. SQLite is migrated here; PostgreSQL in ready() (it is asynchronous). */
 export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Storage {
   if (cfg.databaseUrl) return openPgStorage(cfg.databaseUrl, cfg.databasePoolSize ?? 10, opts);
@@ -150,16 +165,8 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     db,
     sql,
     tickets,
-    outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
-    queues: new SqlQueues(sql),
-    members: new SqlTeamMembers(sql),
-    refs: new SqlConversationRefs(sql),
-    profiles: new SqlProfiles(sql),
-    dedup: new SqlInboundDedup(sql),
-    privacy: new SqlPrivacyNotices(sql),
-    welcomes: new SqlWelcomeLog(sql),
+    ...sharedRepositories(sql, opts),
     personalData: new SqlitePersonalData(db),
-    botState: new SqlBotState(sql),
     sla: new SqliteSlaRepository(db, tickets),
     surveys: new SqliteSurveyRepository(db, tickets),
     reports: new SqliteReportData(db),
@@ -194,16 +201,8 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     pool,
     sql,
     tickets: new PgTicketRepository(pool),
-    outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
-    queues: new SqlQueues(sql),
-    members: new SqlTeamMembers(sql),
-    refs: new SqlConversationRefs(sql),
-    profiles: new SqlProfiles(sql),
-    dedup: new SqlInboundDedup(sql),
-    privacy: new SqlPrivacyNotices(sql),
-    welcomes: new SqlWelcomeLog(sql),
+    ...sharedRepositories(sql, opts),
     personalData: new PgPersonalData(pool),
-    botState: new SqlBotState(sql),
     sla: new PgSlaRepository(pool),
     surveys: new PgSurveyRepository(pool),
     reports: new PgReportData(pool),

@@ -304,6 +304,36 @@ describe(`outbox claims (${ENGINE})`, () => {
       await st.close();
     }
   });
+
+  it('does not hand out an item being marked while another transaction holds the database', async () => {
+    const st = await testStorage();
+    try {
+      await st.outbox.enqueue([item('a', 1), item('a', 2)]);
+      const now = new Date(Date.now() + 1000);
+      const [head] = await st.outbox.due(now, 10);
+      // A claim and a mark of the claimed head, both waiting for the same transaction to end.
+      let done!: () => void;
+      let held!: Promise<void>;
+      await new Promise<void>((started) => {
+        held = st.sql.tx(() => {
+          started();
+          return new Promise<void>((resolve) => (done = resolve));
+        });
+      });
+      const claim = st.outbox.due(now, 10);
+      const mark = st.outbox.markSent(head.id, now);
+      done();
+      await held;
+      const claimed = await claim;
+      await mark;
+      // The marked head is never handed out again; the next item is, once (by the racing claim if the
+      // mark was seen first, as on PostgreSQL's separate connections, else by the next claim).
+      const next = await st.outbox.due(now, 10);
+      expect([...claimed, ...next].map((r) => (r.payload as { ticketId: number }).ticketId)).toEqual([2]);
+    } finally {
+      await st.close();
+    }
+  });
 });
 
 describe(`outbox lease renewal (${ENGINE})`, () => {
