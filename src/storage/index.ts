@@ -31,20 +31,20 @@ import { SqlReportData } from './reports';
 import { SqlStaffDirectory } from './staff';
 import { SqlRequesterCards } from './requester-cards';
 import { migrate, openDb, openScratchCopy, probeDatabase, type DatabaseState, type Db } from './db';
-import { SqliteBotStorage } from './sqlite-bot-storage';
-import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './sqlite-misc';
-import { SqliteOutboxRepository } from './sqlite-outbox';
+import { SqlBotState } from './bot-state';
+import { SqlConversationRefs } from './conversation-refs';
+import { SqlInboundDedup } from './inbound-dedup';
+import { SqlOutbox } from './outbox';
+import { SqlPrivacyNotices, SqlWelcomeLog } from './privacy';
+import { SqlProfiles } from './profiles';
+import { SqlQueues } from './queues';
+import { SqlTeamMembers } from './team-members';
 import { SqliteTicketRepository, verifyHistory } from './sqlite-tickets';
 import type { HistoryBreak, HistoryReport } from './history-hash';
-import { SqlitePrivacyNotices, SqliteWelcomeLog } from './sqlite-privacy';
-import { PgPrivacyNotices, PgWelcomeLog } from './pg/pg-privacy';
 import type { PersonalDataRepository } from '../domain/personal-data';
 import { SqlPersonalData } from './personal-data';
 import { migratePg, migratePgWithin, openPgPool, probePg, type PgPool } from './pg/pg-db';
 import { PgTicketRepository, verifyHistoryPg } from './pg/pg-tickets';
-import { PgOutboxRepository } from './pg/pg-outbox';
-import { PgConversationRefs, PgInboundDedup, PgProfileRepository, PgQueueRepository, PgTeamMembers } from './pg/pg-misc';
-import { PgBotStorage } from './pg/pg-bot-storage';
 import type { HistoryAudit } from '../domain/history-audit';
 import { SqlHistoryAudit } from './history-audit';
 import type { Sql } from './sql';
@@ -138,6 +138,29 @@ export interface StorageOptions {
   outboxLeaseMs?: number;
 }
 
+/** The repositories written once over the SQL port: the same classes and arguments on both engines. */
+function sharedRepositories(sql: Sql, opts: StorageOptions) {
+  return {
+    outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
+    queues: new SqlQueues(sql),
+    members: new SqlTeamMembers(sql),
+    refs: new SqlConversationRefs(sql),
+    profiles: new SqlProfiles(sql),
+    dedup: new SqlInboundDedup(sql),
+    privacy: new SqlPrivacyNotices(sql),
+    welcomes: new SqlWelcomeLog(sql),
+    botState: new SqlBotState(sql),
+    personalData: new SqlPersonalData(sql),
+    sla: new SqlSlaRepository(sql),
+    surveys: new SqlSurveyRepository(sql),
+    reports: new SqlReportData(sql),
+    requesterCards: new SqlRequesterCards(sql),
+    attachments: new SqlAttachmentRepository(sql),
+    history: new SqlHistoryAudit(sql),
+    staff: (fromDirectory: () => { oid?: string; name?: string }[]) => new SqlStaffDirectory(sql, fromDirectory),
+  };
+}
+
 /** Opens the configured engine. SQLite is migrated here; PostgreSQL in ready() (it is asynchronous). */
 export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Storage {
   if (cfg.databaseUrl) return openPgStorage(cfg.databaseUrl, cfg.databasePoolSize ?? 10, opts);
@@ -150,24 +173,8 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     db,
     sql,
     tickets,
-    outbox: new SqliteOutboxRepository(db, opts.outboxLeaseMs),
-    queues: new SqliteQueueRepository(db),
-    members: new SqliteTeamMembers(db),
-    refs: new SqliteConversationRefs(db),
-    profiles: new SqliteProfileRepository(db),
-    dedup: new SqliteInboundDedup(db),
-    privacy: new SqlitePrivacyNotices(db),
-    welcomes: new SqliteWelcomeLog(db),
-    personalData: new SqlPersonalData(sql),
-    botState: new SqliteBotStorage(db),
-    sla: new SqlSlaRepository(sql),
-    surveys: new SqlSurveyRepository(sql),
-    reports: new SqlReportData(sql),
-    requesterCards: new SqlRequesterCards(sql),
-    attachments: new SqlAttachmentRepository(sql),
-    history: new SqlHistoryAudit(sql),
+    ...sharedRepositories(sql, opts),
     blobs: (dir) => new FileBlobStore(dir),
-    staff: (fromDirectory) => new SqlStaffDirectory(sql, fromDirectory),
     async ready() {},
     async health() {
       const row = db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
@@ -194,24 +201,8 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     pool,
     sql,
     tickets: new PgTicketRepository(pool),
-    outbox: new PgOutboxRepository(pool, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
-    queues: new PgQueueRepository(pool),
-    members: new PgTeamMembers(pool),
-    refs: new PgConversationRefs(pool),
-    profiles: new PgProfileRepository(pool),
-    dedup: new PgInboundDedup(pool),
-    privacy: new PgPrivacyNotices(pool),
-    welcomes: new PgWelcomeLog(pool),
-    personalData: new SqlPersonalData(sql),
-    botState: new PgBotStorage(pool),
-    sla: new SqlSlaRepository(sql),
-    surveys: new SqlSurveyRepository(sql),
-    reports: new SqlReportData(sql),
-    requesterCards: new SqlRequesterCards(sql),
-    attachments: new SqlAttachmentRepository(sql),
-    history: new SqlHistoryAudit(sql),
+    ...sharedRepositories(sql, opts),
     blobs: () => new PgBlobStore(sql),
-    staff: (fromDirectory) => new SqlStaffDirectory(sql, fromDirectory),
     async ready() {
       migrated ??= migratePg(pool);
       await migrated;

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate, openDb, type Db } from '../../src/storage/db';
 import { migrations } from '../../src/storage/migrations';
-import { SqliteBotStorage } from '../../src/storage/sqlite-bot-storage';
+import { SqlBotState } from '../../src/storage/bot-state';
+import { SqliteSql } from '../../src/storage/engines/sqlite';
 import { SqliteTicketRepository } from '../../src/storage/sqlite-tickets';
 import { eventHash } from '../../src/storage/history-hash';
 import type { NewTicket } from '../../src/domain/tickets/model';
@@ -151,14 +152,14 @@ describeSqlite('migrations (SQLite)', () => {
     migrations[0].up(old);
     old.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(migrations[0].name, new Date().toISOString());
     const { ticket } = await new SqliteTicketRepository(old).create(newTicket(), 'MDA', 2026, () => []);
-    await new SqliteBotStorage(old).write({ 'conv/1': { step: 'form' } });
+    await new SqlBotState(new SqliteSql(old)).write({ 'conv/1': { step: 'form' } });
     old.close();
 
     const db = openDb(file);
     expect(migrate(db).applied).toEqual(names.slice(1));
     const repo = new SqliteTicketRepository(db);
     expect((await repo.getByRadicado(ticket.radicado))?.description).toBe(ticket.description);
-    expect((await new SqliteBotStorage(db).read(['conv/1']))['conv/1'].step).toBe('form');
+    expect((await new SqlBotState(new SqliteSql(db)).read(['conv/1']))['conv/1'].step).toBe('form');
     expect(await repo.verifyHistory()).toEqual([]);
     db.close();
   });
@@ -299,6 +300,36 @@ describe(`outbox claims (${ENGINE})`, () => {
       // Item 3 is still claimed; a lease and a bit later its lease has expired.
       const later = new Date(now.getTime() + st.outbox.leaseMs + 1000);
       expect((await st.outbox.due(later, 10)).map((r) => (r.payload as { ticketId: number }).ticketId)).toEqual([2, 3]);
+    } finally {
+      await st.close();
+    }
+  });
+
+  it('does not hand out an item being marked while another transaction holds the database', async () => {
+    const st = await testStorage();
+    try {
+      await st.outbox.enqueue([item('a', 1), item('a', 2)]);
+      const now = new Date(Date.now() + 1000);
+      const [head] = await st.outbox.due(now, 10);
+      // A claim and a mark of the claimed head, both waiting for the same transaction to end.
+      let done!: () => void;
+      let held!: Promise<void>;
+      await new Promise<void>((started) => {
+        held = st.sql.tx(() => {
+          started();
+          return new Promise<void>((resolve) => (done = resolve));
+        });
+      });
+      const claim = st.outbox.due(now, 10);
+      const mark = st.outbox.markSent(head.id, now);
+      done();
+      await held;
+      const claimed = await claim;
+      await mark;
+      // The marked head is never handed out again; the next item is, once (by the racing claim if the
+      // mark was seen first, as on PostgreSQL's separate connections, else by the next claim).
+      const next = await st.outbox.due(now, 10);
+      expect([...claimed, ...next].map((r) => (r.payload as { ticketId: number }).ticketId)).toEqual([2]);
     } finally {
       await st.close();
     }

@@ -1,0 +1,22 @@
+/** Where to reach a conversation proactively (botbuilder conversation references), on either engine. */
+import type { ConversationRefRepository } from '../domain/ports';
+import type { Sql } from './sql';
+
+export class SqlConversationRefs implements ConversationRefRepository {
+  constructor(private readonly q: Sql) {}
+
+  async save(key: string, reference: unknown, at: Date) {
+    // Saved on every personal message: an unchanged reference writes nothing (no fsync on the turn).
+    await this.q.run(
+      `INSERT INTO conversation_refs (key, reference, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET reference = excluded.reference, updated_at = excluded.updated_at
+       WHERE conversation_refs.reference IS DISTINCT FROM excluded.reference`,
+      [key, JSON.stringify(reference), at],
+    );
+  }
+
+  async get(key: string) {
+    const r = await this.q.one<{ reference: string }>('SELECT reference FROM conversation_refs WHERE key = ?', [key]);
+    return r ? JSON.parse(r.reference) : null;
+  }
+}
