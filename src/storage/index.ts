@@ -33,7 +33,8 @@ import { migrate, openDb, openScratchCopy, probeDatabase, type DatabaseState, ty
 import { SqliteBotStorage } from './sqlite-bot-storage';
 import { SqliteConversationRefs, SqliteInboundDedup, SqliteProfileRepository, SqliteQueueRepository, SqliteTeamMembers } from './sqlite-misc';
 import { SqliteOutboxRepository } from './sqlite-outbox';
-import { SqliteTicketRepository, verifyHistory } from './sqlite-tickets';
+import { SqlTicketRepository } from './tickets';
+import { verifyHistory } from './history-check';
 import type { HistoryBreak, HistoryReport } from './history-hash';
 import { SqlitePrivacyNotices, SqliteWelcomeLog } from './sqlite-privacy';
 import { PgPrivacyNotices, PgWelcomeLog } from './pg/pg-privacy';
@@ -41,7 +42,6 @@ import type { PersonalDataRepository } from '../domain/personal-data';
 import { SqlitePersonalData } from './sqlite-personal-data';
 import { PgPersonalData } from './pg/pg-personal-data';
 import { migratePg, openPgPool, probePg, type PgPool } from './pg/pg-db';
-import { PgTicketRepository, verifyHistoryPg } from './pg/pg-tickets';
 import { PgOutboxRepository } from './pg/pg-outbox';
 import { PgConversationRefs, PgInboundDedup, PgProfileRepository, PgQueueRepository, PgTeamMembers } from './pg/pg-misc';
 import { PgBotStorage } from './pg/pg-bot-storage';
@@ -143,13 +143,12 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
   if (cfg.databaseUrl) return openPgStorage(cfg.databaseUrl, cfg.databasePoolSize ?? 10, opts);
   const db = openDb(cfg.dbPath, cfg.dbBusyTimeoutMs !== undefined ? { busyTimeoutMs: cfg.dbBusyTimeoutMs } : {});
   migrate(db);
-  const tickets = new SqliteTicketRepository(db);
   const sql = new SqliteSql(db);
   return {
     engine: 'sqlite',
     db,
     sql,
-    tickets,
+    tickets: new SqlTicketRepository(sql),
     outbox: new SqliteOutboxRepository(db, opts.outboxLeaseMs),
     queues: new SqliteQueueRepository(db),
     members: new SqliteTeamMembers(db),
@@ -160,8 +159,8 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     welcomes: new SqliteWelcomeLog(db),
     personalData: new SqlitePersonalData(db),
     botState: new SqliteBotStorage(db),
-    sla: new SqliteSlaRepository(db, tickets),
-    surveys: new SqliteSurveyRepository(db, tickets),
+    sla: new SqliteSlaRepository(db),
+    surveys: new SqliteSurveyRepository(db),
     reports: new SqliteReportData(db),
     requesterCards: new SqliteRequesterCards(db),
     attachments: new SqliteAttachmentRepository(db),
@@ -177,7 +176,7 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
       return sql.exclusive(() => probeDatabase(db, lockWaitMs));
     },
     async verifyHistory() {
-      return sql.exclusive(() => verifyHistory(db));
+      return verifyHistory(sql);
     },
     async close() {
       db.close();
@@ -188,11 +187,12 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
 function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgStorage {
   const pool = openPgPool(url, { max: poolSize });
   let migrated: Promise<unknown> | null = null;
+  const sql = new PgSql(pool);
   return {
     engine: 'postgres',
     pool,
-    sql: new PgSql(pool),
-    tickets: new PgTicketRepository(pool),
+    sql,
+    tickets: new SqlTicketRepository(sql),
     outbox: new PgOutboxRepository(pool, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
     queues: new PgQueueRepository(pool),
     members: new PgTeamMembers(pool),
@@ -223,7 +223,7 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
       return probePg(pool, lockWaitMs);
     },
     async verifyHistory() {
-      return verifyHistoryPg(pool);
+      return verifyHistory(sql);
     },
     async close() {
       await pool.end();

@@ -6,7 +6,7 @@ import type { SlaAlertKind } from '../domain/sla/ticket-sla';
 import type { SurveyRepository, SurveySaveResult } from '../domain/survey';
 import type { NewEvent, Ticket } from '../domain/tickets/model';
 import { insertOutbox } from './sqlite-outbox';
-import type { SqliteTicketRepository } from './sqlite-tickets';
+import { appendEvents } from './sqlite-tickets';
 import { toTicket, type Row } from './ticket-rows';
 import { toAnswer, type SurveyRow } from './rows';
 
@@ -19,7 +19,7 @@ const ALERT_COLUMN: Record<SlaAlertKind, string> = {
 
 export class SqliteSlaRepository implements SlaRepository {
   private readonly candidates;
-  constructor(private readonly db: Db, private readonly tickets: SqliteTicketRepository) {
+  constructor(private readonly db: Db) {
     // Running tickets (clock not paused) with a warn/due time passed and its alert not recorded.
     this.candidates = db.prepare(`
       SELECT * FROM tickets
@@ -42,7 +42,7 @@ export class SqliteSlaRepository implements SlaRepository {
     return immediate(this.db, () => {
       const res = this.db.prepare(`UPDATE tickets SET ${col} = @at${warned} WHERE id = @id AND ${col} IS NULL`).run({ at: at.toISOString(), id: ticketId });
       if (res.changes === 0) return false;
-      this.tickets.insertEvents(ticketId, events);
+      appendEvents(this.db, ticketId, events);
       insertOutbox(this.db, effects, at);
       return true;
     });
@@ -50,7 +50,7 @@ export class SqliteSlaRepository implements SlaRepository {
 }
 
 export class SqliteSurveyRepository implements SurveyRepository {
-  constructor(private readonly db: Db, private readonly tickets: SqliteTicketRepository) {}
+  constructor(private readonly db: Db) {}
 
   async get(ticketId: number) {
     const r = this.db.prepare('SELECT * FROM satisfaction_surveys WHERE ticket_id = ?').get(ticketId) as SurveyRow | undefined;
@@ -79,7 +79,7 @@ export class SqliteSurveyRepository implements SurveyRepository {
           .prepare('INSERT INTO satisfaction_surveys (ticket_id, requester_oid, score, comment, answered_at, updated_at, low_score_notified_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
           .run(input.ticketId, input.requesterOid, input.score, input.comment ?? null, at, at, notify ? at : null);
       }
-      this.tickets.insertEvents(input.ticketId, events.map((e) => ({ ...e, data: { ...e.data, changed: !!existing } })));
+      appendEvents(this.db, input.ticketId, events.map((e) => ({ ...e, data: { ...e.data, changed: !!existing } })));
       if (notify) insertOutbox(this.db, lowScoreEffects, input.at);
       const row = this.db.prepare('SELECT * FROM satisfaction_surveys WHERE ticket_id = ?').get(input.ticketId) as SurveyRow;
       return { outcome: existing ? ('changed' as const) : ('saved' as const), answer: toAnswer(row) };

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { migrate, openDb, type Db } from '../../src/storage/db';
 import { migrations } from '../../src/storage/migrations';
 import { SqliteBotStorage } from '../../src/storage/sqlite-bot-storage';
-import { SqliteTicketRepository } from '../../src/storage/sqlite-tickets';
+import { appendEvents } from '../../src/storage/sqlite-tickets';
+import { SqlTicketRepository } from '../../src/storage/tickets';
+import { SqliteSql } from '../../src/storage/engines/sqlite';
 import { eventHash } from '../../src/storage/history-hash';
 import type { NewTicket } from '../../src/domain/tickets/model';
 import { openStorage, type Storage } from '../../src/storage';
@@ -150,13 +152,29 @@ describeSqlite('migrations (SQLite)', () => {
     old.exec('CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
     migrations[0].up(old);
     old.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(migrations[0].name, new Date().toISOString());
-    const { ticket } = await new SqliteTicketRepository(old).create(newTicket(), 'MDA', 2026, () => []);
+    // A ticket as that release filed it: its number, its row and its 'created' event (hash version 1).
+    const ticket = { ...newTicket(), radicado: 'MDA-2026-000001' };
+    old.prepare(`INSERT INTO radicado_counters (prefix, year, last) VALUES ('MDA', 2026, 1)`).run();
+    const created = old
+      .prepare(
+        `INSERT INTO tickets (radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, locale, contact_channel,
+           category_id, service_id, template_id, field_values, description, priority, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)`,
+      )
+      .run(
+        ticket.radicado, ticket.submissionKey, ticket.requester.tenantId, ticket.requester.oid, ticket.requester.name, ticket.requester.email ?? null,
+        ticket.locale, ticket.contactChannel, ticket.categoryId, ticket.serviceId, ticket.templateId, JSON.stringify(ticket.fieldValues),
+        ticket.description, ticket.priority, ticket.createdAt.toISOString(), ticket.createdAt.toISOString(),
+      );
+    appendEvents(old, Number(created.lastInsertRowid), [
+      { at: ticket.createdAt, actor: ticket.requester, kind: 'created', data: { radicado: ticket.radicado, templateId: ticket.templateId, priority: ticket.priority } },
+    ]);
     await new SqliteBotStorage(old).write({ 'conv/1': { step: 'form' } });
     old.close();
 
     const db = openDb(file);
     expect(migrate(db).applied).toEqual(names.slice(1));
-    const repo = new SqliteTicketRepository(db);
+    const repo = new SqlTicketRepository(new SqliteSql(db));
     expect((await repo.getByRadicado(ticket.radicado))?.description).toBe(ticket.description);
     expect((await new SqliteBotStorage(db).read(['conv/1']))['conv/1'].step).toBe('form');
     expect(await repo.verifyHistory()).toEqual([]);
