@@ -5,18 +5,12 @@
 import type { ListOptions } from '../domain/ports';
 import type { Ticket, TicketEvent } from '../domain/tickets/model';
 import type { QueueScope } from '../domain/queue/position';
+import type { HistoryRow } from './history-hash';
 import { placeholders, type Sql } from './sql';
 import { OPEN_SQL, scopeSql, toTicket, WAITING, type Row } from './ticket-rows';
 
-interface EventRow {
-  id: number;
-  ticket_id: number;
-  at: string;
-  actor_oid: string | null;
-  actor_name: string | null;
-  kind: string;
-  data: string;
-}
+/** The columns of a stored event the domain sees. */
+type EventRow = Pick<HistoryRow, 'id' | 'ticket_id' | 'at' | 'actor_oid' | 'actor_name' | 'kind' | 'data'>;
 
 const toEvent = (r: EventRow): TicketEvent => ({
   id: r.id,

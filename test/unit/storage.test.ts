@@ -262,6 +262,23 @@ describe(`ticket repository (${ENGINE})`, () => {
     expect((await repo.verifyHistory()).map((b) => b.ticketId)).toContain(ticket.id);
     expect((await repo.verifyHistory()).some((b) => b.ticketId === other.id)).toBe(false);
   });
+
+  it('files a submission sent twice at the same moment once, with one number', async () => {
+    const input = newTicket();
+    const [a, b] = await Promise.all([repo.create(input, 'MDA', 2026, () => []), repo.create(input, 'MDA', 2026, () => [])]);
+    expect([a.created, b.created].sort()).toEqual([false, true]);
+    expect(a.ticket).toEqual(b.ticket);
+    expect((await repo.create(newTicket(), 'MDA', 2026, () => [])).ticket.radicado).toBe('MDA-2026-000002');
+  });
+
+  it('checks a history longer than one page of the check, every event once', async () => {
+    const { ticket } = await repo.create(newTicket(), 'MDA', 2026, () => []);
+    const at = new Date('2026-03-02T16:00:00Z');
+    await repo.append(ticket.id, Array.from({ length: 5001 }, (_, i) => ({ at, kind: 'message' as const, data: { text: `m${i}` } })), []);
+    const other = (await repo.create(newTicket(), 'MDA', 2026, () => [])).ticket;
+    await repo.append(other.id, [{ at, kind: 'message', data: { text: 'hola' } }], []);
+    expect(await st.verifyHistory()).toMatchObject({ tickets: 2, events: 5004, breaks: [] });
+  });
 });
 
 describe(`inbound de-duplication (${ENGINE})`, () => {
