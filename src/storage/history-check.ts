@@ -32,9 +32,9 @@ function schemaHas(engine: EngineName, table: string, column?: string): Read {
   return column ? { sql: `${sql} AND column_name = ?`, args: [table, column] } : { sql: `${sql} LIMIT 1`, args: [table] };
 }
 
-/** The check as a sequence of reads (yielded) and their rows (received), so each engine drives it its own way. */
 type Rows = Record<string, unknown>[];
 
+/** The check as a sequence of reads (yielded) and their rows (received), so each engine drives it its own way. */
 function* check(engine: EngineName): Generator<Read, HistoryReport, Rows> {
   const has = function* (table: string, column?: string): Generator<Read, boolean, Rows> {
     return (yield schemaHas(engine, table, column)).length > 0;
@@ -55,7 +55,7 @@ function* check(engine: EngineName): Generator<Read, HistoryReport, Rows> {
   const tickets = new Map<number, AuditRow>();
   for (const r of (yield { sql: `SELECT ${sealed ? AUDIT_COLUMNS : 'id, radicado'} FROM tickets`, args: [] }) as unknown as AuditRow[]) tickets.set(r.id, r);
   const heads = sealed ? ((yield { sql: 'SELECT tickets, last_ticket_id, last_radicado FROM history_chain WHERE id = 1', args: [] }) as unknown as ChainHead[]) : [];
-  const chain = sealed ? (heads[0] ?? null) : null;
+  const chain = heads[0] ?? null;
   const checker = new HistoryChecker(redactions, tickets, chain, sealed);
   const columns = `id, ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, ${hv}, ${sealed ? 'n, state, link, seal' : 'NULL AS n, NULL AS state, NULL AS link, NULL AS seal'}`;
   let after = [-1, -1];
