@@ -6,10 +6,11 @@
  */
 import fs from 'node:fs';
 import { openDb } from '../storage/db';
-import { verifyHistory } from '../storage/sqlite-tickets';
+import { verifyHistory } from '../storage/history-check';
+import { SqliteSql } from '../storage/engines/sqlite';
+import { PgSql } from '../storage/engines/postgres';
 import type { HistoryReport } from '../storage/history-hash';
 import { openPgPool } from '../storage/pg/pg-db';
-import { verifyHistoryPg } from '../storage/pg/pg-tickets';
 import { toolConfigOrExplain } from './tool-config';
 
 async function main(): Promise<number> {
@@ -21,7 +22,7 @@ async function main(): Promise<number> {
     where = cfg.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
     const pool = openPgPool(cfg.databaseUrl, { max: 1, statementTimeoutMs: 0 });
     try {
-      r = await verifyHistoryPg(pool);
+      r = await verifyHistory(new PgSql(pool));
     } catch (err) {
       console.error(`Cannot read the database at ${where}: ${(err as Error).message}`);
       return 2;
@@ -36,7 +37,7 @@ async function main(): Promise<number> {
     where = cfg.dbPath;
     const db = openDb(cfg.dbPath, { readonly: true, busyTimeoutMs: cfg.dbBusyTimeoutMs });
     try {
-      r = verifyHistory(db);
+      r = await verifyHistory(new SqliteSql(db));
     } finally {
       db.close();
     }

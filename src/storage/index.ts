@@ -39,12 +39,12 @@ import { SqlPrivacyNotices, SqlWelcomeLog } from './privacy';
 import { SqlProfiles } from './profiles';
 import { SqlQueues } from './queues';
 import { SqlTeamMembers } from './team-members';
-import { SqliteTicketRepository, verifyHistory } from './sqlite-tickets';
+import { SqlTicketRepository } from './tickets';
+import { verifyHistory } from './history-check';
 import type { HistoryBreak, HistoryReport } from './history-hash';
 import type { PersonalDataRepository } from '../domain/personal-data';
 import { SqlPersonalData } from './personal-data';
 import { migratePg, migratePgWithin, openPgPool, probePg, type PgPool } from './pg/pg-db';
-import { PgTicketRepository, verifyHistoryPg } from './pg/pg-tickets';
 import type { HistoryAudit } from '../domain/history-audit';
 import { SqlHistoryAudit } from './history-audit';
 import type { Sql } from './sql';
@@ -141,6 +141,7 @@ export interface StorageOptions {
 /** The repositories written once over the SQL port: the same classes and arguments on both engines. */
 function sharedRepositories(sql: Sql, opts: StorageOptions) {
   return {
+    tickets: new SqlTicketRepository(sql),
     outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
     queues: new SqlQueues(sql),
     members: new SqlTeamMembers(sql),
@@ -166,13 +167,11 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
   if (cfg.databaseUrl) return openPgStorage(cfg.databaseUrl, cfg.databasePoolSize ?? 10, opts);
   const db = openDb(cfg.dbPath, cfg.dbBusyTimeoutMs !== undefined ? { busyTimeoutMs: cfg.dbBusyTimeoutMs } : {});
   migrate(db);
-  const tickets = new SqliteTicketRepository(db);
   const sql = new SqliteSql(db);
   return {
     engine: 'sqlite',
     db,
     sql,
-    tickets,
     ...sharedRepositories(sql, opts),
     blobs: (dir) => new FileBlobStore(dir),
     async ready() {},
@@ -184,7 +183,7 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
       return sql.exclusive(() => probeDatabase(db, lockWaitMs));
     },
     async verifyHistory() {
-      return sql.exclusive(() => verifyHistory(db));
+      return verifyHistory(sql);
     },
     async close() {
       db.close();
@@ -200,7 +199,6 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
     engine: 'postgres',
     pool,
     sql,
-    tickets: new PgTicketRepository(pool),
     ...sharedRepositories(sql, opts),
     blobs: () => new PgBlobStore(sql),
     async ready() {
@@ -215,7 +213,7 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
       return probePg(pool, lockWaitMs);
     },
     async verifyHistory() {
-      return verifyHistoryPg(pool);
+      return verifyHistory(sql);
     },
     async close() {
       await pool.end();

@@ -2,6 +2,7 @@
 import type { Ticket, TicketSla } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import type { QueueScope } from '../domain/queue/position';
+import { placeholders } from './sql';
 
 /** A tickets row (PostgreSQL returns Date objects where SQLite returns ISO text; both map alike). */
 export interface Row {
@@ -119,9 +120,10 @@ export const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
 /** Waiting in the FIFO queue (matches the partial index tickets_waiting). */
 export const WAITING = `status = 'new' AND imported = 0`;
 
+/** A queue scope as SQL over `?` placeholders (an empty scope is a condition both engines accept). */
 export function scopeSql(scope: QueueScope, alias = ''): { sql: string; args: string[] } {
   if ('include' in scope) {
-    return scope.include.length ? { sql: `${alias}route_category_id IN (${scope.include.map(() => '?').join(',')})`, args: scope.include } : { sql: '0', args: [] };
+    return scope.include.length ? { sql: `${alias}route_category_id IN (${placeholders(scope.include)})`, args: scope.include } : { sql: '1 = 0', args: [] };
   }
-  return scope.exclude.length ? { sql: `${alias}route_category_id NOT IN (${scope.exclude.map(() => '?').join(',')})`, args: scope.exclude } : { sql: '1', args: [] };
+  return scope.exclude.length ? { sql: `${alias}route_category_id NOT IN (${placeholders(scope.exclude)})`, args: scope.exclude } : { sql: '1 = 1', args: [] };
 }

@@ -18,7 +18,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { ROOT } from '../../src/paths';
-import { verifyHistory } from '../../src/storage/sqlite-tickets';
+import { SqliteSql } from '../../src/storage/engines/sqlite';
+import { verifyHistory } from '../../src/storage/history-check';
 import { LoopbackConnector } from '../helpers/connector';
 import { describeSqlite } from '../helpers/engine';
 import { cardAction, cardText, channelMessage, installPersonal, TEAM, USERS, type Harness } from '../helpers/harness';
@@ -203,7 +204,7 @@ describeSqlite('SIGKILL in the middle of a load of ticket creations', () => {
     const delivered = queueCards();
     expect(delivered).toHaveLength(rows.length);
     expect([...delivered].sort()).toEqual(rows.map((r) => r.radicado).sort());
-    expect(verifyHistory(reader).breaks).toEqual([]);
+    expect((await verifyHistory(new SqliteSql(reader))).breaks).toEqual([]);
     reader.close();
 
     bot.child.kill('SIGTERM');

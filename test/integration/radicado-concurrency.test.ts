@@ -18,10 +18,11 @@ const YEAR = 2026;
 
 const CHILD = `
 const { openDb } = require(process.env.BUILD + '/storage/db.js');
-const { SqliteTicketRepository } = require(process.env.BUILD + '/storage/sqlite-tickets.js');
+const { SqlTicketRepository } = require(process.env.BUILD + '/storage/tickets.js');
+const { SqliteSql } = require(process.env.BUILD + '/storage/engines/sqlite.js');
 const readline = require('node:readline');
 const db = openDb(process.env.DB_FILE);
-const repo = new SqliteTicketRepository(db);
+const repo = new SqlTicketRepository(new SqliteSql(db));
 const who = process.env.WHO;
 const n = Number(process.env.COUNT);
 process.stdout.write('ready\\n');
@@ -97,12 +98,13 @@ describeSqlite('radicado numbering under concurrent processes', () => {
         '--skipLibCheck',
         '--types', 'node',
         '--noCheck',
-        path.join(ROOT, 'src/storage/sqlite-tickets.ts'),
+        path.join(ROOT, 'src/storage/tickets.ts'),
+        path.join(ROOT, 'src/storage/engines/sqlite.ts'),
         path.join(ROOT, 'src/storage/db.ts'),
       ],
       { cwd: ROOT, stdio: 'pipe' },
     );
-    expect(fs.existsSync(path.join(build, 'storage/sqlite-tickets.js'))).toBe(true);
+    expect(fs.existsSync(path.join(build, 'storage/tickets.js'))).toBe(true);
   }, 120_000);
 
   afterAll(() => {

@@ -11,8 +11,9 @@ import { migrate, openDb } from '../../src/storage/db';
 import { migrations } from '../../src/storage/migrations';
 import { pgMigrations } from '../../src/storage/pg/migrations';
 import { migratePg, openPgPool } from '../../src/storage/pg/pg-db';
-import { verifyHistoryPg } from '../../src/storage/pg/pg-tickets';
-import { verifyHistory } from '../../src/storage/sqlite-tickets';
+import { verifyHistory } from '../../src/storage/history-check';
+import { SqliteSql } from '../../src/storage/engines/sqlite';
+import { PgSql } from '../../src/storage/engines/postgres';
 import { eventHash } from '../../src/storage/history-hash';
 import { createPgDatabase, ENGINE } from '../helpers/engine';
 
@@ -45,7 +46,7 @@ const EVENT_SQL = `INSERT INTO ticket_events (id, ticket_id, at, actor_oid, acto
 const itEngine = (engine: 'sqlite' | 'postgres') => (ENGINE === engine ? it : it.skip);
 
 describe('migration 007 on an existing history', () => {
-  itEngine('sqlite')('seals a SQLite history written before it, which then verifies, and catches tampering afterwards', () => {
+  itEngine('sqlite')('seals a SQLite history written before it, which then verifies, and catches tampering afterwards', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-m007-')), 'old.db');
     const db = openDb(file);
     db.exec('CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
@@ -58,11 +59,11 @@ describe('migration 007 on an existing history', () => {
     for (const t of tickets) db.prepare(q(TICKET_SQL)).run(t.id, t.radicado, t.status, t.assignee ? 'oid-ivan' : null, t.assignee);
     for (const e of events) db.prepare(q(EVENT_SQL)).run(e.id, e.ticket_id, e.at, e.actor_oid, e.actor_name, e.kind, e.data, e.prev_hash, e.hash);
     expect(migrate(db).applied).toEqual(migrations.slice(OLD).map((m) => m.name));
-    expect(verifyHistory(db)).toMatchObject({ tickets: 3, events: 5, breaks: [], chain: { tickets: 3, lastRadicado: 'MDA-2026-000003' } });
+    expect(await verifyHistory(new SqliteSql(db))).toMatchObject({ tickets: 3, events: 5, breaks: [], chain: { tickets: 3, lastRadicado: 'MDA-2026-000003' } });
     db.exec('DROP TRIGGER ticket_events_no_update');
     db.exec(`UPDATE tickets SET status = 'closed' WHERE id = 1`);
     db.exec(`UPDATE ticket_events SET actor_name = 'Otro' WHERE id = 2`);
-    expect(verifyHistory(db).breaks).toEqual([
+    expect((await verifyHistory(new SqliteSql(db))).breaks).toEqual([
       expect.objectContaining({ ticketId: 1, eventId: 4, reason: 'state' }),
       expect.objectContaining({ ticketId: 2, eventId: 2, reason: 'seal' }),
     ]);
@@ -85,11 +86,11 @@ describe('migration 007 on an existing history', () => {
       for (const e of events) await c.query(EVENT_SQL, [e.id, e.ticket_id, e.at, e.actor_oid, e.actor_name, e.kind, e.data, e.prev_hash, e.hash]);
       await c.end();
       await migratePg(pool);
-      expect(await verifyHistoryPg(pool)).toMatchObject({ tickets: 3, events: 5, breaks: [], chain: { tickets: 3, lastRadicado: 'MDA-2026-000003' } });
+      expect(await verifyHistory(new PgSql(pool))).toMatchObject({ tickets: 3, events: 5, breaks: [], chain: { tickets: 3, lastRadicado: 'MDA-2026-000003' } });
       await pool.query('DROP TRIGGER ticket_events_no_update ON ticket_events');
       await pool.query(`UPDATE tickets SET status = 'closed' WHERE id = 1`);
       await pool.query(`UPDATE ticket_events SET actor_name = 'Otro' WHERE id = 2`);
-      expect((await verifyHistoryPg(pool)).breaks).toEqual([
+      expect((await verifyHistory(new PgSql(pool))).breaks).toEqual([
         expect.objectContaining({ ticketId: 1, eventId: 4, reason: 'state' }),
         expect.objectContaining({ ticketId: 2, eventId: 2, reason: 'seal' }),
       ]);

@@ -10,7 +10,8 @@ import { migrate, openDb, type Db } from '../../src/storage/db';
 import { migrations } from '../../src/storage/migrations';
 import { SqlBotState } from '../../src/storage/bot-state';
 import { SqliteSql } from '../../src/storage/engines/sqlite';
-import { SqliteTicketRepository } from '../../src/storage/sqlite-tickets';
+import { appendOldEvents } from '../helpers/old-schema-events';
+import { SqlTicketRepository } from '../../src/storage/tickets';
 import { eventHash } from '../../src/storage/history-hash';
 import type { NewTicket } from '../../src/domain/tickets/model';
 import { openStorage, type Storage } from '../../src/storage';
@@ -151,13 +152,29 @@ describeSqlite('migrations (SQLite)', () => {
     old.exec('CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
     migrations[0].up(old);
     old.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(migrations[0].name, new Date().toISOString());
-    const { ticket } = await new SqliteTicketRepository(old).create(newTicket(), 'MDA', 2026, () => []);
+    // A ticket as that release filed it: its number, its row and its 'created' event (hash version 1).
+    const ticket = { ...newTicket(), radicado: 'MDA-2026-000001' };
+    old.prepare(`INSERT INTO radicado_counters (prefix, year, last) VALUES ('MDA', 2026, 1)`).run();
+    const created = old
+      .prepare(
+        `INSERT INTO tickets (radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, locale, contact_channel,
+           category_id, service_id, template_id, field_values, description, priority, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)`,
+      )
+      .run(
+        ticket.radicado, ticket.submissionKey, ticket.requester.tenantId, ticket.requester.oid, ticket.requester.name, ticket.requester.email ?? null,
+        ticket.locale, ticket.contactChannel, ticket.categoryId, ticket.serviceId, ticket.templateId, JSON.stringify(ticket.fieldValues),
+        ticket.description, ticket.priority, ticket.createdAt.toISOString(), ticket.createdAt.toISOString(),
+      );
+    appendOldEvents(old, Number(created.lastInsertRowid), [
+      { at: ticket.createdAt, actor: ticket.requester, kind: 'created', data: { radicado: ticket.radicado, templateId: ticket.templateId, priority: ticket.priority } },
+    ]);
     await new SqlBotState(new SqliteSql(old)).write({ 'conv/1': { step: 'form' } });
     old.close();
 
     const db = openDb(file);
     expect(migrate(db).applied).toEqual(names.slice(1));
-    const repo = new SqliteTicketRepository(db);
+    const repo = new SqlTicketRepository(new SqliteSql(db));
     expect((await repo.getByRadicado(ticket.radicado))?.description).toBe(ticket.description);
     expect((await new SqlBotState(new SqliteSql(db)).read(['conv/1']))['conv/1'].step).toBe('form');
     expect(await repo.verifyHistory()).toEqual([]);
@@ -244,6 +261,23 @@ describe(`ticket repository (${ENGINE})`, () => {
     await sql(st, 'DELETE FROM ticket_events WHERE id = ?', ids[0]);
     expect((await repo.verifyHistory()).map((b) => b.ticketId)).toContain(ticket.id);
     expect((await repo.verifyHistory()).some((b) => b.ticketId === other.id)).toBe(false);
+  });
+
+  it('files a submission sent twice at the same moment once, with one number', async () => {
+    const input = newTicket();
+    const [a, b] = await Promise.all([repo.create(input, 'MDA', 2026, () => []), repo.create(input, 'MDA', 2026, () => [])]);
+    expect([a.created, b.created].sort()).toEqual([false, true]);
+    expect(a.ticket).toEqual(b.ticket);
+    expect((await repo.create(newTicket(), 'MDA', 2026, () => [])).ticket.radicado).toBe('MDA-2026-000002');
+  });
+
+  it('checks a history longer than one page of the check, every event once', async () => {
+    const { ticket } = await repo.create(newTicket(), 'MDA', 2026, () => []);
+    const at = new Date('2026-03-02T16:00:00Z');
+    await repo.append(ticket.id, Array.from({ length: 5001 }, (_, i) => ({ at, kind: 'message' as const, data: { text: `m${i}` } })), []);
+    const other = (await repo.create(newTicket(), 'MDA', 2026, () => [])).ticket;
+    await repo.append(other.id, [{ at, kind: 'message', data: { text: 'hola' } }], []);
+    expect(await st.verifyHistory()).toMatchObject({ tickets: 2, events: 5004, breaks: [] });
   });
 });
 

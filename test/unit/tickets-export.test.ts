@@ -11,7 +11,8 @@ import { csvCell, toCsv } from '../../src/domain/reports/csv';
 import { DateRangeError, parseDateRange } from '../../src/domain/reports/tickets-export';
 import { DEFAULT_CALENDAR } from '../../src/domain/sla';
 import { migrate, openDb } from '../../src/storage/db';
-import { SqliteTicketRepository } from '../../src/storage/sqlite-tickets';
+import { SqliteSql } from '../../src/storage/engines/sqlite';
+import { SqlTicketRepository } from '../../src/storage/tickets';
 
 const bog = (local: string) => new Date(`${local.replace(' ', 'T')}:00-05:00`);
 
@@ -89,7 +90,7 @@ describe('npm run export-tickets', () => {
   async function seed(dbPath: string) {
     const db = openDb(dbPath);
     migrate(db);
-    const repo = new SqliteTicketRepository(db);
+    const repo = new SqlTicketRepository(new SqliteSql(db));
     const file = (createdAt: Date, description: string) =>
       repo.create(
         {

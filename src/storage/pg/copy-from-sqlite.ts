@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { migrate, openDb } from '../db';
 import { migratePg, openPgPool, type PgClient } from './pg-db';
-import { PgTicketRepository } from './pg-tickets';
+import { PgSql } from '../engines/postgres';
+import { verifyHistory } from '../history-check';
 
 export class CopyError extends Error {
   override readonly name = 'CopyError';
@@ -78,7 +79,7 @@ export async function copySqliteToPostgres(opts: { from: string; to: string; att
     } finally {
       c.release();
     }
-    const breaks = await new PgTicketRepository(pool).verifyHistory();
+    const { breaks } = await verifyHistory(new PgSql(pool));
     report.historyBreaks = breaks.length;
     if (breaks.length) throw new CopyError(`the copied history does not verify (${breaks.length} breaks, first at ticket ${breaks[0].ticketId})`);
     return report;

@@ -1,6 +1,7 @@
 /**
  * PostgreSQL connection pool, numbered migrations applied at start under an advisory lock (two
- * instances starting at once apply each migration exactly once), and one transaction helper.
+ * instances starting at once apply each migration exactly once), error mapping and the health probe.
+ * Queries and transactions go through the SQL port (engines/postgres.ts).
  */
 import pg from 'pg';
 import { StorageUnavailableError, storageFailureCode } from '../../domain/errors';
@@ -10,8 +11,6 @@ import { RENAMED_MIGRATIONS } from '../migration-names';
 
 export type PgPool = pg.Pool;
 export type PgClient = pg.PoolClient;
-/** Anything that runs a query: the pool (autocommit) or a client inside a transaction. */
-export type PgQueryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 /** Arbitrary constant: the advisory lock every instance takes while migrating. */
 const MIGRATION_LOCK = 7_242_001;
@@ -163,38 +162,4 @@ export async function migratePgWithin(c: PgClient): Promise<void> {
     await m.up(c);
     await c.query('INSERT INTO schema_migrations (name, applied_at) VALUES ($1, now())', [m.name]);
   }
-}
-
-/**
- * Runs fn in a transaction on one pooled connection. Serialization failures and deadlocks (possible
- * when several instances touch the same rows) are retried a few times.
- */
-export async function pgTx<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    let c: PgClient;
-    try {
-      c = await pool.connect();
-    } catch (err) {
-      throw asStorageError(err);
-    }
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      const code = (err as { code?: string }).code;
-      if ((code === '40001' || code === '40P01') && attempt < 5) continue;
-      throw asStorageError(err);
-    } finally {
-      c.release();
-    }
-  }
-}
-
-/** True for a unique-constraint violation (optionally on one constraint). */
-export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  const e = err as { code?: string; constraint?: string };
-  return e?.code === '23505' && (!constraint || e.constraint === constraint);
 }

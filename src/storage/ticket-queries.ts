@@ -1,0 +1,142 @@
+/**
+ * The reads of the ticket repository (both engines): tickets by key, the requester's and the queue's
+ * lists, queue positions, takes and a ticket's events. The writes are in tickets.ts.
+ */
+import type { ListOptions } from '../domain/ports';
+import type { Ticket, TicketEvent } from '../domain/tickets/model';
+import type { QueueScope } from '../domain/queue/position';
+import type { HistoryRow } from './history-hash';
+import { placeholders, type Sql } from './sql';
+import { OPEN_SQL, scopeSql, toTicket, WAITING, type Row } from './ticket-rows';
+
+/** The columns of a stored event the domain sees. */
+type EventRow = Pick<HistoryRow, 'id' | 'ticket_id' | 'at' | 'actor_oid' | 'actor_name' | 'kind' | 'data'>;
+
+const toEvent = (r: EventRow): TicketEvent => ({
+  id: r.id,
+  ticketId: r.ticket_id,
+  at: new Date(r.at),
+  actor: r.actor_oid ? { oid: r.actor_oid, name: r.actor_name ?? '' } : undefined,
+  kind: r.kind as TicketEvent['kind'],
+  data: JSON.parse(r.data),
+});
+
+/**
+ * SQLite only: the look-up of a ticket's earlier assignments goes along (ticket_id, id). Without
+ * statistics SQLite's planner takes the (kind, id) index instead and walks every earlier assignment
+ * of every ticket for each row (seconds instead of a fraction of a millisecond with 100,000
+ * tickets); PostgreSQL's planner has statistics and no such hint.
+ */
+const byTicketIndex = (q: Sql) => (q.engine === 'sqlite' ? ' INDEXED BY ticket_events_ticket' : '');
+
+export class TicketQueries {
+  constructor(protected readonly q: Sql) {}
+
+  protected async ticket(sql: string, args: readonly unknown[]): Promise<Ticket | null> {
+    const r = await this.q.one<Row>(sql, args);
+    return r ? toTicket(r) : null;
+  }
+
+  protected async tickets(sql: string, args: readonly unknown[]): Promise<Ticket[]> {
+    return (await this.q.all<Row>(sql, args)).map(toTicket);
+  }
+
+  private async count(sql: string, args: readonly unknown[]): Promise<number> {
+    return (await this.q.one<{ n: number }>(sql, args))!.n;
+  }
+
+  get(id: number) {
+    return this.ticket('SELECT * FROM tickets WHERE id = ?', [id]);
+  }
+
+  findBySubmission(key: string) {
+    return this.ticket('SELECT * FROM tickets WHERE submission_key = ?', [key]);
+  }
+
+  /** The first ticket with that queue card (ordered, so both engines answer alike). */
+  findByQueueActivity(activityId: string) {
+    return this.ticket('SELECT * FROM tickets WHERE queue_activity_id = ? ORDER BY id LIMIT 1', [activityId]);
+  }
+
+  getByRadicado(radicado: string) {
+    return this.ticket('SELECT * FROM tickets WHERE radicado = ?', [radicado]);
+  }
+
+  async findAddition(key: string) {
+    const r = await this.q.one<{ ticket_id: number }>('SELECT ticket_id FROM ticket_additions WHERE submission_key = ?', [key]);
+    return r ? r.ticket_id : null;
+  }
+
+  /** Open tickets first (oldest first), then the others (newest first). */
+  async listByRequester(oid: string, opts: ListOptions) {
+    const items = await this.tickets(
+      `SELECT * FROM tickets WHERE requester_oid = ?
+       ORDER BY CASE WHEN status IN (${OPEN_SQL}) THEN 0 ELSE 1 END,
+                CASE WHEN status IN (${OPEN_SQL}) THEN id ELSE -id END
+       LIMIT ? OFFSET ?`,
+      [oid, opts.limit, opts.offset ?? 0],
+    );
+    return { items, total: await this.count('SELECT count(*) AS n FROM tickets WHERE requester_oid = ?', [oid]) };
+  }
+
+  async listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }) {
+    const cats = opts.categoryIds ?? null;
+    const where = `tenant_id = ? AND status IN (${OPEN_SQL})` + (cats ? ` AND route_category_id IN (${placeholders(cats)})` : '');
+    const args = [opts.tenantId, ...(cats ?? [])];
+    const items = await this.tickets(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`, [...args, opts.limit, opts.offset ?? 0]);
+    return { items, total: await this.count(`SELECT count(*) AS n FROM tickets WHERE ${where}`, args) };
+  }
+
+  /** Counted along the partial indexes of waiting tickets (tickets_waiting, tickets_waiting_route). */
+  async queuePosition(ticket: Ticket, scope?: QueueScope) {
+    if (ticket.status !== 'new' || ticket.imported) return null;
+    if (!scope) return this.count(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND id <= ?`, [ticket.id]);
+    const w = scopeSql(scope);
+    return this.count(`SELECT count(*) AS n FROM tickets WHERE ${WAITING} AND ${w.sql} AND id <= ?`, [...w.args, ticket.id]);
+  }
+
+  waitingAfter(ticketId: number, scope: QueueScope, limit: number) {
+    const w = scopeSql(scope);
+    return this.tickets(`SELECT * FROM tickets WHERE ${WAITING} AND ${w.sql} AND id > ? ORDER BY id LIMIT ?`, [...w.args, ticketId, limit]);
+  }
+
+  async recentTakes(scope: QueueScope, limit: number) {
+    const w = scopeSql(scope, 't.');
+    // Newest first along the (kind, id) index; only a ticket's first assignment is a take from the
+    // queue (a re-assignment is not), checked per row along (ticket_id, id).
+    const rows = await this.q.all<{ at: string }>(
+      `SELECT e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+       WHERE e.kind = 'assigned' AND t.imported = 0 AND ${w.sql}
+         AND NOT EXISTS (SELECT 1 FROM ticket_events p${byTicketIndex(this.q)} WHERE p.ticket_id = e.ticket_id AND p.id < e.id AND p.kind = 'assigned')
+       ORDER BY e.id DESC LIMIT ?`,
+      [...w.args, limit],
+    );
+    return rows.map((r) => new Date(r.at));
+  }
+
+  oldestUnassigned(tenantId: string, categoryIds: string[] | null) {
+    // Imported cases of the previous service desk are never handed out by "siguiente".
+    const where = `${WAITING} AND tenant_id = ?` + (categoryIds ? ` AND route_category_id IN (${placeholders(categoryIds)})` : '');
+    return this.ticket(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT 1`, [tenantId, ...(categoryIds ?? [])]);
+  }
+
+  /** The newest `limit` events (of these kinds), oldest first. */
+  async events(ticketId: number, opts: { kinds?: string[]; limit?: number } = {}) {
+    const kinds = opts.kinds;
+    const where = 'ticket_id = ?' + (kinds ? ` AND kind IN (${placeholders(kinds)})` : '');
+    const rows = await this.q.all<EventRow>(`SELECT * FROM (SELECT * FROM ticket_events WHERE ${where} ORDER BY id DESC LIMIT ?) e ORDER BY id`, [
+      ticketId,
+      ...(kinds ?? []),
+      opts.limit ?? 1000,
+    ]);
+    return rows.map(toEvent);
+  }
+
+  countCreatedSince(requesterOid: string, since: Date) {
+    return this.count('SELECT count(*) AS n FROM tickets WHERE requester_oid = ? AND created_at >= ?', [requesterOid, since]);
+  }
+
+  resolvedBefore(before: Date, limit: number) {
+    return this.tickets(`SELECT * FROM tickets WHERE status = 'resolved' AND resolved_at < ? ORDER BY id LIMIT ?`, [before, limit]);
+  }
+}
