@@ -29,7 +29,7 @@ export interface UserTokenClientLike {
 
 export interface SsoOptions {
   connectionName: string;
-  /** Storage with eTag semantics (SqliteBotStorage): exchange de-duplication and prompt memory. */
+  /** Storage with eTag semantics (storage/bot-state.ts): exchange de-duplication and prompt memory. */
   storage: Storage;
   graphBaseUrl: string;
   /** The sign-in card is offered to a user at most once per this interval (the profile TTL). */

@@ -1,5 +1,5 @@
 /**
- * Content-addressed file storage on disk (#13): `{dir}/{sha[0..2]}/{sha}`. Written to a temporary
+ * Content-addressed file storage on disk: `{dir}/{sha[0..2]}/{sha}`. Written to a temporary
  * file, fsynced and renamed, so a crash never leaves a half file under a checksum name; read back
  * only after the checksum matches.
  */
