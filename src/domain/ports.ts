@@ -28,6 +28,9 @@ export interface CreateOptions {
   maxPerHour?: number;
 }
 
+/** How many open tickets a queue view counts before it says "more than". */
+export const OPEN_COUNT_CAP = 1000;
+
 export interface TicketRepository {
   /**
    * Allocates the next radicado and inserts the ticket, its 'created' event and effects in one
@@ -67,9 +70,14 @@ export interface TicketRepository {
   append(id: number, events: NewEvent[], effects: OutboxItem[]): Promise<void>;
   setQueueMessage(id: number, conversationId: string, activityId: string): Promise<void>;
   listByRequester(oid: string, opts: ListOptions): Promise<{ items: Ticket[]; total: number }>;
-  /** Open tickets in arrival order (FIFO), optionally for some categories. */
-  /** Open tickets of one tenant, oldest first, optionally of some categories. */
-  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number }>;
+  /** The requester's open tickets, newest first, at most `limit` (read along the requester index, no count). */
+  listOpenByRequester(oid: string, limit: number): Promise<Ticket[]>;
+  /**
+   * Open tickets of one tenant, oldest first, optionally of some categories. `total` counts at most
+   * OPEN_COUNT_CAP of them (`totalCapped` then says there are more): counting every open ticket of a
+   * large backlog on each view costs more than the page itself.
+   */
+  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number; totalCapped: boolean }>;
   /**
    * 1-based position among unassigned waiting tickets (new, not imported) of the same queue scope
    * (all waiting tickets without a scope), or null when not waiting.

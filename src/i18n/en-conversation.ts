@@ -102,6 +102,7 @@ export const enConversation: typeof esConversation = {
   notStaff: 'This option is only for the support team.',
   notSupervisor: 'Only a supervisor can do this.',
   queueTitle: 'Open tickets queue ({n})',
+  queueTitleMany: 'Open tickets queue (more than {n})',
   queueEmpty: 'No open tickets in the queue. 🎉',
   nextNone: 'There are no unassigned tickets in the queue.',
   taken: 'You took ticket {radicado}.',

@@ -101,6 +101,7 @@ export const esConversation = {
   notStaff: 'Esta opción es solo para el equipo de soporte.',
   notSupervisor: 'Solo un supervisor puede hacer esto.',
   queueTitle: 'Cola de casos abiertos ({n})',
+  queueTitleMany: 'Cola de casos abiertos (más de {n})',
   queueEmpty: 'No hay casos abiertos en la cola. 🎉',
   nextNone: 'No hay casos sin asignar en la cola.',
   taken: 'Tomó el caso {radicado}.',

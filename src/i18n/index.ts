@@ -1,7 +1,7 @@
 import type { Locale } from '../domain/types';
 import { en } from './en';
 import { es, type Messages } from './es';
-import { dateFormat } from '../domain/intl-cache';
+import { dateFormat, numberFormat } from '../domain/intl-cache';
 
 const DATE_TIME: Intl.DateTimeFormatOptions = { timeZone: 'America/Bogota', dateStyle: 'medium', timeStyle: 'short' };
 
@@ -22,6 +22,11 @@ export function t(locale: Locale, key: MessageKey, vars: Record<string, string |
   const out = messages(locale)[key].replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
   // A value that ends a sentence with its own period ("1:41 p. m.") does not get a second one.
   return out.replace(/(?<!\.)\.\.(?!\.)/g, '.');
+}
+
+/** A whole number as the reader writes it (1.000 in Spanish, 1,000 in English). */
+export function formatCount(n: number, locale: Locale): string {
+  return numberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 0 }).format(n);
 }
 
 /** Dates and times as people in Bogotá read them. */

@@ -2,7 +2,7 @@
  * The reads of the ticket repository (both engines): tickets by key, the requester's and the queue's
  * lists, queue positions, takes and a ticket's events. The writes are in tickets.ts.
  */
-import type { ListOptions } from '../domain/ports';
+import { OPEN_COUNT_CAP, type ListOptions } from '../domain/ports';
 import type { Ticket, TicketEvent } from '../domain/tickets/model';
 import type { QueueScope } from '../domain/queue/position';
 import type { HistoryRow } from './history-hash';
@@ -79,12 +79,18 @@ export class TicketQueries {
     return { items, total: await this.count('SELECT count(*) AS n FROM tickets WHERE requester_oid = ?', [oid]) };
   }
 
+  listOpenByRequester(oid: string, limit: number) {
+    return this.tickets(`SELECT * FROM tickets WHERE requester_oid = ? AND status IN (${OPEN_SQL}) ORDER BY id DESC LIMIT ?`, [oid, limit]);
+  }
+
   async listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }) {
     const cats = opts.categoryIds ?? null;
     const where = `tenant_id = ? AND status IN (${OPEN_SQL})` + (cats ? ` AND route_category_id IN (${placeholders(cats)})` : '');
     const args = [opts.tenantId, ...(cats ?? [])];
     const items = await this.tickets(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`, [...args, opts.limit, opts.offset ?? 0]);
-    return { items, total: await this.count(`SELECT count(*) AS n FROM tickets WHERE ${where}`, args) };
+    // Counted up to one past the cap: enough to say "more than", without reading the whole backlog.
+    const n = await this.count(`SELECT count(*) AS n FROM (SELECT 1 FROM tickets WHERE ${where} LIMIT ?) c`, [...args, OPEN_COUNT_CAP + 1]);
+    return { items, total: Math.min(n, OPEN_COUNT_CAP), totalCapped: n > OPEN_COUNT_CAP };
   }
 
   /** Counted along the partial indexes of waiting tickets (tickets_waiting, tickets_waiting_route). */

@@ -84,8 +84,7 @@ export class AttachmentService {
       if (!ticket || !this.mayAttach(ticket, u)) return { kind: 'not_found', radicado };
       return OPEN_STATUSES.includes(ticket.status) ? { kind: 'ticket', ticket } : { kind: 'not_open', ticket };
     }
-    const { items } = await this.tickets.listByRequester(u.oid, { limit: 50 });
-    const open = items.filter((t) => OPEN_STATUSES.includes(t.status) && t.tenantId === u.tenantId).sort((a, b) => b.id - a.id);
+    const open = (await this.tickets.listOpenByRequester(u.oid, 50)).filter((t) => t.tenantId === u.tenantId);
     if (open.length === 0) return { kind: 'none' };
     if (open.length === 1) return { kind: 'ticket', ticket: open[0] };
     return { kind: 'choose', tickets: open.slice(0, MAX_CHOICES) };

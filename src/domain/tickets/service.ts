@@ -85,10 +85,9 @@ export class TicketService {
    */
   async findDuplicates(requesterOid: string, input: { serviceId: string; description: string }): Promise<DuplicateMatch[]> {
     const threshold = this.opts.duplicateSimilarity ?? DEFAULT_DUPLICATE_SIMILARITY;
-    const { items } = await this.tickets.listByRequester(requesterOid, { limit: 50 });
+    const items = await this.tickets.listOpenByRequester(requesterOid, 50);
     const like = similarityTo(input.description);
     return items
-      .filter((t) => isOpen(t.status))
       .map((t) => ({ ticket: t, sameService: t.serviceId === input.serviceId, similarity: like(t.description) }))
       .filter((m) => m.sameService || m.similarity >= threshold)
       .sort((a, b) => Number(b.sameService) - Number(a.sameService) || b.similarity - a.similarity || a.ticket.id - b.ticket.id);
@@ -123,7 +122,7 @@ export class TicketService {
   }
 
   /** Open tickets of one tenant in arrival order (FIFO), optionally of some categories. */
-  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number }> {
+  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number; totalCapped: boolean }> {
     return this.tickets.listOpen(opts);
   }
 

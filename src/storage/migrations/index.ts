@@ -6,6 +6,7 @@ import { m004RequesterCardsAndAdditions } from './004-requester-cards-and-additi
 import { m005Attachments } from './005-attachments';
 import { m006AttachmentCleanup } from './006-attachment-cleanup';
 import { m008QueueMoves } from './008-queue-moves';
+import { m009RequesterFilingIndex } from './009-requester-filing-index';
 import { m007HistoryEvidence } from './007-history-evidence';
 
 export interface Migration {
@@ -14,4 +15,4 @@ export interface Migration {
 }
 
 /** Static, ordered index of migrations. Never edit an applied migration: add a new one. */
-export const migrations: Migration[] = [m001TicketsQueuesAndOutbox, m002SlaTargetsAndSurveys, m003RedactableHistory, m004RequesterCardsAndAdditions, m005Attachments, m006AttachmentCleanup, m007HistoryEvidence, m008QueueMoves];
+export const migrations: Migration[] = [m001TicketsQueuesAndOutbox, m002SlaTargetsAndSurveys, m003RedactableHistory, m004RequesterCardsAndAdditions, m005Attachments, m006AttachmentCleanup, m007HistoryEvidence, m008QueueMoves, m009RequesterFilingIndex];

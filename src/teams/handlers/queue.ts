@@ -11,6 +11,7 @@ import { pick } from '../../domain/types';
 import { matchCategory } from '../../domain/catalog/match-category';
 import { cleanText } from '../../domain/phrases';
 import { escapeMarkdown } from '../cards';
+import { formatCount } from '../../i18n';
 import type { Turn } from '../turn';
 import { explainOutcome, outcomeText, replyProblem } from './tickets';
 import { rememberConversation } from './welcome';
@@ -109,10 +110,10 @@ function categoriesOf(scope: { include: string[] } | { exclude: string[] } | nul
 export async function showQueue(turn: Turn): Promise<void> {
   const now = turn.services.clock.now();
   const scope = await scopeOf(turn);
-  const { items, total } = scope && !scope.length ? { items: [], total: 0 } : await turn.services.tickets.listOpen({ limit: 15, tenantId: turn.tenantId, categoryIds: scope });
+  const { items, total, totalCapped } = scope && !scope.length ? { items: [], total: 0, totalCapped: false } : await turn.services.tickets.listOpen({ limit: 15, tenantId: turn.tenantId, categoryIds: scope });
   await turn.show(
     turn.card('queue-list', {
-      title: turn.text('queueTitle', { n: total }),
+      title: totalCapped ? turn.text('queueTitleMany', { n: formatCount(total, turn.locale) }) : turn.text('queueTitle', { n: total }),
       items: items.map((t, i) => turn.services.views.listItem(t, i + 1, turn.locale, now)),
     }),
   );
