@@ -20,7 +20,7 @@ async function channelAnswer(h: Harness, user: TestUser, text: string): Promise<
 async function seedOpen(h: Harness, from: number, to: number) {
   await sql(
     h.app.storage,
-    `WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+    `WITH RECURSIVE n(i) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT i + 1 FROM n WHERE i < CAST(? AS INTEGER))
      INSERT INTO tickets (radicado, submission_key, tenant_id, requester_oid, requester_name, locale, contact_channel, category_id,
        route_category_id, service_id, template_id, field_values, description, priority, status, created_at, updated_at)
      SELECT 'MDA-2026-' || (900000 + i), 'seed-' || i, ?, ?, ?, 'es', 'teams', 'mesa-servicio-primer-nivel', 'mesa-servicio-primer-nivel', 'acceso-remoto', 'falla-conexion-vpn', '{}',
