@@ -87,3 +87,14 @@ export function lastCardUpdate(h: Harness, activityId: string): any {
   const puts = h.connector.sent.filter((r) => r.method === 'PUT' && r.activityId === activityId);
   return puts.length ? cardOf(puts[puts.length - 1]) : undefined;
 }
+
+/** What the bot answers, in the support channel, to a message `text` from `user` (cards as their text). */
+export async function channelAnswer(h: Harness, user: TestUser, text: string, locale?: string): Promise<string> {
+  const activity = channelMessage(h, user, text);
+  const answers = () => h.connector.messagesTo(TEAM.channelId).filter((r) => r.replyToId === activity.id);
+  await h.post(locale ? { ...activity, locale } : activity);
+  await h.connector.waitFor(() => answers().length > 0);
+  return answers()
+    .map((r) => cardOrText(r))
+    .join('\n');
+}

@@ -11,8 +11,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { main } from '../../src/cli/import-legacy';
 import { bogotaYear } from '../../src/domain/tickets/radicado';
-import { cardAction, cardText, channelMessage, invokeCard, message, press, startHarness, TEAM, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
-import { cardOrText, registerQueue } from '../helpers/desk';
+import { cardAction, cardText, invokeCard, message, press, startHarness, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
+import { channelAnswer, registerQueue } from '../helpers/desk';
 import { databaseEnv, sql, sqlValue } from '../helpers/engine';
 import { openStorage, type Storage } from '../../src/storage';
 
@@ -137,16 +137,6 @@ async function fingerprint(dbPath: string): Promise<string> {
 }
 
 /** The bot's answer in the support channel to a message posted there. */
-async function channelAnswer(h: Harness, user: TestUser, text: string): Promise<string> {
-  const activity = channelMessage(h, user, text);
-  const answers = () => h.connector.messagesTo(TEAM.channelId).filter((r) => r.replyToId === activity.id);
-  await h.post(activity);
-  await h.connector.waitFor(() => answers().length > 0);
-  return answers()
-    .map((r) => cardOrText(r))
-    .join('\n');
-}
-
 /** Sends a text message and returns the card the bot answered with. */
 async function ask(h: Harness, user: TestUser, text: string): Promise<any> {
   const activity = message(h, user, text);

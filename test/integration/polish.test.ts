@@ -14,11 +14,10 @@ import { main as importLegacy } from '../../src/cli/import-legacy';
 import type { Ticket } from '../../src/domain/tickets/model';
 import { formatDateTime } from '../../src/i18n';
 import { sql, sqlValue } from '../helpers/engine';
-import { cardOf, cardOrText, drained, fileTicket, personalId, queueCard, registerQueue, threadId, until, waitForMessage } from '../helpers/desk';
+import { cardOf, cardOrText, channelAnswer, drained, fileTicket, personalId, queueCard, registerQueue, threadId, until, waitForMessage } from '../helpers/desk';
 import {
   cardAction,
   cardText,
-  channelMessage,
   findAction,
   installPersonal,
   invokeCard,
@@ -38,16 +37,6 @@ const bog = (local: string) => new Date(`${local.replace(' ', 'T')}:00-05:00`);
 const AGENT = { oid: USERS.agent.oid, name: USERS.agent.name, roles: ['agent' as const] };
 
 /** The bot's answer in the support channel to a message posted there. */
-async function channelAnswer(h: Harness, user: TestUser, text: string): Promise<string> {
-  const activity = channelMessage(h, user, text);
-  const answers = () => h.connector.messagesTo(TEAM.channelId).filter((r) => r.replyToId === activity.id);
-  await h.post(activity);
-  await h.connector.waitFor(() => answers().length > 0);
-  return answers()
-    .map((r) => cardOrText(r))
-    .join('\n');
-}
-
 describe('SLA state on the queue list and on the card of "siguiente"', () => {
   let h: Harness;
   let clock: TestClock;

@@ -4,17 +4,9 @@
  * than 1.000" instead of counting the whole backlog; at the cap exactly, it gives the number.
  */
 import { OPEN_COUNT_CAP } from '../../src/domain/ports';
-import { cardOrText, registerQueue } from '../helpers/desk';
+import { channelAnswer, registerQueue } from '../helpers/desk';
 import { sql, sqlValue } from '../helpers/engine';
-import { channelMessage, startHarness, TEAM, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
-
-async function channelAnswer(h: Harness, user: TestUser, text: string): Promise<string> {
-  const activity = channelMessage(h, user, text);
-  const answers = () => h.connector.messagesTo(TEAM.channelId).filter((r) => r.replyToId === activity.id);
-  await h.post(activity);
-  await h.connector.waitFor(() => answers().length > 0);
-  return answers().map((r) => cardOrText(r)).join('\n');
-}
+import { startHarness, TENANT, USERS, type Harness } from '../helpers/harness';
 
 /** Open tickets filed straight into the table (their history is not what this test is about). */
 async function seedOpen(h: Harness, from: number, to: number) {
@@ -56,10 +48,6 @@ describe('the queue view of a large backlog', () => {
     expect(over).toContain('MDA-2026-900001');
     expect(over).not.toContain(`MDA-2026-${900000 + OPEN_COUNT_CAP + 5}`);
 
-    const english = channelMessage(h, USERS.agent, 'queue');
-    const answers = () => h.connector.messagesTo(TEAM.channelId).filter((r) => r.replyToId === english.id);
-    await h.post({ ...english, locale: 'en-US' });
-    await h.connector.waitFor(() => answers().length > 0);
-    expect(answers().map((r) => cardOrText(r)).join('\n')).toContain('Open tickets queue (more than 1,000)');
+    expect(await channelAnswer(h, USERS.agent, 'queue', 'en-US')).toContain('Open tickets queue (more than 1,000)');
   });
 });
