@@ -2,6 +2,7 @@
  * Read-only queries over a parsed catalog, filtered by what a user's roles allow.
  */
 import { LocalizedText, Role } from '../types';
+import type { ApprovalPolicy } from '../approvals/policy';
 import { Catalog, Category, Service, Template } from './schema';
 
 /** Where a template lives in the catalog. */
@@ -88,6 +89,16 @@ export class CatalogService {
   /** The category and service that hold a template. */
   locate(templateId: string): TemplateLocation | undefined {
     return this.templatesById.get(templateId);
+  }
+
+  /**
+   * The approval a ticket of this template needs before it enters the support queue: the template's
+   * own `approval`, else its service's; undefined when none (or the template is unknown). Audience
+   * is a separate question: {@link canUse} decides who may file it.
+   */
+  approvalFor(templateId: string): ApprovalPolicy | undefined {
+    const loc = this.templatesById.get(templateId);
+    return loc ? (loc.template.approval ?? loc.service.approval) : undefined;
   }
 
   /** Whether the roles may open a ticket with this template, and if not, why. */

@@ -4,6 +4,13 @@
  */
 import { z } from 'zod';
 import { LocalizedText, Priority, PRIORITIES, Role, ROLES } from '../types';
+import {
+  DEFAULT_ESCALATE_AFTER_HOURS,
+  DEFAULT_REMIND_AFTER_HOURS,
+  GROUP_NAME,
+  type ApprovalPolicy,
+  type ApproverRule,
+} from '../approvals/policy';
 
 export const FIELD_TYPES = ['text', 'multiline', 'choice', 'date', 'number', 'phone'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
@@ -53,6 +60,8 @@ export interface Template {
    * with the name and description, they match a problem typed in the chat to this template.
    */
   keywords?: string[];
+  /** Someone must approve before the case enters the support queue; overrides the service's. */
+  approval?: ApprovalPolicy;
 }
 
 export interface Service {
@@ -61,6 +70,8 @@ export interface Service {
   description: LocalizedText;
   /** Missing or empty: everyone may use it. */
   audience?: Role[];
+  /** Approval for every template of the service that has none of its own. */
+  approval?: ApprovalPolicy;
   templates: Template[];
 }
 
@@ -179,6 +190,49 @@ const sla = z
     path: ['firstResponseHours'],
   });
 
+const RULE_HINT = '"area_manager", "secretary", "manager" or "group:<name>" (a kebab-case name from approverGroups in the directory file)';
+
+const approverRule = z.string().superRefine((v, ctx) => {
+  if (v === 'area_manager' || v === 'secretary' || v === 'manager') return;
+  if (v.startsWith('group:')) {
+    const name = v.slice('group:'.length);
+    if (!GROUP_NAME.test(name)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${v}": the group name must be a kebab-case slug (lowercase letters, digits and single hyphens, e.g. "group:aprobadores-correo")`,
+      });
+    }
+    return;
+  }
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not an approver rule — use ${RULE_HINT}` });
+}) as unknown as z.ZodType<ApproverRule>;
+
+const hours = (what: string, fallback: number) =>
+  z
+    .number({ invalid_type_error: `${what} must be a number of working hours, e.g. ${fallback}` })
+    .finite()
+    .positive(`${what} must be more than 0 working hours (leave it out for the default, ${fallback})`)
+    .max(2000, `${what} is more than 2000 working hours (about a year): use a shorter time`)
+    .default(fallback);
+
+const approval = z
+  .object({
+    by: approverRule,
+    escalateTo: approverRule.optional(),
+    remindAfterHours: hours('remindAfterHours', DEFAULT_REMIND_AFTER_HOURS),
+    escalateAfterHours: hours('escalateAfterHours', DEFAULT_ESCALATE_AFTER_HOURS),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.escalateTo !== undefined && a.escalateTo === a.by) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['escalateTo'],
+        message: `escalateTo is the same rule as "by" ("${a.by}"): escalating would ask the same people again — name another rule or remove escalateTo`,
+      });
+    }
+  }) as unknown as z.ZodType<ApprovalPolicy, z.ZodTypeDef, unknown>;
+
 const template = z
   .object({
     id: slug,
@@ -189,6 +243,7 @@ const template = z
     priority: z.enum(PRIORITIES),
     retired: z.boolean().optional(),
     sla: sla.optional(),
+    approval: approval.optional(),
     keywords: z
       .array(
         z
@@ -233,6 +288,7 @@ const service = z
     name: localizedText,
     description: localizedText,
     audience,
+    approval: approval.optional(),
     templates: z.array(template).min(1, 'a service needs at least one template'),
   })
   .strict();
