@@ -1,9 +1,11 @@
-/** The institution's configuration files (catalog, SLA policy, holidays), read and validated at start-up with fix-it messages. */
+/** The institution's configuration files (catalog, SLA policy, holidays, approvals), read and validated at start-up with fix-it messages. */
 import fs from 'node:fs';
 import type { Config } from './config';
 import { CatalogService, parseCatalog, CatalogError } from './domain/catalog';
 import { parseSlaPolicy, SlaConfigError, type SlaPolicy } from './domain/sla/policy';
 import { DEFAULT_CALENDAR, type CalendarConfig } from './domain/sla/working-calendar';
+import { ApprovalSetupError, approvalSetupProblems } from './identity/approval-setup';
+import type { FileDirectory } from './identity/file-directory';
 import { adjustedHolidays, HolidayConfigError, NO_HOLIDAY_ADJUSTMENTS, parseHolidayAdjustments, type HolidayAdjustments } from './domain/sla/holiday-adjustments';
 
 export function loadCatalog(file: string): CatalogService {
@@ -52,4 +54,16 @@ export function slaCalendar(cfg: Config): CalendarConfig {
   const o = cfg.sla.officeHours;
   const holidays = adjustedHolidays(loadHolidayAdjustments(cfg.sla.holidays.path, cfg.sla.holidays.required));
   return { ...DEFAULT_CALENDAR, workdays: o.workdays, startMinute: o.startMinute, endMinute: o.endMinute, holidays };
+}
+
+/**
+ * Checks that the catalog's approvals can find their approvers in the directory file and that the
+ * directory's managers, delegates, approver groups and absences are readable.
+ * @throws ApprovalSetupError listing every problem, one fix-it line each.
+ */
+export function checkApprovalSetup(catalog: CatalogService, directory: FileDirectory): void {
+  const details = approvalSetupProblems(catalog, directory);
+  if (details.length === 0) return;
+  const count = details.length === 1 ? '1 problem' : `${details.length} problems`;
+  throw new ApprovalSetupError(`Approvals set-up (catalog and ${directory.origin}) has ${count}:\n${details.map((d) => `  - ${d}`).join('\n')}`, details);
 }
