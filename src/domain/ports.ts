@@ -203,6 +203,9 @@ export interface UserProfile {
   jobTitle?: string;
   phone?: string;
   groups?: string[];
+  /** The person's manager in Entra (Graph /me/manager), for approvals by "manager". */
+  managerOid?: string;
+  managerName?: string;
   roles: Role[];
 }
 

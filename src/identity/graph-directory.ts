@@ -1,6 +1,6 @@
 /**
- * Microsoft Graph, read with the signed-in user's own token (Teams SSO): `/me` for the profile and
- * `/me/memberOf` for group ids. Roles are not decided here: FileDirectory.rolesFor maps the job title
+ * Microsoft Graph, read with the signed-in user's own token (Teams SSO): `/me` for the profile,
+ * `/me/memberOf` for group ids and `/me/manager` for the approver of requests by "manager". Roles are not decided here: FileDirectory.rolesFor maps the job title
  * and groups. Uses the global fetch, so tests point GRAPH_BASE_URL at a loopback stand-in.
  */
 import type { RosterProfile } from './identity-service';
@@ -42,9 +42,10 @@ async function getJson(url: string, token: string): Promise<{ status: number; bo
 }
 
 /**
- * The user's profile and group ids. Throws GraphError when `/me` fails; a failing `/me/memberOf`
- * (e.g. GroupMember.Read.All not consented) only leaves `groups` undefined, so roles still come
- * from the job title and the directory file.
+ * The user's profile, group ids and manager. Throws GraphError when `/me` fails; a failing
+ * `/me/memberOf` (e.g. GroupMember.Read.All not consented) only leaves `groups` undefined, so roles
+ * still come from the job title and the directory file; a failing `/me/manager` leaves the manager
+ * undefined.
  */
 export async function fetchGraphProfile(token: string, baseUrl = 'https://graph.microsoft.com/v1.0'): Promise<GraphProfile> {
   const base = baseUrl.replace(/\/+$/, '');
@@ -64,7 +65,23 @@ export async function fetchGraphProfile(token: string, baseUrl = 'https://graph.
     phone: str(u.mobilePhone) ?? businessPhones[0],
   };
   profile.groups = await fetchGroupIds(base, token);
+  const manager = await fetchManager(base, token);
+  if (manager) {
+    profile.managerOid = manager.oid;
+    profile.managerName = manager.name;
+  }
   return profile;
+}
+
+/**
+ * The user's manager. Nobody set (404), no permission, or any failure: undefined, so the profile
+ * still loads and approvals by "manager" fall back to the directory file's `manager`.
+ */
+async function fetchManager(base: string, token: string): Promise<{ oid: string; name?: string } | undefined> {
+  const res = await getJson(`${base}/me/manager?$select=id,displayName`, token).catch(() => null);
+  if (!res || res.status !== 200 || !res.body || typeof res.body !== 'object') return undefined;
+  const oid = str(res.body.id);
+  return oid ? { oid, name: str(res.body.displayName) } : undefined;
 }
 
 function sameOrigin(a: string, b: string): boolean {

@@ -14,6 +14,9 @@ export interface RosterProfile {
   jobTitle?: string;
   phone?: string;
   groups?: string[];
+  /** Entra object id and display name of the person's manager (Graph /me/manager). */
+  managerOid?: string;
+  managerName?: string;
 }
 
 export interface IdentityInput {
@@ -54,6 +57,7 @@ export class IdentityService {
     const groups = fetched?.groups ?? cached?.profile.groups;
     const roles = this.directory.rolesFor({ oid: input.oid, email, groups, jobTitle });
     if (!roles.includes('agent') && (await this.isSupportMember(input.oid))) roles.splice(roles.indexOf('employee') + 1, 0, 'agent');
+    const manager = fetched?.managerOid ? fetched : cached?.profile;
     const profile: UserProfile = {
       oid: input.oid,
       tenantId: input.tenantId,
@@ -64,6 +68,9 @@ export class IdentityService {
       jobTitle,
       phone: fetched?.phone ?? entry?.phone ?? cached?.profile.phone,
       groups,
+      // The manager is a pair: the fetched one when Graph named one, else the cached one.
+      managerOid: manager?.managerOid,
+      managerName: manager?.managerName,
       roles,
     };
     if (fetched || !cached) await this.profiles.save(profile, now);

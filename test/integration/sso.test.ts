@@ -14,6 +14,7 @@ import { createApp, type App } from '../../src/app';
 import { databaseEnv } from '../helpers/engine';
 import { readEnv } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import { FileDirectory } from '../../src/identity/file-directory';
 import { ROOT } from '../../src/paths';
 import { LoopbackConnector } from '../helpers/connector';
 import { cardAction, cardText, invokeCard, message, RecordingMail, TENANT, USERS, type Harness, type TestUser } from '../helpers/harness';
@@ -91,9 +92,9 @@ async function tokenService() {
   return { ...srv, tokens, exchangeable, codes, count };
 }
 
-/** Stand-in for Microsoft Graph: users by bearer token. */
+/** Stand-in for Microsoft Graph: users by bearer token; no `manager` answers /me/manager with 404, 'fail' with 503. */
 async function graphService() {
-  const users = new Map<string, { me: Record<string, unknown>; groups: string[] }>();
+  const users = new Map<string, { me: Record<string, unknown>; groups: string[]; manager?: { id: string; displayName: string } | 'fail' }>();
   const srv = await loopback((req, url) => {
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     const u = users.get(token);
@@ -101,6 +102,11 @@ async function graphService() {
     if (url.pathname === '/v1.0/me') return { status: 200, body: u.me };
     if (url.pathname === '/v1.0/me/memberOf') {
       return { status: 200, body: { value: u.groups.map((id) => ({ '@odata.type': '#microsoft.graph.group', id })) } };
+    }
+    if (url.pathname === '/v1.0/me/manager') {
+      if (u.manager === 'fail') return { status: 503, body: { error: { code: 'serviceNotAvailable' } } };
+      if (!u.manager) return { status: 404, body: { error: { code: 'Request_ResourceNotFound', message: "Resource 'manager' does not exist" } } };
+      return { status: 200, body: { '@odata.type': '#microsoft.graph.user', ...u.manager } };
     }
     return { status: 404, body: {} };
   });
@@ -283,6 +289,44 @@ describe('Teams SSO: identity from the token service and Microsoft Graph', () =>
       const p = await profileOf(h, pedro);
       expect(p.roles).toEqual(['employee', 'secretary']);
       expect(p.groups).toEqual(['grp-otro', 'grp-secretarias']);
+    });
+
+    it('reads the manager from Graph /me/manager into the profile, so an approval by "manager" finds them', async () => {
+      const pedro = USERS.stranger;
+      h.tokens.tokens.set(pedro.id, 'graph-pedro');
+      h.graph.users.set('graph-pedro', {
+        me: { displayName: 'Pedro Pérez', department: 'Talento Humano' },
+        groups: [],
+        manager: { id: USERS.manager.oid, displayName: 'Jorge Jefe de Área (Graph)' },
+      });
+      await categoriesSeenBy(h, pedro);
+      const p = await profileOf(h, pedro);
+      expect(p).toMatchObject({ managerOid: USERS.manager.oid, managerName: 'Jorge Jefe de Área (Graph)' });
+      const manager = h.graph.calls.find((c) => c.path === '/v1.0/me/manager')!;
+      expect(manager.query.get('$select')).toBe('id,displayName');
+      expect(manager.auth).toBe('Bearer graph-pedro');
+      // The profile is what the approver rules read: Graph's manager wins over the directory file.
+      const directory = FileDirectory.load(path.join(h.dir, 'directory.json'));
+      expect(directory.approversFor('manager', p)).toEqual([{ oid: USERS.manager.oid, name: 'Jorge Jefe de Área (Graph)' }]);
+    });
+
+    it('still loads the Graph profile when /me/manager answers 404 (nobody set) or fails', async () => {
+      const pedro = USERS.stranger;
+      h.tokens.tokens.set(pedro.id, 'graph-pedro');
+      h.graph.users.set('graph-pedro', { me: { displayName: 'Pedro Pérez', jobTitle: 'Jefe de Planeación' }, groups: [] });
+      expect(await categoriesSeenBy(h, pedro)).toContain(RESTRICTED);
+      const p = await profileOf(h, pedro);
+      expect(p).toMatchObject({ name: 'Pedro Pérez', roles: ['employee', 'area_manager'] });
+      expect(p.managerOid).toBeUndefined();
+      expect(h.graph.calls.some((c) => c.path === '/v1.0/me/manager')).toBe(true);
+
+      const sara = USERS.secretary;
+      h.tokens.tokens.set(sara.id, 'graph-sara');
+      h.graph.users.set('graph-sara', { me: { displayName: 'Sara Secretaria', department: 'Planeación' }, groups: [], manager: 'fail' });
+      await categoriesSeenBy(h, sara);
+      const s = await profileOf(h, sara);
+      expect(s).toMatchObject({ name: 'Sara Secretaria', department: 'Planeación' });
+      expect(s.managerOid).toBeUndefined();
     });
 
     it('exchanges the SSO token once per exchange id, refreshes the profile at once, and answers a repeat with 200', async () => {
