@@ -5,7 +5,7 @@
 import type { Config } from './config';
 import { TicketAccess } from './domain/access';
 import { AttachmentService } from './domain/attachments';
-import { loadCatalog, loadSlaPolicy, slaCalendar } from './config-files';
+import { checkApprovalSetup, loadCatalog, loadSlaPolicy, slaCalendar } from './config-files';
 import { SlaMonitor, SupervisorNotifier } from './domain/sla/monitor';
 import { targetsFor } from './domain/sla/policy';
 import { SlaClock } from './domain/sla/ticket-sla';
@@ -17,6 +17,7 @@ import { TicketService } from './domain/tickets/service';
 import { pick, type Locale } from './domain/types';
 import { startHttpServer, type HttpServer } from './http/server';
 import { FileDirectory } from './identity/file-directory';
+import { ApprovalService } from './domain/approvals/service';
 import { IdentityService } from './identity/identity-service';
 import { createLogger, type Logger } from './logger';
 import { createMailTransport } from './mail/transport';
@@ -56,6 +57,8 @@ export interface App {
   readonly tickets: AuditableTicketRepository;
   /** The SLA monitor; `runOnce()` is what the scheduler runs every SLA_CHECK_INTERVAL_SECONDS. */
   readonly sla: { monitor: SlaMonitor; runOnce(): Promise<{ warnings: number; breaches: number }> };
+  /** Approval reminders and escalations; `runOnce()` runs with each SLA check. */
+  readonly approvals: { runOnce(): Promise<{ reminded: number; escalated: number }> };
   server?: HttpServer;
   /** The retention job (also run at start and every hour): erases old contact phones. */
   runRetention(): Promise<string[]>;
@@ -82,6 +85,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   const slaPolicy = loadSlaPolicy(cfg.sla.policyPath, catalog);
   const calendar = slaCalendar(cfg);
   const directory = FileDirectory.load(cfg.directoryPath);
+  // Every approval rule of the catalog must resolve to someone in the directory: fail at start, with the fix.
+  checkApprovalSetup(catalog, directory);
   const dispatcherOptions: DispatcherOptions = { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher };
   const storage = openStorage(cfg, { outboxPaceGapMs: dispatcherOptions.perKeyIntervalMs });
   const { tickets: ticketRepo, outbox, queues, members, refs, profiles } = storage;
@@ -101,7 +106,15 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   });
   const slaClock = new SlaClock(calendar, cfg.sla.warningPercent, (t) => targetsFor(slaPolicy, t, catalog.findTemplate(t.templateId)?.sla));
   const slaMonitor = new SlaMonitor({ repo: storage.sla, queues, staff, supervisors: supervisorNotifier, clock });
+  const approvals = new ApprovalService(storage.approvals, ticketRepo, queues, directory, clock, {
+    radicadoPrefix: cfg.radicadoPrefix,
+    ticketsPerHour: cfg.limits.ticketsPerHour,
+    mailEnabled: mailOn,
+    calendar,
+    sla: slaClock,
+  });
   const tickets = new TicketService(ticketRepo, queues, clock, {
+    approvals: { policyFor: (id) => catalog.approvalFor(id), file: (input, policy, requester) => approvals.file(input, policy, requester) },
     radicadoPrefix: cfg.radicadoPrefix,
     mailEnabled: mailOn,
     ticketsPerHour: cfg.limits.ticketsPerHour,
@@ -114,7 +127,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   });
   const requesterCards = storage.requesterCards;
   const attachmentRepo = storage.attachments;
-  const access = new TicketAccess(ticketRepo, queues, members, attachmentRepo);
+  const access = new TicketAccess(ticketRepo, queues, members, attachmentRepo, approvals);
   const attachments = new AttachmentService(
     attachmentRepo,
     ticketRepo,
@@ -125,7 +138,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     access,
   );
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar, mailOn);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar, mailOn, storage.approvals);
   const services: Services = {
     cfg,
     log,
@@ -150,6 +163,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     personalData,
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
     attachments,
+    approvals,
     sso: cfg.ssoConnectionName
       ? new TeamsSso({
           connectionName: cfg.ssoConnectionName,
@@ -163,7 +177,19 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const adapter = createCloudAdapter(cfg, log);
   const poster = new ProactivePoster(adapter, cfg.auth.appId ?? '', refs);
-  const teams = new TeamsSender({ poster, cards, views, queues, members, clock, tickets: ticketRepo, requesterCards, surveyChangeWindowMs: cfg.survey.changeWindowMs, attachments: attachmentRepo });
+  const teams = new TeamsSender({
+    poster,
+    cards,
+    views,
+    queues,
+    members,
+    clock,
+    tickets: ticketRepo,
+    requesterCards,
+    surveyChangeWindowMs: cfg.survey.changeWindowMs,
+    attachments: attachmentRepo,
+    approvals: storage.approvals,
+  });
   const mailDeps = { transport: mail, tickets: ticketRepo, names: views.names.bind(views), contactText };
   const outcomes = new DeliveryOutcomes({ clock, tickets: ticketRepo, queues, members, requesterCards });
   const send = (p: OutboxPayload) => (p.type === 'mail' ? sendTicketMail(mailDeps, p) : teams.send(p));
@@ -215,6 +241,28 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     return slaRun;
   };
 
+  let approvalRun: Promise<{ reminded: number; escalated: number }> | null = null;
+  /** One pass at a time, with each SLA check: reminders and escalations are recorded once, delivered by the outbox. */
+  const runApprovals = (): Promise<{ reminded: number; escalated: number }> => {
+    approvalRun ??= approvals
+      .tick()
+      .then((r) => {
+        if (r.reminded || r.escalated) {
+          log.info(r, 'approval reminders and escalations recorded');
+          dispatcher.kick();
+        }
+        return r;
+      })
+      .catch((err) => {
+        log.error({ err }, 'approval check failed');
+        return { reminded: 0, escalated: 0 };
+      })
+      .finally(() => {
+        approvalRun = null;
+      });
+    return approvalRun;
+  };
+
   const app: App = {
     storage,
     log,
@@ -224,6 +272,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     runRetention,
     runAttachmentCleanup,
     sla: { monitor: slaMonitor, runOnce: runSla },
+    approvals: { runOnce: runApprovals },
     async start() {
       await storage.ready();
       app.server = await startHttpServer({
@@ -268,7 +317,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       attachmentCleanup.unref();
       // Catch up at once (alerts due while the bot was down), then every SLA_CHECK_INTERVAL_SECONDS.
       await runSla();
-      slaTimer = setInterval(() => void runSla(), cfg.sla.checkIntervalMs);
+      await runApprovals();
+      slaTimer = setInterval(() => void runSla().then(runApprovals), cfg.sla.checkIntervalMs);
       slaTimer.unref();
       log.info({ url: app.server.url }, 'Mesa de Ayuda listening');
       return app.server;
@@ -279,6 +329,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       if (attachmentCleanup) clearInterval(attachmentCleanup);
       if (slaTimer) clearInterval(slaTimer);
       await slaRun;
+      await approvalRun;
       await app.server?.close();
       await dispatcher.stop();
       await mail.close?.();

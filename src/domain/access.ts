@@ -26,11 +26,13 @@ export type RoleAudience = 'anyone' | 'staff' | 'supervisor';
  * Who may call a route that names a ticket:
  * - `viewer`: its requester or staff of its queue;
  * - `requester`: its requester only;
- * - `staff`: staff of its queue (members of the team, supervisors).
+ * - `staff`: staff of its queue (members of the team, supervisors);
+ * - `approver`: one of the approvers of its request awaiting approval (designated or delegate),
+ *   never its requester — whatever their roles (a supervisor is nobody to someone else's approval).
  * Finer rules (only the assignee resolves, only a supervisor assigns) stay in the state machine,
  * which answers people who may see the ticket.
  */
-export type TicketAudience = 'viewer' | 'requester' | 'staff';
+export type TicketAudience = 'viewer' | 'requester' | 'staff' | 'approver';
 
 /** How a request names a ticket. Card data is untrusted: ids are parsed here. */
 export type TicketRef = { id: unknown } | { radicado: string } | { attachmentId: unknown } | { queueActivityId: string };
@@ -58,6 +60,8 @@ export class TicketAccess {
     private readonly queues: Pick<QueueRepository, 'forCategory' | 'byChannel' | 'list'>,
     private readonly members: Pick<TeamMemberRepository, 'isMemberOfAny'>,
     private readonly attachments?: Pick<AttachmentRepository, 'get'>,
+    /** Who may decide a ticket's request awaiting approval (approvals/service.ts). */
+    private readonly approvers?: { mayDecide(ticket: Ticket, oid: string): Promise<boolean> },
   ) {}
 
   /**
@@ -73,6 +77,7 @@ export class TicketAccess {
     if (ticket.tenantId !== caller.tenantId) return false;
     const requester = ticket.requester.oid === caller.oid;
     if (audience === 'requester') return requester;
+    if (audience === 'approver') return !requester && !!this.approvers && (await this.approvers.mayDecide(ticket, caller.oid));
     if (audience === 'viewer' && requester) return true;
     return this.isStaffOf(caller, ticket);
   }

@@ -39,6 +39,8 @@ export type Intent =
   | { kind: 'new_request' }
   | { kind: 'problem'; text: string } // a problem described in the user's words: offer matching templates
   | { kind: 'my_tickets' }
+  /** "mis aprobaciones", "qué tengo por aprobar", "my approvals": what waits for the person's decision. */
+  | { kind: 'my_approvals' }
   /**
    * normalised full radicado; `remark`: the message also says something about the case instead of
    * asking how it goes ("MDA-2026-000002 es una HP del piso 3") — for the requester's engineer.
@@ -79,6 +81,7 @@ export const COMMANDS: {
   personal: [
     { es: 'nueva solicitud', en: 'new request', intent: 'new_request' },
     { es: 'mis casos', en: 'my tickets', intent: 'my_tickets' },
+    { es: 'mis aprobaciones', en: 'my approvals', intent: 'my_approvals' },
     { es: 'estado del radicado', en: 'status of radicado', intent: 'status_missing' },
     { es: 'ayuda', en: 'help', intent: 'help' },
   ],
@@ -364,6 +367,14 @@ const HELP = new RegExp(
     'como funciona esto|info|informacion|instrucciones|instructions|guia|guide|sos)$',
 );
 
+const MY_APPROVALS = new RegExp(
+  `^(?:${VIEW_VERB} )?(?:(?:todas|all) )?(?:(?:las|los) )?(?:` +
+    '(?:mis|my) (?:(?:pending) )?(?:aprobaciones|approvals)(?: (?:pendientes|pending))?|' +
+    '(?:solicitudes|casos|requests) (?:por|para|to) (?:aprobar|approve)|' +
+    '(?:que|what) (?:tengo|hay|do i have) (?:pendientes? )?(?:por|para|to) (?:aprobar|approve)|' +
+    'pending approvals|aprobaciones pendientes|pendientes de aprobar|por aprobar)$',
+);
+
 const MY_TICKETS = new RegExp(
   `^(?:${VIEW_VERB} )?(?:(?:todos|todas|all) )?(?:(?:los|las) )?(?:mis|my) (?:(?:open|pending|active) )?${NOUN_PLURAL}` +
     '(?: (?:abiertos|abiertas|pendientes|activos|activas|open|pending))?$',
@@ -520,6 +531,7 @@ function matchCommands(s: string, cleaned: string, opts: RecognizeOptions, forei
 
   if (HELP.test(s)) return { kind: 'help' };
   if (MY_TICKETS.test(s)) return { kind: 'my_tickets' };
+  if (MY_APPROVALS.test(s)) return { kind: 'my_approvals' };
   if (NEW_REQUEST.test(s)) return { kind: 'new_request' };
 
   let m = REGISTER_QUEUE.exec(s);

@@ -108,6 +108,10 @@ export interface TicketPatch {
   queueCategoryId?: string;
   /** SLA clock changes (pause, resume with shifted due times). */
   sla?: SlaPatch;
+  /** Starts the SLA clock now (a request approved after filing): targets and due times. */
+  slaStart?: import('./tickets/model').SlaStart;
+  /** Enters the support queue now: takes the next place in its FIFO order. */
+  enterQueue?: boolean;
 }
 
 export interface SlaPatch {

@@ -1,6 +1,7 @@
 import type { Messages } from './es';
 import { enConversation } from './en-conversation';
 import { enOperations } from './en-operations';
+import { enApprovals } from './en-approvals';
 
 /** English, chosen when the Teams locale is English. */
-export const en: Messages = { ...enConversation, ...enOperations };
+export const en: Messages = { ...enConversation, ...enOperations, ...enApprovals };

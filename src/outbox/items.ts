@@ -38,6 +38,10 @@ export type OutboxPayload =
   | { type: 'requester_card_update'; ticketId: number }
   /** A Teams file-consent card offering a ticket's attachment to a user in their personal chat. */
   | { type: 'file_consent'; userOid: string; attachmentId: number; ticketId: number }
+  /** A request's approval card, to one approver's personal chat (`reminder`: the reminder's copy). */
+  | { type: 'approval_card'; ticketId: number; approverOid: string; reminder?: boolean }
+  /** Redraw every posted approval card of a ticket with its current state (decided: no buttons). */
+  | { type: 'approval_cards_update'; ticketId: number }
   /**
    * A direct reply of a turn that the connector refused (429/5xx) for longer than the turn could
    * wait: sent later, once, in order with what follows in that conversation. Opaque to the domain.
@@ -64,7 +68,13 @@ export type UserNotice =
   /** The satisfaction survey card, to the requester of a resolved ticket. */
   | { kind: 'survey' }
   /** A low satisfaction score, to the supervisors. */
-  | { kind: 'low_score'; score: number; comment?: string };
+  | { kind: 'low_score'; score: number; comment?: string }
+  /** To the requester: the request was approved (it is in the support queue now). */
+  | { kind: 'approved'; by: string; onBehalfOf?: string }
+  /** To the requester: the request was rejected, with the reason (the case is closed). */
+  | { kind: 'rejected'; by: string; onBehalfOf?: string; reason: string }
+  /** To the requester: nobody decided in time, so more approvers were asked. */
+  | { kind: 'approval_escalated'; to: string };
 
 export interface OutboxRecord extends OutboxItem {
   id: number;

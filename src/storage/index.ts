@@ -40,6 +40,8 @@ import { SqlProfiles } from './profiles';
 import { SqlQueues } from './queues';
 import { SqlTeamMembers } from './team-members';
 import { SqlTicketRepository } from './tickets';
+import { SqlApprovalRepository } from './approvals';
+import type { ApprovalRepository } from '../domain/approvals/model';
 import { verifyHistory } from './history-check';
 import type { HistoryBreak, HistoryReport } from './history-hash';
 import type { PersonalDataRepository } from '../domain/personal-data';
@@ -92,6 +94,7 @@ interface StorageBase {
   surveys: SurveyRepository;
   reports: ReportDataSource;
   requesterCards: RequesterCardRepository;
+  approvals: ApprovalRepository;
   attachments: AttachmentRepository;
   /** Where attachment bytes live: files in `dir` (SQLite, one instance) or the shared database (PostgreSQL). */
   blobs(dir: string): BlobStore;
@@ -140,8 +143,10 @@ export interface StorageOptions {
 
 /** The repositories written once over the SQL port: the same classes and arguments on both engines. */
 function sharedRepositories(sql: Sql, opts: StorageOptions) {
+  const tickets = new SqlTicketRepository(sql);
   return {
-    tickets: new SqlTicketRepository(sql),
+    tickets,
+    approvals: new SqlApprovalRepository(sql, tickets),
     outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
     queues: new SqlQueues(sql),
     members: new SqlTeamMembers(sql),

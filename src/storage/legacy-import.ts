@@ -38,8 +38,8 @@ async function importOne(q: Sql, t: ImportedTicket, prefix: string): Promise<Imp
     `INSERT INTO tickets (
       radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, locale, contact_channel,
       category_id, service_id, template_id, field_values, description, priority, status, assignee_name, resolution_note,
-      created_at, updated_at, resolved_at, closed_at, imported, route_category_id)
-    VALUES (?, NULL, ?, ?, ?, ?, 'es', 'teams', ?, ?, 'legacy-import', '{}', ?, 'medium', ?, ?, ?, ?, ?, ?, ?, 1, ?)
+      created_at, updated_at, resolved_at, closed_at, imported, route_category_id, queue_order)
+    VALUES (?, NULL, ?, ?, ?, ?, 'es', 'teams', ?, ?, 'legacy-import', '{}', ?, 'medium', ?, ?, ?, ?, ?, ?, ?, 1, ?, (SELECT coalesce(max(queue_order), 0) + 1 FROM tickets))
     RETURNING id`,
     [
       t.radicado,

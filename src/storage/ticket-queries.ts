@@ -87,23 +87,33 @@ export class TicketQueries {
     const cats = opts.categoryIds ?? null;
     const where = `tenant_id = ? AND status IN (${OPEN_SQL})` + (cats ? ` AND route_category_id IN (${placeholders(cats)})` : '');
     const args = [opts.tenantId, ...(cats ?? [])];
-    const items = await this.tickets(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`, [...args, opts.limit, opts.offset ?? 0]);
+    const items = await this.tickets(`SELECT * FROM tickets WHERE ${where} ORDER BY queue_order, id LIMIT ? OFFSET ?`, [...args, opts.limit, opts.offset ?? 0]);
     // Counted up to one past the cap: enough to say "more than", without reading the whole backlog.
     const n = await this.count(`SELECT count(*) AS n FROM (SELECT 1 FROM tickets WHERE ${where} LIMIT ?) c`, [...args, OPEN_COUNT_CAP + 1]);
     return { items, total: Math.min(n, OPEN_COUNT_CAP), totalCapped: n > OPEN_COUNT_CAP };
   }
 
-  /** Counted along the partial indexes of waiting tickets (tickets_waiting, tickets_waiting_route). */
+  /**
+   * Counted along the partial indexes of waiting tickets in queue order (tickets_waiting_order,
+   * tickets_waiting_route_order). Ties of queue order (none today) fall back to the id.
+   */
   async queuePosition(ticket: Ticket, scope?: QueueScope) {
     if (ticket.status !== 'new' || ticket.imported) return null;
-    if (!scope) return this.count(`SELECT count(*) AS n FROM tickets WHERE status = 'new' AND id <= ?`, [ticket.id]);
-    const w = scopeSql(scope);
-    return this.count(`SELECT count(*) AS n FROM tickets WHERE ${WAITING} AND ${w.sql} AND id <= ?`, [...w.args, ticket.id]);
+    const w = scope ? scopeSql(scope) : { sql: '1 = 1', args: [] };
+    return this.count(
+      `SELECT count(*) AS n FROM tickets, (SELECT queue_order AS qo FROM tickets WHERE id = ?) me
+       WHERE ${WAITING} AND ${w.sql} AND (queue_order < me.qo OR (queue_order = me.qo AND id <= ?))`,
+      [ticket.id, ...w.args, ticket.id],
+    );
   }
 
   waitingAfter(ticketId: number, scope: QueueScope, limit: number) {
     const w = scopeSql(scope);
-    return this.tickets(`SELECT * FROM tickets WHERE ${WAITING} AND ${w.sql} AND id > ? ORDER BY id LIMIT ?`, [...w.args, ticketId, limit]);
+    return this.tickets(
+      `SELECT tickets.* FROM tickets, (SELECT queue_order AS qo FROM tickets WHERE id = ?) me
+       WHERE ${WAITING} AND ${w.sql} AND (queue_order > me.qo OR (queue_order = me.qo AND id > ?)) ORDER BY queue_order, id LIMIT ?`,
+      [ticketId, ...w.args, ticketId, limit],
+    );
   }
 
   async recentTakes(scope: QueueScope, limit: number) {
@@ -123,7 +133,7 @@ export class TicketQueries {
   oldestUnassigned(tenantId: string, categoryIds: string[] | null) {
     // Imported cases of the previous service desk are never handed out by "siguiente".
     const where = `${WAITING} AND tenant_id = ?` + (categoryIds ? ` AND route_category_id IN (${placeholders(categoryIds)})` : '');
-    return this.ticket(`SELECT * FROM tickets WHERE ${where} ORDER BY id LIMIT 1`, [tenantId, ...(categoryIds ?? [])]);
+    return this.ticket(`SELECT * FROM tickets WHERE ${where} ORDER BY queue_order, id LIMIT 1`, [tenantId, ...(categoryIds ?? [])]);
   }
 
   /** The newest `limit` events (of these kinds), oldest first. */

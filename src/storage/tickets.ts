@@ -19,12 +19,19 @@ import { appendEvents, lockHistoryChain } from './ticket-events';
 import { TicketQueries } from './ticket-queries';
 import { toTicket, type Row } from './ticket-rows';
 
+/**
+ * The next place in the support queues' FIFO order, taken when a ticket enters a queue (filed, or
+ * approved later). Writers that take it hold the history chain's lock (lockHistoryChain), so two never
+ * read the same maximum.
+ */
+const NEXT_QUEUE_ORDER = '(SELECT coalesce(max(queue_order), 0) + 1 FROM tickets)';
+
 const INSERT_TICKET = `INSERT INTO tickets (
     radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, requester_upn,
     requester_department, locale, phone, contact_channel, category_id, route_category_id, service_id, template_id,
-    field_values, description, priority, status, created_at, updated_at,
+    field_values, description, priority, status, queue_order, created_at, updated_at,
     sla_first_response_minutes, sla_resolution_minutes, first_response_due_at, first_response_warn_at, resolution_due_at, resolution_warn_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${NEXT_QUEUE_ORDER}, ?, ?, ?, ?, ?, ?, ?, ?)
   RETURNING *`;
 
 /** The SLA clock columns a patch may set. */
@@ -54,6 +61,19 @@ function patchSql(patch: TicketPatch): { sets: string; args: unknown[] } {
   // Moved to another queue: its card is posted anew there.
   if (patch.queueCategoryId !== undefined) set('route_category_id = ?, queue_conversation_id = NULL, queue_activity_id = NULL', patch.queueCategoryId);
   if (patch.mailError !== undefined) set('mail_error = ?', patch.mailError);
+  if (patch.enterQueue) sets.push(`queue_order = ${NEXT_QUEUE_ORDER}`);
+  if (patch.slaStart) {
+    const st = patch.slaStart;
+    set(
+      'sla_first_response_minutes = ?, sla_resolution_minutes = ?, first_response_due_at = ?, first_response_warn_at = ?, resolution_due_at = ?, resolution_warn_at = ?',
+      st.firstResponseMinutes,
+      st.resolutionMinutes,
+      st.firstResponseDueAt,
+      st.firstResponseWarnAt,
+      st.resolutionDueAt,
+      st.resolutionWarnAt,
+    );
+  }
   for (const [key, col] of Object.entries(SLA_COLUMNS) as [keyof typeof SLA_COLUMNS, string][]) {
     const v = patch.sla?.[key];
     if (v !== undefined) set(`${col} = ?`, v);
@@ -113,6 +133,7 @@ export class SqlTicketRepository extends TicketQueries implements TicketReposito
         JSON.stringify(input.fieldValues),
         input.description,
         input.priority,
+        input.awaitingApproval ? 'pending_approval' : 'new',
         input.createdAt,
         input.createdAt,
         sla?.firstResponseMinutes,
@@ -147,6 +168,8 @@ export class SqlTicketRepository extends TicketQueries implements TicketReposito
         ]);
         if (claimed.changes === 0) return null;
       }
+      // Entering the queue takes the next place in its order under the chain's lock (see NEXT_QUEUE_ORDER).
+      if (patch.enterQueue) await lockHistoryChain(q);
       const { sets, args } = patchSql(patch);
       // On PostgreSQL the UPDATE row-locks the ticket until commit: history appends for it are serialized.
       const row = await q.one<Row>(`UPDATE tickets SET ${sets} WHERE id = ? AND version = ? RETURNING *`, [...args, id, expectedVersion]);

@@ -8,6 +8,7 @@ import type { RoleAudience, TicketAudience, TicketRef } from '../domain/access';
 import type { Ticket } from '../domain/tickets/model';
 import { recognize, type Intent } from '../domain/phrases';
 import { bogotaYear } from '../domain/tickets/radicado';
+import * as approvals from './handlers/approvals';
 import * as attachments from './handlers/attachments';
 import * as fileOffer from './handlers/file-offer';
 import * as catalog from './handlers/catalog';
@@ -81,6 +82,10 @@ export const VERBS: Record<string, VerbRoute> = {
   'survey.submit': onTicket('requester', submitSurvey),
   'attachment.link': onTicket('viewer', attachments.linkChosen),
   'attachment.send': onTicket('viewer', fileOffer.sendToMe, { ref: (d) => ({ attachmentId: d.attachmentId }) }),
+  'approval.approve': onTicket('approver', (turn, t, d) => approvals.decide(turn, t, 'approve', d)),
+  'approval.reject': onTicket('approver', (turn, t, d) => approvals.decide(turn, t, 'reject', d)),
+  'approval.show': onTicket('approver', (turn, t) => approvals.showApproval(turn, t)),
+  'approvals.mine': byRole('anyone', (turn) => approvals.showMine(turn)),
 };
 
 const actionShape = z.object({
@@ -149,6 +154,7 @@ export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
     return catalog.suggestForProblem(turn, i.text);
   }),
   my_tickets: intentByRole('anyone', (turn) => tickets.showMine(turn)),
+  my_approvals: intentByRole('anyone', (turn) => approvals.showMine(turn)),
   status: intentOnTicket<'status'>(
     'viewer',
     (i) => i.radicado,

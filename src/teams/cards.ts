@@ -23,6 +23,8 @@ export const CARD_NAMES = [
   'metrics',
   'ticket-duplicate',
   'reopen',
+  'approval-request',
+  'my-approvals',
 ] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 

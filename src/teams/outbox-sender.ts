@@ -5,6 +5,7 @@
  * retries and leases are the dispatcher's (src/outbox); what an outcome means, the domain's.
  */
 import { CardFactory, type Activity } from 'botbuilder';
+import type { ApprovalRepository } from '../domain/approvals/model';
 import type { AttachmentRepository } from '../domain/attachments';
 import type { QueueRepository, RequesterCardRepository, TicketRepository } from '../domain/ports';
 import type { Ticket } from '../domain/tickets/model';
@@ -14,6 +15,7 @@ import { conversationKey, userKey } from '../outbox/keys';
 import { DeliveryError } from '../outbox/retries';
 import type { AdaptiveCardJson } from './cards';
 import type { ProactivePoster, Reference } from './proactive';
+import { approvalCard } from './render/approval-card';
 import { confirmationCard } from './render/confirmation-card';
 import { fileConsentCard } from './render/file-consent';
 import { channelLocale, recipientLocale } from './render/locale';
@@ -31,6 +33,8 @@ export interface TeamsSenderDeps extends QueueCardDeps {
   surveyChangeWindowMs: number;
   /** Files attached to tickets, for file-consent cards. */
   attachments?: Pick<AttachmentRepository, 'get'>;
+  /** Requests awaiting approval: the approvers' cards and where they are. */
+  approvals?: Pick<ApprovalRepository, 'get' | 'setCard'>;
 }
 
 export class TeamsSender {
@@ -54,6 +58,10 @@ export class TeamsSender {
         return this.requesterCardUpdate(p.ticketId);
       case 'file_consent':
         return this.fileConsent(p.userOid, p.attachmentId, p.ticketId);
+      case 'approval_card':
+        return this.approvalCard(p.ticketId, p.approverOid, !!p.reminder);
+      case 'approval_cards_update':
+        return this.approvalCardsUpdate(p.ticketId);
       case 'turn_reply':
         // A direct reply the connector refused during its turn (reply-guard.ts), sent as it was.
         return this.d.poster.run(p.reference as Reference, async (ctx) => {
@@ -158,6 +166,44 @@ export class TeamsSender {
     await this.d.poster.run(ref, async (ctx) => {
       await ctx.updateActivity({ type: 'message', id: where.activityId, attachments: [CardFactory.adaptiveCard(card)] });
     }, where.conversationId);
+  }
+
+  private async approvalRequest(ticketId: number) {
+    const request = await this.d.approvals?.get(ticketId);
+    if (!request) throw new DeliveryError(`ticket ${ticketId} has no approval request`, true);
+    return request;
+  }
+
+  /**
+   * An approval card in the approver's personal chat, remembered so it can be redrawn once decided.
+   * A decided request's card is still delivered (decided, no buttons): the approver learns it is done.
+   */
+  private async approvalCard(ticketId: number, approverOid: string, reminder: boolean) {
+    const ticket = await this.ticket(ticketId);
+    const request = await this.approvalRequest(ticketId);
+    // A reminder for a request decided meanwhile says nothing new.
+    if (reminder && ticket.status !== 'pending_approval') return;
+    const ref = await this.d.poster.ref(userKey(approverOid));
+    const locale = recipientLocale(approverOid, ticket, ref);
+    const card = approvalCard(this.d, ticket, request, approverOid, locale, this.d.clock.now(), { reminder });
+    await this.d.poster.run(ref, async (ctx) => {
+      const res = await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)], summary: t(locale, 'approvalCardTitle', { radicado: ticket.radicado }) });
+      if (res?.id) await this.d.approvals!.setCard(ticketId, approverOid, ctx.activity.conversation.id, res.id);
+    });
+  }
+
+  /** Redraws every posted approval card of a ticket with its current state (decided: no buttons). */
+  private async approvalCardsUpdate(ticketId: number) {
+    const ticket = await this.ticket(ticketId);
+    const request = await this.approvalRequest(ticketId);
+    for (const a of request.approvers) {
+      if (!a.card) continue;
+      const ref = await this.d.poster.ref(userKey(a.oid));
+      const card = approvalCard(this.d, ticket, request, a.oid, recipientLocale(a.oid, ticket, ref), this.d.clock.now());
+      await this.d.poster.run(ref, async (ctx) => {
+        await ctx.updateActivity({ type: 'message', id: a.card!.activityId, attachments: [CardFactory.adaptiveCard(card)] });
+      }, a.card.conversationId);
+    }
   }
 
   /** Offers a ticket's file in the user's personal chat: Teams asks them to accept it. */

@@ -3,6 +3,7 @@
  * to answer with cards in the right language — as a new message or, for card actions, in place.
  */
 import { ActivityTypes, CardFactory, TeamsInfo, TurnContext } from 'botbuilder';
+import type { ApprovalService } from '../domain/approvals/service';
 import type { Config } from '../config';
 import type { TicketAccess } from '../domain/access';
 import type { AttachmentService } from '../domain/attachments';
@@ -67,6 +68,8 @@ export interface Services {
   sso?: TeamsSso;
   /** Files attached to tickets. */
   attachments: AttachmentService;
+  /** Requests awaiting approval: deciding, reminding, "mis aprobaciones". */
+  approvals: ApprovalService;
 }
 
 export class Turn {

@@ -5,6 +5,7 @@
 import type { AttachmentRepository } from '../domain/attachments';
 import type { CatalogService } from '../domain/catalog';
 import { ESTIMATE_SAMPLE, estimateWait, queueScope } from '../domain/queue/position';
+import type { ApprovalRepository } from '../domain/approvals/model';
 import type { Ticket } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
@@ -38,6 +39,8 @@ export class TicketViews {
     private readonly calendar: CalendarConfig = DEFAULT_CALENDAR,
     /** Whether e-mail is sent at all (MAIL_TRANSPORT other than none): the cards promise it only then. */
     private readonly mailOn = false,
+    /** Requests awaiting approval: the requester's cards say who must approve. */
+    private readonly approvals?: Pick<ApprovalRepository, 'get'>,
   ) {}
 
   /** The ticket's attachments for a card: name, size, who, a short checksum, and the id for "send me". */
@@ -64,6 +67,18 @@ export class TicketViews {
     };
   }
 
+  /** The template's fields as filled, labelled in the reader's language (choices by their label). */
+  fieldFacts(ticket: Ticket, locale: Locale): { title: string; value: string }[] {
+    const template = this.catalog.findTemplate(ticket.templateId);
+    return (template?.fields ?? [])
+      .filter((f) => ticket.fieldValues[f.id])
+      .map((f) => {
+        const raw = ticket.fieldValues[f.id];
+        const choice = f.choices?.find((c) => c.value === raw);
+        return { title: escapeMarkdown(pick(f.label, locale), 80), value: escapeMarkdown(choice ? pick(choice.label, locale) : raw, 300) };
+      });
+  }
+
   /** A support queue by the category it serves: the catalog category's name, or the general queue. */
   queueName(queueCategoryId: string, locale: Locale): string {
     const cat = this.catalog.catalog.categories.find((c) => c.id === queueCategoryId);
@@ -80,6 +95,7 @@ export class TicketViews {
    */
   async queueInfo(ticket: Ticket, locale: Locale): Promise<{ position: string; positionText: string; estimateText: string }> {
     const none = { position: '', positionText: '', estimateText: '' };
+    if (ticket.status === 'pending_approval') return this.approvalInfo(ticket, locale);
     if (ticket.status !== 'new' || ticket.imported) return none;
     const scope = queueScope(ticket.queueCategoryId, this.queues ? await this.queues.list() : []);
     const p = await this.tickets.queuePosition(ticket, scope);
@@ -91,6 +107,17 @@ export class TicketViews {
       estimateText: estimate
         ? t(locale, 'estimateLine', { time: duration(estimate.minutes, locale), takes: estimate.takes })
         : t(locale, 'estimateNone'),
+    };
+  }
+
+  /** Awaiting approval: who must approve (the designated approvers asked so far), in the position's place. */
+  private async approvalInfo(ticket: Ticket, locale: Locale) {
+    const request = await this.approvals?.get(ticket.id);
+    const names = (request?.approvers ?? []).filter((a) => !a.onBehalfOf).map((a) => a.name);
+    return {
+      position: '',
+      positionText: names.length ? t(locale, 'approvalWaitingLine', { names: escapeMarkdown(names.join(', '), 300) }) : messages(locale).status_pending_approval,
+      estimateText: messages(locale).approvalWaitingNote,
     };
   }
 
@@ -162,7 +189,7 @@ export class TicketViews {
       canReply: isRequester && (open || ticket.status === 'resolved'),
       canConfirm: isRequester && ticket.status === 'resolved',
       canReopen: isRequester && (ticket.status === 'resolved' || ticket.status === 'closed'),
-      canCancel: isRequester && ticket.status === 'new',
+      canCancel: isRequester && (ticket.status === 'new' || ticket.status === 'pending_approval'),
       // The requester sees when to expect the solution; staff also the first-response target.
       firstResponseDue: isRequester ? '' : sla.firstResponseDue,
       resolutionDue: sla.resolutionDue,
@@ -213,14 +240,7 @@ export class TicketViews {
   ) {
     const n = this.names(ticket, locale);
     const m = messages(locale);
-    const template = this.catalog.findTemplate(ticket.templateId);
-    const fieldFacts = (template?.fields ?? [])
-      .filter((f) => ticket.fieldValues[f.id])
-      .map((f) => {
-        const raw = ticket.fieldValues[f.id];
-        const choice = f.choices?.find((c) => c.value === raw);
-        return { title: escapeMarkdown(pick(f.label, locale), 80), value: escapeMarkdown(choice ? pick(choice.label, locale) : raw, 300) };
-      });
+    const fieldFacts = this.fieldFacts(ticket, locale);
     const open = OPEN_STATUSES.includes(ticket.status);
     const s = ticket.status;
     const staff = opts.staffView;

@@ -1,10 +1,13 @@
 import type { Locale, Priority } from '../types';
 
-export const STATUSES = ['new', 'assigned', 'in_progress', 'waiting_user', 'resolved', 'closed', 'cancelled'] as const;
+export const STATUSES = ['pending_approval', 'new', 'assigned', 'in_progress', 'waiting_user', 'resolved', 'closed', 'cancelled', 'rejected'] as const;
 export type TicketStatus = (typeof STATUSES)[number];
 
-/** Statuses in which the ticket still needs the service desk. */
+/** Statuses in which the ticket still needs the service desk (it is in a support queue). */
 export const OPEN_STATUSES: TicketStatus[] = ['new', 'assigned', 'in_progress', 'waiting_user'];
+
+/** Statuses in which the requester still waits for something: the open ones and awaiting approval. */
+export const ACTIVE_STATUSES: TicketStatus[] = ['pending_approval', ...OPEN_STATUSES];
 
 export type ContactChannel = 'phone' | 'teams';
 
@@ -94,6 +97,8 @@ export interface NewTicket {
   priority: Priority;
   createdAt: Date;
   sla?: SlaStart;
+  /** Filed awaiting approval ('pending_approval'): no support queue and no SLA clock until approved. */
+  awaitingApproval?: boolean;
 }
 
 export type EventKind =
@@ -115,7 +120,17 @@ export type EventKind =
   | 'attachment_added'
   | 'attachment_sent'
   /** Staff moved the ticket to another support queue ("mover a cola …"). */
-  | 'queue_moved';
+  | 'queue_moved'
+  /** The request waits for approval; data: who was asked. */
+  | 'approval_requested'
+  /** The pending approvers were reminded. */
+  | 'approval_reminded'
+  /** Nobody decided in time: more approvers were asked. */
+  | 'approval_escalated'
+  /** An approver approved (data: on whose behalf) and the ticket entered its support queue. */
+  | 'approved'
+  /** An approver rejected it, with the reason: the ticket is closed as rejected. */
+  | 'rejected';
 
 export interface NewEvent {
   at: Date;

@@ -1,5 +1,6 @@
 /** What the ticket use cases answer: the outcome of an action, of "Guardar", of "add to radicado". */
 import type { Ticket } from './model';
+import type { ApproverRule } from '../approvals/policy';
 
 /** An open ticket of the same requester that looks like the request being filed, and why. */
 export interface DuplicateMatch {
@@ -22,7 +23,9 @@ export type SubmitOutcome =
   /** The form's text was already added to this ticket (the duplicate check's offer): nothing is filed. */
   | { kind: 'added_before'; ticketId: number }
   /** An open ticket of the requester that looks like this one: offered before filing. */
-  | { kind: 'duplicate'; match: DuplicateMatch };
+  | { kind: 'duplicate'; match: DuplicateMatch }
+  /** The template needs an approval and nobody can give it for this requester: nothing is filed. */
+  | { kind: 'no_approver'; rule: ApproverRule };
 
 /** "Add to radicado X" for a form that was filed as a ticket of its own meanwhile: nothing is added. */
 export type AddTextOutcome = (ActionOutcome & { already?: boolean }) | { ok: false; reason: 'filed'; ticket: Ticket };

@@ -10,6 +10,7 @@ import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
 import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
 import type { SlaClock } from '../sla/ticket-sla';
+import type { ApprovalPolicy, ApprovalRequester } from '../approvals/policy';
 import { similarityTo } from './similarity';
 import { channelKey, mailKey } from '../../outbox/keys';
 import { cardUpdate, moveRecord, transitionRecord, type TransitionInput } from './effects';
@@ -25,6 +26,11 @@ export interface TicketServiceOptions {
   surveyWanted?: (ticketId: number) => Promise<boolean>;
   /** Jaccard similarity (0..1) from which an open ticket's description counts as the same request. */
   duplicateSimilarity?: number;
+  /** Requests whose template declares an approval are filed through it (awaiting approval). */
+  approvals?: {
+    policyFor(templateId: string): ApprovalPolicy | undefined;
+    file(input: Omit<NewTicket, 'createdAt'>, policy: ApprovalPolicy, requester: ApprovalRequester): Promise<{ ticket: Ticket; created: boolean } | null>;
+  };
 }
 
 export type { ActionOutcome, AddTextOutcome, DuplicateMatch, SubmitOutcome } from './outcomes';
@@ -44,7 +50,7 @@ export class TicketService {
    * requester to offer; else the new ticket. (Looked up first so a repeated "Guardar" never meets its
    * own ticket as a duplicate; the filing itself is idempotent in the repository's transaction.)
    */
-  async submit(input: Omit<NewTicket, 'createdAt'>, opts: { offerDuplicates: boolean }): Promise<SubmitOutcome> {
+  async submit(input: Omit<NewTicket, 'createdAt'>, opts: { offerDuplicates: boolean; manager?: { oid: string; name?: string } }): Promise<SubmitOutcome> {
     const filed = await this.tickets.findBySubmission(input.submissionKey);
     if (filed) return { kind: 'filed', ticket: filed, created: false };
     const addedTo = await this.tickets.findAddition(input.submissionKey);
@@ -52,6 +58,18 @@ export class TicketService {
     if (opts.offerDuplicates) {
       const [match] = await this.findDuplicates(input.requester.oid, { serviceId: input.serviceId, description: input.description });
       if (match) return { kind: 'duplicate', match };
+    }
+    const policy = this.opts.approvals?.policyFor(input.templateId);
+    if (policy && this.opts.approvals) {
+      const r = input.requester;
+      const filed = await this.opts.approvals.file(input, policy, {
+        oid: r.oid,
+        email: r.email,
+        department: r.department,
+        managerOid: opts.manager?.oid,
+        managerName: opts.manager?.name,
+      });
+      return filed ? { kind: 'filed', ...filed } : { kind: 'no_approver', rule: policy.by };
     }
     return { kind: 'filed', ...(await this.file(input)) };
   }

@@ -11,7 +11,9 @@ export type TicketAction =
   | 'confirm'
   | 'reopen'
   | 'cancel'
-  | 'reply';
+  | 'reply'
+  | 'approve'
+  | 'reject';
 
 export interface Actor {
   oid: string;
@@ -70,7 +72,12 @@ export function decide(ticket: Ticket, action: TicketAction, actor: Actor): Deci
         : { ok: false, reason: 'invalid_state' };
     case 'cancel':
       if (!requester) return { ok: false, reason: 'forbidden' };
-      return s === 'new' ? { ok: true, to: 'cancelled' } : { ok: false, reason: 'invalid_state' };
+      return s === 'new' || s === 'pending_approval' ? { ok: true, to: 'cancelled' } : { ok: false, reason: 'invalid_state' };
+    // Who is a designated approver is checked by the access gate (approvals); nobody approves their own request.
+    case 'approve':
+    case 'reject':
+      if (requester) return { ok: false, reason: 'forbidden' };
+      return s === 'pending_approval' ? { ok: true, to: action === 'approve' ? 'new' : 'rejected' } : { ok: false, reason: 'invalid_state' };
     case 'reply':
       if (requester) {
         if (!open && s !== 'resolved') return { ok: false, reason: 'invalid_state' };

@@ -8,6 +8,7 @@ import { m006AttachmentCleanup } from './006-attachment-cleanup';
 import { m008QueueMoves } from './008-queue-moves';
 import { m009RequesterFilingIndex } from './009-requester-filing-index';
 import { m010OutboxPendingHeads } from './010-outbox-pending-heads';
+import { m011Approvals } from './011-approvals';
 import { m007HistoryEvidence } from './007-history-evidence';
 
 export interface Migration {
@@ -16,4 +17,4 @@ export interface Migration {
 }
 
 /** Static, ordered index of migrations. Never edit an applied migration: add a new one. */
-export const migrations: Migration[] = [m001TicketsQueuesAndOutbox, m002SlaTargetsAndSurveys, m003RedactableHistory, m004RequesterCardsAndAdditions, m005Attachments, m006AttachmentCleanup, m007HistoryEvidence, m008QueueMoves, m009RequesterFilingIndex, m010OutboxPendingHeads];
+export const migrations: Migration[] = [m001TicketsQueuesAndOutbox, m002SlaTargetsAndSurveys, m003RedactableHistory, m004RequesterCardsAndAdditions, m005Attachments, m006AttachmentCleanup, m007HistoryEvidence, m008QueueMoves, m009RequesterFilingIndex, m010OutboxPendingHeads, m011Approvals];

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { validateSubmission, type Template } from '../../domain/catalog';
+import { describeRule } from '../../domain/approvals/policy';
+import { pick } from '../../domain/types';
 import { RateLimitedError, storageFailureCode } from '../../domain/errors';
 import type { Ticket } from '../../domain/tickets/model';
 import type { DuplicateMatch } from '../../domain/tickets/service';
@@ -54,8 +56,13 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
       fieldValues: result.values,
       description: result.description,
       priority: template.priority,
-    }, { offerDuplicates: data.duplicateChoice !== 'new' });
+    }, { offerDuplicates: data.duplicateChoice !== 'new', manager: user.managerOid ? { oid: user.managerOid, name: user.managerName } : undefined });
     if (out.kind === 'added_before') return alreadyAdded(turn, out.ticketId);
+    if (out.kind === 'no_approver') {
+      const contact = escapeMarkdown(turn.services.cfg.supportContact ?? pick(turn.services.catalog.contact, turn.locale));
+      await turn.notice(turn.text('approvalNobody', { rule: describeRule(out.rule, turn.locale, user.department), contact }), { color: 'Attention', actions: mainActions(turn) });
+      return;
+    }
     if (out.kind === 'duplicate') return showDuplicateOffer(turn, template, result, key.data, backOf(turn, template, data), out.match);
     await showConfirmation(turn, out.ticket);
   } catch (err) {

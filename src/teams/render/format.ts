@@ -31,6 +31,7 @@ export function slaView(ticket: Ticket, locale: Locale, now: Date) {
 }
 
 export const STATUS_COLOR: Record<TicketStatus, string> = {
+  pending_approval: 'Warning',
   new: 'Accent',
   assigned: 'Accent',
   in_progress: 'Warning',
@@ -38,6 +39,7 @@ export const STATUS_COLOR: Record<TicketStatus, string> = {
   resolved: 'Good',
   closed: 'Default',
   cancelled: 'Default',
+  rejected: 'Attention',
 };
 
 /** A state in words; `staff`: as engineers read it ("Esperando al usuario", not "Esperando su respuesta"). */

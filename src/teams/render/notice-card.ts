@@ -60,6 +60,20 @@ export function noticeCard(
       title = t(locale, 'reopenedTitle', { radicado, name: plainText(notice.by, 100) });
       text = notice.reason;
       break;
+    case 'approved': {
+      const v = { radicado, name: plainText(notice.by, 100), approver: plainText(notice.onBehalfOf ?? '', 100) };
+      title = t(locale, notice.onBehalfOf ? 'approvedOnBehalfTitle' : 'approvedTitle', v);
+      break;
+    }
+    case 'rejected': {
+      const v = { radicado, name: plainText(notice.by, 100), approver: plainText(notice.onBehalfOf ?? '', 100) };
+      title = t(locale, notice.onBehalfOf ? 'rejectedOnBehalfTitle' : 'rejectedTitle', v);
+      text = t(locale, 'rejectedReason', { reason: notice.reason });
+      break;
+    }
+    case 'approval_escalated':
+      title = t(locale, 'approvalEscalatedTitle', { radicado, names: plainText(notice.to, 300) });
+      break;
     case 'sla_warning':
     case 'sla_breached':
     case 'low_score': {
