@@ -37,10 +37,13 @@ const CALLERS: Record<Caller, TestUser> = {
   supervisor: USERS.supervisor,
   otherTenant: FOREIGN,
 };
-const ALLOWED: Record<'viewer' | 'requester' | 'staff', Caller[]> = {
+const ALLOWED: Record<'viewer' | 'requester' | 'staff' | 'approver', Caller[]> = {
   viewer: ['requester', 'queueEngineer', 'supervisor'],
   requester: ['requester'],
   staff: ['queueEngineer', 'supervisor'],
+  // Nobody decides an ordinary ticket: approvers exist only for a request awaiting approval, and
+  // approvals.test.ts proves them (and everyone else refused) on one.
+  approver: [],
 };
 
 const tenantOf = (c: Caller) => (c === 'otherTenant' ? OTHER_TENANT : TENANT);
@@ -70,6 +73,9 @@ const DATA: Record<string, (ref: { id: number; attachmentId: number }) => Record
   'survey.submit': ({ id }) => ({ ticketId: id, score: '5', comment: '' }),
   'attachment.link': ({ id }) => ({ ticketId: id, attachmentIds: [1] }),
   'attachment.send': ({ attachmentId }) => ({ attachmentId }),
+  'approval.approve': ({ id }) => ({ ticketId: id }),
+  'approval.reject': ({ id }) => ({ ticketId: id, reason: 'No corresponde.' }),
+  'approval.show': ({ id }) => ({ ticketId: id }),
 };
 /** Verbs that name no ticket, with their role rule's callers. */
 const ROLE_VERBS: Record<string, Caller[] | 'all'> = {
@@ -81,6 +87,7 @@ const ROLE_VERBS: Record<string, Caller[] | 'all'> = {
   'catalog.form': 'all',
   'ticket.submit': 'all',
   'tickets.mine': 'all',
+  'approvals.mine': 'all',
   'queue.show': ['queueEngineer', 'otherQueueEngineer', 'supervisor', 'otherTenant'],
   'queue.next': ['queueEngineer', 'otherQueueEngineer', 'supervisor', 'otherTenant'],
   'privacy.anonymise': ['supervisor', 'otherTenant'],

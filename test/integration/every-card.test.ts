@@ -59,6 +59,24 @@ describe('every card template in both languages', () => {
     await act(requester, 'survey.submit', { ticketId: ticket.id, score: '5', comment: '' });
     await act(requester, 'ticket.reopen', { ticketId: ticket.id });
     await h.post(message(h, USERS.supervisor, lang === 'es' ? 'indicadores' : 'metrics', locale));
+    // A request that needs approval: Ana files it, Sara (her manager's delegate) decides it from her chat.
+    await h.post({ ...installPersonal(h, USERS.secretary), locale });
+    const filed = invokeCard(await act(USERS.employee, 'ticket.submit', {
+      templateId: 'pedir-acceso-buzon-compartido',
+      submissionKey: `appr-${lang}-0001`,
+      mailbox: 'pqrs@entidad.gov.co',
+      accessType: 'lectura',
+      justification: lang === 'es' ? 'Reemplazo en vacaciones.' : 'Holiday cover.',
+      description: lang === 'es' ? 'Necesito leer el buzón de PQRS.' : 'I need to read the PQRS mailbox.',
+      phone: '300 123 4567',
+      contactChannel: 'teams',
+    }));
+    const radicado = JSON.stringify(filed).match(/MDA-\d{4}-\d{6}/)![0];
+    const pending = (await h.app.tickets.getByRadicado(radicado))!;
+    await h.post(message(h, USERS.secretary, lang === 'es' ? 'mis aprobaciones' : 'my approvals', locale));
+    await act(USERS.secretary, 'approval.show', { ticketId: pending.id });
+    await act(USERS.secretary, 'approval.reject', { ticketId: pending.id, reason: '' });
+    await act(USERS.secretary, 'approval.approve', { ticketId: pending.id });
     await act(requester, 'no.such.verb');
     await drained(h);
   }

@@ -171,8 +171,8 @@ describe('COMMANDS', () => {
     expect(recognize(text, opts).kind).toBe(intent);
   });
 
-  it('advertises four personal commands and four team commands', () => {
-    expect(COMMANDS.personal.map((c) => c.intent)).toEqual(['new_request', 'my_tickets', 'status_missing', 'help']);
+  it('advertises five personal commands and four team commands', () => {
+    expect(COMMANDS.personal.map((c) => c.intent)).toEqual(['new_request', 'my_tickets', 'my_approvals', 'status_missing', 'help']);
     expect(COMMANDS.team.map((c) => c.intent)).toEqual(['queue', 'next', 'register_queue', 'move_queue']);
   });
 });
