@@ -29,6 +29,7 @@ export function exportLabels(catalog: CatalogService, locale: Locale): ExportLab
     },
     yes: m.yes,
     no: m.no,
+    approval: (a) => m[`approval_${a.decision ?? 'pending'}`],
   };
 }
 
@@ -41,7 +42,7 @@ export async function writeTicketsExport(opts: {
   to: string;
   locale: Locale;
   now: Date;
-  calendar: Pick<CalendarConfig, 'timeZoneOffsetMinutes'>;
+  calendar: CalendarConfig;
 }): Promise<{ path: string; rows: number }> {
   const { csv, rows } = await exportTicketsCsv(opts.data, { from: opts.from, to: opts.to }, exportLabels(opts.catalog, opts.locale), opts.now, opts.calendar);
   const stamp = opts.now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');

@@ -41,6 +41,9 @@ interface ApproverRow {
   activity_id: string | null;
 }
 
+/** The ticket still awaits approval (a request its requester cancelled is left undecided, and out of every list). */
+const STILL_PENDING = `EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_approvals.ticket_id AND t.status = 'pending_approval')`;
+
 const date = (s: string | null) => (s ? new Date(s) : undefined);
 const person = (oid: string | null, name: string | null) => (oid ? { oid, name: name ?? '' } : undefined);
 
@@ -115,11 +118,11 @@ export class SqlApprovalRepository implements ApprovalRepository {
   }
 
   dueReminders(now: Date, limit: number) {
-    return this.load('WHERE decided_at IS NULL AND reminded_at IS NULL AND remind_at <= ? ORDER BY remind_at, ticket_id LIMIT ?', [now, limit]);
+    return this.load(`WHERE decided_at IS NULL AND reminded_at IS NULL AND remind_at <= ? AND ${STILL_PENDING} ORDER BY remind_at, ticket_id LIMIT ?`, [now, limit]);
   }
 
   dueEscalations(now: Date, limit: number) {
-    return this.load('WHERE decided_at IS NULL AND escalated_at IS NULL AND escalate_at <= ? ORDER BY escalate_at, ticket_id LIMIT ?', [now, limit]);
+    return this.load(`WHERE decided_at IS NULL AND escalated_at IS NULL AND escalate_at <= ? AND ${STILL_PENDING} ORDER BY escalate_at, ticket_id LIMIT ?`, [now, limit]);
   }
 
   async markReminded(ticketId: number, at: Date, events: NewEvent[], effects: OutboxItem[]) {
@@ -151,7 +154,7 @@ export class SqlApprovalRepository implements ApprovalRepository {
 
   pendingFor(oid: string, tenantId: string, limit: number) {
     return this.load(
-      `WHERE decided_at IS NULL AND tenant_id = ? AND ticket_id IN (SELECT ticket_id FROM approval_approvers WHERE oid = ?)
+      `WHERE decided_at IS NULL AND tenant_id = ? AND ticket_id IN (SELECT ticket_id FROM approval_approvers WHERE oid = ?) AND ${STILL_PENDING}
        ORDER BY requested_at, ticket_id LIMIT ?`,
       [tenantId, oid, limit],
     );

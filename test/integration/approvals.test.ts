@@ -5,6 +5,8 @@
  * with the reason. Reminders and escalation on the working calendar, delegates, "mis aprobaciones",
  * and every crafted decision by someone who is not an approver answered as "does not exist".
  */
+import { exportTicketsCsv } from '../../src/domain/reports/tickets-export';
+import { exportLabels } from '../../src/reports/ticket-export-file';
 import { LoopbackConnector } from '../helpers/connector';
 import { cardOf, cardOrText, drained, fileTicket, messagesWith, personalId, queueCard, registerQueue, waitForMessage } from '../helpers/desk';
 import { cardAction, cardText, findAction, installPersonal, invokeCard, message, press, randomUUID, startHarness, TEAM, TestClock, USERS, type Harness, type TestUser } from '../helpers/harness';
@@ -15,7 +17,7 @@ const bog = (local: string) => new Date(`${local.replace(' ', 'T')}:00-05:00`);
 const MARTA: TestUser = { id: '29:marta', oid: '00000000-0000-0000-0000-0000000000a2', name: 'Marta Directora de Talento Humano', email: 'marta.directora@entidad.gov.co' };
 const TEMPLATE = 'pedir-acceso-buzon-compartido';
 
-const form = (key = randomUUID()) => ({
+const form = (key: string = randomUUID()) => ({
   templateId: TEMPLATE,
   submissionKey: key,
   mailbox: 'pqrs@entidad.gov.co',
@@ -107,6 +109,18 @@ describe('approvals', () => {
     expect(events.find((e) => e.kind === 'approved')).toMatchObject({ actor: { oid: USERS.manager.oid, name: USERS.manager.name } });
     expect(await h.app.tickets.verifyHistory()).toEqual([]);
 
+    // The supervisors' figures: the approval time on its own, the first response counted from the approval.
+    await h.post(message(h, USERS.supervisor, 'indicadores'));
+    const metrics = cardOrText(await waitForMessage(h, personalId(USERS.supervisor), 'Mediana de aprobación'));
+    expect(metrics).toContain('Aprobadas / rechazadas\n1 / 0');
+    expect(metrics).toContain('Esperando aprobación\n0');
+    const today = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
+    const { csv } = await exportTicketsCsv(h.app.services.reports, { from: today, to: today }, exportLabels(h.app.services.catalog, 'es'), new Date(), h.app.services.calendar);
+    const [header, ...rows] = csv.split('\r\n');
+    expect(header).toContain('Aprobación,Decidió la aprobación,Tiempo de aprobación (horas hábiles)');
+    expect(rows.find((r) => r.startsWith(ticket.radicado))).toMatch(/,Aprobada,Jorge Jefe de Área,\d+\.\d,/);
+    expect(rows.find((r) => r.startsWith(earlier.radicado))).toMatch(/Pedro Otro,[^,]*,[^,]*,[^,]*,,,,/);
+
     // Pressed again on the stale card: nothing changes, the card says it was decided.
     const again = invokeCard(await press(h, USERS.manager, approval, 'Aprobar'));
     expect(cardText(again)).toContain('Ya estaba decidida; no se cambió nada.');
@@ -178,6 +192,20 @@ describe('approvals', () => {
     await h.connector.waitFor(() => h.connector.sent.some((r) => r.method === 'PUT' && r.conversationId === personalId(USERS.manager) && cardOrText(r).includes('Aprobada por Sara Secretaria')));
     const update = h.connector.sent.filter((r) => r.method === 'PUT' && r.conversationId === personalId(USERS.manager)).pop()!;
     expect(() => findAction(cardOf(update), 'Aprobar')).toThrow();
+  });
+
+  it('cancelled by the requester while awaiting approval: the approver\'s card says so and can no longer decide it', async () => {
+    const { ticket } = await fileRequest(h);
+    const approval = await approvalCardOf(h, USERS.manager, ticket.radicado);
+    const status = invokeCard(await h.post(cardAction(h, USERS.employee, 'ticket.status', { ticketId: ticket.id })));
+    const cancelled = invokeCard(await press(h, USERS.employee, status, 'Cancelar solicitud'));
+    expect(cardText(cancelled)).toContain('Cancelado');
+    await h.connector.waitFor(() => h.connector.sent.some((r) => r.method === 'PUT' && r.conversationId === personalId(USERS.manager) && cardOrText(r).includes('El solicitante canceló esta solicitud.')));
+    const late = invokeCard(await press(h, USERS.manager, approval, 'Aprobar'));
+    expect(cardText(late)).toContain('Ya estaba decidida; no se cambió nada.');
+    expect((await h.app.tickets.get(ticket.id))!.status).toBe('cancelled');
+    const list = cardText(invokeCard(await h.post(cardAction(h, USERS.manager, 'approvals.mine'))));
+    expect(list).not.toContain(ticket.radicado);
   });
 
   it('two approvers pressing at once: one decision, the other sees it', async () => {

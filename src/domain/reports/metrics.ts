@@ -7,21 +7,35 @@
  * Periods, in Bogotá local time: "today" from local midnight, "this week" from Monday 00:00; the
  * medians, SLA compliance, satisfaction and the per-category / per-engineer rows cover tickets
  * created in the last `windowDays` days.
+ *
+ * A request that needed approval reaches the desk when it is approved: its first response and
+ * resolution count from the approval; the approval time (working minutes from the request to the
+ * decision) is a figure of its own.
  */
 import type { Ticket } from '../tickets/model';
 import { OPEN_STATUSES } from '../tickets/model';
 import type { CalendarConfig } from '../sla/working-calendar';
 import { workingMinutesBetween } from '../sla/working-calendar';
 
+/** A request's approval as the reports read it. */
+export interface ApprovalFacts {
+  requestedAt: Date;
+  decidedAt?: Date;
+  decision?: 'approved' | 'rejected' | 'cancelled';
+  /** Who decided (and, for a delegate, on whose behalf), as one name. */
+  decidedBy?: string;
+}
+
 export interface MetricInput {
   ticket: Ticket;
   survey?: { score: number };
+  approval?: ApprovalFacts;
 }
 
 /** Where the report's data comes from (SQLite today). */
 export interface ReportDataSource {
   forMetrics(since: Date): Promise<MetricInput[]>;
-  createdBetween(from: Date, to: Date): Promise<{ ticket: Ticket; survey?: { score: number; comment?: string } }[]>;
+  createdBetween(from: Date, to: Date): Promise<{ ticket: Ticket; survey?: { score: number; comment?: string }; approval?: ApprovalFacts }[]>;
 }
 
 export interface Compliance {
@@ -57,6 +71,13 @@ export interface Metrics {
   closedThisWeek: number;
   medianFirstResponseMinutes: number | null;
   medianResolutionMinutes: number | null;
+  /** Requests awaiting approval now. */
+  pendingApprovals: number;
+  /** Median working minutes from request to decision, of requests created in the window and decided. */
+  medianApprovalMinutes: number | null;
+  /** Decisions on requests created in the window. */
+  approved: number;
+  rejected: number;
   firstResponseCompliance: Compliance;
   resolutionCompliance: Compliance;
   satisfactionAverage: number | null;
@@ -118,14 +139,25 @@ export function resolutionMet(t: Ticket, now: Date): boolean | null {
   return now > t.sla.resolutionDueAt && !t.sla.pausedAt ? false : null;
 }
 
-export function firstResponseMinutes(t: Ticket, cal: CalendarConfig): number | null {
-  return t.firstResponseAt ? workingMinutesBetween(t.createdAt, t.firstResponseAt, cal) : null;
+/** When the desk got the ticket: filed, or approved later. */
+export function receivedAt(t: Ticket, approval?: ApprovalFacts): Date {
+  return approval?.decision === 'approved' && approval.decidedAt ? approval.decidedAt : t.createdAt;
 }
 
-export function resolutionMinutes(t: Ticket, cal: CalendarConfig): number | null {
+export function firstResponseMinutes(t: Ticket, cal: CalendarConfig, approval?: ApprovalFacts): number | null {
+  return t.firstResponseAt ? workingMinutesBetween(receivedAt(t, approval), t.firstResponseAt, cal) : null;
+}
+
+export function resolutionMinutes(t: Ticket, cal: CalendarConfig, approval?: ApprovalFacts): number | null {
   const end = finishedAt(t);
   if (!end) return null;
-  return Math.max(0, workingMinutesBetween(t.createdAt, end, cal) - (t.sla?.pausedMinutes ?? 0));
+  return Math.max(0, workingMinutesBetween(receivedAt(t, approval), end, cal) - (t.sla?.pausedMinutes ?? 0));
+}
+
+/** Working minutes from the request to its approval or rejection; null while undecided (or cancelled). */
+export function approvalMinutes(approval: ApprovalFacts | undefined, cal: CalendarConfig): number | null {
+  if (!approval?.decidedAt || (approval.decision !== 'approved' && approval.decision !== 'rejected')) return null;
+  return workingMinutesBetween(approval.requestedAt, approval.decidedAt, cal);
 }
 
 function average(scores: number[]): number | null {
@@ -141,7 +173,7 @@ function group(items: MetricInput[], inWindow: (t: Ticket) => boolean, now: Date
     open: items.filter((i) => OPEN_STATUSES.includes(i.ticket.status)).length,
     opened: windowed.length,
     resolved: windowed.filter((i) => finishedAt(i.ticket)).length,
-    medianResolutionMinutes: median(windowed.map((i) => resolutionMinutes(i.ticket, cal)).filter((n): n is number => n !== null)),
+    medianResolutionMinutes: median(windowed.map((i) => resolutionMinutes(i.ticket, cal, i.approval)).filter((n): n is number => n !== null)),
     resolutionCompliance: compliance(windowed.map((i) => resolutionMet(i.ticket, now))),
     satisfactionAverage: average(scores),
     surveys: scores.length,
@@ -195,8 +227,12 @@ export function computeMetrics(
     closedToday: finishedSince(today),
     openedThisWeek: createdSince(week),
     closedThisWeek: finishedSince(week),
-    medianFirstResponseMinutes: median(windowed.map((i) => firstResponseMinutes(i.ticket, cal)).filter((n): n is number => n !== null)),
-    medianResolutionMinutes: median(windowed.map((i) => resolutionMinutes(i.ticket, cal)).filter((n): n is number => n !== null)),
+    medianFirstResponseMinutes: median(windowed.map((i) => firstResponseMinutes(i.ticket, cal, i.approval)).filter((n): n is number => n !== null)),
+    medianResolutionMinutes: median(windowed.map((i) => resolutionMinutes(i.ticket, cal, i.approval)).filter((n): n is number => n !== null)),
+    pendingApprovals: tickets.filter((t) => t.status === 'pending_approval').length,
+    medianApprovalMinutes: median(windowed.map((i) => approvalMinutes(i.approval, cal)).filter((n): n is number => n !== null)),
+    approved: windowed.filter((i) => i.approval?.decision === 'approved').length,
+    rejected: windowed.filter((i) => i.approval?.decision === 'rejected').length,
     firstResponseCompliance: compliance(windowed.map((i) => firstResponseMet(i.ticket, now))),
     resolutionCompliance: compliance(windowed.map((i) => resolutionMet(i.ticket, now))),
     satisfactionAverage: average(scores),

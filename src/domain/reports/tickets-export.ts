@@ -5,7 +5,7 @@
 import type { Ticket } from '../tickets/model';
 import type { CalendarConfig } from '../sla/working-calendar';
 import { toCsv } from './csv';
-import { firstResponseMet, resolutionMet, type ReportDataSource } from './metrics';
+import { approvalMinutes, firstResponseMet, resolutionMet, type ApprovalFacts, type ReportDataSource } from './metrics';
 
 export const EXPORT_COLUMNS = [
   'radicado',
@@ -19,6 +19,9 @@ export const EXPORT_COLUMNS = [
   'requesterEmail',
   'department',
   'assignee',
+  'approval',
+  'approvedBy',
+  'approvalHours',
   'firstResponseAt',
   'firstResponseDue',
   'firstResponseMet',
@@ -78,18 +81,21 @@ export interface ExportLabels {
   names: (t: Ticket) => { category: string; service: string; template: string };
   yes: string;
   no: string;
+  /** A request's approval state in words (approved, rejected, pending, cancelled). */
+  approval: (a: ApprovalFacts) => string;
 }
 
 /** The CSV text (header + one record per ticket). */
 export function ticketsCsv(
-  rows: { ticket: Ticket; survey?: { score: number; comment?: string } }[],
+  rows: { ticket: Ticket; survey?: { score: number; comment?: string }; approval?: ApprovalFacts }[],
   labels: ExportLabels,
   now: Date,
-  cal: Pick<CalendarConfig, 'timeZoneOffsetMinutes'>,
+  cal: CalendarConfig,
 ): string {
   const off = cal.timeZoneOffsetMinutes;
   const yn = (v: boolean | null) => (v === null ? '' : v ? labels.yes : labels.no);
-  const records = rows.map(({ ticket: t, survey }) => {
+  const records = rows.map(({ ticket: t, survey, approval }) => {
+    const approvalMin = approvalMinutes(approval, cal);
     const n = labels.names(t);
     const values: Record<ExportColumn, string | number | undefined> = {
       radicado: t.radicado,
@@ -103,6 +109,10 @@ export function ticketsCsv(
       requesterEmail: t.requester.email,
       department: t.requester.department,
       assignee: t.assignee?.name,
+      approval: approval ? labels.approval(approval) : '',
+      approvedBy: approval?.decidedBy,
+      // Working hours (SLA calendar), one decimal.
+      approvalHours: approvalMin === null ? '' : (Math.round(approvalMin / 6) / 10).toFixed(1),
       firstResponseAt: localStamp(t.firstResponseAt, off),
       firstResponseDue: localStamp(t.sla?.firstResponseDueAt, off),
       firstResponseMet: yn(firstResponseMet(t, now)),
@@ -125,7 +135,7 @@ export async function exportTicketsCsv(
   range: { from: string; to: string },
   labels: ExportLabels,
   now: Date,
-  cal: Pick<CalendarConfig, 'timeZoneOffsetMinutes'>,
+  cal: CalendarConfig,
 ): Promise<{ csv: string; rows: number }> {
   const { start, end } = parseDateRange(range.from, range.to, cal);
   const rows = await data.createdBetween(start, end);

@@ -12,6 +12,7 @@ import { bogotaYear } from './radicado';
 import type { SlaClock } from '../sla/ticket-sla';
 import type { ApprovalPolicy, ApprovalRequester } from '../approvals/policy';
 import { similarityTo } from './similarity';
+import { approvalCardsUpdate } from '../approvals/service';
 import { channelKey, mailKey } from '../../outbox/keys';
 import { cardUpdate, moveRecord, transitionRecord, type TransitionInput } from './effects';
 import { DEFAULT_DUPLICATE_SIMILARITY, type ActionOutcome, type AddTextOutcome, type DuplicateMatch, type SubmitOutcome } from './outcomes';
@@ -264,6 +265,8 @@ export class TicketService {
     // The satisfaction survey, once per ticket: not again after a reopen, answered or not.
     const survey = to === 'resolved' && to !== ticket.status && !!this.opts.surveyWanted && !(await this.wasResolvedBefore(ticket.id)) && (await this.opts.surveyWanted(ticket.id));
     const { events, effects } = transitionRecord({ ticket, action, actor, to, extra, queueChannel, now, mail: !!this.opts.mailEnabled, survey });
+    // Cancelled while awaiting approval: the approvers' cards say so, without buttons.
+    if (ticket.status === 'pending_approval' && to !== ticket.status) effects.push(approvalCardsUpdate(ticket.id));
 
     const agentActs = !isRequester && (actor.roles.includes('agent') || actor.roles.includes('supervisor'));
     const updated = await this.tickets.update(

@@ -73,6 +73,7 @@ export async function showMetrics(turn: Turn): Promise<void> {
       now: [
         fact(turn.messages.metricsOpen, m.open),
         fact(turn.messages.metricsQueue, m.queueLength),
+        fact(turn.messages.metricsPendingApprovals, m.pendingApprovals),
         fact(turn.messages.metricsOldest, m.oldestWaiting ? `${m.oldestWaiting.radicado} (${age(m.oldestWaiting.createdAt, now, l)})` : turn.messages.metricsNone),
         fact(turn.messages.metricsOpenedToday, m.openedToday),
         fact(turn.messages.metricsClosedToday, m.closedToday),
@@ -83,6 +84,8 @@ export async function showMetrics(turn: Turn): Promise<void> {
       period: [
         fact(turn.messages.metricsMedianFirstResponse, duration(m.medianFirstResponseMinutes, l)),
         fact(turn.messages.metricsMedianResolution, duration(m.medianResolutionMinutes, l)),
+        fact(turn.messages.metricsMedianApproval, duration(m.medianApprovalMinutes, l)),
+        fact(turn.messages.metricsApprovals, `${m.approved} / ${m.rejected}`),
         fact(turn.messages.metricsFirstResponseCompliance, percent(m.firstResponseCompliance, l)),
         fact(turn.messages.metricsResolutionCompliance, percent(m.resolutionCompliance, l)),
         fact(turn.messages.metricsSatisfaction, satisfaction(m.satisfactionAverage, m.surveys, l)),
