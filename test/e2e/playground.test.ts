@@ -273,7 +273,8 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
 
       // Ana files the request from the catalog, filling every input by its label.
       await openConversation(employee, 'Personal Chat');
-      await clickButton(employee, 'Nueva solicitud');
+      // Her earlier cards were replaced in place by forms and statuses: she asks in words.
+      await typeMessage(employee, 'nueva solicitud');
       await clickButton(employee, 'Correo y colaboración');
       await clickButton(employee, 'Buzones compartidos');
       await clickButton(employee, 'Pedir acceso para mí a un buzón compartido');
