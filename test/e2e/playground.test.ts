@@ -44,6 +44,8 @@ const SUPERVISOR = '29:sofia';
 const ENGINEER = '29:ivan';
 const CHANNEL = 'Soporte';
 const ENGLISH_EMPLOYEE = '29:jorge';
+/** Ana's manager in config/directory.json: he approves her shared-mailbox request. */
+const MANAGER = '29:jorge';
 /** Words of the Spanish interface that an English-speaking person must never see. */
 const SPANISH_UI = /\b(Nueva solicitud|Mis casos|Ayuda|Guardar|Describa|Teléfono|Estado|Solicitante|Prioridad|Creado|Sin asignar|Su caso)\b/;
 
@@ -257,5 +259,87 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await form.getByText(/obligatori|requerid|revise|falta/i).first().waitFor({ timeout: 20_000 });
     await expect(form.getByLabel(/Teléfono de contacto/).inputValue()).resolves.toBe('601 234 5678 ext. 123');
     await shot(employee, '08-employee-validation-error');
+  });
+
+  it("asks the manager to approve a shared-mailbox request in his chat, refuses a rejection without a reason, and tells the employee once he approves", async () => {
+    // Jorge has the app open in his own Teams (Spanish, through the locale proxy). He checks what
+    // waits for him first: nothing yet. That message is also where the bot learns his personal chat.
+    const managerPg = await startPlayground({ botUrl, port: await freePort(), configPath: configFor(MANAGER, dir), logFile: log('pg-manager') });
+    try {
+      const manager = await open(managerPg);
+      await typeMessage(manager, 'mis aprobaciones');
+      await manager.getByText('No tiene solicitudes esperando su aprobación.').last().waitFor({ timeout: 30_000 });
+      await shot(manager, '30-manager-nothing-to-approve');
+
+      // Ana files the request from the catalog, filling every input by its label.
+      await openConversation(employee, 'Personal Chat');
+      // Her earlier cards were replaced in place by forms and statuses: she asks in words.
+      await typeMessage(employee, 'nueva solicitud');
+      await clickButton(employee, 'Correo y colaboración');
+      await clickButton(employee, 'Buzones compartidos');
+      await clickButton(employee, 'Pedir acceso para mí a un buzón compartido');
+      const form = cards(employee).filter({ has: employee.getByLabel(/Dirección del buzón compartido/) }).last();
+      await form.waitFor({ timeout: 20_000 });
+      await form.getByLabel(/Dirección del buzón compartido/).fill('pqrs@entidad.gov.co');
+      await choose(employee, form, /Tipo de acceso/, 'Leer y enviar como el buzón');
+      await form.getByLabel(/¿Para qué lo necesita\?/).fill('Reemplazo a Carlos en las PQRS durante sus vacaciones.');
+      await form.getByLabel(/Describa/).fill('Necesito acceso al buzón de PQRS desde el lunes.');
+      await form.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
+      await shot(employee, '31-employee-mailbox-form');
+      await clickButton(employee, 'Guardar', form);
+      const filed = cards(employee).filter({ hasText: 'Pendiente de aprobación de Jorge Jefe de Área.' }).last();
+      await filed.waitFor({ timeout: 30_000 });
+      const own = /MDA-\d{4}-\d{6}/.exec(await filed.innerText())![0];
+      await filed.scrollIntoViewIfNeeded();
+      await shot(employee, '32-employee-pending-approval');
+
+      // The approval card arrives in Jorge's chat by itself (the bot knows his chat from his message).
+      const request = cards(manager).filter({ hasText: `Solicitud para aprobar: ${own}` }).last();
+      await request.waitFor({ timeout: 30_000 });
+      const text = await request.innerText();
+      expect(text).toContain('Ana Empleada pide su aprobación.');
+      expect(text).toContain('pqrs@entidad.gov.co');
+      expect(text).toContain('Leer y enviar como el buzón');
+      expect(text).toContain('Reemplazo a Carlos en las PQRS');
+      await request.getByLabel(/Motivo \(obligatorio para rechazar\)/).waitFor({ timeout: 20_000 });
+      await request.scrollIntoViewIfNeeded();
+      await shot(manager, '33-manager-approval-card');
+
+      // "Rechazar" with no reason: the same card, the reason asked for, the buttons still there.
+      await clickButton(manager, 'Rechazar', request);
+      const refused = cards(manager).filter({ hasText: /Para rechazar, escriba el motivo/ }).last();
+      await refused.waitFor({ timeout: 30_000 });
+      await expect(refused.getByRole('button', { name: 'Aprobar', exact: true }).count()).resolves.toBe(1);
+      await expect(refused.getByRole('button', { name: 'Rechazar', exact: true }).count()).resolves.toBe(1);
+      await refused.scrollIntoViewIfNeeded();
+      await shot(manager, '34-manager-reject-needs-reason');
+
+      // "Aprobar": the card says what he decided and offers no more decisions.
+      await clickButton(manager, 'Aprobar', refused);
+      const decided = cards(manager).filter({ hasText: `Solicitud para aprobar: ${own}` }).filter({ hasText: /Usted aprobó la solicitud/ }).last();
+      await decided.waitFor({ timeout: 30_000 });
+      await expect(decided.innerText()).resolves.toMatch(/Aprobada por Jorge Jefe de Área el /);
+      await expect(decided.getByRole('button', { name: 'Aprobar', exact: true }).count()).resolves.toBe(0);
+      await expect(decided.getByRole('button', { name: 'Rechazar', exact: true }).count()).resolves.toBe(0);
+      await expect(decided.getByLabel(/Motivo/).count()).resolves.toBe(0);
+      await decided.scrollIntoViewIfNeeded();
+      await shot(manager, '35-manager-approved', 'approver.png');
+
+      // Ana is told in her chat, and the case is now in the support channel's queue.
+      await employee.getByText(`Su solicitud ${own} fue aprobada por Jorge Jefe de Área. Ya está en la cola de soporte.`).last().waitFor({ timeout: 30_000 });
+      await shot(employee, '36-employee-told-approved');
+      await openConversation(support, CHANNEL);
+      const queued = cards(support).filter({ hasText: own }).last();
+      await queued.waitFor({ timeout: 30_000 });
+      await queued.scrollIntoViewIfNeeded();
+      await shot(support, '37-support-queue-card-after-approval');
+
+      // Nothing waits for Jorge any more.
+      await typeMessage(manager, 'mis aprobaciones');
+      await manager.getByText('No tiene solicitudes esperando su aprobación.').nth(1).waitFor({ timeout: 30_000 });
+      await manager.close();
+    } finally {
+      await managerPg.stop();
+    }
   });
 });

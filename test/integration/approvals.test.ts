@@ -99,6 +99,11 @@ describe('approvals', () => {
 
     await waitForMessage(h, personalId(USERS.employee), `Su solicitud ${ticket.radicado} fue aprobada por Jorge Jefe de Área`);
     await queueCard(h, ticket.radicado);
+    // The outbox also redraws his posted card, racing the answer above: it says the same to him.
+    await drained(h);
+    const redrawn = h.connector.sent.filter((r) => r.method === 'PUT' && r.conversationId === personalId(USERS.manager));
+    expect(redrawn.length).toBeGreaterThan(0);
+    expect(cardOrText(redrawn[redrawn.length - 1])).toContain('Usted aprobó la solicitud.');
     const now = (await h.app.tickets.get(ticket.id))!;
     expect(now.status).toBe('new');
     expect(now.sla).toBeDefined();

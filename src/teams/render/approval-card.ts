@@ -48,6 +48,11 @@ export function approvalCard(
   const me = request.approvers.find((a) => a.oid === viewerOid);
   const requester = escapeMarkdown(ticket.requester.name, 100);
   const undecided = ticket.status === 'pending_approval' && !request.decision;
+  // The decider's card is drawn twice: by the answer to their click and by the outbox's redraw of
+  // every posted card, in either order. Both say what they did, so the line never flickers away.
+  const done = request.decidedBy?.oid === viewerOid && request.decision === 'approved' ? 'approvalDoneApproved'
+    : request.decidedBy?.oid === viewerOid && request.decision === 'rejected' ? 'approvalDoneRejected' : undefined;
+  const notice = opts.notice ?? (done ? { text: t(locale, done, { name: requester }) } : undefined);
   return d.cards.render('approval-request', {
     t: m,
     ticketId: ticket.id,
@@ -68,8 +73,8 @@ export function approvalCard(
     description: plainText(ticket.description, 1500),
     decision: decisionText(ticket, request, locale),
     decisionColor: request.decision === 'approved' ? 'Good' : request.decision === 'rejected' ? 'Attention' : 'Default',
-    notice: opts.notice?.text ?? '',
-    noticeColor: opts.notice?.error ? 'Attention' : 'Good',
+    notice: notice?.text ?? '',
+    noticeColor: notice?.error ? 'Attention' : 'Good',
     typedReason: plainText(opts.typedReason ?? '', 1000),
     canDecide: undecided && !!me,
   });
