@@ -32,7 +32,7 @@ export const enConversation: typeof esConversation = {
   btnNext: 'Next',
   helpTitle: 'How can I help?',
   helpBody:
-    '- **new request**: file a ticket from the service catalog.\n- **my tickets**: your open and recent tickets.\n- **status of radicado MDA-2026-000123**: check a ticket.\n- **help**: this message.',
+    '- **new request**: file a ticket from the service catalog.\n- **my tickets**: your open and recent tickets.\n- **my approvals**: the requests waiting for your approval (managers, secretaries and their delegates).\n- **status of radicado MDA-2026-000123**: check a ticket.\n- **help**: this message.',
   helpAgents: 'Support engineers: **queue**, **next**, **take MDA-2026-000123**, **register queue** (supervisors).',
   notUnderstood:
     'I did not understand that. I can file a request (tell me what is wrong, for example "my printer does not work"), show your tickets or tell you how a radicado is going (MDA-2026-000123). Use the buttons or type "help".',

@@ -30,7 +30,7 @@ export const esConversation = {
   btnNext: 'Siguiente',
   helpTitle: '¿Cómo le ayudo?',
   helpBody:
-    '- **nueva solicitud**: registrar un caso desde el catálogo de servicios.\n- **mis casos**: ver sus casos abiertos y recientes.\n- **estado del radicado MDA-2026-000123**: consultar un caso.\n- **ayuda**: este mensaje.',
+    '- **nueva solicitud**: registrar un caso desde el catálogo de servicios.\n- **mis casos**: ver sus casos abiertos y recientes.\n- **mis aprobaciones**: las solicitudes que esperan su aprobación (jefes, secretarias y sus delegados).\n- **estado del radicado MDA-2026-000123**: consultar un caso.\n- **ayuda**: este mensaje.',
   helpAgents: 'Ingenieros de soporte: **cola**, **siguiente**, **tomar MDA-2026-000123**, **registrar cola** (supervisores).',
   notUnderstood:
     'No entendí su mensaje. Puedo registrar una solicitud (cuénteme qué le pasa, por ejemplo "no me funciona la impresora"), mostrarle sus casos o decirle en qué va un radicado (MDA-2026-000123). Use los botones o escriba "ayuda".',

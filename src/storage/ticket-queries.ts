@@ -7,7 +7,7 @@ import type { Ticket, TicketEvent } from '../domain/tickets/model';
 import type { QueueScope } from '../domain/queue/position';
 import type { HistoryRow } from './history-hash';
 import { placeholders, type Sql } from './sql';
-import { OPEN_SQL, scopeSql, toTicket, WAITING, type Row } from './ticket-rows';
+import { ACTIVE_SQL, OPEN_SQL, scopeSql, toTicket, WAITING, type Row } from './ticket-rows';
 
 /** The columns of a stored event the domain sees. */
 type EventRow = Pick<HistoryRow, 'id' | 'ticket_id' | 'at' | 'actor_oid' | 'actor_name' | 'kind' | 'data'>;
@@ -67,12 +67,12 @@ export class TicketQueries {
     return r ? r.ticket_id : null;
   }
 
-  /** Open tickets first (oldest first), then the others (newest first). */
+  /** Active tickets first (open or awaiting approval; oldest first), then the others (newest first). */
   async listByRequester(oid: string, opts: ListOptions) {
     const items = await this.tickets(
       `SELECT * FROM tickets WHERE requester_oid = ?
-       ORDER BY CASE WHEN status IN (${OPEN_SQL}) THEN 0 ELSE 1 END,
-                CASE WHEN status IN (${OPEN_SQL}) THEN id ELSE -id END
+       ORDER BY CASE WHEN status IN (${ACTIVE_SQL}) THEN 0 ELSE 1 END,
+                CASE WHEN status IN (${ACTIVE_SQL}) THEN id ELSE -id END
        LIMIT ? OFFSET ?`,
       [oid, opts.limit, opts.offset ?? 0],
     );

@@ -1,6 +1,6 @@
 /** A tickets row and its mapping to the domain's Ticket; the SQL fragments of the queue (both engines). */
 import type { Ticket, TicketSla } from '../domain/tickets/model';
-import { OPEN_STATUSES } from '../domain/tickets/model';
+import { ACTIVE_STATUSES, OPEN_STATUSES } from '../domain/tickets/model';
 import type { QueueScope } from '../domain/queue/position';
 import { placeholders } from './sql';
 
@@ -117,6 +117,8 @@ export function toTicket(r: Row): Ticket {
 }
 
 export const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',');
+/** Open or awaiting approval: what the requester still waits for. */
+export const ACTIVE_SQL = ACTIVE_STATUSES.map((s) => `'${s}'`).join(',');
 /** Waiting in the FIFO queue (matches the partial index tickets_waiting). */
 export const WAITING = `status = 'new' AND imported = 0`;
 

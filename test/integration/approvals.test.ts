@@ -5,7 +5,11 @@
  * with the reason. Reminders and escalation on the working calendar, delegates, "mis aprobaciones",
  * and every crafted decision by someone who is not an approver answered as "does not exist".
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { exportTicketsCsv } from '../../src/domain/reports/tickets-export';
+import { ROOT } from '../../src/paths';
 import { exportLabels } from '../../src/reports/ticket-export-file';
 import { LoopbackConnector } from '../helpers/connector';
 import { cardOf, cardOrText, drained, fileTicket, messagesWith, personalId, queueCard, registerQueue, waitForMessage } from '../helpers/desk';
@@ -83,6 +87,10 @@ describe('approvals', () => {
     expect(h.connector.messagesTo(TEAM.channelId).some((r) => cardOrText(r).includes(ticket.radicado))).toBe(false);
     // Jorge's delegate is not away: she may decide, but gets no card.
     expect(approvalCards(h, USERS.secretary, ticket.radicado)).toHaveLength(0);
+    // Asked how it goes, in her own words: her one case in progress is this request.
+    await h.post(message(h, USERS.employee, '¿en qué va mi caso?'));
+    const status = await waitForMessage(h, personalId(USERS.employee), ticket.radicado, 'Pendiente de aprobación de Jorge Jefe de Área.');
+    expect(findAction(cardOf(status), 'Cancelar solicitud')).toBeDefined();
   });
 
   it('approved: the case enters the queue behind the tickets filed before the approval, its SLA starts, the requester is told who approved', async () => {
@@ -238,6 +246,42 @@ describe('approvals', () => {
     await h.post(message(h, USERS.employee, '¿qué tengo por aprobar?'));
     const none = await waitForMessage(h, personalId(USERS.employee), 'No tiene solicitudes esperando su aprobación.');
     expect(cardOrText(none)).not.toContain(ticket.radicado);
+  });
+});
+
+describe('approvals by a named group, with an approver away', () => {
+  it('sends the card to the group members and to the delegate of the one who is away; of two pressing at once one decides', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-appr-'));
+    const catalog = JSON.parse(fs.readFileSync(path.join(ROOT, 'config', 'catalog.json'), 'utf8'));
+    const template = catalog.categories.flatMap((c: any) => c.services).flatMap((s: any) => s.templates).find((t: any) => t.id === TEMPLATE);
+    template.approval = { by: 'group:aprobadores-buzones' };
+    const directory = JSON.parse(fs.readFileSync(path.join(ROOT, 'config', 'directory.json'), 'utf8'));
+    directory.approverGroups = { 'aprobadores-buzones': [USERS.manager.email, MARTA.email] };
+    directory.users.find((u: any) => u.oid === USERS.manager.oid).awayUntil = '2099-01-01';
+    fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify(catalog));
+    fs.writeFileSync(path.join(dir, 'directory.json'), JSON.stringify(directory));
+    const h = await startHarness({ CATALOG_PATH: path.join(dir, 'catalog.json'), DIRECTORY_PATH: path.join(dir, 'directory.json') });
+    try {
+      h.connector.members.set(MARTA.id, { id: MARTA.id, name: MARTA.name, aadObjectId: MARTA.oid, email: MARTA.email, userPrincipalName: MARTA.email });
+      for (const u of [USERS.employee, USERS.manager, USERS.secretary, MARTA]) await h.post(installPersonal(h, u));
+      await registerQueue(h);
+      const { card, ticket } = await fileRequest(h);
+      expect(cardText(card)).toContain('Pendiente de aprobación de Jorge Jefe de Área, Marta Directora de Talento Humano.');
+      const marta = await approvalCardOf(h, MARTA, ticket.radicado);
+      const sara = await approvalCardOf(h, USERS.secretary, ticket.radicado);
+      expect(cardText(sara)).toContain('Ana Empleada pide la aprobación de Jorge Jefe de Área. Usted puede decidir en su nombre.');
+      await drained(h);
+      expect(approvalCards(h, USERS.manager, ticket.radicado)).toHaveLength(0);
+      const [a, b] = await Promise.all([press(h, MARTA, marta, 'Aprobar'), press(h, USERS.secretary, sara, 'Aprobar')]);
+      expect([cardText(invokeCard(a)), cardText(invokeCard(b))].filter((t) => t.includes('Ya estaba decidida'))).toHaveLength(1);
+      expect((await h.app.tickets.events(ticket.id)).filter((e) => e.kind === 'approved')).toHaveLength(1);
+      // The other member's card shows who decided, without buttons.
+      const loser = cardText(invokeCard(a)).includes('Ya estaba decidida') ? MARTA : USERS.secretary;
+      await h.connector.waitFor(() => h.connector.sent.some((r) => r.method === 'PUT' && r.conversationId === personalId(loser) && cardOrText(r).includes('Aprobada por')));
+      await queueCard(h, ticket.radicado);
+    } finally {
+      await h.close();
+    }
   });
 });
 

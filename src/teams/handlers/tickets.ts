@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Ticket } from '../../domain/tickets/model';
-import { OPEN_STATUSES } from '../../domain/tickets/model';
+import { ACTIVE_STATUSES, OPEN_STATUSES } from '../../domain/tickets/model';
 import type { ActionOutcome } from '../../domain/tickets/service';
 import { findRadicadoIn } from '../../domain/attachments';
 import { legacyRadicadoCandidates } from '../../domain/legacy-import';
@@ -73,7 +73,8 @@ const OPEN_CHOICES = 5;
 export async function showOpenCases(turn: Turn): Promise<void> {
   if (!turn.isPersonal) return turn.notice(turn.messages.statusMissing);
   const { items } = await turn.services.tickets.listByRequester(turn.oid, { limit: 50 });
-  const open = items.filter((t) => t.tenantId === turn.tenantId && OPEN_STATUSES.includes(t.status));
+  // A request awaiting approval is one of their cases in progress too.
+  const open = items.filter((t) => t.tenantId === turn.tenantId && ACTIVE_STATUSES.includes(t.status));
   if (open.length === 0) return turn.notice(turn.messages.noOpenCases, { actions: mainActions(turn) });
   if (open.length === 1) return showStatus(turn, open[0]);
   const actions: { title: string; verb: string; data: object }[] = open.slice(0, OPEN_CHOICES).map((t) => ({
@@ -97,7 +98,7 @@ export async function showMine(turn: Turn, data: Record<string, unknown> = {}): 
         service: escapeMarkdown(turn.services.views.names(t, turn.locale).service),
         statusText: statusText(t.status, turn.locale),
         updated: formatDateTime(t.updatedAt, turn.locale),
-        open: OPEN_STATUSES.includes(t.status),
+        open: ACTIVE_STATUSES.includes(t.status),
       })),
       pageText: total > PAGE_SIZE ? turn.text('pageOf', { page: page + 1, pages }) : '',
       hasMore: (page + 1) * PAGE_SIZE < total,
