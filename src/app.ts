@@ -219,49 +219,35 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const attachmentCleanupSafely = () => runAttachmentCleanup().catch((err) => log.error({ err }, 'attachment cleanup failed'));
   let slaTimer: NodeJS.Timeout | null = null;
-  let slaRun: Promise<{ warnings: number; breaches: number }> | null = null;
-  /** One SLA pass at a time; alerts are recorded once in the database, deliveries go out through the outbox. */
-  const runSla = (): Promise<{ warnings: number; breaches: number }> => {
-    slaRun ??= slaMonitor
-      .tick()
-      .then((r) => {
-        if (r.warnings || r.breaches) {
-          log.info(r, 'SLA alerts recorded');
-          dispatcher.kick();
-        }
-        return r;
-      })
-      .catch((err) => {
-        log.error({ err }, 'SLA check failed');
-        return { warnings: 0, breaches: 0 };
-      })
-      .finally(() => {
-        slaRun = null;
-      });
-    return slaRun;
+  /**
+   * A periodic job run one pass at a time: a call while a pass runs gets that pass. What it records
+   * is written once in the database and delivered by the outbox (kicked when there is news); a
+   * failure is logged and counts as nothing done.
+   */
+  const onePassAtATime = <T extends Record<string, number>>(job: () => Promise<T>, none: T, news: string, failure: string) => {
+    let current: Promise<T> | null = null;
+    const run = (): Promise<T> =>
+      (current ??= job()
+        .then((r) => {
+          if (Object.values(r).some((n) => n > 0)) {
+            log.info({ counts: r as Record<string, number> }, news);
+            dispatcher.kick();
+          }
+          return r;
+        })
+        .catch((err) => {
+          log.error({ err }, failure);
+          return none;
+        })
+        .finally(() => {
+          current = null;
+        }));
+    return { run, running: () => current };
   };
-
-  let approvalRun: Promise<{ reminded: number; escalated: number }> | null = null;
-  /** One pass at a time, with each SLA check: reminders and escalations are recorded once, delivered by the outbox. */
-  const runApprovals = (): Promise<{ reminded: number; escalated: number }> => {
-    approvalRun ??= approvals
-      .tick()
-      .then((r) => {
-        if (r.reminded || r.escalated) {
-          log.info(r, 'approval reminders and escalations recorded');
-          dispatcher.kick();
-        }
-        return r;
-      })
-      .catch((err) => {
-        log.error({ err }, 'approval check failed');
-        return { reminded: 0, escalated: 0 };
-      })
-      .finally(() => {
-        approvalRun = null;
-      });
-    return approvalRun;
-  };
+  const slaPass = onePassAtATime(() => slaMonitor.tick(), { warnings: 0, breaches: 0 }, 'SLA alerts recorded', 'SLA check failed');
+  const approvalPass = onePassAtATime(() => approvals.tick(), { reminded: 0, escalated: 0 }, 'approval reminders and escalations recorded', 'approval check failed');
+  const runSla = slaPass.run;
+  const runApprovals = approvalPass.run;
 
   const app: App = {
     storage,
@@ -328,8 +314,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       if (retention) clearInterval(retention);
       if (attachmentCleanup) clearInterval(attachmentCleanup);
       if (slaTimer) clearInterval(slaTimer);
-      await slaRun;
-      await approvalRun;
+      await slaPass.running();
+      await approvalPass.running();
       await app.server?.close();
       await dispatcher.stop();
       await mail.close?.();
