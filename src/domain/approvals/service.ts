@@ -8,7 +8,7 @@
  * Who may decide: the approvers stored with the request (designated ones and their delegates) — never
  * its requester, never anybody else, whatever a card claims. Plain TypeScript, no framework imports.
  */
-import { channelKey, userKey } from '../../outbox/keys';
+import { channelKey, mailKey, userKey } from '../../outbox/keys';
 import type { Clock, OutboxItem, QueueRepository, TicketRepository } from '../ports';
 import type { SlaClock } from '../sla/ticket-sla';
 import { addWorkingMinutes, type CalendarConfig } from '../sla/working-calendar';
@@ -116,7 +116,7 @@ export class ApprovalService {
     return this.approvals.file({ ...input, createdAt: now }, this.opts.radicadoPrefix, bogotaYear(now), approval, events, (t) => {
       const effects: OutboxItem[] = recipients.map((oid) => approvalCard(t.id, oid));
       if (this.opts.mailEnabled && t.requester.email) {
-        effects.push({ channel: 'mail', paceKey: `mail:${t.requester.email.toLowerCase()}`, ticketId: t.id, payload: { type: 'mail', to: t.requester.email, ticketId: t.id, template: 'ticket_created' } });
+        effects.push({ channel: 'mail', paceKey: mailKey(t.requester.email), ticketId: t.id, payload: { type: 'mail', to: t.requester.email, ticketId: t.id, template: 'ticket_created' } });
       }
       return effects;
     }, { maxPerHour: this.opts.ticketsPerHour });
