@@ -8,7 +8,7 @@ import type { ApprovalPolicy } from '../domain/approvals/policy';
 import type { CreateOptions, OutboxItem, TicketPatch, TicketRepository } from '../domain/ports';
 import type { NewEvent, NewTicket, Ticket } from '../domain/tickets/model';
 import { insertOutbox } from './outbox-insert';
-import type { Sql } from './sql';
+import { placeholders, type Sql } from './sql';
 import { appendEvents } from './ticket-events';
 
 interface RequestRow {
@@ -169,7 +169,7 @@ export class SqlApprovalRepository implements ApprovalRepository {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.ticket_id);
     const approvers = await this.q.all<ApproverRow>(
-      `SELECT * FROM approval_approvers WHERE ticket_id IN (${ids.map(() => '?').join(', ')}) ORDER BY ticket_id, step, for_oid IS NOT NULL, name, oid`,
+      `SELECT * FROM approval_approvers WHERE ticket_id IN (${placeholders(ids)}) ORDER BY ticket_id, step, for_oid IS NOT NULL, name, oid`,
       ids,
     );
     return rows.map((r) => toRequest(r, approvers));

@@ -8,11 +8,11 @@
  * Who may decide: the approvers stored with the request (designated ones and their delegates) — never
  * its requester, never anybody else, whatever a card claims. Plain TypeScript, no framework imports.
  */
-import { channelKey, mailKey, userKey } from '../../outbox/keys';
+import { channelKey, userKey } from '../../outbox/keys';
 import type { Clock, OutboxItem, QueueRepository, TicketRepository } from '../ports';
 import type { SlaClock } from '../sla/ticket-sla';
 import { addWorkingMinutes, type CalendarConfig } from '../sla/working-calendar';
-import { notify } from '../tickets/effects';
+import { filedMail, notify, requesterCardUpdate } from '../tickets/effects';
 import type { NewEvent, NewTicket, Ticket } from '../tickets/model';
 import { bogotaYear } from '../tickets/radicado';
 import { decide, type Actor } from '../tickets/state-machine';
@@ -115,9 +115,7 @@ export class ApprovalService {
     ];
     return this.approvals.file({ ...input, createdAt: now }, this.opts.radicadoPrefix, bogotaYear(now), approval, events, (t) => {
       const effects: OutboxItem[] = recipients.map((oid) => approvalCard(t.id, oid));
-      if (this.opts.mailEnabled && t.requester.email) {
-        effects.push({ channel: 'mail', paceKey: mailKey(t.requester.email), ticketId: t.id, payload: { type: 'mail', to: t.requester.email, ticketId: t.id, template: 'ticket_created' } });
-      }
+      if (this.opts.mailEnabled) effects.push(...filedMail(t));
       return effects;
     }, { maxPerHour: this.opts.ticketsPerHour });
   }
@@ -161,7 +159,7 @@ export class ApprovalService {
           ? notify(current.requester.oid, current.id, { kind: 'approved', by: actor.name, onBehalfOf: onBehalfOf?.name })
           : notify(current.requester.oid, current.id, { kind: 'rejected', by: actor.name, onBehalfOf: onBehalfOf?.name, reason });
       effects.push(requesterNotice);
-      effects.push({ channel: 'teams', paceKey: userKey(current.requester.oid), ticketId: current.id, payload: { type: 'requester_card_update', ticketId: current.id } });
+      effects.push(requesterCardUpdate(current));
       if (decision === 'approve') {
         const queue = await this.queues.forCategory(current.queueCategoryId);
         if (queue) effects.push({ channel: 'teams', paceKey: channelKey(queue.channelId), ticketId: current.id, payload: { type: 'queue_post', ticketId: current.id } });
@@ -173,7 +171,7 @@ export class ApprovalService {
           : { updatedAt: now, status: d.to, closedAt: now };
       const updated = await this.approvals.decide(current.id, current.version, patch, { decision: decision === 'approve' ? 'approved' : 'rejected', at: now, by, onBehalfOf, reason: reason || undefined }, events, effects);
       if (updated) return { ok: true, ticket: updated, request: (await this.approvals.get(ticket.id))! };
-      const fresh = await this.freshTicket(current);
+      const fresh = await this.tickets.get(current.id);
       if (!fresh) break;
       current = fresh;
     }
@@ -212,7 +210,7 @@ export class ApprovalService {
   }
 
   private async escalate(r: ApprovalRequest, now: Date): Promise<boolean> {
-    const ticket = await this.ticketOf(r.ticketId);
+    const ticket = await this.tickets.get(r.ticketId);
     if (!ticket || !r.policy.escalateTo) return false;
     // The manager rule then reads the directory's `manager` (Graph's answer is not kept with the request).
     const requester: ApprovalRequester = { oid: ticket.requester.oid, email: ticket.requester.email, department: ticket.requester.department };
@@ -224,13 +222,5 @@ export class ApprovalService {
     const names = added.filter((a) => !a.onBehalfOf).map((a) => a.name);
     if (names.length) effects.push(notify(ticket.requester.oid, ticket.id, { kind: 'approval_escalated', to: names.join(', ') }));
     return this.approvals.escalate(r.ticketId, now, added, remindAt, events, effects);
-  }
-
-  private ticketOf(id: number): Promise<Ticket | null> {
-    return this.tickets.get(id);
-  }
-
-  private freshTicket(t: Ticket): Promise<Ticket | null> {
-    return this.tickets.get(t.id);
   }
 }

@@ -12,6 +12,17 @@ export function notify(oid: string, ticketId: number, notice: UserNotice): Outbo
   return { channel: 'teams', paceKey: userKey(oid), ticketId, payload: { type: 'user_message', userOid: oid, ticketId, notice } };
 }
 
+/** The confirmation e-mail of a filed ticket (its radicado), when the requester has an address. */
+export function filedMail(ticket: Ticket): OutboxItem[] {
+  const to = ticket.requester.email;
+  return to ? [{ channel: 'mail', paceKey: mailKey(to), ticketId: ticket.id, payload: { type: 'mail', to, ticketId: ticket.id, template: 'ticket_created' } }] : [];
+}
+
+/** Redraw the requester's confirmation card of a ticket in place. */
+export function requesterCardUpdate(ticket: Pick<Ticket, 'id' | 'requester'>): OutboxItem {
+  return { channel: 'teams', paceKey: userKey(ticket.requester.oid), ticketId: ticket.id, payload: { type: 'requester_card_update', ticketId: ticket.id } };
+}
+
 /** The queue card shows the current state: every change schedules its update. */
 export function cardUpdate(ticket: Ticket, queueChannel: string | undefined): OutboxItem[] {
   // Also when the card is not posted yet: a post in flight may have rendered the old state, so
@@ -85,7 +96,7 @@ export function transitionRecord({ ticket, action, actor, to, extra, queueChanne
   } else if (to !== ticket.status || (extra.assignee && extra.assignee.oid !== ticket.assignee?.oid)) {
     // Any other change of state or engineer: the requester's confirmation card shows it too (the
     // positions fan-out above already includes the ticket itself).
-    effects.push({ channel: 'teams', paceKey: userKey(ticket.requester.oid), ticketId: ticket.id, payload: { type: 'requester_card_update', ticketId: ticket.id } });
+    effects.push(requesterCardUpdate(ticket));
   }
   return { events, effects };
 }

@@ -13,8 +13,8 @@ import type { SlaClock } from '../sla/ticket-sla';
 import type { ApprovalPolicy, ApprovalRequester } from '../approvals/policy';
 import { similarityTo } from './similarity';
 import { approvalCardsUpdate } from '../approvals/service';
-import { channelKey, mailKey } from '../../outbox/keys';
-import { cardUpdate, moveRecord, transitionRecord, type TransitionInput } from './effects';
+import { channelKey } from '../../outbox/keys';
+import { cardUpdate, filedMail, moveRecord, transitionRecord, type TransitionInput } from './effects';
 import { DEFAULT_DUPLICATE_SIMILARITY, type ActionOutcome, type AddTextOutcome, type DuplicateMatch, type SubmitOutcome } from './outcomes';
 
 export interface TicketServiceOptions {
@@ -86,14 +86,7 @@ export class TicketService {
     return this.tickets.create({ ...input, createdAt: now, sla }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
       const effects: OutboxItem[] = [];
       if (queue) effects.push({ channel: 'teams', paceKey: channelKey(queue.channelId), ticketId: t.id, payload: { type: 'queue_post', ticketId: t.id } });
-      if (this.opts.mailEnabled && t.requester.email) {
-        effects.push({
-          channel: 'mail',
-          paceKey: mailKey(t.requester.email),
-          ticketId: t.id,
-          payload: { type: 'mail', to: t.requester.email, ticketId: t.id, template: 'ticket_created' },
-        });
-      }
+      if (this.opts.mailEnabled) effects.push(...filedMail(t));
       return effects;
     }, { maxPerHour: this.opts.ticketsPerHour });
   }
