@@ -18,6 +18,8 @@ import { pick, type Locale } from './domain/types';
 import { startHttpServer, type HttpServer } from './http/server';
 import { FileDirectory } from './identity/file-directory';
 import { ApprovalService } from './domain/approvals/service';
+import { KnowledgeService } from './domain/knowledge/service';
+import { loadKnowledge } from './knowledge-files';
 import { IdentityService } from './identity/identity-service';
 import { createLogger, type Logger } from './logger';
 import { createMailTransport } from './mail/transport';
@@ -87,6 +89,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   const directory = FileDirectory.load(cfg.directoryPath);
   // Every approval rule of the catalog must resolve to someone in the directory: fail at start, with the fix.
   checkApprovalSetup(catalog, directory);
+  const articleFiles = loadKnowledge(cfg.knowledge.dir, catalog, cfg.knowledge.required);
   const dispatcherOptions: DispatcherOptions = { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher };
   const storage = openStorage(cfg, { outboxPaceGapMs: dispatcherOptions.perKeyIntervalMs });
   const { tickets: ticketRepo, outbox, queues, members, refs, profiles } = storage;
@@ -113,6 +116,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     calendar,
     sla: slaClock,
   });
+  const knowledge = new KnowledgeService(storage.knowledge, clock, { files: articleFiles, radicadoPrefix: cfg.radicadoPrefix });
   const tickets = new TicketService(ticketRepo, queues, clock, {
     approvals: { policyFor: (id) => catalog.approvalFor(id), file: (input, policy, requester) => approvals.file(input, policy, requester) },
     radicadoPrefix: cfg.radicadoPrefix,
@@ -121,6 +125,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     sla: slaClock,
     surveyWanted: (id) => surveys.wanted(id),
     duplicateSimilarity: cfg.duplicateSimilarity,
+    articles: (input) => knowledge.suggest(input),
   });
   const personalData = new PersonalDataService(storage.personalData, new DirectoryExportSink(cfg.exportDir), clock, {
     release: (sha256s) => attachments.release(sha256s),
@@ -164,6 +169,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     lookups: new RateLimiter(cfg.limits.lookupsPerMinute, 60_000),
     attachments,
     approvals,
+    knowledge,
     sso: cfg.ssoConnectionName
       ? new TeamsSso({
           connectionName: cfg.ssoConnectionName,
@@ -246,6 +252,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const slaPass = onePassAtATime(() => slaMonitor.tick(), { warnings: 0, breaches: 0 }, 'SLA alerts recorded', 'SLA check failed');
   const approvalPass = onePassAtATime(() => approvals.tick(), { reminded: 0, escalated: 0 }, 'approval reminders and escalations recorded', 'approval check failed');
+  // Articles published or retired on another instance reach this one's index with the next pass.
+  const knowledgePass = onePassAtATime(async () => ({ reindexed: (await knowledge.reindex()) ? 1 : 0 }), { reindexed: 0 }, 'knowledge index rebuilt', 'knowledge reindex failed');
   const runSla = slaPass.run;
   const runApprovals = approvalPass.run;
 
@@ -261,6 +269,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     approvals: { runOnce: runApprovals },
     async start() {
       await storage.ready();
+      await knowledge.start();
+      log.info({ articles: knowledge.publishedCount }, 'knowledge base ready');
       app.server = await startHttpServer({
         port: cfg.port,
         host: cfg.host,
@@ -304,7 +314,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       // Catch up at once (alerts due while the bot was down), then every SLA_CHECK_INTERVAL_SECONDS.
       await runSla();
       await runApprovals();
-      slaTimer = setInterval(() => void runSla().then(runApprovals), cfg.sla.checkIntervalMs);
+      slaTimer = setInterval(() => void runSla().then(runApprovals).then(knowledgePass.run), cfg.sla.checkIntervalMs);
       slaTimer.unref();
       log.info({ url: app.server.url }, 'Mesa de Ayuda listening');
       return app.server;
@@ -316,6 +326,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       if (slaTimer) clearInterval(slaTimer);
       await slaPass.running();
       await approvalPass.running();
+      await knowledgePass.running();
       await app.server?.close();
       await dispatcher.stop();
       await mail.close?.();

@@ -65,6 +65,7 @@ export const envSchema = z.object({
     .transform((v) => (v && v.trim() ? v.trim().toUpperCase() : 'MDA'))
     .pipe(z.string().regex(/^[A-Z]{2,8}$/, 'must be 2 to 8 letters, e.g. MDA')),
   CATALOG_PATH: optionalString,
+  KNOWLEDGE_DIR: optionalString,
   DIRECTORY_PATH: optionalString,
   SSO_CONNECTION_NAME: optionalString,
   PROFILE_TTL_MINUTES: int(60, 0, 60 * 24 * 30),

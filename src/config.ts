@@ -44,6 +44,8 @@ export interface Config {
   radicadoPrefix: string;
   catalogPath: string;
   directoryPath: string;
+  /** KNOWLEDGE_DIR: the knowledge base's Markdown articles; `required` when set (a missing folder is an error). */
+  knowledge: { dir: string; required: boolean };
   ssoConnectionName?: string;
   /** Microsoft Graph base URL (GRAPH_BASE_URL) for SSO profile reads and Graph mail. */
   graphBaseUrl: string;
@@ -176,6 +178,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
     radicadoPrefix: e.RADICADO_PREFIX,
     catalogPath: e.CATALOG_PATH ?? path.join(ROOT, 'config', 'catalog.json'),
     directoryPath: e.DIRECTORY_PATH ?? path.join(ROOT, 'config', 'directory.json'),
+    knowledge: { dir: e.KNOWLEDGE_DIR ?? path.join(ROOT, 'config', 'knowledge'), required: e.KNOWLEDGE_DIR !== undefined },
     ssoConnectionName: e.SSO_CONNECTION_NAME,
     graphBaseUrl: (e.GRAPH_BASE_URL ?? DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, ''),
     profileTtlMs: e.PROFILE_TTL_MINUTES * 60_000,

@@ -54,6 +54,7 @@ export type Intent =
   /** "mover a cola correo" (in a case's thread), "mover MDA-2026-000123 a la cola general", "move ticket X to queue Email" (staff). */
   | { kind: 'move_queue'; radicado?: string; queue?: string }
   | { kind: 'metrics' } // "indicadores" / "metrics"
+  | { kind: 'kb_drafts' } // "borradores" / "article drafts": knowledge-base drafts to review (supervisors)
   | { kind: 'cancel'; radicado?: string } // "cancelar radicado X" / "cancel ticket X"
   | { kind: 'export_person'; who?: string } // "exportar datos de ana@entidad.gov.co" (supervisors)
   | { kind: 'anonymise_person'; who?: string } // "anonimizar datos de ana@entidad.gov.co" (supervisors)
@@ -412,6 +413,10 @@ const NEXT = new RegExp(
     '(?: (?:caso|radicado|solicitud|ticket|case|request|one|item|en la cola|de la cola|in queue|in the queue|from the queue))?$',
 );
 
+const KB_DRAFTS = new RegExp(
+  `^(?:${VIEW_VERB} )?(?:(?:los|las|the) )?` +
+    '(?:borradores(?: de (?:articulos|la base de conocimiento))?|articulos (?:pendientes|por publicar|por revisar)|(?:article |kb )?drafts)$',
+);
 const METRICS = new RegExp(
   `^(?:${VIEW_VERB} )?(?:(?:los|las|the|my|mis|our) )?` +
     '(?:indicadores|indicador|metricas|metrica|estadisticas|metrics|stats|statistics|kpis|kpi|tablero|dashboard)' +
@@ -551,6 +556,7 @@ function matchCommands(s: string, cleaned: string, opts: RecognizeOptions, forei
   if (QUEUE.test(s)) return { kind: 'queue' };
   if (NEXT.test(s)) return { kind: 'next' };
   if (METRICS.test(s)) return { kind: 'metrics' };
+  if (KB_DRAFTS.test(s)) return { kind: 'kb_drafts' };
 
   if (EXPORT_PERSON.test(s)) {
     const who = personArgument(cleaned);

@@ -2,7 +2,8 @@
 import { esConversation } from './es-conversation';
 import { esOperations } from './es-operations';
 import { esApprovals } from './es-approvals';
+import { esKnowledge } from './es-knowledge';
 
-export const es = { ...esConversation, ...esOperations, ...esApprovals };
+export const es = { ...esConversation, ...esOperations, ...esApprovals, ...esKnowledge };
 
 export type Messages = typeof es;

@@ -29,6 +29,13 @@ export function formatCount(n: number, locale: Locale): string {
   return numberFormat(locale === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 0 }).format(n);
 }
 
+const DATE_ONLY: Intl.DateTimeFormatOptions = { timeZone: 'America/Bogota', day: 'numeric', month: 'long', year: 'numeric' };
+
+/** A day as people in Bogotá read it ("15 de octubre de 2026", "October 15, 2026"). */
+export function formatDate(d: Date, locale: Locale): string {
+  return dateFormat(locale === 'en' ? 'en-US' : 'es-CO', DATE_ONLY).format(d);
+}
+
 /** Dates and times as people in Bogotá read them. */
 export function formatDateTime(d: Date, locale: Locale): string {
   return dateFormat(locale === 'en' ? 'en-US' : 'es-CO', DATE_TIME).format(d);

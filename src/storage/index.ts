@@ -41,6 +41,8 @@ import { SqlQueues } from './queues';
 import { SqlTeamMembers } from './team-members';
 import { SqlTicketRepository } from './tickets';
 import { SqlApprovalRepository } from './approvals';
+import { SqlKnowledgeRepository } from './knowledge';
+import type { KnowledgeRepository } from '../domain/knowledge/model';
 import type { ApprovalRepository } from '../domain/approvals/model';
 import { verifyHistory } from './history-check';
 import type { HistoryBreak, HistoryReport } from './history-hash';
@@ -95,6 +97,8 @@ interface StorageBase {
   reports: ReportDataSource;
   requesterCards: RequesterCardRepository;
   approvals: ApprovalRepository;
+  /** Knowledge-base articles (every version) and what people did with them. */
+  knowledge: KnowledgeRepository;
   attachments: AttachmentRepository;
   /** Where attachment bytes live: files in `dir` (SQLite, one instance) or the shared database (PostgreSQL). */
   blobs(dir: string): BlobStore;
@@ -147,6 +151,7 @@ function sharedRepositories(sql: Sql, opts: StorageOptions) {
   return {
     tickets,
     approvals: new SqlApprovalRepository(sql, tickets),
+    knowledge: new SqlKnowledgeRepository(sql),
     outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
     queues: new SqlQueues(sql),
     members: new SqlTeamMembers(sql),

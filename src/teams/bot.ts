@@ -11,6 +11,8 @@ import { bogotaYear } from '../domain/tickets/radicado';
 import * as approvals from './handlers/approvals';
 import * as attachments from './handlers/attachments';
 import * as fileOffer from './handlers/file-offer';
+import * as knowledge from './handlers/knowledge';
+import * as extension from './handlers/extension';
 import * as catalog from './handlers/catalog';
 import * as submission from './handlers/submission';
 import * as personalData from './handlers/personal-data';
@@ -86,6 +88,14 @@ export const VERBS: Record<string, VerbRoute> = {
   'approval.reject': onTicket('approver', (turn, t, d) => approvals.decide(turn, t, 'reject', d)),
   'approval.show': onTicket('approver', (turn, t) => approvals.showApproval(turn, t)),
   'approvals.mine': byRole('anyone', (turn) => approvals.showMine(turn)),
+  'kb.answered': byRole('anyone', knowledge.answered),
+  'kb.feedback': byRole('anyone', knowledge.feedback),
+  'kb.show': byRole('anyone', knowledge.showArticle),
+  'kb.draft': onTicket('staff', (turn, t) => knowledge.draftFromCase(turn, t)),
+  'kb.drafts': byRole('supervisor', (turn) => knowledge.showDrafts(turn)),
+  'kb.review': byRole('supervisor', knowledge.reviewDraft),
+  'kb.publish': byRole('supervisor', knowledge.publishDraft),
+  'kb.discard': byRole('supervisor', knowledge.discardDraft),
 };
 
 const actionShape = z.object({
@@ -171,6 +181,7 @@ export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
   move_queue: intentByRole<'move_queue'>('staff', (turn, i) => queue.moveToQueue(turn, i)),
   cancel: intentOnTicket<'cancel'>('requester', (i) => i.radicado, (turn, t) => tickets.requesterAction(turn, 'cancel', t), { who: 'anyone', run: say('statusMissing') }),
   metrics: intentByRole('supervisor', (turn) => reports.showMetrics(turn)),
+  kb_drafts: intentByRole('supervisor', (turn) => knowledge.showDrafts(turn)),
   export_person: intentByRole<'export_person'>('supervisor', (turn, i) => personalData.exportPerson(turn, i.who)),
   anonymise_person: intentByRole<'anonymise_person'>('supervisor', (turn, i) => personalData.askAnonymise(turn, i.who)),
   export: intentByRole<'export'>('supervisor', (turn, i) => reports.exportTickets(turn, i.from, i.to)),
@@ -180,6 +191,8 @@ export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
   },
   unknown: intentByRole('anyone', async (turn, _i, raw) => {
     if (turn.isPersonal && raw.trim() && (await tickets.requesterFreeText(turn, raw.trim()))) return;
+    // Words that are no command may still be a question the knowledge base answers.
+    if (turn.isPersonal && (await knowledge.offerForProblem(turn, raw.trim().slice(0, 500), [], { countMiss: raw.trim().split(/\s+/).length >= 3 }))) return;
     return sendNotUnderstood(turn);
   }),
 };
@@ -239,6 +252,10 @@ export const ROUTES: Route[] = [
   { name: 'files', when: attachments.hasFiles, run: attachments.onFiles },
   { name: 'message', when: isMessage, run: onMessage },
   { name: 'file-consent', when: fileOffer.isFileConsent, run: fileOffer.onFileConsent },
+  { name: 'extension-query', when: extension.isExtensionInvoke('composeExtension/query'), run: extension.onQuery },
+  { name: 'extension-select', when: extension.isExtensionInvoke('composeExtension/selectItem'), run: extension.onSelectItem },
+  { name: 'extension-fetch-task', when: extension.isExtensionInvoke('composeExtension/fetchTask'), run: extension.onFetchTask },
+  { name: 'extension-submit', when: extension.isExtensionInvoke('composeExtension/submitAction'), run: (turn) => extension.onSubmitAction(turn, onCardAction) },
   {
     name: 'sso-signin',
     when: isSigninInvoke,

@@ -25,6 +25,10 @@ export const CARD_NAMES = [
   'reopen',
   'approval-request',
   'my-approvals',
+  'kb-suggestions',
+  'kb-article',
+  'kb-drafts',
+  'kb-draft',
 ] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 

@@ -4,6 +4,7 @@
  */
 import { ActivityTypes, CardFactory, TeamsInfo, TurnContext } from 'botbuilder';
 import type { ApprovalService } from '../domain/approvals/service';
+import type { KnowledgeService } from '../domain/knowledge/service';
 import type { Config } from '../config';
 import type { TicketAccess } from '../domain/access';
 import type { AttachmentService } from '../domain/attachments';
@@ -70,6 +71,8 @@ export interface Services {
   attachments: AttachmentService;
   /** Requests awaiting approval: deciding, reminding, "mis aprobaciones". */
   approvals: ApprovalService;
+  /** The knowledge base: articles before filing, feedback, drafts, deflection. */
+  knowledge: KnowledgeService;
 }
 
 export class Turn {
@@ -152,7 +155,7 @@ export class Turn {
    * of the message that shows the card (the replaced card's message, or the new one), if known.
    */
   async show(card: AdaptiveCardJson): Promise<string | undefined> {
-    if (this.isCardAction) {
+    if (this.isCardAction || this.isDialog) {
       this.invokeResult = { card };
       return this.activity.replyToId;
     }
@@ -176,6 +179,11 @@ export class Turn {
 
   get isCardAction(): boolean {
     return this.activity.type === ActivityTypes.Invoke && this.activity.name === 'adaptiveCard/action';
+  }
+
+  /** A message extension's dialog ("Crear radicado desde este mensaje"): its answer is the next card of the dialog. */
+  get isDialog(): boolean {
+    return this.activity.type === ActivityTypes.Invoke && (this.activity.name === 'composeExtension/fetchTask' || this.activity.name === 'composeExtension/submitAction');
   }
 }
 

@@ -280,6 +280,8 @@ export class TicketViews {
       canResolve: manages && !!ticket.assignee && (s === 'assigned' || s === 'in_progress' || s === 'waiting_user'),
       canStart: manages && !!ticket.assignee && (s === 'assigned' || s === 'waiting_user'),
       canWait: manages && !!ticket.assignee && (s === 'assigned' || s === 'in_progress'),
+      // A solved case can become a knowledge-base article (a draft a supervisor publishes).
+      canDraftArticle: staff && (s === 'resolved' || s === 'closed'),
       refreshUserIds: opts.refreshUserIds.slice(0, 60),
       engineers: (opts.engineers ?? []).map((e) => ({ title: escapeMarkdown(e.name, 100), value: e.oid })),
       canAssign: staff && (!v || v.supervisor) && open && (opts.engineers ?? []).length > 0,

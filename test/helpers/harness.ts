@@ -246,3 +246,19 @@ export async function press(h: Harness, user: TestUser, card: any, title: string
 }
 
 export { randomUUID };
+
+/** The knowledge base's offer before filing ("¿Esto resuelve su caso?"), if that is what a card is. */
+export function isArticleOffer(card: any): boolean {
+  return !!card && cardText(card).startsWith('¿Esto resuelve su caso?');
+}
+
+/**
+ * "Guardar" on a ticket form the way a person who needs the case does it: where the knowledge base
+ * offers articles first, "No, registrar la solicitud". Returns the final response.
+ */
+export async function save(h: Harness, user: TestUser, form: any, inputs: Record<string, string> = {}, conversation?: object) {
+  const res = await press(h, user, form, 'Guardar', inputs, conversation);
+  const card = res.body?.type === 'application/vnd.microsoft.card.adaptive' ? res.body.value : undefined;
+  if (!isArticleOffer(card)) return res;
+  return press(h, user, card, 'No, registrar la solicitud', {}, conversation);
+}

@@ -76,6 +76,7 @@ const DATA: Record<string, (ref: { id: number; attachmentId: number }) => Record
   'approval.approve': ({ id }) => ({ ticketId: id }),
   'approval.reject': ({ id }) => ({ ticketId: id, reason: 'No corresponde.' }),
   'approval.show': ({ id }) => ({ ticketId: id }),
+  'kb.draft': ({ id }) => ({ ticketId: id }),
 };
 /** Verbs that name no ticket, with their role rule's callers. */
 const ROLE_VERBS: Record<string, Caller[] | 'all'> = {
@@ -92,6 +93,13 @@ const ROLE_VERBS: Record<string, Caller[] | 'all'> = {
   'queue.next': ['queueEngineer', 'otherQueueEngineer', 'supervisor', 'otherTenant'],
   'privacy.anonymise': ['supervisor', 'otherTenant'],
   'queue.register': ['supervisor', 'otherTenant'],
+  'kb.answered': 'all',
+  'kb.feedback': 'all',
+  'kb.show': 'all',
+  'kb.drafts': ['supervisor', 'otherTenant'],
+  'kb.review': ['supervisor', 'otherTenant'],
+  'kb.publish': ['supervisor', 'otherTenant'],
+  'kb.discard': ['supervisor', 'otherTenant'],
 };
 
 const MISSING = { id: 999_999, attachmentId: 999_999 };

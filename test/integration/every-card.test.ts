@@ -56,6 +56,23 @@ describe('every card template in both languages', () => {
     await act(USERS.agent, 'queue.reply', { ticketId: ticket.id, message: lang === 'es' ? 'Hola, ¿ya reinició?' : 'Hi, did you restart?' }, channelConversation());
     await act(USERS.agent, 'queue.resolve', { ticketId: ticket.id, resolutionNote: lang === 'es' ? 'Se configuró la VPN.' : 'VPN configured.' }, channelConversation());
     await drained(h);
+    // The knowledge base: a solved case becomes a draft, a supervisor reviews and publishes it.
+    await act(USERS.agent, 'kb.draft', { ticketId: ticket.id }, channelConversation());
+    await h.post(message(h, USERS.supervisor, lang === 'es' ? 'borradores' : 'drafts', locale));
+    const draftId = (await h.app.services.knowledge.drafts())[0].id;
+    await act(USERS.supervisor, 'kb.review', { articleId: draftId });
+    await act(USERS.supervisor, 'kb.publish', { articleId: draftId, title: 'x', body: '' });
+    await act(USERS.supervisor, 'kb.publish', { articleId: draftId, title: lang === 'es' ? 'Configurar la VPN en un equipo nuevo' : 'Set up the VPN on a new computer', body: lang === 'es' ? 'Pida la configuración a la Mesa de Ayuda y reinicie.' : 'Ask the Help Desk to configure it, then restart.' });
+    // Articles for a problem typed in the chat, and before "Guardar" on a form.
+    await h.post(message(h, requester, lang === 'es' ? 'no me conecta la VPN desde la casa' : 'my vpn is not connecting from home', locale));
+    await act(requester, 'catalog.form', { templateId: 'falla-conexion-vpn' });
+    const vpnKey = `kb-form-${lang}-0001`;
+    const offer = invokeCard(await act(requester, 'ticket.submit', { templateId: 'falla-conexion-vpn', submissionKey: vpnKey, network: 'hogar', description: lang === 'es' ? 'La VPN no conecta desde la casa.' : 'The VPN does not connect from home.', phone: '300 123 4567', contactChannel: 'teams' }));
+    const article = lang === 'es' ? 'vpn-no-conecta' : 'vpn-no-conecta-en';
+    expect(JSON.stringify(offer)).toContain(article);
+    await act(requester, 'kb.feedback', { articleId: article, helpful: false, where: 'form', form: { templateId: 'falla-conexion-vpn', submissionKey: vpnKey } });
+    await act(requester, 'kb.show', { articleId: article });
+    await act(requester, 'kb.answered', { articleId: article, where: 'form', templateId: 'falla-conexion-vpn' });
     await act(requester, 'survey.submit', { ticketId: ticket.id, score: '5', comment: '' });
     await act(requester, 'ticket.reopen', { ticketId: ticket.id });
     await h.post(message(h, USERS.supervisor, lang === 'es' ? 'indicadores' : 'metrics', locale));

@@ -23,6 +23,7 @@ import {
   startHarness,
   TEAM,
   USERS,
+  save,
   type Harness,
 } from '../helpers/harness';
 
@@ -106,7 +107,7 @@ describe('faults', () => {
     children.push(lock.child);
     await lock.held;
 
-    const res = await press(h, USERS.employee, form, 'Guardar', typed('La VPN no conecta desde la casa.'));
+    const res = await save(h, USERS.employee, form, typed('La VPN no conecta desde la casa.'));
     const again = invokeCard(res);
     expect(cardText(again)).toContain('No pudimos registrar su solicitud');
     expect(cardText(again)).toContain('no se perdió lo escrito');
@@ -142,7 +143,7 @@ describe('faults', () => {
     sqliteDb(h.app.storage).pragma(`main.max_page_count = ${pages}`);
     const long = 'ñ'.repeat(3000); // a ticket this large needs new pages
 
-    const again = invokeCard(await press(h, USERS.employee, form, 'Guardar', typed(long)));
+    const again = invokeCard(await save(h, USERS.employee, form, typed(long)));
     expect(cardText(again)).toContain('No pudimos registrar su solicitud');
     expect(inputValue(again, 'description')).toBe(long);
     expect(lines.some((l) => l.msg === 'could not file the ticket: storage unavailable' && l.code === 'SQLITE_FULL')).toBe(true);
@@ -176,7 +177,7 @@ describe('faults', () => {
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
 
-      const res = await press(h, USERS.employee, form, 'Guardar', typed('La VPN no conecta desde la casa.'));
+      const res = await save(h, USERS.employee, form, typed('La VPN no conecta desde la casa.'));
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.body)).toContain('En este momento no puedo guardar información');
       expect(lines.some((l) => /storage unavailable/.test(l.msg) && l.level === 50)).toBe(true);
@@ -187,7 +188,7 @@ describe('faults', () => {
 
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
       // Pressing "Guardar" again on the form still open in Teams.
-      expect(radicadoIn(invokeCard(await press(h, USERS.employee, form, 'Guardar', typed('La VPN no conecta desde la casa.'))))).toBe(`MDA-${bogotaYear(new Date())}-000001`);
+      expect(radicadoIn(invokeCard(await save(h, USERS.employee, form, typed('La VPN no conecta desde la casa.'))))).toBe(`MDA-${bogotaYear(new Date())}-000001`);
       expect(await health(h)).toMatchObject({ status: 200, body: { status: 'ok', database: 'ok' } });
     } finally {
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => undefined);
@@ -212,7 +213,7 @@ describe('faults', () => {
     expect(lines.some((l) => l.msg === 'unhandled turn error')).toBe(false);
 
     // A card action is answered in the HTTP response: the ticket is filed; its queue card waits.
-    const created = invokeCard(await press(h, USERS.employee, form, 'Guardar', typed('La VPN no conecta desde ayer.')));
+    const created = invokeCard(await save(h, USERS.employee, form, typed('La VPN no conecta desde ayer.')));
     const radicado = radicadoIn(created)!;
     expect(radicado).toMatch(/^MDA-/);
     h.app.dispatcher.kick();

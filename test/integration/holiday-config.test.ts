@@ -12,7 +12,7 @@ import { readEnv } from '../../src/config';
 import { formatDateTime } from '../../src/i18n';
 import { createLogger } from '../../src/logger';
 import { cardOf, queueCard, registerQueue } from '../helpers/desk';
-import { cardAction, cardText, installPersonal, invokeCard, message, press, startHarness, TestClock, USERS, type Harness } from '../helpers/harness';
+import { cardAction, cardText, installPersonal, invokeCard, message, press, save, startHarness, TestClock, USERS, type Harness } from '../helpers/harness';
 
 const bog = (local: string) => new Date(`${local.replace(' ', 'T')}:00-05:00`);
 
@@ -26,7 +26,7 @@ function holidaysFile(content: unknown): string {
 /** Files "Falla de conexión a la VPN" (2 working hours to the first response, 8 to the resolution) through the form. */
 async function fileVpn(h: Harness): Promise<string> {
   const form = invokeCard(await h.post(cardAction(h, USERS.employee, 'catalog.form', { templateId: 'falla-conexion-vpn' })));
-  const done = cardText(invokeCard(await press(h, USERS.employee, form, 'Guardar', { description: 'La VPN no conecta desde la casa.', phone: '300 123 4567', contactChannel: 'teams' })));
+  const done = cardText(invokeCard(await save(h, USERS.employee, form, { description: 'La VPN no conecta desde la casa.', phone: '300 123 4567', contactChannel: 'teams' })));
   const radicado = /MDA-\d{4}-\d{6}/.exec(done)?.[0];
   if (!radicado) throw new Error(`no radicado in: ${done}`);
   return radicado;

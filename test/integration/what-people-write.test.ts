@@ -37,6 +37,9 @@ async function pressIn(h: Harness, user: TestUser, card: any, title: string, loc
   return invokeCard(await h.post(cardAction(h, user, action.verb, { ...(action.data ?? {}), ...inputs }, locale)));
 }
 
+/** The buttons of the knowledge base's articles on a card (read, and "¿Le sirvió?"). */
+const ARTICLE_BUTTONS = new Set(['Leer el artículo', 'Sí, ya no necesito ayuda', 'No me sirvió', 'Read the article', "Yes, I don't need help anymore", 'It did not help']);
+
 /** The value of a form input, as the person sees it typed in the box. */
 function inputValue(card: any, id: string): string | undefined {
   let found: string | undefined;
@@ -77,12 +80,17 @@ describe('what people write (issue 19)', () => {
   });
 
   describe('a problem described directly', () => {
-    it('"no me funciona la impresora" offers the printer templates; the chosen form opens with the text, and only "Guardar" files it', async () => {
+    it('"no me funciona la impresora" offers the printer article first, then the printer templates; the chosen form opens with the text, and only "Guardar" files it', async () => {
       const offer = await ask(h, USERS.employee, 'Buenas tardes, no me funciona la impresora del piso 3');
       const seen = cardText(offer);
-      expect(seen).toContain('Estas opciones del catálogo se parecen a lo que me cuenta');
+      // Articles first: the knowledge base may solve it now.
+      expect(seen.startsWith('Esto podría ayudarle')).toBe(true);
+      expect(seen.indexOf('La impresora no imprime o el escaneo no llega al correo')).toBeGreaterThan(0);
+      expect(seen.indexOf('La impresora no imprime o el escaneo no llega al correo')).toBeLessThan(seen.indexOf('Si no le sirven, registre su solicitud'));
       expect(seen).toContain('Nada se registra hasta que pulse "Guardar"');
-      const titles = buttonTitles(offer);
+      const all = buttonTitles(offer);
+      expect(all.slice(0, 3)).toEqual(['Leer el artículo', 'Sí, ya no necesito ayuda', 'No me sirvió']);
+      const titles = all.filter((t) => !ARTICLE_BUTTONS.has(t));
       expect(titles[0]).toBe('Falla de impresora o escáner');
       expect(titles.length).toBeGreaterThanOrEqual(2);
       expect(titles.length).toBeLessThanOrEqual(4); // two or three templates and "Otra opción del catálogo"
@@ -95,25 +103,27 @@ describe('what people write (issue 19)', () => {
       findAction(form, 'Guardar');
       expect(await ticketCount(h, USERS.employee)).toBe(0);
 
-      const saved = await pressIn(h, USERS.employee, form, 'Guardar', 'es-CO', {
-        printer: 'Piso 3, impresora de Contratos',
-        problem: 'no-imprime',
-        description: inputValue(form, 'description')!,
-        phone: '300 123 4567',
-        contactChannel: 'teams',
-      });
+      const typed = { printer: 'Piso 3, impresora de Contratos', problem: 'no-imprime', description: inputValue(form, 'description')!, phone: '300 123 4567', contactChannel: 'teams' };
+      // "Guardar" shows the articles for what was typed once more, before filing; nothing is filed yet.
+      const before = await pressIn(h, USERS.employee, form, 'Guardar', 'es-CO', typed);
+      expect(cardText(before)).toContain('¿Esto resuelve su caso?');
+      expect(await ticketCount(h, USERS.employee)).toBe(0);
+      const saved = await pressIn(h, USERS.employee, before, 'No, registrar la solicitud', 'es-CO');
       const radicado = /MDA-\d{4}-\d{6}/.exec(cardText(saved))?.[0];
       expect(radicado).toBeTruthy();
       const ticket = (await h.app.tickets.getByRadicado(radicado!))!;
       expect(ticket.templateId).toBe('falla-impresora');
       expect(ticket.description).toBe('Buenas tardes, no me funciona la impresora del piso 3');
+      expect(ticket.fieldValues).toMatchObject({ printer: 'Piso 3, impresora de Contratos', problem: 'no-imprime' });
       expect(await ticketCount(h, USERS.employee)).toBe(1);
     });
 
     it('answers in English, and "Another catalog option" opens the catalog', async () => {
       const offer = await ask(h, USERS.employee, "I can't connect to the VPN", 'en-US');
-      expect(cardText(offer)).toContain('These catalog options look like what you describe');
-      expect(buttonTitles(offer)[0]).toBe('VPN connection problem');
+      expect(cardText(offer).startsWith('This may help')).toBe(true);
+      expect(cardText(offer)).toContain('The VPN does not connect');
+      expect(cardText(offer)).toContain('If they do not help, file your request');
+      expect(buttonTitles(offer).filter((t) => !ARTICLE_BUTTONS.has(t))[0]).toBe('VPN connection problem');
       expect(cardText(offer)).not.toContain('Otra opción');
       const form = await pressIn(h, USERS.employee, offer, 'VPN connection problem', 'en-US');
       expect(inputValue(form, 'description')).toBe("I can't connect to the VPN");
@@ -122,11 +132,18 @@ describe('what people write (issue 19)', () => {
       expect(await ticketCount(h, USERS.employee)).toBe(0);
     });
 
+    it('offers the templates alone, as before, when no article fits', async () => {
+      const offer = await ask(h, USERS.employee, 'necesito un escritorio y una silla para el puesto nuevo del área');
+      const seen = cardText(offer);
+      expect(seen).toContain('Estas opciones del catálogo se parecen a lo que me cuenta');
+      expect(buttonTitles(offer).some((t) => ARTICLE_BUTTONS.has(t))).toBe(false);
+    });
+
     it('offers only templates the person\'s role may use', async () => {
       const text = 'necesito acceso al buzón compartido de correspondencia';
-      const employee = buttonTitles(await ask(h, USERS.employee, text));
+      const employee = buttonTitles(await ask(h, USERS.employee, text)).filter((t) => !ARTICLE_BUTTONS.has(t));
       expect(employee).not.toContain('Acceso a buzón compartido');
-      const manager = buttonTitles(await ask(h, USERS.manager, text));
+      const manager = buttonTitles(await ask(h, USERS.manager, text)).filter((t) => !ARTICLE_BUTTONS.has(t));
       expect(manager[0]).toBe('Acceso a buzón compartido');
     });
 

@@ -62,6 +62,11 @@ export interface Template {
   keywords?: string[];
   /** Someone must approve before the case enters the support queue; overrides the service's. */
   approval?: ApprovalPolicy;
+  /**
+   * Whether "Guardar" first offers knowledge-base articles that may solve the problem (default true).
+   * false for pure requests (an account, an extension, equipment) that no article can answer.
+   */
+  suggestArticles?: boolean;
 }
 
 export interface Service {
@@ -244,6 +249,7 @@ const template = z
     retired: z.boolean().optional(),
     sla: sla.optional(),
     approval: approval.optional(),
+    suggestArticles: z.boolean().optional(),
     keywords: z
       .array(
         z

@@ -32,6 +32,8 @@ export interface ArticleHit {
   article: Article;
   /** Relevance, higher is better (only comparable within one search). */
   score: number;
+  /** Share of the query's words (after stemming, without common words) the article matched, 0..1. */
+  coverage?: number;
 }
 
 export interface SearchOptions {
@@ -63,6 +65,10 @@ export interface KnowledgeRepository {
   record(event: KnowledgeEvent): Promise<void>;
   /** Events since `since`, for the metrics. */
   eventsSince(since: Date): Promise<KnowledgeEvent[]>;
+  /** Cases filed by these people since `since` (who, service, when): what the deflection rule checks. */
+  filingsSince(oids: string[], since: Date): Promise<import('./deflection').Filing[]>;
+  /** Changes whenever any article changes (count and latest update): another instance's edit shows up here. */
+  stamp(): Promise<string>;
 }
 
 /** Deflection figures for the metrics (pure: computed from events and the cases filed after them). */
@@ -92,8 +98,8 @@ export interface Knowledge {
   get(id: string): Promise<Article | null>;
   /** A draft from a resolved case (title from the template, body from the description and the resolution note), personal data stripped. */
   draftFromTicket(ticket: import('../tickets/model').Ticket, templateName: string, author: { oid: string; name: string }): Promise<Article>;
-  /** draft → published (supervisors); false when it is not a draft or someone changed it first. */
-  publish(id: string, by: { oid: string; name: string }): Promise<Article | null>;
+  /** draft → published (supervisors), with the supervisor's edits of title and body; null when it is not a draft or someone changed it first. */
+  publish(id: string, by: { oid: string; name: string }, edits?: { title?: string; body?: string }): Promise<Article | null>;
   retire(id: string, by: { oid: string; name: string }): Promise<Article | null>;
   /** Drafts waiting for a supervisor, newest first. */
   drafts(): Promise<Article[]>;

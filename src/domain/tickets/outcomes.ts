@@ -1,3 +1,4 @@
+import type { ArticleHit } from '../knowledge/model';
 /** What the ticket use cases answer: the outcome of an action, of "Guardar", of "add to radicado". */
 import type { Ticket } from './model';
 import type { ApproverRule } from '../approvals/policy';
@@ -22,6 +23,8 @@ export type SubmitOutcome =
   | { kind: 'filed'; ticket: Ticket; created: boolean }
   /** The form's text was already added to this ticket (the duplicate check's offer): nothing is filed. */
   | { kind: 'added_before'; ticketId: number }
+  /** Knowledge-base articles that may solve it: offered before filing ("¿Esto resuelve su caso?"). */
+  | { kind: 'articles'; hits: ArticleHit[] }
   /** An open ticket of the requester that looks like this one: offered before filing. */
   | { kind: 'duplicate'; match: DuplicateMatch }
   /** The template needs an approval and nobody can give it for this requester: nothing is filed. */

@@ -11,6 +11,8 @@ import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
 import type { SlaClock } from '../sla/ticket-sla';
 import type { ApprovalPolicy, ApprovalRequester } from '../approvals/policy';
+import type { ArticleHit } from '../knowledge/model';
+import type { Locale } from '../types';
 import { similarityTo } from './similarity';
 import { approvalCardsUpdate } from '../approvals/service';
 import { channelKey } from '../../outbox/keys';
@@ -27,6 +29,8 @@ export interface TicketServiceOptions {
   surveyWanted?: (ticketId: number) => Promise<boolean>;
   /** Jaccard similarity (0..1) from which an open ticket's description counts as the same request. */
   duplicateSimilarity?: number;
+  /** The knowledge base's best articles for a form (its service and text), offered before it is filed. */
+  articles?: (input: { text: string; serviceId: string; locale: Locale }) => ArticleHit[];
   /** Requests whose template declares an approval are filed through it (awaiting approval). */
   approvals?: {
     policyFor(templateId: string): ApprovalPolicy | undefined;
@@ -47,15 +51,23 @@ export class TicketService {
 
   /**
    * A submitted form, decided once per submission key: the ticket it already filed, or the ticket its
-   * text was already added to; else, unless `offerDuplicates` is off, a similar open ticket of the
-   * requester to offer; else the new ticket. (Looked up first so a repeated "Guardar" never meets its
-   * own ticket as a duplicate; the filing itself is idempotent in the repository's transaction.)
+   * text was already added to; else, with `offerArticles`, the knowledge base's articles that may
+   * solve it; else, unless `offerDuplicates` is off, a similar open ticket of the requester to offer;
+   * else the new ticket. (Looked up first so a repeated "Guardar" never meets its own ticket as a
+   * duplicate, nor articles; the filing itself is idempotent in the repository's transaction.)
    */
-  async submit(input: Omit<NewTicket, 'createdAt'>, opts: { offerDuplicates: boolean; manager?: { oid: string; name?: string } }): Promise<SubmitOutcome> {
+  async submit(
+    input: Omit<NewTicket, 'createdAt'>,
+    opts: { offerDuplicates: boolean; offerArticles?: boolean; manager?: { oid: string; name?: string } },
+  ): Promise<SubmitOutcome> {
     const filed = await this.tickets.findBySubmission(input.submissionKey);
     if (filed) return { kind: 'filed', ticket: filed, created: false };
     const addedTo = await this.tickets.findAddition(input.submissionKey);
     if (addedTo !== null) return { kind: 'added_before', ticketId: addedTo };
+    if (opts.offerArticles && this.opts.articles) {
+      const hits = this.opts.articles({ text: input.description, serviceId: input.serviceId, locale: input.locale });
+      if (hits.length) return { kind: 'articles', hits };
+    }
     if (opts.offerDuplicates) {
       const [match] = await this.findDuplicates(input.requester.oid, { serviceId: input.serviceId, description: input.description });
       if (match) return { kind: 'duplicate', match };

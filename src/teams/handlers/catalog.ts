@@ -11,6 +11,7 @@ import { bogotaDate } from '../../domain/time';
 import { escapeMarkdown, plainText } from '../cards';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
+import { offerForProblem } from './knowledge';
 
 const id = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/);
 
@@ -28,19 +29,22 @@ export async function showCategories(turn: Turn, subheading = ''): Promise<void>
 /**
  * A problem described in the chat ("no me funciona la impresora"): the templates that fit it best
  * among those the caller's roles may use, each opening its form with the text as the description,
- * and "Otra opción del catálogo". Nothing is filed until "Guardar".
+ * and "Otra opción del catálogo"; knowledge-base articles that may answer it come first. Nothing is
+ * filed until "Guardar".
  */
-export async function suggestForProblem(turn: Turn, text: string): Promise<void> {
+export async function suggestForProblem(turn: Turn, text: string, opts: { articles?: boolean } = {}): Promise<void> {
   const { roles } = await turn.user();
   const description = text.trim().slice(0, DESCRIPTION_MAX_LENGTH);
   const suggestions = suggestTemplates(turn.services.catalog, roles, description);
-  if (!suggestions.length) return showCategories(turn, turn.messages.suggestNone);
   const items = suggestions.map(({ template, location }) => ({
     name: plainText(pick(template.name, turn.locale), 300), // a button title: plain text, not Markdown
     description: escapeMarkdown(`${pick(location.service.name, turn.locale)}: ${pick(template.description, turn.locale)}`),
     verb: 'catalog.form',
     data: { templateId: template.id, description },
   }));
+  // Articles first (the knowledge base may answer it now), then the templates to file it.
+  if (opts.articles !== false && (await offerForProblem(turn, description, items))) return;
+  if (!suggestions.length) return showCategories(turn, turn.messages.suggestNone);
   await turn.show(
     turn.card('catalog-list', {
       heading: turn.messages.suggestHeading,
@@ -179,6 +183,8 @@ export function renderForm(
   submissionKey: string,
   back: { verb: string; data: object },
   formMessage = '',
+  /** 'file': the person already chose to file rather than read the articles (kept on "Guardar"). */
+  kbChoice = '',
 ) {
   const m = turn.messages;
   const loc = turn.services.catalog.locate(template.id)!;
@@ -225,6 +231,7 @@ export function renderForm(
     fields,
     templateId: template.id,
     submissionKey,
+    kbChoice,
     backVerb: back.verb,
     backData: back.data,
   });

@@ -92,8 +92,37 @@ export async function showMetrics(turn: Turn): Promise<void> {
       ],
       categories: m.byCategory.map((g) => row(g, l)),
       engineers: m.byEngineer.map((g) => row(g, l)),
+      ...(await knowledgeFigures(turn, now)),
     }),
   );
+}
+
+/** The knowledge base's part of the metrics card: deflection counted honestly, and what to write next. */
+async function knowledgeFigures(turn: Turn, now: Date) {
+  const l = turn.locale;
+  const kb = turn.services.knowledge;
+  const r = await kb.deflection(new Date(now.getTime() - 30 * 86_400_000), now);
+  const drafts = (await kb.drafts()).length;
+  const measurable = r.answers - r.pending;
+  const rate = r.rate === null ? turn.messages.metricsKbDeflectionNone : t(l, 'metricsKbDeflectionValue', {
+    rate: numberFormat(l === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(r.rate),
+    deflected: r.deflected,
+    measurable,
+    pending: r.pending,
+  });
+  const line = (title: string, text: string) => ({ name: escapeMarkdown(title, 200), text: escapeMarkdown(text, 300) });
+  return {
+    kbFacts: [
+      { title: turn.messages.metricsKbArticles, value: String(kb.publishedCount) },
+      { title: turn.messages.metricsKbAnswers, value: String(r.answers) },
+      { title: turn.messages.metricsKbDeflection, value: rate },
+      { title: turn.messages.kbDraftsWaiting, value: String(drafts) },
+    ],
+    kbTop: r.topArticles.map((a) => line(a.title, t(l, 'metricsKbTopLine', { shown: a.shown, answered: a.answered, helpful: a.helpful, notHelpful: a.notHelpful }))),
+    kbNoResult: r.noResult.map((q) => line(`«${q.query}»`, t(l, 'metricsKbTimes', { count: q.count }))),
+    kbFiledAnyway: r.filedAnyway.map((a) => line(a.title, t(l, 'metricsKbTimes', { count: a.count }))),
+    kbActions: drafts ? [{ title: turn.messages.btnDrafts, verb: 'kb.drafts', data: {} }] : [],
+  };
 }
 
 /** "2026-11-1" → "2026-11-01"; anything else unchanged (validated by parseDateRange). */

@@ -19,6 +19,7 @@ import { mainActions } from '../turn';
 import { backOf, renderForm, usableTemplate } from './catalog';
 import { explainOutcome } from './tickets';
 import { rememberConversation } from './welcome';
+import { offerBeforeFiling } from './knowledge';
 
 const submissionKey = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 
@@ -34,11 +35,12 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
   }
   const result = validateSubmission(template, data, turn.locale);
   if (!result.ok) {
-    await turn.show(renderForm(turn, template, result.values, result.errors, key.data, backOf(turn, template, data)));
+    await turn.show(renderForm(turn, template, result.values, result.errors, key.data, backOf(turn, template, data), '', data.kbChoice === 'file' ? 'file' : ''));
     return;
   }
-  const user = await turn.user();
   const loc = turn.services.catalog.locate(template.id)!;
+  const back = backOf(turn, template, data);
+  const user = await turn.user();
   // Scoped by user: a key copied from someone else's card can never return their ticket.
   const fullKey = `${user.oid}:${key.data}`;
   // One outcome per form: pressed again, "Guardar" shows the same radicado, and a form whose text
@@ -56,14 +58,23 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
       fieldValues: result.values,
       description: result.description,
       priority: template.priority,
-    }, { offerDuplicates: data.duplicateChoice !== 'new', manager: user.managerOid ? { oid: user.managerOid, name: user.managerName } : undefined });
+    }, {
+      offerDuplicates: data.duplicateChoice !== 'new',
+      // Articles first, once per form: "No, registrar la solicitud" and the duplicate offer's "file anyway" skip them.
+      offerArticles: template.suggestArticles !== false && data.kbChoice !== 'file' && data.duplicateChoice !== 'new',
+      manager: user.managerOid ? { oid: user.managerOid, name: user.managerName } : undefined,
+    });
     if (out.kind === 'added_before') return alreadyAdded(turn, out.ticketId);
     if (out.kind === 'no_approver') {
       const contact = escapeMarkdown(turn.services.cfg.supportContact ?? pick(turn.services.catalog.contact, turn.locale));
       await turn.notice(turn.text('approvalNobody', { rule: describeRule(out.rule, turn.locale, user.department), contact }), { color: 'Attention', actions: mainActions(turn) });
       return;
     }
-    if (out.kind === 'duplicate') return showDuplicateOffer(turn, template, result, key.data, backOf(turn, template, data), out.match);
+    if (out.kind === 'articles') {
+      const form = { ...result.values, templateId: template.id, submissionKey: key.data, backVerb: back.verb, backData: back.data, description: result.description, phone: result.phone ?? '', contactChannel: result.contactChannel };
+      return offerBeforeFiling(turn, template.id, loc.service.id, out.hits, form);
+    }
+    if (out.kind === 'duplicate') return showDuplicateOffer(turn, template, result, key.data, back, out.match);
     await showConfirmation(turn, out.ticket);
   } catch (err) {
     if (err instanceof RateLimitedError) {
@@ -76,7 +87,7 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
       // the same submission key, so pressing "Guardar" again files exactly one ticket.
       turn.services.log.error({ code, oid: user.oid, templateId: template.id }, 'could not file the ticket: storage unavailable');
       const typed = { ...result.values, description: result.description, phone: result.phone ?? '', contactChannel: result.contactChannel };
-      await turn.show(renderForm(turn, template, typed, {}, key.data, backOf(turn, template, data), turn.messages.storageUnavailableForm));
+      await turn.show(renderForm(turn, template, typed, {}, key.data, back, turn.messages.storageUnavailableForm, data.kbChoice === 'file' ? 'file' : ''));
       return;
     }
     throw err;
