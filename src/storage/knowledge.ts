@@ -104,6 +104,15 @@ export class SqlKnowledgeRepository implements KnowledgeRepository {
     });
   }
 
+  async saveMany(list: Article[]): Promise<number> {
+    if (!list.length) return 0;
+    return this.q.tx(async () => {
+      let n = 0;
+      for (const a of list) if (await this.save(a)) n++;
+      return n;
+    });
+  }
+
   async record(e: KnowledgeEvent): Promise<void> {
     const article = 'articleId' in e ? e.articleId : null;
     await this.q.run('INSERT INTO kb_events (kind, article_id, oid, at, place, service_id, helpful, query) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [

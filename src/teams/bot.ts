@@ -191,8 +191,6 @@ export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
   },
   unknown: intentByRole('anyone', async (turn, _i, raw) => {
     if (turn.isPersonal && raw.trim() && (await tickets.requesterFreeText(turn, raw.trim()))) return;
-    // Words that are no command may still be a question the knowledge base answers.
-    if (turn.isPersonal && (await knowledge.offerForProblem(turn, raw.trim().slice(0, 500), [], { countMiss: raw.trim().split(/\s+/).length >= 3 }))) return;
     return sendNotUnderstood(turn);
   }),
 };

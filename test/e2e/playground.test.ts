@@ -342,4 +342,31 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
       await managerPg.stop();
     }
   });
+  it('shows the knowledge base\'s article before "Guardar" files a VPN failure, and files it with what was typed when the article does not help', async () => {
+    await openConversation(employee, 'Personal Chat');
+    await typeMessage(employee, 'nueva solicitud');
+    await clickButton(employee, 'Mesa de servicio primer nivel');
+    await clickButton(employee, 'Acceso remoto');
+    await clickButton(employee, 'Falla de conexión a la VPN');
+    const form = cards(employee).filter({ has: employee.getByLabel(/Describa el problema/) }).last();
+    await form.waitFor({ timeout: 20_000 });
+    await form.getByLabel(/Describa el problema/).fill('La VPN no conecta desde la casa, FortiClient se queda en conectando.');
+    await form.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
+    await clickButton(employee, 'Guardar', form);
+
+    const offer = cards(employee).filter({ hasText: '¿Esto resuelve su caso?' }).last();
+    await offer.waitFor({ timeout: 30_000 });
+    await expect(offer.innerText()).resolves.toContain('La VPN no conecta (FortiClient)');
+    // The best article first; its text opens in place.
+    await offer.getByRole('button', { name: 'Leer el artículo', exact: true }).first().click();
+    await offer.getByText(/Verifique que tiene internet/).first().waitFor({ timeout: 20_000 });
+    await offer.scrollIntoViewIfNeeded();
+    await shot(employee, '40-employee-article-before-save', 'knowledge.png');
+    expect(await offer.innerText()).not.toContain('${');
+
+    await clickButton(employee, 'No, registrar la solicitud', offer);
+    const filed = cards(employee).filter({ hasText: /MDA-\d{4}-\d{6}/ }).filter({ hasText: /Falla de conexión a la VPN/ }).last();
+    await filed.waitFor({ timeout: 30_000 });
+    await shot(employee, '41-employee-filed-after-article');
+  });
 });

@@ -30,7 +30,8 @@ export function deflectionReport(events: KnowledgeEvent[], filings: Filing[], ar
   let pending = 0;
   const perArticle = new Map<string, { shown: number; answered: number; helpful: number; notHelpful: number }>();
   const filedAnyway = new Map<string, number>();
-  const noResult = new Map<string, number>();
+  /** By folded text (case, accents and spaces aside), shown as first written. */
+  const noResult = new Map<string, { query: string; count: number }>();
   const stats = (id: string) => {
     let s = perArticle.get(id);
     if (!s) perArticle.set(id, (s = { shown: 0, answered: 0, helpful: 0, notHelpful: 0 }));
@@ -39,8 +40,12 @@ export function deflectionReport(events: KnowledgeEvent[], filings: Filing[], ar
 
   for (const e of events) {
     if (e.kind === 'no_result') {
-      const q = fold(e.query).replace(/\s+/g, ' ').trim().slice(0, 120);
-      if (q) noResult.set(q, (noResult.get(q) ?? 0) + 1);
+      const shown = e.query.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 120);
+      const key = fold(shown);
+      if (!key) continue;
+      const seen = noResult.get(key);
+      if (seen) seen.count++;
+      else noResult.set(key, { query: shown, count: 1 });
       continue;
     }
     if (e.kind === 'shown') stats(e.articleId).shown++;
@@ -67,8 +72,7 @@ export function deflectionReport(events: KnowledgeEvent[], filings: Filing[], ar
       .map(([articleId, s]) => ({ articleId, title: title(articleId), ...s }))
       .sort((a, b) => b.answered - a.answered || b.shown - a.shown || a.articleId.localeCompare(b.articleId))
       .slice(0, top),
-    noResult: [...noResult.entries()]
-      .map(([query, count]) => ({ query, count }))
+    noResult: [...noResult.values()]
       .sort((a, b) => b.count - a.count || a.query.localeCompare(b.query))
       .slice(0, top),
     filedAnyway: [...filedAnyway.entries()]

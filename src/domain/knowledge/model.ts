@@ -61,6 +61,8 @@ export interface KnowledgeRepository {
   get(id: string): Promise<Article | null>;
   /** Stores a new version (article.version must be the previous + 1, or 1 for a new id); false if someone saved first. */
   save(article: Article): Promise<boolean>;
+  /** Several saves in one transaction (the files at start-up); how many were stored. */
+  saveMany(articles: Article[]): Promise<number>;
   versions(id: string): Promise<Article[]>;
   record(event: KnowledgeEvent): Promise<void>;
   /** Events since `since`, for the metrics. */

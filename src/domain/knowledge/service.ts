@@ -44,11 +44,12 @@ export class KnowledgeService implements Knowledge {
   async start(): Promise<void> {
     const stored = new Map((await this.repo.list()).map((a) => [a.id, a]));
     const now = this.clock.now();
+    const changed: Article[] = [];
     for (const f of this.opts.files) {
       const cur = stored.get(f.id);
       if (cur && cur.source === 'teams') continue; // an id written in Teams first keeps its article
       if (cur && cur.state === 'published' && sameContent(cur, f)) continue;
-      await this.repo.save({
+      changed.push({
         ...f,
         version: (cur?.version ?? 0) + 1,
         state: 'published',
@@ -60,8 +61,10 @@ export class KnowledgeService implements Knowledge {
     }
     const files = new Set(this.opts.files.map((f) => f.id));
     for (const a of stored.values()) {
-      if (a.source === 'file' && a.state === 'published' && !files.has(a.id)) await this.repo.save({ ...a, version: a.version + 1, state: 'retired', updatedAt: now });
+      if (a.source === 'file' && a.state === 'published' && !files.has(a.id)) changed.push({ ...a, version: a.version + 1, state: 'retired', updatedAt: now });
     }
+    // One transaction for all of them (a first start stores every file at once).
+    await this.repo.saveMany(changed);
     await this.reindex();
   }
 

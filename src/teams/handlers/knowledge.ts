@@ -82,15 +82,10 @@ export async function offerBeforeFiling(turn: Turn, templateId: string, serviceI
  * the catalog's suggestion). False when no article fits (the caller shows the templates alone),
  * and the search is remembered as one with no result.
  */
-export async function offerForProblem(
-  turn: Turn,
-  text: string,
-  templates: { name: string; description: string; verb: string; data: object }[],
-  opts: { countMiss?: boolean } = {},
-): Promise<boolean> {
+export async function offerForProblem(turn: Turn, text: string, templates: { name: string; description: string; verb: string; data: object }[]): Promise<boolean> {
   const hits = text ? turn.services.knowledge.suggest({ text, locale: turn.locale }) : [];
   if (!hits.length) {
-    if (opts.countMiss !== false && text) await note(turn, { kind: 'no_result', query: text.slice(0, 500), oid: turn.oid, at: turn.services.clock.now() });
+    if (text) await note(turn, { kind: 'no_result', query: text.slice(0, 500), oid: turn.oid, at: turn.services.clock.now() });
     return false;
   }
   await recordShown(turn, hits, 'chat');
