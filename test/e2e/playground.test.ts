@@ -110,18 +110,18 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await app?.stop();
   });
 
-  /** Walks the catalog from the welcome card to the remote-access form. */
-  async function openRemoteAccessForm(page: Page) {
+  /** Walks the catalog from the welcome card ("Nueva solicitud") through the given buttons to a template's form. */
+  async function openForm(page: Page, steps: string[]) {
     await clickButton(page, 'Nueva solicitud');
-    await clickButton(page, 'Mesa de servicio primer nivel');
-    await clickButton(page, 'Acceso remoto');
-    await clickButton(page, 'Ver todas las plantillas');
-    await clickButton(page, 'Solicitud de acceso remoto (VPN / escritorio remoto)');
+    for (const step of steps) await clickButton(page, step);
     // Each step replaces its card in place, so the form may sit above newer messages: find it by its fields.
     const form = cards(page).filter({ has: page.getByLabel(/Describa el problema/) }).last();
     await form.waitFor({ timeout: 20_000 });
     return form;
   }
+
+  const openRemoteAccessForm = (page: Page) =>
+    openForm(page, ['Mesa de servicio primer nivel', 'Acceso remoto', 'Ver todas las plantillas', 'Solicitud de acceso remoto (VPN / escritorio remoto)']);
 
   it('lets an employee file a request from the catalog, get a radicado and ask for its status', async () => {
     await shot(employee, '01-employee-welcome');
@@ -344,12 +344,8 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
   });
   it('shows the knowledge base\'s article before "Guardar" files a VPN failure, and files it with what was typed when the article does not help', async () => {
     await openConversation(employee, 'Personal Chat');
-    await typeMessage(employee, 'nueva solicitud');
-    await clickButton(employee, 'Mesa de servicio primer nivel');
-    await clickButton(employee, 'Acceso remoto');
-    await clickButton(employee, 'Falla de conexión a la VPN');
-    const form = cards(employee).filter({ has: employee.getByLabel(/Describa el problema/) }).last();
-    await form.waitFor({ timeout: 20_000 });
+    await typeMessage(employee, 'ayuda');
+    const form = await openForm(employee, ['Mesa de servicio primer nivel', 'Acceso remoto', 'Falla de conexión a la VPN']);
     await form.getByLabel(/Describa el problema/).fill('La VPN no conecta desde la casa, FortiClient se queda en conectando.');
     await form.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
     await clickButton(employee, 'Guardar', form);

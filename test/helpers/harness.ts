@@ -175,6 +175,17 @@ export function cardAction(h: Harness, user: TestUser, verb: string, data: objec
   };
 }
 
+/** Any other invoke (a message extension's query, select item, fetch task, submit action), from a group chat by default. */
+export function invoke(h: Harness, user: TestUser, name: string, value: unknown, locale = 'es-CO', conversation?: object) {
+  return {
+    ...base(h, user, locale),
+    type: 'invoke',
+    name,
+    value,
+    conversation: conversation ?? { id: '19:group-chat@thread.v2', conversationType: 'groupChat', tenantId: TENANT },
+  };
+}
+
 export function channelMessage(h: Harness, user: TestUser, text: string, threadRootId?: string) {
   return {
     ...base(h, user),
@@ -261,4 +272,18 @@ export async function save(h: Harness, user: TestUser, form: any, inputs: Record
   const card = res.body?.type === 'application/vnd.microsoft.card.adaptive' ? res.body.value : undefined;
   if (!isArticleOffer(card)) return res;
   return press(h, user, card, 'No, registrar la solicitud', {}, conversation);
+}
+
+/** The buttons a person sees on a card, in order (a button's fallback for older clients is the same button). */
+export function buttonTitles(card: any): string[] {
+  const out: string[] = [];
+  const walk = (n: any) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (n && typeof n === 'object') {
+      if (typeof n.type === 'string' && n.type.startsWith('Action.')) return out.push(n.title);
+      Object.values(n).forEach(walk);
+    }
+  };
+  walk(card);
+  return out;
 }

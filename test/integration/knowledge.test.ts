@@ -6,14 +6,14 @@
  */
 import { cardOrText, fileTicket, personalId, queueCard, registerQueue } from '../helpers/desk';
 import {
-  BOT,
+  buttonTitles,
   cardAction,
   cardText,
   channelConversation,
   findAction,
+  invoke as invokeActivity,
   invokeCard,
   message,
-  personalConversation,
   press,
   startHarness,
   TENANT,
@@ -27,21 +27,9 @@ jest.setTimeout(60_000);
 
 const VPN_FORM = { network: 'hogar', errorMessage: 'Error 809', description: 'La VPN no conecta desde la casa, se queda en conectando.', phone: '300 123 4567', contactChannel: 'teams' };
 
+/** A message-extension invoke over HTTP; its invoke response's body. */
 async function invoke(h: Harness, user: TestUser, name: string, value: unknown, locale = 'es-CO') {
-  const res = await h.post({
-    id: `inv-${Math.random().toString(36).slice(2)}`,
-    channelId: 'msteams',
-    serviceUrl: h.connector.url,
-    timestamp: new Date().toISOString(),
-    locale,
-    from: { id: user.id, name: user.name, aadObjectId: user.oid },
-    recipient: BOT,
-    channelData: { tenant: { id: TENANT } },
-    type: 'invoke',
-    name,
-    value,
-    conversation: { id: '19:group-chat@thread.v2', conversationType: 'groupChat', tenantId: TENANT },
-  });
+  const res = await h.post(invokeActivity(h, user, name, value, locale));
   expect(res.status).toBe(200);
   return res.body;
 }
@@ -50,19 +38,7 @@ async function count(h: Harness, user: TestUser) {
   return (await h.app.tickets.listByRequester(user.oid, { limit: 100 })).total;
 }
 
-/** The buttons a person sees on a card (a fallback is the same button). */
-function buttons(card: any): string[] {
-  const out: string[] = [];
-  const walk = (n: any) => {
-    if (Array.isArray(n)) return n.forEach(walk);
-    if (n && typeof n === 'object') {
-      if (typeof n.type === 'string' && n.type.startsWith('Action.')) return out.push(n.title);
-      Object.values(n).forEach(walk);
-    }
-  };
-  walk(card);
-  return out;
-}
+const buttons = buttonTitles;
 
 describe('the knowledge base', () => {
   let h: Harness;
@@ -101,10 +77,17 @@ describe('the knowledge base', () => {
     const ticket = (await h.app.tickets.getByRadicado(radicado))!;
     expect(ticket).toMatchObject({ templateId: 'falla-conexion-vpn', description: VPN_FORM.description, phone: '+57 300 123 4567' });
     expect(ticket.fieldValues).toEqual({ network: 'hogar', errorMessage: 'Error 809' });
+    // "No" to "¿Esto resuelve su caso?": the articles shown did not help (counted once, with the case).
+    const shown = titles.filter((t) => t === 'Leer el artículo').length;
+    const notHelpful = (await h.app.services.knowledge.deflection(new Date(0), clock.now())).topArticles.reduce((n, a) => n + a.notHelpful, 0);
+    expect(notHelpful).toBe(shown);
+    // The typed values travel once, on that button, not on every article's: the card stays small.
+    expect(JSON.stringify(offer).split(VPN_FORM.description).length - 1).toBe(2); // the button and its fallback
     // Pressed again (a retry, a second click): the same radicado, no second ticket, no second offer.
     expect(cardText(invokeCard(await press(h, USERS.employee, offer, 'No, registrar la solicitud')))).toContain(radicado);
     expect(cardText(invokeCard(await press(h, USERS.employee, form, 'Guardar', VPN_FORM)))).toContain(radicado);
     expect(await count(h, USERS.employee)).toBe(before + 1);
+    expect((await h.app.services.knowledge.deflection(new Date(0), clock.now())).topArticles.reduce((n, a) => n + a.notHelpful, 0)).toBe(shown);
   });
 
   it('files a pure request (no article can answer it) at once', async () => {
@@ -173,7 +156,7 @@ describe('the knowledge base', () => {
 
   it('"Crear artículo" on a solved case drafts it without personal data; a supervisor publishes it and it is found', async () => {
     const ticket = await fileTicket(h, USERS.employee, 'Soy Ana Empleada (ana.empleada@entidad.gov.co, 310 555 1234, cédula 52.123.456). El token de la VPN dice "usuario bloqueado".');
-    const root = await queueCard(h, ticket.radicado);
+    await queueCard(h, ticket.radicado);
     const agent = { oid: USERS.agent.oid, name: USERS.agent.name, roles: ['agent' as const] };
     expect((await h.app.services.tickets.take(ticket, agent)).ok).toBe(true);
     const taken = (await h.app.tickets.get(ticket.id))!;
@@ -224,7 +207,6 @@ describe('the knowledge base', () => {
     const again = invokeCard(await press(h, USERS.supervisor, review, 'Publicar', { title: 'Otro título', body: 'Otro texto del artículo, más largo.' }));
     expect(cardText(again)).toContain('Ese borrador ya no está pendiente');
     expect((await h.app.services.knowledge.get(draft.id))!.version).toBe(2);
-    void root;
   });
 
   describe('the message extension', () => {
@@ -250,7 +232,14 @@ describe('the knowledge base', () => {
       expect(JSON.stringify(other)).not.toContain('teléfono');
       // Select item: an article; a crafted ticket id of someone else is refused like a missing one.
       const article = await invoke(h, USERS.employee, 'composeExtension/selectItem', { kind: 'article', id: 'impresora-no-imprime' });
-      expect(cardText(article.composeExtension.attachments[0].content)).toContain('La impresora no imprime');
+      const inserted2 = article.composeExtension.attachments[0].content;
+      expect(cardText(inserted2)).toContain('La impresora no imprime');
+      // "¿Le sirvió?" on the inserted article too: a reader's answer keeps the article, with the thanks.
+      expect(cardText(inserted2)).toContain('¿Le sirvió?');
+      const thanks = invokeCard(await press(h, USERS.manager, inserted2, 'Sí, ya no necesito ayuda'));
+      expect(cardText(thanks)).toContain('¡Gracias! Nos alegra que le sirviera.');
+      expect(cardText(thanks)).toContain('La impresora no imprime');
+      expect(buttons(thanks)).toEqual([]);
       const crafted = await invoke(h, USERS.employee, 'composeExtension/selectItem', { kind: 'ticket', id: theirs.id });
       const missing = await invoke(h, USERS.employee, 'composeExtension/selectItem', { kind: 'ticket', id: 999_999 });
       expect(crafted).toEqual(missing);
@@ -303,4 +292,3 @@ async function ask(h: Harness, user: TestUser, text: string): Promise<any> {
   return h.connector.sent.find(isReply)!.body.attachments?.[0]?.content;
 }
 
-void personalConversation;

@@ -5,6 +5,7 @@
  */
 import { cardOrText, fileTicket, messagesWith, personalId, queueCard, registerQueue, threadId, waitForMessage } from '../helpers/desk';
 import {
+  buttonTitles,
   cardAction,
   cardText,
   channelMessage,
@@ -52,20 +53,6 @@ function inputValue(card: any, id: string): string | undefined {
   };
   walk(card);
   return found;
-}
-
-/** The buttons a person sees, in order (a button's fallback for older clients is the same button). */
-function buttonTitles(card: any): string[] {
-  const out: string[] = [];
-  const walk = (n: any) => {
-    if (Array.isArray(n)) return n.forEach(walk);
-    if (n && typeof n === 'object') {
-      if (typeof n.type === 'string' && n.type.startsWith('Action.')) return out.push(n.title);
-      Object.values(n).forEach(walk);
-    }
-  };
-  walk(card);
-  return out;
 }
 
 const ticketCount = async (h: Harness, u: TestUser) => (await h.app.tickets.listByRequester(u.oid, { limit: 1 })).total;

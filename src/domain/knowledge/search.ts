@@ -27,6 +27,11 @@ const STOP: Record<Locale, Set<string>> = {
 
 const STEM: Record<Locale, (w: string) => string> = { es: stemEs, en: stemEn };
 
+/** A word (folded) that says nothing about the problem. */
+export function isStopWord(word: string, locale: Locale): boolean {
+  return STOP[locale].has(word);
+}
+
 /** Lower case, no accents (ñ kept: "año" is not "ano"). */
 export function fold(text: string): string {
   return text
@@ -40,7 +45,7 @@ export function fold(text: string): string {
 export function terms(text: string, locale: Locale): string[] {
   const out: string[] = [];
   for (const raw of fold(text).split(/[^a-z0-9ñ]+/)) {
-    if (raw.length < 2 || STOP[locale].has(raw)) continue;
+    if (raw.length < 2 || isStopWord(raw, locale)) continue;
     out.push(fold(STEM[locale](raw)));
   }
   return out;
@@ -108,13 +113,9 @@ export class ArticleIndex {
     return this.articles.size;
   }
 
-  /** Published articles by relevance; the caller's language first, the other only when it finds nothing. */
+  /** Published articles in the caller's language, by relevance (an article in another language is never offered). */
   search(query: string, opts: SearchOptions = {}): ArticleHit[] {
-    const locale = opts.locale ?? 'es';
-    const limit = opts.limit ?? 5;
-    const hits = this.searchIn(locale, query, opts.serviceIds);
-    const found = hits.length ? hits : this.searchIn(locale === 'es' ? 'en' : 'es', query, opts.serviceIds);
-    return found.slice(0, limit);
+    return this.searchIn(opts.locale ?? 'es', query, opts.serviceIds).slice(0, opts.limit ?? 5);
   }
 
   private searchIn(locale: Locale, query: string, serviceIds: string[] | undefined): ArticleHit[] {

@@ -42,6 +42,7 @@ function ticketCard(turn: Turn, t: Ticket): AdaptiveCardJson {
     title: t.radicado,
     meta: escapeMarkdown(`${names.service} › ${names.template}`, 400),
     body: escapeMarkdown(`${turn.messages.labelStatus}: ${statusText(t.status, turn.locale)} · ${turn.messages.labelCreated}: ${formatDateTime(t.createdAt, turn.locale)}`, 400),
+    notice: '',
     feedback: false,
     actions: [{ title: turn.messages.btnStatus, verb: 'ticket.status', data: { ticketId: t.id } }],
   });
@@ -84,7 +85,7 @@ export async function onQuery(turn: Turn): Promise<void> {
   const attachments: unknown[] = [];
   const hits = query.trim() ? turn.services.knowledge.search(query, { locale: turn.locale, limit: 5 }) : [];
   for (const h of hits) {
-    const card = articleCard(turn, h.article, false);
+    const card = articleCard(turn, h.article, true);
     attachments.push({
       ...CardFactory.adaptiveCard(card),
       preview: preview(h.article.title, `${turn.text('extArticleSubtitle', { services: servicesOf(turn, h.article) })} — ${excerptOf(h.article, 120).replace(/\\/g, '')}`, { kind: 'article', id: h.article.id }),
@@ -113,7 +114,7 @@ export async function onSelectItem(turn: Turn): Promise<void> {
     const a = await turn.services.knowledge.get(v.data.id);
     if (a && a.state === 'published') {
       await note(turn, { kind: 'shown', articleId: a.id, oid: turn.oid, at: turn.services.clock.now(), where: 'extension' });
-      return respond(turn, result([CardFactory.adaptiveCard(articleCard(turn, a, false))]));
+      return respond(turn, result([CardFactory.adaptiveCard(articleCard(turn, a, true))]));
     }
   }
   if (v.success && v.data.kind === 'ticket' && typeof v.data.id === 'number') {

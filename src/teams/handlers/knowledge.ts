@@ -16,7 +16,8 @@ import { suggestForProblem } from './catalog';
 import { queueCard } from './queue';
 
 const articleId = z.string().min(2).max(90).regex(/^[a-z0-9][a-z0-9-]*$/);
-const where = z.enum(['form', 'chat', 'extension']).catch('chat');
+/** Where an article was answered: before filing, in the chat's suggestions, or on its own card (chat or inserted in a conversation). */
+const where = z.enum(['form', 'chat', 'article']).catch('chat');
 const typedText = z.string().max(4000).catch('');
 
 /** The first paragraph of an article, as plain text, for lists. */
@@ -48,33 +49,48 @@ async function recordShown(turn: Turn, hits: ArticleHit[], place: 'form' | 'chat
   for (const h of hits) await note(turn, { kind: 'shown', articleId: h.article.id, oid: turn.oid, at, where: place, serviceId });
 }
 
-function articleItems(hits: ArticleHit[], context: Record<string, unknown>) {
+/** Each article of a suggestions card; `notHelpful`: what "No me sirvió" carries (none: the card's own "No" answers it). */
+function articleItems(hits: ArticleHit[], solved: Record<string, unknown>, notHelpful?: Record<string, unknown>) {
   return hits.map((h, i) => ({
     elementId: `kb-article-${i}`,
     title: escapeMarkdown(h.article.title, 200),
     excerpt: excerptOf(h.article),
     body: plainText(h.article.body, 8000),
-    solvedData: { articleId: h.article.id, ...context },
-    notHelpfulData: { articleId: h.article.id, helpful: false, ...context },
+    solvedData: { articleId: h.article.id, ...solved },
+    notHelpful: !!notHelpful,
+    notHelpfulData: notHelpful ? { articleId: h.article.id, helpful: false, ...notHelpful } : {},
   }));
 }
 
 /**
- * Before filing (TicketService's "articles" outcome): the articles that may solve it, with the
- * form's values on "No, registrar la solicitud" (nothing typed is lost).
+ * Before filing (TicketService's "articles" outcome): "¿Esto resuelve su caso?" — each article with
+ * "Sí, ya no necesito ayuda", and the card's "No, registrar la solicitud", which carries the form's
+ * values (nothing typed is lost; they are on that one button only, so the card stays small) and the
+ * articles shown, counted as not helpful once the case is filed.
  */
 export async function offerBeforeFiling(turn: Turn, templateId: string, serviceId: string, hits: ArticleHit[], form: Record<string, unknown>): Promise<void> {
   await recordShown(turn, hits, 'form', serviceId);
-  const fileData = { ...form, kbChoice: 'file' };
+  const fileData = { ...form, kbChoice: 'file', kbShown: hits.map((h) => h.article.id) };
   await turn.show(
     turn.card('kb-suggestions', {
       heading: turn.messages.kbFormHeading,
       subheading: turn.messages.kbFormSubheading,
-      articles: articleItems(hits, { where: 'form', templateId, form: fileData }),
+      articles: articleItems(hits, { where: 'form', templateId }),
       templates: [],
       actions: [{ title: turn.messages.btnKbFile, verb: 'ticket.submit', data: fileData }],
     }),
   );
+}
+
+const shownIds = z.array(articleId).max(3).catch([]);
+
+/** A case filed after "No, registrar la solicitud": the articles shown did not solve it. */
+export async function filedAfterArticles(turn: Turn, kbShown: unknown): Promise<void> {
+  const at = turn.services.clock.now();
+  for (const id of new Set(shownIds.parse(kbShown))) {
+    const a = await turn.services.knowledge.get(id);
+    if (a?.state === 'published') await note(turn, { kind: 'helpful', articleId: a.id, oid: turn.oid, at, helpful: false });
+  }
 }
 
 /**
@@ -93,7 +109,7 @@ export async function offerForProblem(turn: Turn, text: string, templates: { nam
     turn.card('kb-suggestions', {
       heading: turn.messages.kbChatHeading,
       subheading: turn.messages.kbChatSubheading,
-      articles: articleItems(hits, { where: 'chat', text }),
+      articles: articleItems(hits, { where: 'chat' }, { where: 'chat', text }),
       templates,
       actions: [{ title: turn.messages.btnOtherOption, verb: 'catalog.categories', data: {} }],
     }),
@@ -123,26 +139,19 @@ export async function answered(turn: Turn, data: Record<string, unknown>): Promi
   const serviceId = where.parse(data.where) === 'form' ? formService(turn, data.templateId) : undefined;
   await note(turn, { kind: 'answered', articleId: a.id, oid: turn.oid, at, serviceId });
   await note(turn, { kind: 'helpful', articleId: a.id, oid: turn.oid, at, helpful: true });
+  // On the article's own card the article stays, with the thanks; elsewhere, the thanks and what next.
+  if (where.parse(data.where) === 'article') return void (await turn.show(articleCard(turn, a, false, turn.messages.kbAnsweredArticle)));
   await turn.notice(turn.messages.kbAnsweredThanks, { color: 'Good', actions: mainActions(turn) });
 }
 
-/** "¿Le sirvió?" on an article: yes is an answer; no offers to file what was typed (form) or the templates (chat). */
+/** "¿Le sirvió?" on an article: yes is an answer; no keeps the article with thanks (its own card) or leaves the templates (chat). */
 export async function feedback(turn: Turn, data: Record<string, unknown>): Promise<void> {
   if (data.helpful !== false) return answered(turn, data);
   const a = await publishedArticle(turn, data.articleId);
   if (!a) return;
   await note(turn, { kind: 'helpful', articleId: a.id, oid: turn.oid, at: turn.services.clock.now(), helpful: false });
   const place = where.parse(data.where);
-  const form = z.record(z.unknown()).catch({}).parse(data.form);
-  if (place === 'form' && typeof form.templateId === 'string') {
-    await turn.notice(turn.messages.kbNotHelpfulForm, {
-      actions: [
-        { title: turn.messages.btnKbFileNow, verb: 'ticket.submit', data: { ...form, kbChoice: 'file' } },
-        { title: turn.messages.btnOtherOption, verb: 'catalog.categories', data: {} },
-      ],
-    });
-    return;
-  }
+  if (place === 'article') return void (await turn.show(articleCard(turn, a, false, turn.messages.kbNotHelpfulArticle)));
   const text = typedText.parse(data.text).trim();
   if (text) return suggestForProblem(turn, text, { articles: false });
   await turn.notice(turn.messages.kbNotHelpfulChat, { actions: mainActions(turn) });
@@ -156,19 +165,20 @@ export async function showArticle(turn: Turn, data: Record<string, unknown>): Pr
   await turn.show(articleCard(turn, a, true));
 }
 
-/** An article's card; with `feedback`, "¿Le sirvió?" and its two answers. */
-export function articleCard(turn: Turn, a: Article, withFeedback: boolean) {
+/** An article's card; with `feedback`, "¿Le sirvió?" and its two answers; `notice`: the answer to them. */
+export function articleCard(turn: Turn, a: Article, withFeedback: boolean, notice = '') {
   const services = servicesOf(turn, a);
   const meta = [services, turn.text('kbUpdated', { date: formatDate(a.updatedAt, turn.locale) })].filter(Boolean).join(' · ');
   return turn.card('kb-article', {
     title: escapeMarkdown(a.title, 200),
     meta: escapeMarkdown(meta, 400),
     body: plainText(a.body, 8000),
+    notice,
     feedback: withFeedback,
     actions: withFeedback
       ? [
-          { title: turn.messages.btnKbSolved, verb: 'kb.answered', data: { articleId: a.id, where: 'chat' } },
-          { title: turn.messages.btnKbNotHelpful, verb: 'kb.feedback', data: { articleId: a.id, helpful: false, where: 'chat' } },
+          { title: turn.messages.btnKbSolved, verb: 'kb.answered', data: { articleId: a.id, where: 'article' } },
+          { title: turn.messages.btnKbNotHelpful, verb: 'kb.feedback', data: { articleId: a.id, helpful: false, where: 'article' } },
         ]
       : [],
   });

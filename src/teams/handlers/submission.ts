@@ -19,7 +19,7 @@ import { mainActions } from '../turn';
 import { backOf, renderForm, usableTemplate } from './catalog';
 import { explainOutcome } from './tickets';
 import { rememberConversation } from './welcome';
-import { offerBeforeFiling } from './knowledge';
+import { filedAfterArticles, offerBeforeFiling } from './knowledge';
 
 const submissionKey = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 
@@ -75,6 +75,7 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
       return offerBeforeFiling(turn, template.id, loc.service.id, out.hits, form);
     }
     if (out.kind === 'duplicate') return showDuplicateOffer(turn, template, result, key.data, back, out.match);
+    if (out.created && data.kbChoice === 'file') await filedAfterArticles(turn, data.kbShown);
     await showConfirmation(turn, out.ticket);
   } catch (err) {
     if (err instanceof RateLimitedError) {
