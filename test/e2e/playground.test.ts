@@ -361,8 +361,14 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     expect(await offer.innerText()).not.toContain('${');
 
     await clickButton(employee, 'No, registrar la solicitud', offer);
+    // Ana's remote-access request of the first test is still open: the duplicate check asks next, with her text kept.
+    const duplicate = cards(employee).filter({ hasText: 'Ya tiene un caso abierto parecido' }).last();
+    await duplicate.waitFor({ timeout: 30_000 });
+    await expect(duplicate.getByLabel(/Su texto|Lo que escribió|texto/i).first().inputValue()).resolves.toContain('FortiClient se queda en conectando');
+    await shot(employee, '41-employee-duplicate-after-article');
+    await clickButton(employee, 'Registrar uno nuevo de todos modos', duplicate);
     const filed = cards(employee).filter({ hasText: /MDA-\d{4}-\d{6}/ }).filter({ hasText: /Falla de conexión a la VPN/ }).last();
     await filed.waitFor({ timeout: 30_000 });
-    await shot(employee, '41-employee-filed-after-article');
+    await shot(employee, '42-employee-filed-after-article');
   });
 });

@@ -22,9 +22,18 @@ const typedText = z.string().max(4000).catch('');
 
 /** The first paragraph of an article, as plain text, for lists. */
 export function excerptOf(a: Article, max = 220): string {
-  const first = a.body.split(/\n\s*\n/).find((p) => p.trim()) ?? '';
-  const plain = first.replace(/\*\*|__|[*_`]/g, '').replace(/\[([^\]]+)\]\([^)]+\)/g, '$1').replace(/\s+/g, ' ').trim();
+  const plain = plainParagraph(firstParagraph(a.body));
   return escapeMarkdown(plain.length > max ? `${plain.slice(0, max - 1)}…` : plain, max + 10);
+}
+
+const firstParagraph = (body: string) => body.split(/\n\s*\n/).find((p) => p.trim()) ?? '';
+const plainParagraph = (p: string) => p.replace(/\*\*|__|[*_`]/g, '').replace(/\[([^\]]+)\]\([^)]+\)/g, '$1').replace(/\s+/g, ' ').trim();
+
+/** What "Leer el artículo" opens under the excerpt: the rest of the text (all of it when the excerpt was cut short). */
+function bodyAfterExcerpt(a: Article, max = 220): string {
+  const first = firstParagraph(a.body);
+  if (plainParagraph(first).length > max) return a.body;
+  return a.body.slice(a.body.indexOf(first) + first.length).trim() || a.body;
 }
 
 /** The services of an article, by name in the caller's language. */
@@ -55,7 +64,7 @@ function articleItems(hits: ArticleHit[], solved: Record<string, unknown>, notHe
     elementId: `kb-article-${i}`,
     title: escapeMarkdown(h.article.title, 200),
     excerpt: excerptOf(h.article),
-    body: plainText(h.article.body, 8000),
+    body: plainText(bodyAfterExcerpt(h.article), 8000),
     solvedData: { articleId: h.article.id, ...solved },
     notHelpful: !!notHelpful,
     notHelpfulData: notHelpful ? { articleId: h.article.id, helpful: false, ...notHelpful } : {},
