@@ -158,6 +158,24 @@ describe('the English localization file', () => {
     const commandKeys = Object.keys(en).filter((k) => k.startsWith('bots['));
     expect(commandKeys.sort()).toEqual(expected.sort());
   });
+
+  it('translates the message extension\'s commands and their parameters, and nothing that does not exist', () => {
+    const ext = (manifest as unknown as { composeExtensions: { botId: string; commands: { id: string; type: string; title: string; description?: string; parameters?: { title: string; description?: string }[] }[] }[] }).composeExtensions;
+    expect(ext).toHaveLength(1);
+    expect(ext[0].botId).toBe(VALUES.BOT_ID);
+    // The search from the compose box and the action on a message, the ids the bot answers to.
+    expect(ext[0].commands.map((c) => [c.id, c.type])).toEqual([['buscar', 'query'], ['crearRadicado', 'action']]);
+    const expected = ext[0].commands.flatMap((c, i) => [
+      `composeExtensions[0].commands[${i}].title`,
+      ...(c.description ? [`composeExtensions[0].commands[${i}].description`] : []),
+      ...(c.parameters ?? []).flatMap((p, j) => [
+        `composeExtensions[0].commands[${i}].parameters[${j}].title`,
+        ...(p.description ? [`composeExtensions[0].commands[${i}].parameters[${j}].description`] : []),
+      ]),
+    ]);
+    expect(Object.keys(en).filter((k) => k.startsWith('composeExtensions[')).sort()).toEqual(expected.sort());
+    expect(en['composeExtensions[0].commands[1].title']).toBe('Create radicado from message');
+  });
 });
 
 describe('the icons', () => {
