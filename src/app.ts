@@ -19,6 +19,7 @@ import { startHttpServer, type HttpServer } from './http/server';
 import { FileDirectory } from './identity/file-directory';
 import { ApprovalService } from './domain/approvals/service';
 import { KnowledgeService } from './domain/knowledge/service';
+import { IncidentService } from './domain/incidents/service';
 import { loadKnowledge } from './knowledge-files';
 import { IdentityService } from './identity/identity-service';
 import { createLogger, type Logger } from './logger';
@@ -61,6 +62,8 @@ export interface App {
   readonly sla: { monitor: SlaMonitor; runOnce(): Promise<{ warnings: number; breaches: number }> };
   /** Approval reminders and escalations; `runOnce()` runs with each SLA check. */
   readonly approvals: { runOnce(): Promise<{ reminded: number; escalated: number }> };
+  /** Major incidents whose master was resolved: their linked tickets resolved; runs with each SLA check. */
+  readonly incidents: { runOnce(): Promise<{ settled: number }> };
   server?: HttpServer;
   /** The retention job (also run at start and every hour): erases old contact phones. */
   runRetention(): Promise<string[]>;
@@ -126,7 +129,9 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     surveyWanted: (id) => surveys.wanted(id),
     duplicateSimilarity: cfg.duplicateSimilarity,
     articles: (input) => knowledge.suggest(input),
+    incidents: { open: (tenantId, serviceId) => storage.incidents.open(tenantId, serviceId) },
   });
+  const incidents = new IncidentService(storage.incidents, clock, (child, actor, note, survey) => tickets.resolveLinked(child, actor, note, survey));
   const personalData = new PersonalDataService(storage.personalData, new DirectoryExportSink(cfg.exportDir), clock, {
     release: (sha256s) => attachments.release(sha256s),
   });
@@ -143,7 +148,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     access,
   );
   const cards = new CardRenderer();
-  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar, mailOn, storage.approvals);
+  const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar, mailOn, storage.approvals, storage.incidents);
   const services: Services = {
     cfg,
     log,
@@ -170,6 +175,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     attachments,
     approvals,
     knowledge,
+    incidents,
     sso: cfg.ssoConnectionName
       ? new TeamsSso({
           connectionName: cfg.ssoConnectionName,
@@ -252,6 +258,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   };
   const slaPass = onePassAtATime(() => slaMonitor.tick(), { warnings: 0, breaches: 0 }, 'SLA alerts recorded', 'SLA check failed');
   const approvalPass = onePassAtATime(() => approvals.tick(), { reminded: 0, escalated: 0 }, 'approval reminders and escalations recorded', 'approval check failed');
+  const incidentPass = onePassAtATime(() => incidents.tick(), { settled: 0 }, 'linked tickets resolved with their major incident', 'major incident check failed');
   // Articles published or retired on another instance reach this one's index with the next pass.
   const knowledgePass = onePassAtATime(async () => ({ reindexed: (await knowledge.reindex()) ? 1 : 0 }), { reindexed: 0 }, 'knowledge index rebuilt', 'knowledge reindex failed');
   const runSla = slaPass.run;
@@ -267,6 +274,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     runAttachmentCleanup,
     sla: { monitor: slaMonitor, runOnce: runSla },
     approvals: { runOnce: runApprovals },
+    incidents: { runOnce: incidentPass.run },
     async start() {
       await storage.ready();
       await knowledge.start();
@@ -314,7 +322,8 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       // Catch up at once (alerts due while the bot was down), then every SLA_CHECK_INTERVAL_SECONDS.
       await runSla();
       await runApprovals();
-      slaTimer = setInterval(() => void runSla().then(runApprovals).then(knowledgePass.run), cfg.sla.checkIntervalMs);
+      await incidentPass.run();
+      slaTimer = setInterval(() => void runSla().then(runApprovals).then(incidentPass.run).then(knowledgePass.run), cfg.sla.checkIntervalMs);
       slaTimer.unref();
       log.info({ url: app.server.url }, 'Mesa de Ayuda listening');
       return app.server;
@@ -326,6 +335,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       if (slaTimer) clearInterval(slaTimer);
       await slaPass.running();
       await approvalPass.running();
+      await incidentPass.running();
       await knowledgePass.running();
       await app.server?.close();
       await dispatcher.stop();

@@ -55,6 +55,8 @@ export type Intent =
   | { kind: 'move_queue'; radicado?: string; queue?: string }
   | { kind: 'metrics' } // "indicadores" / "metrics"
   | { kind: 'kb_drafts' } // "borradores" / "article drafts": knowledge-base drafts to review (supervisors)
+  /** "incidente mayor [MDA-…] [título]" / "major incident …": declare one from a case (its thread, or the radicado) (supervisors). */
+  | { kind: 'declare_incident'; radicado?: string; title?: string }
   | { kind: 'cancel'; radicado?: string } // "cancelar radicado X" / "cancel ticket X"
   | { kind: 'export_person'; who?: string } // "exportar datos de ana@entidad.gov.co" (supervisors)
   | { kind: 'anonymise_person'; who?: string } // "anonimizar datos de ana@entidad.gov.co" (supervisors)
@@ -91,6 +93,7 @@ export const COMMANDS: {
     { es: 'siguiente', en: 'next', intent: 'next' },
     { es: 'registrar cola', en: 'register queue', intent: 'register_queue' },
     { es: 'mover a cola', en: 'move to queue', intent: 'move_queue' },
+    { es: 'incidente mayor', en: 'major incident', intent: 'declare_incident' },
   ],
 };
 
@@ -413,6 +416,9 @@ const NEXT = new RegExp(
     '(?: (?:caso|radicado|solicitud|ticket|case|request|one|item|en la cola|de la cola|in queue|in the queue|from the queue))?$',
 );
 
+const DECLARE_INCIDENT = /^(?:(?:declarar|declara|declaro|declare|declaring|abrir|abre|open) )?(?:(?:un|una|el|a|an|the) )?(?:incidente mayor|major incident)(?: |$)/;
+const DECLARE_INCIDENT_RAW = /^.*?(?:incidente\s+mayor|major\s+incident)[\s:,.;\-–—]*/i;
+
 const KB_DRAFTS = new RegExp(
   `^(?:${VIEW_VERB} )?(?:(?:los|las|the) )?` +
     '(?:borradores(?: de (?:articulos|la base de conocimiento))?|articulos (?:pendientes|por publicar|por revisar)|(?:article |kb )?drafts)$',
@@ -557,6 +563,15 @@ function matchCommands(s: string, cleaned: string, opts: RecognizeOptions, forei
   if (NEXT.test(s)) return { kind: 'next' };
   if (METRICS.test(s)) return { kind: 'metrics' };
   if (KB_DRAFTS.test(s)) return { kind: 'kb_drafts' };
+  if (DECLARE_INCIDENT.test(s)) {
+    // The rest as typed (case and accents kept): a radicado first, if any, then the title.
+    let rest = cleaned.replace(DECLARE_INCIDENT_RAW, '').trim();
+    const first = /^\S+/.exec(rest)?.[0] ?? '';
+    const radicado = first ? normalizeRadicado(first, opts) : null;
+    if (radicado) rest = rest.slice(first.length).replace(/^[\s:,.;\-–—]+/, '');
+    const title = rest.replace(/^["'“”«»]+|["'“”«»]+$/g, '').trim().slice(0, 120);
+    return { kind: 'declare_incident', ...(radicado ? { radicado } : {}), ...(title ? { title } : {}) };
+  }
 
   if (EXPORT_PERSON.test(s)) {
     const who = personArgument(cleaned);

@@ -112,6 +112,8 @@ export interface TicketPatch {
   slaStart?: import('./tickets/model').SlaStart;
   /** Enters the support queue now: takes the next place in its FIFO order. */
   enterQueue?: boolean;
+  /** Linked to the major incident of this master ticket; null unlinks it (a reopened child). */
+  majorIncidentId?: number | null;
 }
 
 export interface SlaPatch {

@@ -3,7 +3,8 @@ import { esConversation } from './es-conversation';
 import { esOperations } from './es-operations';
 import { esApprovals } from './es-approvals';
 import { esKnowledge } from './es-knowledge';
+import { esIncidents } from './es-incidents';
 
-export const es = { ...esConversation, ...esOperations, ...esApprovals, ...esKnowledge };
+export const es = { ...esConversation, ...esOperations, ...esApprovals, ...esKnowledge, ...esIncidents };
 
 export type Messages = typeof es;

@@ -74,7 +74,11 @@ export type UserNotice =
   /** To the requester: the request was rejected, with the reason (the case is closed). */
   | { kind: 'rejected'; by: string; onBehalfOf?: string; reason: string }
   /** To the requester: nobody decided in time, so more approvers were asked. */
-  | { kind: 'approval_escalated'; to: string };
+  | { kind: 'approval_escalated'; to: string }
+  /** To the requester: the case is linked to a major incident (known outage) and will get its updates. */
+  | { kind: 'incident_linked'; title: string }
+  /** To a linked requester: the major incident's update number `seq`. */
+  | { kind: 'incident_update'; title: string; text: string; seq: number };
 
 export interface OutboxRecord extends OutboxItem {
   id: number;

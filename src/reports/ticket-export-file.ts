@@ -30,6 +30,7 @@ export function exportLabels(catalog: CatalogService, locale: Locale): ExportLab
     yes: m.yes,
     no: m.no,
     approval: (a) => m[`approval_${a.decision ?? 'pending'}`],
+    incidentMaster: m.csvIncidentMaster,
   };
 }
 

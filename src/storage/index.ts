@@ -42,6 +42,8 @@ import { SqlTeamMembers } from './team-members';
 import { SqlTicketRepository } from './tickets';
 import { SqlApprovalRepository } from './approvals';
 import { SqlKnowledgeRepository } from './knowledge';
+import { SqlIncidentRepository } from './incidents';
+import type { IncidentRepository } from '../domain/incidents/model';
 import type { KnowledgeRepository } from '../domain/knowledge/model';
 import type { ApprovalRepository } from '../domain/approvals/model';
 import { verifyHistory } from './history-check';
@@ -99,6 +101,8 @@ interface StorageBase {
   approvals: ApprovalRepository;
   /** Knowledge-base articles (every version) and what people did with them. */
   knowledge: KnowledgeRepository;
+  /** Major incidents: masters, their updates, the tickets linked to them. */
+  incidents: IncidentRepository;
   attachments: AttachmentRepository;
   /** Where attachment bytes live: files in `dir` (SQLite, one instance) or the shared database (PostgreSQL). */
   blobs(dir: string): BlobStore;
@@ -152,6 +156,7 @@ function sharedRepositories(sql: Sql, opts: StorageOptions) {
     tickets,
     approvals: new SqlApprovalRepository(sql, tickets),
     knowledge: new SqlKnowledgeRepository(sql),
+    incidents: new SqlIncidentRepository(sql, tickets),
     outbox: new SqlOutbox(sql, { paceGapMs: opts.outboxPaceGapMs, leaseMs: opts.outboxLeaseMs }),
     queues: new SqlQueues(sql),
     members: new SqlTeamMembers(sql),

@@ -1,8 +1,8 @@
 /** Tickets and their survey answers for the reports, on either engine: what the metrics and the CSV export read. */
-import type { ApprovalFacts, ReportDataSource } from '../domain/reports/metrics';
+import type { ApprovalFacts, IncidentFacts, ReportDataSource } from '../domain/reports/metrics';
 import type { Ticket } from '../domain/tickets/model';
 import type { Sql } from './sql';
-import { toTicket, type Row } from './ticket-rows';
+import { ACTIVE_SQL, toTicket, type Row } from './ticket-rows';
 
 type WithSurvey = Row & {
   survey_score: number | null;
@@ -12,6 +12,8 @@ type WithSurvey = Row & {
   approval_decision: string | null;
   approval_by: string | null;
   approval_for: string | null;
+  incident_radicado?: string | null;
+  is_master?: number | null;
 };
 
 /** The request's approval, joined to each ticket row. */
@@ -39,7 +41,7 @@ export class SqlReportData implements ReportDataSource {
   async forMetrics(since: Date): Promise<{ ticket: Ticket; survey?: { score: number }; approval?: ApprovalFacts }[]> {
     const rows = await this.q.all<WithSurvey>(
       `SELECT t.*, s.score AS survey_score, ${APPROVAL_COLUMNS} FROM tickets t LEFT JOIN satisfaction_surveys s ON s.ticket_id = t.id ${APPROVAL_JOIN}
-       WHERE t.id IN (SELECT id FROM tickets WHERE status IN ('pending_approval', 'new', 'assigned', 'in_progress', 'waiting_user')
+       WHERE t.id IN (SELECT id FROM tickets WHERE status IN (${ACTIVE_SQL})
                       UNION SELECT id FROM tickets WHERE created_at >= ?
                       UNION SELECT id FROM tickets WHERE resolved_at >= ?)
        ORDER BY t.id`,
@@ -49,9 +51,12 @@ export class SqlReportData implements ReportDataSource {
   }
 
   /** Tickets created in [from, to), oldest first, with their survey answer. */
-  async createdBetween(from: Date, to: Date): Promise<{ ticket: Ticket; survey?: { score: number; comment?: string }; approval?: ApprovalFacts }[]> {
+  async createdBetween(from: Date, to: Date): Promise<{ ticket: Ticket; survey?: { score: number; comment?: string }; approval?: ApprovalFacts; incident?: IncidentFacts }[]> {
     const rows = await this.q.all<WithSurvey>(
-      `SELECT t.*, s.score AS survey_score, s.comment AS survey_comment, ${APPROVAL_COLUMNS} FROM tickets t
+      `SELECT t.*, s.score AS survey_score, s.comment AS survey_comment, ${APPROVAL_COLUMNS},
+         (SELECT mt.radicado FROM tickets mt WHERE mt.id = t.major_incident_id) AS incident_radicado,
+         (SELECT count(*) FROM major_incidents m WHERE m.master_ticket_id = t.id) AS is_master
+       FROM tickets t
        LEFT JOIN satisfaction_surveys s ON s.ticket_id = t.id ${APPROVAL_JOIN}
        WHERE t.created_at >= ? AND t.created_at < ? ORDER BY t.id`,
       [from, to],
@@ -60,6 +65,7 @@ export class SqlReportData implements ReportDataSource {
       ticket: toTicket(r),
       survey: r.survey_score == null ? undefined : { score: r.survey_score, comment: r.survey_comment ?? undefined },
       approval: approvalOf(r),
+      incident: Number(r.is_master) > 0 ? { master: true } : r.incident_radicado ? { master: false, linkedTo: r.incident_radicado } : undefined,
     }));
   }
 }

@@ -39,6 +39,7 @@ export interface Row {
   mail_error: string | null;
   imported: number;
   anonymised_at?: string | null;
+  major_incident_id?: number | null;
   sla_first_response_minutes?: number | null;
   sla_resolution_minutes?: number | null;
   first_response_due_at?: string | Date | null;
@@ -112,6 +113,7 @@ export function toTicket(r: Row): Ticket {
     mailError: u(r.mail_error),
     imported: r.imported === 1,
     anonymisedAt: d(r.anonymised_at ?? null),
+    majorIncidentId: u(r.major_incident_id ?? null),
     sla: toSla(r),
   };
 }

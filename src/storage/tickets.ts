@@ -30,8 +30,9 @@ const INSERT_TICKET = `INSERT INTO tickets (
     radicado, submission_key, tenant_id, requester_oid, requester_name, requester_email, requester_upn,
     requester_department, locale, phone, contact_channel, category_id, route_category_id, service_id, template_id,
     field_values, description, priority, status, queue_order, created_at, updated_at,
-    sla_first_response_minutes, sla_resolution_minutes, first_response_due_at, first_response_warn_at, resolution_due_at, resolution_warn_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${NEXT_QUEUE_ORDER}, ?, ?, ?, ?, ?, ?, ?, ?)
+    sla_first_response_minutes, sla_resolution_minutes, first_response_due_at, first_response_warn_at, resolution_due_at, resolution_warn_at,
+    major_incident_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${NEXT_QUEUE_ORDER}, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   RETURNING *`;
 
 /** The SLA clock columns a patch may set. */
@@ -61,6 +62,7 @@ function patchSql(patch: TicketPatch): { sets: string; args: unknown[] } {
   // Moved to another queue: its card is posted anew there.
   if (patch.queueCategoryId !== undefined) set('route_category_id = ?, queue_conversation_id = NULL, queue_activity_id = NULL', patch.queueCategoryId);
   if (patch.mailError !== undefined) set('mail_error = ?', patch.mailError);
+  if (patch.majorIncidentId !== undefined) set('major_incident_id = ?', patch.majorIncidentId);
   if (patch.enterQueue) sets.push(`queue_order = ${NEXT_QUEUE_ORDER}`);
   if (patch.slaStart) {
     const st = patch.slaStart;
@@ -133,7 +135,7 @@ export class SqlTicketRepository extends TicketQueries implements TicketReposito
         JSON.stringify(input.fieldValues),
         input.description,
         input.priority,
-        input.awaitingApproval ? 'pending_approval' : 'new',
+        input.awaitingApproval ? 'pending_approval' : input.majorIncidentId ? 'linked' : 'new',
         input.createdAt,
         input.createdAt,
         sla?.firstResponseMinutes,
@@ -142,6 +144,7 @@ export class SqlTicketRepository extends TicketQueries implements TicketReposito
         sla?.firstResponseWarnAt,
         sla?.resolutionDueAt,
         sla?.resolutionWarnAt,
+        input.majorIncidentId,
       ]))!;
       const ticket = toTicket(row);
       await appendEvents(q, ticket.id, [

@@ -13,6 +13,7 @@ import * as attachments from './handlers/attachments';
 import * as fileOffer from './handlers/file-offer';
 import * as knowledge from './handlers/knowledge';
 import * as extension from './handlers/extension';
+import * as incidents from './handlers/incidents';
 import * as catalog from './handlers/catalog';
 import * as submission from './handlers/submission';
 import * as personalData from './handlers/personal-data';
@@ -96,6 +97,11 @@ export const VERBS: Record<string, VerbRoute> = {
   'kb.review': byRole('supervisor', knowledge.reviewDraft),
   'kb.publish': byRole('supervisor', knowledge.publishDraft),
   'kb.discard': byRole('supervisor', knowledge.discardDraft),
+  'incident.declareForm': onTicket('staff', (turn, t) => incidents.declareForm(turn, t)),
+  'incident.declare': onTicket('staff', incidents.declare),
+  'incident.choose': onTicket('staff', (turn, t) => incidents.chooseIncident(turn, t)),
+  'incident.link': onTicket('staff', incidents.link),
+  'incident.update': onTicket('staff', incidents.postUpdate),
 };
 
 const actionShape = z.object({
@@ -182,6 +188,8 @@ export const INTENTS: { [K in Intent['kind']]: IntentRoute<K> } = {
   cancel: intentOnTicket<'cancel'>('requester', (i) => i.radicado, (turn, t) => tickets.requesterAction(turn, 'cancel', t), { who: 'anyone', run: say('statusMissing') }),
   metrics: intentByRole('supervisor', (turn) => reports.showMetrics(turn)),
   kb_drafts: intentByRole('supervisor', (turn) => knowledge.showDrafts(turn)),
+  // The case is named by radicado or by the thread it is typed in; the gate (ticketFor) checks staff of its queue.
+  declare_incident: intentByRole<'declare_incident'>('supervisor', (turn, i) => incidents.declareByCommand(turn, i)),
   export_person: intentByRole<'export_person'>('supervisor', (turn, i) => personalData.exportPerson(turn, i.who)),
   anonymise_person: intentByRole<'anonymise_person'>('supervisor', (turn, i) => personalData.askAnonymise(turn, i.who)),
   export: intentByRole<'export'>('supervisor', (turn, i) => reports.exportTickets(turn, i.from, i.to)),

@@ -29,6 +29,9 @@ export const CARD_NAMES = [
   'kb-article',
   'kb-drafts',
   'kb-draft',
+  'incident-declare',
+  'incident-link',
+  'incident-known',
 ] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 

@@ -5,6 +5,7 @@
 import { ActivityTypes, CardFactory, TeamsInfo, TurnContext } from 'botbuilder';
 import type { ApprovalService } from '../domain/approvals/service';
 import type { KnowledgeService } from '../domain/knowledge/service';
+import type { IncidentService } from '../domain/incidents/service';
 import type { Config } from '../config';
 import type { TicketAccess } from '../domain/access';
 import type { AttachmentService } from '../domain/attachments';
@@ -73,6 +74,8 @@ export interface Services {
   approvals: ApprovalService;
   /** The knowledge base: articles before filing, feedback, drafts, deflection. */
   knowledge: KnowledgeService;
+  /** Major incidents: declare, link, one voice to every linked requester, resolve them all. */
+  incidents: IncidentService;
 }
 
 export class Turn {

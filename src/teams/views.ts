@@ -6,6 +6,7 @@ import type { AttachmentRepository } from '../domain/attachments';
 import type { CatalogService } from '../domain/catalog';
 import { ESTIMATE_SAMPLE, estimateWait, queueScope } from '../domain/queue/position';
 import type { ApprovalRepository } from '../domain/approvals/model';
+import type { IncidentRepository } from '../domain/incidents/model';
 import type { Ticket } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
@@ -41,6 +42,8 @@ export class TicketViews {
     private readonly mailOn = false,
     /** Requests awaiting approval: the requester's cards say who must approve. */
     private readonly approvals?: Pick<ApprovalRepository, 'get'>,
+    /** Major incidents: a master's card shows it, a linked ticket's cards say which one. */
+    private readonly incidents?: Pick<IncidentRepository, 'get' | 'open'>,
   ) {}
 
   /** The ticket's attachments for a card: name, size, who, a short checksum, and the id for "send me". */
@@ -65,6 +68,12 @@ export class TicketViews {
       service: service ? pick(service.name, locale) : ticket.serviceId,
       template: template ? pick(template.name, locale) : ticket.imported ? messages(locale).importedTemplate : ticket.templateId,
     };
+  }
+
+  /** A catalog service's name in the reader's language (its id when it is no longer in the catalog). */
+  serviceName(serviceId: string, locale: Locale): string {
+    const service = this.catalog.findService(serviceId);
+    return service ? pick(service.name, locale) : serviceId;
   }
 
   /** The template's fields as filled, labelled in the reader's language (choices by their label). */
@@ -96,6 +105,7 @@ export class TicketViews {
   async queueInfo(ticket: Ticket, locale: Locale): Promise<{ position: string; positionText: string; estimateText: string }> {
     const none = { position: '', positionText: '', estimateText: '' };
     if (ticket.status === 'pending_approval') return this.approvalInfo(ticket, locale);
+    if (ticket.status === 'linked') return this.incidentInfo(ticket, locale);
     if (ticket.status !== 'new' || ticket.imported) return none;
     const scope = queueScope(ticket.queueCategoryId, this.queues ? await this.queues.list() : []);
     const p = await this.tickets.queuePosition(ticket, scope);
@@ -108,6 +118,24 @@ export class TicketViews {
         ? t(locale, 'estimateLine', { time: duration(estimate.minutes, locale), takes: estimate.takes })
         : t(locale, 'estimateNone'),
     };
+  }
+
+  /** Linked to a major incident: which one and its latest news, in the position's place. */
+  private async incidentInfo(ticket: Ticket, locale: Locale) {
+    const line = await this.linkedLine(ticket, locale);
+    const incident = ticket.majorIncidentId ? await this.incidents?.get(ticket.majorIncidentId) : null;
+    const news = incident?.latest ?? (incident ? { text: incident.statusText, at: incident.declaredAt } : null);
+    return {
+      position: '',
+      positionText: line || messages(locale).status_linked,
+      estimateText: news ? t(locale, 'incidentLatest', { at: formatDateTime(news.at, locale), text: escapeMarkdown(news.text, 500) }) : '',
+    };
+  }
+
+  /** "Vinculado al incidente mayor MDA-…: título", or '' when the ticket is not linked. */
+  private async linkedLine(ticket: Ticket, locale: Locale): Promise<string> {
+    const incident = ticket.majorIncidentId ? await this.incidents?.get(ticket.majorIncidentId) : null;
+    return incident ? t(locale, 'incidentLinkedTo', { radicado: incident.radicado, title: escapeMarkdown(incident.title, 200) }) : '';
   }
 
   /** Awaiting approval: who must approve (the designated approvers asked so far), in the position's place. */
@@ -247,6 +275,10 @@ export class TicketViews {
     const v = opts.viewer;
     // Who may move the case along: its engineer, or a supervisor (the state machine's rule).
     const manages = staff && (!v || v.supervisor || ticket.assignee?.oid === v.oid);
+    const incident = await this.incidents?.get(ticket.id);
+    const incidentOpen = !!incident && !incident.resolvedAt;
+    // "Vincular a incidente mayor" only while there is one to link to.
+    const linkable = staff && open && !incident && !ticket.majorIncidentId && !!(await this.incidents?.open(ticket.tenantId))?.length;
     return {
       t: m,
       ticketId: ticket.id,
@@ -282,6 +314,16 @@ export class TicketViews {
       canWait: manages && !!ticket.assignee && (s === 'assigned' || s === 'in_progress'),
       // A solved case can become a knowledge-base article (a draft a supervisor publishes).
       canDraftArticle: staff && (s === 'resolved' || s === 'closed'),
+      // Major incidents: the master's banner, count and latest news; a linked ticket says which one.
+      incidentBanner: incident ? t(locale, 'incidentBanner', { title: escapeMarkdown(incident.title, 200) }) : '',
+      incidentFacts: incident
+        ? t(locale, 'incidentFacts', { count: incident.linked, services: escapeMarkdown(incident.serviceIds.map((id) => this.serviceName(id, locale)).join(', '), 300) })
+        : '',
+      incidentLatest: incident ? t(locale, 'incidentLatest', incident.latest ? { at: formatDateTime(incident.latest.at, locale), text: escapeMarkdown(incident.latest.text, 500) } : { at: formatDateTime(incident.declaredAt, locale), text: escapeMarkdown(incident.statusText, 500) }) : '',
+      linkedTo: await this.linkedLine(ticket, locale),
+      canDeclareIncident: staff && (!v || v.supervisor) && open && !incident && !ticket.majorIncidentId,
+      canLinkIncident: linkable,
+      canPostUpdate: staff && incidentOpen,
       refreshUserIds: opts.refreshUserIds.slice(0, 60),
       engineers: (opts.engineers ?? []).map((e) => ({ title: escapeMarkdown(e.name, 100), value: e.oid })),
       canAssign: staff && (!v || v.supervisor) && open && (opts.engineers ?? []).length > 0,

@@ -77,6 +77,11 @@ const DATA: Record<string, (ref: { id: number; attachmentId: number }) => Record
   'approval.reject': ({ id }) => ({ ticketId: id, reason: 'No corresponde.' }),
   'approval.show': ({ id }) => ({ ticketId: id }),
   'kb.draft': ({ id }) => ({ ticketId: id }),
+  'incident.declareForm': ({ id }) => ({ ticketId: id }),
+  'incident.declare': ({ id }) => ({ ticketId: id, title: 'La VPN no conecta', services: 'acceso-remoto', statusText: 'Revisando.' }),
+  'incident.choose': ({ id }) => ({ ticketId: id }),
+  'incident.link': ({ id }) => ({ ticketId: id, masterId: id }),
+  'incident.update': ({ id }) => ({ ticketId: id, incidentUpdate: 'Seguimos revisando.' }),
 };
 /** Verbs that name no ticket, with their role rule's callers. */
 const ROLE_VERBS: Record<string, Caller[] | 'all'> = {

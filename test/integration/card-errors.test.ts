@@ -133,12 +133,13 @@ describe('the queue card shows each person the actions they may take', () => {
   };
   const inputs = (card: unknown) => (JSON.stringify(card).match(/"id":"(\w+)"/g) ?? []).map((m) => m.slice(6, -1));
 
-  it('gives the assignee the reply and resolution inputs, another engineer only the case, a supervisor "Asignar a…"', async () => {
+  it('gives the assignee the reply and resolution inputs, another engineer only the case, a supervisor "Asignar a…" and "Declarar incidente mayor"', async () => {
     const ticket = await fileTicket(h);
     await queueCard(h, ticket.radicado);
     // Unassigned: engineers may take it; only the supervisor may assign.
     expect(titles(await refresh(USERS.agent2, ticket.id))).toEqual(['Tomar']);
-    expect(titles(await refresh(USERS.supervisor, ticket.id))).toEqual(['Tomar', 'Asignar a…']);
+    // Only a supervisor declares a major incident from a case.
+    expect(titles(await refresh(USERS.supervisor, ticket.id))).toEqual(['Tomar', 'Asignar a…', 'Declarar incidente mayor']);
     invokeCard(await h.post(cardAction(h, USERS.agent, 'queue.take', { ticketId: ticket.id }, 'es-CO', channelConversation())));
     const ivan = await refresh(USERS.agent, ticket.id);
     expect(titles(ivan)).toEqual(['Responder', 'En progreso', 'Esperando al usuario', 'Resolver']);
@@ -147,7 +148,7 @@ describe('the queue card shows each person the actions they may take', () => {
     const laura = await refresh(USERS.agent2, ticket.id);
     expect(titles(laura)).toEqual([]);
     expect(inputs(laura)).toEqual([]);
-    expect(titles(await refresh(USERS.supervisor, ticket.id))).toEqual(['Responder', 'En progreso', 'Esperando al usuario', 'Resolver', 'Asignar a…']);
+    expect(titles(await refresh(USERS.supervisor, ticket.id))).toEqual(['Responder', 'En progreso', 'Esperando al usuario', 'Resolver', 'Asignar a…', 'Declarar incidente mayor']);
   });
 
   it('"Resolver" takes its own note and keeps what was typed when the note is missing', async () => {

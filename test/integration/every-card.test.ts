@@ -67,12 +67,22 @@ describe('every card template in both languages', () => {
     await h.post(message(h, requester, lang === 'es' ? 'no me conecta la VPN desde la casa' : 'my vpn is not connecting from home', locale));
     await act(requester, 'catalog.form', { templateId: 'falla-conexion-vpn' });
     const vpnKey = `kb-form-${lang}-0001`;
-    const offer = invokeCard(await act(requester, 'ticket.submit', { templateId: 'falla-conexion-vpn', submissionKey: vpnKey, network: 'hogar', description: lang === 'es' ? 'La VPN no conecta desde la casa.' : 'The VPN does not connect from home.', phone: '300 123 4567', contactChannel: 'teams' }));
+    const offer = invokeCard(await act(requester, 'ticket.submit', { templateId: 'falla-conexion-vpn', submissionKey: vpnKey, incidentChoice: 'no', network: 'hogar', description: lang === 'es' ? 'La VPN no conecta desde la casa.' : 'The VPN does not connect from home.', phone: '300 123 4567', contactChannel: 'teams' }));
     const article = lang === 'es' ? 'vpn-no-conecta' : 'vpn-no-conecta-en';
     expect(JSON.stringify(offer)).toContain(article);
     await act(requester, 'kb.feedback', { articleId: article, helpful: false, where: 'form', form: { templateId: 'falla-conexion-vpn', submissionKey: vpnKey } });
     await act(requester, 'kb.show', { articleId: article });
     await act(requester, 'kb.answered', { articleId: article, where: 'form', templateId: 'falla-conexion-vpn' });
+    // A major incident: declared from a case's card, linked to, announced at filing, updated.
+    const outage = await h.app.services.tickets.file({ submissionKey: `mi-${lang}-0001`, requester: { oid: USERS.stranger.oid, tenantId: 'tenant-1', name: USERS.stranger.name }, locale: lang, phone: '300 123 4567', contactChannel: 'teams', categoryId: 'mesa-servicio-primer-nivel', serviceId: 'acceso-remoto', templateId: 'falla-conexion-vpn', fieldValues: {}, description: lang === 'es' ? 'VPN caída para todos.' : 'VPN down for everyone.', priority: 'high' });
+    await act(USERS.supervisor, 'incident.declareForm', { ticketId: outage.ticket.id }, channelConversation());
+    await act(USERS.supervisor, 'incident.declare', { ticketId: outage.ticket.id, title: '', services: '', statusText: '' }, channelConversation());
+    await act(USERS.supervisor, 'incident.declare', { ticketId: outage.ticket.id, title: lang === 'es' ? 'VPN caída' : 'VPN down', services: 'acceso-remoto', statusText: lang === 'es' ? 'Revisando.' : 'Checking.' }, channelConversation());
+    const other = await h.app.services.tickets.file({ submissionKey: `mi-${lang}-0002`, requester: { oid: USERS.secretary.oid, tenantId: 'tenant-1', name: USERS.secretary.name }, locale: lang, phone: '300 123 4567', contactChannel: 'teams', categoryId: 'mesa-servicio-primer-nivel', serviceId: 'acceso-remoto', templateId: 'falla-conexion-vpn', fieldValues: {}, description: 'VPN.', priority: 'high' });
+    await act(USERS.agent, 'incident.choose', { ticketId: other.ticket.id }, channelConversation());
+    await act(USERS.agent, 'incident.link', { ticketId: other.ticket.id, masterId: outage.ticket.id }, channelConversation());
+    await act(USERS.agent, 'incident.update', { ticketId: outage.ticket.id, incidentUpdate: lang === 'es' ? 'Ya casi.' : 'Almost there.' }, channelConversation());
+    await act(requester, 'ticket.submit', { templateId: 'falla-conexion-vpn', submissionKey: `mi-${lang}-0003`, network: 'hogar', description: lang === 'es' ? 'No conecta.' : 'It does not connect.', phone: '300 123 4567', contactChannel: 'teams' });
     await act(requester, 'survey.submit', { ticketId: ticket.id, score: '5', comment: '' });
     await act(requester, 'ticket.reopen', { ticketId: ticket.id });
     await h.post(message(h, USERS.supervisor, lang === 'es' ? 'indicadores' : 'metrics', locale));

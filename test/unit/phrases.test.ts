@@ -171,9 +171,19 @@ describe('COMMANDS', () => {
     expect(recognize(text, opts).kind).toBe(intent);
   });
 
-  it('advertises five personal commands and four team commands', () => {
+  it('advertises five personal commands and five team commands', () => {
     expect(COMMANDS.personal.map((c) => c.intent)).toEqual(['new_request', 'my_tickets', 'my_approvals', 'status_missing', 'help']);
-    expect(COMMANDS.team.map((c) => c.intent)).toEqual(['queue', 'next', 'register_queue', 'move_queue']);
+    expect(COMMANDS.team.map((c) => c.intent)).toEqual(['queue', 'next', 'register_queue', 'move_queue', 'declare_incident']);
+  });
+
+  it('reads "incidente mayor" with the radicado and the title as typed', () => {
+    const opts = { prefix: 'MDA', year: 2026 };
+    expect(recognize('incidente mayor', opts)).toEqual({ kind: 'declare_incident' });
+    expect(recognize('Incidente mayor: La VPN no conecta para nadie', opts)).toEqual({ kind: 'declare_incident', title: 'La VPN no conecta para nadie' });
+    expect(recognize('declarar incidente mayor MDA-2026-000123 Correo caído', opts)).toEqual({ kind: 'declare_incident', radicado: 'MDA-2026-000123', title: 'Correo caído' });
+    expect(recognize('major incident mda-2026-7', opts)).toEqual({ kind: 'declare_incident', radicado: 'MDA-2026-000007' });
+    // Words about an incident are no command.
+    expect(recognize('tuvimos un incidente mayor ayer con la vpn', opts).kind).not.toBe('declare_incident');
   });
 });
 

@@ -63,10 +63,11 @@ export interface Template {
   /** Someone must approve before the case enters the support queue; overrides the service's. */
   approval?: ApprovalPolicy;
   /**
-   * Whether "Guardar" first offers knowledge-base articles that may solve the problem (default true).
-   * false for pure requests (an account, an extension, equipment) that no article can answer.
+   * 'problem' (the default): something fails, so "Guardar" first offers an open major incident of the
+   * service and the knowledge base's articles. 'request': something is asked for (an account, an
+   * extension, equipment), which no outage affects and no article answers: filed straight away.
    */
-  suggestArticles?: boolean;
+  kind?: 'problem' | 'request';
 }
 
 export interface Service {
@@ -249,7 +250,7 @@ const template = z
     retired: z.boolean().optional(),
     sla: sla.optional(),
     approval: approval.optional(),
-    suggestArticles: z.boolean().optional(),
+    kind: z.enum(['problem', 'request']).optional(),
     keywords: z
       .array(
         z

@@ -33,9 +33,15 @@ export interface MetricInput {
 }
 
 /** Where the report's data comes from (SQLite today). */
+/** A ticket's part in a major incident: the master, or linked to the master of this radicado. */
+export interface IncidentFacts {
+  master: boolean;
+  linkedTo?: string;
+}
+
 export interface ReportDataSource {
   forMetrics(since: Date): Promise<MetricInput[]>;
-  createdBetween(from: Date, to: Date): Promise<{ ticket: Ticket; survey?: { score: number; comment?: string }; approval?: ApprovalFacts }[]>;
+  createdBetween(from: Date, to: Date): Promise<{ ticket: Ticket; survey?: { score: number; comment?: string }; approval?: ApprovalFacts; incident?: IncidentFacts }[]>;
 }
 
 export interface Compliance {

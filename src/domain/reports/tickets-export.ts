@@ -5,7 +5,7 @@
 import type { Ticket } from '../tickets/model';
 import type { CalendarConfig } from '../sla/working-calendar';
 import { toCsv } from './csv';
-import { approvalMinutes, firstResponseMet, resolutionMet, type ApprovalFacts, type ReportDataSource } from './metrics';
+import { approvalMinutes, firstResponseMet, resolutionMet, type ApprovalFacts, type IncidentFacts, type ReportDataSource } from './metrics';
 
 export const EXPORT_COLUMNS = [
   'radicado',
@@ -22,6 +22,7 @@ export const EXPORT_COLUMNS = [
   'approval',
   'approvedBy',
   'approvalHours',
+  'majorIncident',
   'firstResponseAt',
   'firstResponseDue',
   'firstResponseMet',
@@ -83,18 +84,20 @@ export interface ExportLabels {
   no: string;
   /** A request's approval state in words (approved, rejected, pending, cancelled). */
   approval: (a: ApprovalFacts) => string;
+  /** What a major incident's master is called in the major-incident column. */
+  incidentMaster: string;
 }
 
 /** The CSV text (header + one record per ticket). */
 export function ticketsCsv(
-  rows: { ticket: Ticket; survey?: { score: number; comment?: string }; approval?: ApprovalFacts }[],
+  rows: { ticket: Ticket; survey?: { score: number; comment?: string }; approval?: ApprovalFacts; incident?: IncidentFacts }[],
   labels: ExportLabels,
   now: Date,
   cal: CalendarConfig,
 ): string {
   const off = cal.timeZoneOffsetMinutes;
   const yn = (v: boolean | null) => (v === null ? '' : v ? labels.yes : labels.no);
-  const records = rows.map(({ ticket: t, survey, approval }) => {
+  const records = rows.map(({ ticket: t, survey, approval, incident }) => {
     const approvalMin = approvalMinutes(approval, cal);
     const n = labels.names(t);
     const values: Record<ExportColumn, string | number | undefined> = {
@@ -113,6 +116,8 @@ export function ticketsCsv(
       approvedBy: approval?.decidedBy,
       // Working hours (SLA calendar), one decimal.
       approvalHours: approvalMin === null ? '' : (Math.round(approvalMin / 6) / 10).toFixed(1),
+      // A master says so; a linked ticket names its master's radicado.
+      majorIncident: incident?.master ? labels.incidentMaster : incident?.linkedTo,
       firstResponseAt: localStamp(t.firstResponseAt, off),
       firstResponseDue: localStamp(t.sla?.firstResponseDueAt, off),
       firstResponseMet: yn(firstResponseMet(t, now)),

@@ -36,7 +36,7 @@ export interface TransitionInput {
   action: TicketAction;
   actor: Actor;
   to: TicketStatus;
-  extra: { assignee?: { oid: string; name: string }; note?: string; message?: string };
+  extra: { assignee?: { oid: string; name: string }; note?: string; message?: string; /** Resolved with a major incident, whose requester already gets a survey for another ticket. */ noSurvey?: boolean };
   /** The channel of the ticket's queue card (posted, or where it is being posted). */
   queueChannel: string | undefined;
   now: Date;

@@ -1,13 +1,16 @@
 import type { Locale, Priority } from '../types';
 
-export const STATUSES = ['pending_approval', 'new', 'assigned', 'in_progress', 'waiting_user', 'resolved', 'closed', 'cancelled', 'rejected'] as const;
+export const STATUSES = ['pending_approval', 'new', 'assigned', 'in_progress', 'waiting_user', 'linked', 'resolved', 'closed', 'cancelled', 'rejected'] as const;
 export type TicketStatus = (typeof STATUSES)[number];
 
 /** Statuses in which the ticket still needs the service desk (it is in a support queue). */
 export const OPEN_STATUSES: TicketStatus[] = ['new', 'assigned', 'in_progress', 'waiting_user'];
 
-/** Statuses in which the requester still waits for something: the open ones and awaiting approval. */
-export const ACTIVE_STATUSES: TicketStatus[] = ['pending_approval', ...OPEN_STATUSES];
+/**
+ * Statuses in which the requester still waits for something: the open ones, awaiting approval, and
+ * linked to a major incident (out of the FIFO queue: the incident's master is worked on instead).
+ */
+export const ACTIVE_STATUSES: TicketStatus[] = ['pending_approval', ...OPEN_STATUSES, 'linked'];
 
 export type ContactChannel = 'phone' | 'teams';
 
@@ -57,6 +60,8 @@ export interface Ticket {
   imported: boolean;
   /** When its personal data was anonymised (Ley 1581): it can no longer be reopened. */
   anonymisedAt?: Date;
+  /** Linked to a major incident: the id of the incident's master ticket (it is resolved with it). */
+  majorIncidentId?: number;
   /** SLA targets, due times and alert state; absent on tickets filed before SLAs existed. */
   sla?: TicketSla;
 }
@@ -99,6 +104,8 @@ export interface NewTicket {
   sla?: SlaStart;
   /** Filed awaiting approval ('pending_approval'): no support queue and no SLA clock until approved. */
   awaitingApproval?: boolean;
+  /** Filed linked to this major incident's master ('linked'): not in the FIFO queue. */
+  majorIncidentId?: number;
 }
 
 export type EventKind =
@@ -130,7 +137,17 @@ export type EventKind =
   /** An approver approved (data: on whose behalf) and the ticket entered its support queue. */
   | 'approved'
   /** An approver rejected it, with the reason: the ticket is closed as rejected. */
-  | 'rejected';
+  | 'rejected'
+  /** A supervisor promoted the ticket to master of a major incident (title, services, status). */
+  | 'major_incident_declared'
+  /** On a master: a ticket was linked to it (its radicado). */
+  | 'incident_child_linked'
+  /** On a master: an update went to every linked requester (number, text, how many people). */
+  | 'incident_update'
+  /** The ticket was linked to a major incident (the master's radicado): out of the FIFO queue. */
+  | 'linked_to_incident'
+  /** Reopened after its major incident: unlinked, back in the FIFO queue. */
+  | 'unlinked_from_incident';
 
 export interface NewEvent {
   at: Date;

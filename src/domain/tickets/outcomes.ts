@@ -1,3 +1,4 @@
+import type { MajorIncident } from '../incidents/model';
 import type { ArticleHit } from '../knowledge/model';
 /** What the ticket use cases answer: the outcome of an action, of "Guardar", of "add to radicado". */
 import type { Ticket } from './model';
@@ -23,6 +24,8 @@ export type SubmitOutcome =
   | { kind: 'filed'; ticket: Ticket; created: boolean }
   /** The form's text was already added to this ticket (the duplicate check's offer): nothing is filed. */
   | { kind: 'added_before'; ticketId: number }
+  /** A major incident open for the service: "Ya conocemos esta falla", offered before filing. */
+  | { kind: 'incident'; incident: MajorIncident }
   /** Knowledge-base articles that may solve it: offered before filing ("¿Esto resuelve su caso?"). */
   | { kind: 'articles'; hits: ArticleHit[] }
   /** An open ticket of the requester that looks like this one: offered before filing. */

@@ -12,10 +12,11 @@ import { bogotaYear } from './radicado';
 import type { SlaClock } from '../sla/ticket-sla';
 import type { ApprovalPolicy, ApprovalRequester } from '../approvals/policy';
 import type { ArticleHit } from '../knowledge/model';
+import type { MajorIncident } from '../incidents/model';
 import type { Locale } from '../types';
 import { similarityTo } from './similarity';
 import { approvalCardsUpdate } from '../approvals/service';
-import { channelKey } from '../../outbox/keys';
+import { channelKey, userKey } from '../../outbox/keys';
 import { cardUpdate, filedMail, moveRecord, transitionRecord, type TransitionInput } from './effects';
 import { DEFAULT_DUPLICATE_SIMILARITY, type ActionOutcome, type AddTextOutcome, type DuplicateMatch, type SubmitOutcome } from './outcomes';
 
@@ -29,6 +30,8 @@ export interface TicketServiceOptions {
   surveyWanted?: (ticketId: number) => Promise<boolean>;
   /** Jaccard similarity (0..1) from which an open ticket's description counts as the same request. */
   duplicateSimilarity?: number;
+  /** Open major incidents of a tenant that affect a service (offered at filing, and linked to). */
+  incidents?: { open(tenantId: string, serviceId: string): Promise<MajorIncident[]> };
   /** The knowledge base's best articles for a form (its service and text), offered before it is filed. */
   articles?: (input: { text: string; serviceId: string; locale: Locale }) => ArticleHit[];
   /** Requests whose template declares an approval are filed through it (awaiting approval). */
@@ -58,12 +61,24 @@ export class TicketService {
    */
   async submit(
     input: Omit<NewTicket, 'createdAt'>,
-    opts: { offerDuplicates: boolean; offerArticles?: boolean; manager?: { oid: string; name?: string } },
+    opts: {
+      offerDuplicates: boolean;
+      offerArticles?: boolean;
+      /** Offer an open major incident of the service ("Ya conocemos esta falla"); `linkTo`: the person chose to link to it. */
+      offerIncidents?: boolean;
+      linkTo?: number;
+      manager?: { oid: string; name?: string };
+    },
   ): Promise<SubmitOutcome> {
     const filed = await this.tickets.findBySubmission(input.submissionKey);
     if (filed) return { kind: 'filed', ticket: filed, created: false };
     const addedTo = await this.tickets.findAddition(input.submissionKey);
     if (addedTo !== null) return { kind: 'added_before', ticketId: addedTo };
+    // A known outage first: the case joins the major incident instead of waiting in the queue.
+    const incidents = (opts.offerIncidents || opts.linkTo) && this.opts.incidents ? await this.opts.incidents.open(input.requester.tenantId, input.serviceId) : [];
+    const chosen = opts.linkTo ? incidents.find((i) => i.masterId === opts.linkTo) : undefined;
+    if (chosen) return { kind: 'filed', ...(await this.fileLinked(input, chosen)) };
+    if (opts.offerIncidents && !opts.linkTo && incidents[0]) return { kind: 'incident', incident: incidents[0] };
     if (opts.offerArticles && this.opts.articles) {
       const hits = this.opts.articles({ text: input.description, serviceId: input.serviceId, locale: input.locale });
       if (hits.length) return { kind: 'articles', hits };
@@ -98,6 +113,23 @@ export class TicketService {
     return this.tickets.create({ ...input, createdAt: now, sla }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
       const effects: OutboxItem[] = [];
       if (queue) effects.push({ channel: 'teams', paceKey: channelKey(queue.channelId), ticketId: t.id, payload: { type: 'queue_post', ticketId: t.id } });
+      if (this.opts.mailEnabled) effects.push(...filedMail(t));
+      return effects;
+    }, { maxPerHour: this.opts.ticketsPerHour });
+  }
+
+  /**
+   * Files a ticket linked to an open major incident: not in the FIFO queue (no queue card), the
+   * master's SLA due times; the requester is told, the master's card counts it, the mail goes out.
+   */
+  private async fileLinked(input: Omit<NewTicket, 'createdAt'>, incident: MajorIncident): Promise<{ ticket: Ticket; created: boolean }> {
+    const now = this.clock.now();
+    const master = await this.tickets.get(incident.masterId);
+    return this.tickets.create({ ...input, createdAt: now, sla: master?.sla ?? this.opts.sla?.start(input, now), majorIncidentId: incident.masterId }, this.opts.radicadoPrefix, bogotaYear(now), (t) => {
+      const effects: OutboxItem[] = [
+        { channel: 'teams', paceKey: userKey(t.requester.oid), ticketId: t.id, payload: { type: 'user_message', userOid: t.requester.oid, ticketId: t.id, notice: { kind: 'incident_linked', title: incident.title } } },
+      ];
+      if (master) effects.push(...cardUpdate(master, master.queueConversationId));
       if (this.opts.mailEnabled) effects.push(...filedMail(t));
       return effects;
     }, { maxPerHour: this.opts.ticketsPerHour });
@@ -167,6 +199,14 @@ export class TicketService {
 
   setStatus(ticket: Ticket, action: 'start' | 'wait' | 'resolve', actor: Actor, note?: string): Promise<ActionOutcome> {
     return this.transition(ticket, action, actor, action === 'resolve' ? { note } : {});
+  }
+
+  /**
+   * A ticket linked to a major incident, resolved with its master's note (IncidentService);
+   * `survey`: false when its requester gets the survey for another ticket of the same incident.
+   */
+  async resolveLinked(ticket: Ticket, actor: Actor, note: string, survey: boolean): Promise<boolean> {
+    return (await this.transition(ticket, 'resolve', actor, { note, noSurvey: !survey })).ok;
   }
 
   confirm(ticket: Ticket, actor: Actor) {
@@ -268,8 +308,15 @@ export class TicketService {
     // channel then wait behind it on the same pace key and apply once it has been posted.
     const queueChannel = ticket.queueConversationId ?? (await this.queues.forCategory(ticket.queueCategoryId))?.channelId;
     // The satisfaction survey, once per ticket: not again after a reopen, answered or not.
-    const survey = to === 'resolved' && to !== ticket.status && !!this.opts.surveyWanted && !(await this.wasResolvedBefore(ticket.id)) && (await this.opts.surveyWanted(ticket.id));
+    const survey = to === 'resolved' && to !== ticket.status && !extra.noSurvey && !!this.opts.surveyWanted && !(await this.wasResolvedBefore(ticket.id)) && (await this.opts.surveyWanted(ticket.id));
     const { events, effects } = transitionRecord({ ticket, action, actor, to, extra, queueChannel, now, mail: !!this.opts.mailEnabled, survey });
+    // Reopened after its major incident: it is unlinked and waits in the FIFO queue like any case
+    // (its card is posted there if it never had one: it was linked when it was filed).
+    const unlink = action === 'reopen' && !!ticket.majorIncidentId;
+    if (unlink) {
+      events.push({ at: now, actor: { oid: actor.oid, name: actor.name }, kind: 'unlinked_from_incident', data: { master: ticket.majorIncidentId } });
+      if (!ticket.queueActivityId && queueChannel) effects.push({ channel: 'teams', paceKey: channelKey(queueChannel), ticketId: ticket.id, payload: { type: 'queue_post', ticketId: ticket.id } });
+    }
     // Cancelled while awaiting approval: the approvers' cards say so, without buttons.
     if (ticket.status === 'pending_approval' && to !== ticket.status) effects.push(approvalCardsUpdate(ticket.id));
 
@@ -286,6 +333,8 @@ export class TicketService {
         resolvedAt: to === 'resolved' ? now : action === 'reopen' ? null : undefined,
         closedAt: to === 'closed' || to === 'cancelled' ? now : action === 'reopen' ? null : undefined,
         sla: this.opts.sla?.onTransition(ticket, to, now),
+        majorIncidentId: unlink ? null : undefined,
+        enterQueue: unlink && to === 'new' ? true : undefined,
       },
       events,
       effects,

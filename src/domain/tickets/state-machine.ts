@@ -57,6 +57,8 @@ export function decide(ticket: Ticket, action: TicketAction, actor: Actor): Deci
       if (!manages) return { ok: false, reason: 'forbidden' };
       return s === 'assigned' || s === 'in_progress' ? { ok: true, to: 'waiting_user' } : { ok: false, reason: 'invalid_state' };
     case 'resolve':
+      // A ticket linked to a major incident is resolved with its master, by the staff who resolve it.
+      if (s === 'linked') return isStaff(actor) ? { ok: true, to: 'resolved' } : { ok: false, reason: 'forbidden' };
       if (!manages) return { ok: false, reason: 'forbidden' };
       return s === 'assigned' || s === 'in_progress' || s === 'waiting_user'
         ? { ok: true, to: 'resolved' }
@@ -72,7 +74,7 @@ export function decide(ticket: Ticket, action: TicketAction, actor: Actor): Deci
         : { ok: false, reason: 'invalid_state' };
     case 'cancel':
       if (!requester) return { ok: false, reason: 'forbidden' };
-      return s === 'new' || s === 'pending_approval' ? { ok: true, to: 'cancelled' } : { ok: false, reason: 'invalid_state' };
+      return s === 'new' || s === 'pending_approval' || s === 'linked' ? { ok: true, to: 'cancelled' } : { ok: false, reason: 'invalid_state' };
     // Who is a designated approver is checked by the access gate (approvals); nobody approves their own request.
     case 'approve':
     case 'reject':

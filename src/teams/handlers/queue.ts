@@ -213,6 +213,8 @@ export async function cardAction(turn: Turn, verb: 'reply' | 'start' | 'wait' | 
     out = await turn.services.tickets.setStatus(ticket, verb, actor);
   }
   if (!out.ok) return refuseOnCard(turn, out.ticket, outcomeText(turn, out), data);
+  // A major incident's master resolved: its linked tickets are resolved with it (the rest, if many, by the periodic pass).
+  if (verb === 'resolve') await turn.services.incidents.settle(out.ticket, actor);
   await turn.show(await queueCard(turn, out.ticket));
 }
 

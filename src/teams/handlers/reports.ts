@@ -89,12 +89,31 @@ export async function showMetrics(turn: Turn): Promise<void> {
         fact(turn.messages.metricsFirstResponseCompliance, percent(m.firstResponseCompliance, l)),
         fact(turn.messages.metricsResolutionCompliance, percent(m.resolutionCompliance, l)),
         fact(turn.messages.metricsSatisfaction, satisfaction(m.satisfactionAverage, m.surveys, l)),
+        ...(await incidentFacts(turn, metricsSince(now, cal, m.windowDays))),
       ],
       categories: m.byCategory.map((g) => row(g, l)),
       engineers: m.byEngineer.map((g) => row(g, l)),
       ...(await knowledgeFigures(turn, now)),
     }),
   );
+}
+
+/** Major incidents of the period: open now, declared / resolved, linked tickets, median time to resolve. */
+async function incidentFacts(turn: Turn, since: Date) {
+  const s = await turn.services.incidents.summary(since);
+  const l = turn.locale;
+  return [
+    { title: turn.messages.metricsIncidents, value: t(l, 'metricsIncidentsValue', { open: s.open, declared: s.declared, resolved: s.resolved }) },
+    { title: turn.messages.metricsIncidentLinked, value: String(s.linked) },
+    { title: turn.messages.metricsIncidentMedian, value: s.medianResolveMinutes === null ? turn.messages.metricsNone : clockDuration(s.medianResolveMinutes, l) },
+  ];
+}
+
+/** Wall-clock minutes as "3 h 20 min" (or days and hours past a day). */
+function clockDuration(minutes: number, locale: Locale): string {
+  const total = Math.round(minutes);
+  if (total >= 1440) return t(locale, 'durationDh', { d: Math.floor(total / 1440), h: Math.floor((total % 1440) / 60) });
+  return duration(total, locale);
 }
 
 /** The knowledge base's part of the metrics card: deflection counted honestly, and what to write next. */

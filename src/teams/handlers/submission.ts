@@ -8,6 +8,7 @@ import { describeRule } from '../../domain/approvals/policy';
 import { pick } from '../../domain/types';
 import { RateLimitedError, storageFailureCode } from '../../domain/errors';
 import type { Ticket } from '../../domain/tickets/model';
+import type { MajorIncident } from '../../domain/incidents/model';
 import type { DuplicateMatch } from '../../domain/tickets/service';
 import { formatDateTime } from '../../i18n';
 import { escapeMarkdown, plainText } from '../cards';
@@ -61,7 +62,10 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
     }, {
       offerDuplicates: data.duplicateChoice !== 'new',
       // Articles first, once per form: "No, registrar la solicitud" and the duplicate offer's "file anyway" skip them.
-      offerArticles: template.suggestArticles !== false && data.kbChoice !== 'file' && data.duplicateChoice !== 'new',
+      offerArticles: template.kind !== 'request' && data.kbChoice !== 'file' && data.duplicateChoice !== 'new',
+      // A known outage before anything else, once per form ("No, es otro problema" skips it).
+      offerIncidents: template.kind !== 'request' && data.incidentChoice === undefined && data.kbChoice !== 'file' && data.duplicateChoice !== 'new',
+      linkTo: data.incidentChoice === 'link' ? incidentId.catch(0).parse(data.incidentId) || undefined : undefined,
       manager: user.managerOid ? { oid: user.managerOid, name: user.managerName } : undefined,
     });
     if (out.kind === 'added_before') return alreadyAdded(turn, out.ticketId);
@@ -69,6 +73,10 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
       const contact = escapeMarkdown(turn.services.cfg.supportContact ?? pick(turn.services.catalog.contact, turn.locale));
       await turn.notice(turn.text('approvalNobody', { rule: describeRule(out.rule, turn.locale, user.department), contact }), { color: 'Attention', actions: mainActions(turn) });
       return;
+    }
+    if (out.kind === 'incident') {
+      const form = { ...result.values, templateId: template.id, submissionKey: key.data, backVerb: back.verb, backData: back.data, description: result.description, phone: result.phone ?? '', contactChannel: result.contactChannel };
+      return showKnownIncident(turn, out.incident, form);
     }
     if (out.kind === 'articles') {
       const form = { ...result.values, templateId: template.id, submissionKey: key.data, backVerb: back.verb, backData: back.data, description: result.description, phone: result.phone ?? '', contactChannel: result.contactChannel };
@@ -93,6 +101,25 @@ export async function submitForm(turn: Turn, data: Record<string, unknown>): Pro
     }
     throw err;
   }
+}
+
+const incidentId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * "Ya conocemos esta falla": an open major incident of the form's service. Linking files the case
+ * on the incident (no queue; every update in the chat); "No, es otro problema" goes on as before.
+ * Both buttons carry what was typed; the server checks the incident again when it is chosen.
+ */
+async function showKnownIncident(turn: Turn, incident: MajorIncident, form: Record<string, unknown>): Promise<void> {
+  const latest = incident.latest ?? { text: incident.statusText, at: incident.declaredAt };
+  await turn.show(
+    turn.card('incident-known', {
+      body: turn.text('incidentKnownBody', { title: escapeMarkdown(incident.title, 200) }),
+      latest: turn.text('incidentLatest', { at: formatDateTime(latest.at, turn.locale), text: escapeMarkdown(latest.text, 500) }),
+      linkData: { ...form, incidentChoice: 'link', incidentId: incident.masterId },
+      notMineData: { ...form, incidentChoice: 'no' },
+    }),
+  );
 }
 
 /**

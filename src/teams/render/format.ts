@@ -36,6 +36,7 @@ export const STATUS_COLOR: Record<TicketStatus, string> = {
   assigned: 'Accent',
   in_progress: 'Warning',
   waiting_user: 'Attention',
+  linked: 'Warning',
   resolved: 'Good',
   closed: 'Default',
   cancelled: 'Default',

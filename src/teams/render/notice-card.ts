@@ -74,6 +74,13 @@ export function noticeCard(
     case 'approval_escalated':
       title = t(locale, 'approvalEscalatedTitle', { radicado, names: plainText(notice.to, 300) });
       break;
+    case 'incident_linked':
+      title = t(locale, 'noticeIncidentLinked', { radicado, title: plainText(notice.title, 200) });
+      break;
+    case 'incident_update':
+      title = t(locale, 'noticeIncidentUpdate', { radicado, title: plainText(notice.title, 200) });
+      text = notice.text;
+      break;
     case 'sla_warning':
     case 'sla_breached':
     case 'low_score': {
