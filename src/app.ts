@@ -93,7 +93,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   // Every approval rule of the catalog must resolve to someone in the directory: fail at start, with the fix.
   checkApprovalSetup(catalog, directory);
   const articleFiles = loadKnowledge(cfg.knowledge.dir, catalog, cfg.knowledge.required);
-  const dispatcherOptions: DispatcherOptions = { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, ...opts.dispatcher };
+  const dispatcherOptions: DispatcherOptions = { pollMs: cfg.outboxPollMs, perKeyIntervalMs: 150, maxAttempts: 12, batch: 50, maxPerSecond: cfg.outboxMaxPerSecond, ...opts.dispatcher };
   const storage = openStorage(cfg, { outboxPaceGapMs: dispatcherOptions.perKeyIntervalMs });
   const { tickets: ticketRepo, outbox, queues, members, refs, profiles } = storage;
   const mail = opts.mail ?? createMailTransport(cfg, log);
@@ -131,7 +131,25 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     articles: (input) => knowledge.suggest(input),
     incidents: { open: (tenantId, serviceId) => storage.incidents.open(tenantId, serviceId) },
   });
-  const incidents = new IncidentService(storage.incidents, clock, (child, actor, note, survey) => tickets.resolveLinked(child, actor, note, survey));
+  const incidents = new IncidentService(storage.incidents, clock, (child, actor, note, survey) => tickets.resolveLinked(child, actor, note, survey), async (actor, input) => {
+    // The master of an incident declared by command: a case of the service's first problem template.
+    const template = catalog.findService(input.serviceId)?.templates.find((t) => !t.retired && t.kind !== 'request');
+    const loc = template && catalog.locate(template.id);
+    if (!template || !loc) return null;
+    const { ticket } = await tickets.file({
+      submissionKey: `incident:${actor.oid}:${clock.now().getTime()}`,
+      requester: { oid: actor.oid, tenantId: actor.tenantId, name: actor.name, email: actor.email },
+      locale: 'es',
+      contactChannel: 'teams',
+      categoryId: loc.category.id,
+      serviceId: loc.service.id,
+      templateId: template.id,
+      fieldValues: {},
+      description: `${input.title}\n\n${input.statusText}`,
+      priority: 'critical',
+    });
+    return ticket;
+  }, async (t) => t.queueConversationId ?? (await queues.forCategory(t.queueCategoryId))?.channelId);
   const personalData = new PersonalDataService(storage.personalData, new DirectoryExportSink(cfg.exportDir), clock, {
     release: (sha256s) => attachments.release(sha256s),
   });

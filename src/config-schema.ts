@@ -87,6 +87,7 @@ export const envSchema = z.object({
   GRAPH_MAIL_CLIENT_SECRET: optionalString,
   GRAPH_BASE_URL: optionalString,
   OUTBOX_POLL_MS: int(500, 10, 60_000),
+  OUTBOX_MAX_PER_SECOND: int(40, 1, 10_000),
   AUTO_CLOSE_DAYS: int(5, 1, 365),
   TICKETS_PER_HOUR: int(20, 1, 10_000),
   LOOKUPS_PER_MINUTE: int(30, 1, 10_000),

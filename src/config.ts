@@ -61,6 +61,8 @@ export interface Config {
     graph?: { tenantId: string; clientId: string; clientSecret: string; baseUrl?: string };
   };
   outboxPollMs: number;
+  /** OUTBOX_MAX_PER_SECOND: Teams deliveries per second of this instance, under Teams' 50 per app per tenant. */
+  outboxMaxPerSecond: number;
   autoCloseDays: number;
   limits: { ticketsPerHour: number; lookupsPerMinute: number };
   /** Contact phones of tickets closed longer than this are erased (PHONE_RETENTION_DAYS). */
@@ -188,6 +190,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
     logLevel: e.LOG_LEVEL,
     mail: { transport: e.MAIL_TRANSPORT, smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, graph },
     outboxPollMs: e.OUTBOX_POLL_MS,
+    outboxMaxPerSecond: e.OUTBOX_MAX_PER_SECOND,
     autoCloseDays: e.AUTO_CLOSE_DAYS,
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
     sla: {

@@ -222,3 +222,85 @@ export async function instancesPhase(load: LoadClient): Promise<Record<string, u
 export function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * One major-incident update to N linked requesters (5,000; 500 quick): every linked ticket filed on
+ * the incident, every requester's chat known; then one "Actualizar estado". Reports how long until
+ * every requester had the update, how many got it twice or not at all, and the pace per chat.
+ */
+export async function incidentPhase(): Promise<Record<string, unknown>> {
+  const linked = QUICK ? 500 : 5000;
+  const connector = await new BenchConnector().start();
+  const bot = await startBot(path.join(tmp, 'incident.db'));
+  const { services } = bot.app;
+  const requester = (oid: string) => ({ oid, tenantId: 'tenant-1', name: `Persona ${oid}` });
+  const form = (oid: string, key: string) => ({
+    submissionKey: key,
+    requester: requester(oid),
+    locale: 'es' as const,
+    phone: '300 123 4567',
+    contactChannel: 'teams' as const,
+    categoryId: 'mesa-servicio-primer-nivel',
+    serviceId: 'acceso-remoto',
+    templateId: 'falla-conexion-vpn',
+    fieldValues: {},
+    description: 'La VPN no conecta.',
+    priority: 'high' as const,
+  });
+  const { ticket: master } = await services.tickets.file(form('bench-master', 'bench-incident-master'));
+  const supervisor = { oid: 'bench-supervisor', name: 'Supervisora', roles: ['supervisor' as const] };
+  const declared = await services.incidents.declare(master, supervisor, { title: 'VPN caída', serviceIds: ['acceso-remoto'], statusText: 'Revisando.' });
+  if (!declared.ok) throw new Error(`could not declare the bench incident: ${declared.reason}`);
+  const tFile = Date.now();
+  for (let i = 0; i < linked; i++) {
+    const oid = `bench-linked-${i}`;
+    await services.refs.save(
+      userKey(oid),
+      { channelId: 'msteams', serviceUrl: connector.url, conversation: { id: `a:${oid}`, conversationType: 'personal', tenantId: 'tenant-1' }, bot: { id: '28:bot-id' }, user: { id: `29:${oid}` } },
+      new Date(),
+    );
+    const out = await services.tickets.submit(form(oid, `bench-incident-${i}`), { offerDuplicates: false, linkTo: master.id });
+    if (out.kind !== 'filed') throw new Error(`bench ticket ${i} was not filed on the incident: ${out.kind}`);
+  }
+  const fileSeconds = (Date.now() - tFile) / 1000;
+  // Let the filing notices go out first, so only the update is timed.
+  while ((await bot.app.storage.outbox.backlog()).pending > 0) await sleep(100);
+  connector.reset();
+  connector.recordTimes = true;
+  const t0 = Date.now();
+  const posted = await services.incidents.postUpdate((await bot.app.tickets.get(master.id))!, { oid: 'bench-agent', name: 'Ingeniero', roles: ['agent'] }, 'El proveedor ya identificó la falla.');
+  if (!posted.ok) throw new Error(`could not post the bench update: ${posted.reason}`);
+  const enqueuedMs = Date.now() - t0;
+  bot.app.dispatcher.kick();
+  const deadline = t0 + (QUICK ? 60_000 : 300_000);
+  const reached = () => [...connector.times.keys()].filter((k) => k.startsWith('a:bench-linked-')).length;
+  while (reached() < linked && Date.now() < deadline) await sleep(50);
+  const seconds = (Date.now() - t0) / 1000;
+  await sleep(500); // anything late (a duplicate) shows up here
+  connector.recordTimes = false;
+  const perChat = [...connector.times.entries()].filter(([k]) => k.startsWith('a:bench-linked-')).map(([, v]) => v.length);
+  // The pace across all chats: the most deliveries that started within any one second.
+  const all = [...connector.times.values()].flat().sort((a, b) => a - b);
+  let maxInAnyOneSecond = 0;
+  for (let i = 0, j = 0; i < all.length; i++) {
+    while (all[i] - all[j] >= 1000) j++;
+    maxInAnyOneSecond = Math.max(maxInAnyOneSecond, i - j + 1);
+  }
+  const result = {
+    linkedRequesters: linked,
+    recipients: posted.value.recipients,
+    delivered: perChat.filter((n) => n >= 1).length,
+    duplicates: perChat.filter((n) => n > 1).length,
+    missing: linked - perChat.length,
+    fanOutWriteMs: enqueuedMs,
+    secondsToDeliverAll: +seconds.toFixed(2),
+    deliveriesPerSecond: +(perChat.length / seconds).toFixed(1),
+    maxInAnyOneSecond,
+    limitPerSecond: bot.app.dispatcher['opts'].maxPerSecond,
+    filingSecondsForSetup: +fileSeconds.toFixed(1),
+  };
+  console.log(`  major incident: one update to ${linked} linked requesters — ${result.delivered} delivered in ${result.secondsToDeliverAll} s (${result.deliveriesPerSecond}/s, at most ${maxInAnyOneSecond} in one second; limit ${result.limitPerSecond}), ${result.duplicates} twice, ${result.missing} missing`);
+  await bot.stop();
+  await connector.stop();
+  return result;
+}

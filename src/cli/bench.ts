@@ -16,7 +16,7 @@ import { startEchoBot } from './bench-echo';
 import type { RunResult, RunSpec, Scenario } from './bench-load';
 import { seedTickets } from './bench-seed';
 import { benchConfig, CHANNEL, log, LoadClient, P, PG, pgDatabaseFor, QUICK, registerQueue, startBot, startPostgres, stopPostgres, tmp, want, YEAR, type Target } from './bench-env';
-import { instancesPhase, memoryPhase, outboxPhase, radicadoPhase } from './bench-phases';
+import { incidentPhase, instancesPhase, memoryPhase, outboxPhase, radicadoPhase } from './bench-phases';
 
 // ---------- phases ----------
 const results: Record<string, unknown> = {};
@@ -121,6 +121,7 @@ async function main() {
   }
   if (want('radicado')) results.radicado = await radicadoPhase();
   if (want('outbox')) results.outbox = await outboxPhase();
+  if (want('incident')) results.incident = await incidentPhase();
 
   // Ratios against the echo bots at the same concurrency and activity shape: the bare echo, and the
   // fair one (the same visible work), which the goals are stated against.

@@ -73,7 +73,7 @@ export const enOperations: typeof esOperations = {
   exportInvalid: 'The date range is not valid: use YYYY-MM-DD, the start before the end and at most {max} days. Example: export tickets 2026-11-01 2026-11-30',
   exportDone: 'Exported {rows} tickets created from {from} to {to} to the file {path}',
   exportFailed: 'I could not write the export file. Check EXPORT_DIR on the server.',
-  helpSupervisors: 'Supervisors: **metrics**, **drafts** (articles to publish), **export tickets 2026-11-01 2026-11-30**, **history of ticket MDA-2026-000123**.',
+  helpSupervisors: 'Supervisors: **metrics**, **drafts** (articles to publish), **major incident** (in the thread of a ticket), **export tickets 2026-11-01 2026-11-30**, **history of ticket MDA-2026-000123**.',
   historyUsage: 'Say which radicado, for example: history of ticket MDA-2026-000123',
   historyDone: 'History of radicado {radicado}: {events} events, with the hashes to verify it offline, in the file {path}',
   historyFailed: 'I could not write the history file. Check EXPORT_DIR on the server.',

@@ -71,7 +71,7 @@ export const esOperations = {
   exportInvalid: 'El rango de fechas no es válido: use AAAA-MM-DD, la fecha inicial antes de la final y máximo {max} días. Ejemplo: exportar casos 2026-11-01 2026-11-30',
   exportDone: 'Exporté {rows} casos creados entre el {from} y el {to} al archivo {path}',
   exportFailed: 'No pude escribir el archivo de exportación. Revise EXPORT_DIR en el servidor.',
-  helpSupervisors: 'Supervisores: **indicadores**, **borradores** (artículos por publicar), **exportar casos 2026-11-01 2026-11-30**, **historial del radicado MDA-2026-000123**.',
+  helpSupervisors: 'Supervisores: **indicadores**, **borradores** (artículos por publicar), **incidente mayor** (en el hilo de un caso), **exportar casos 2026-11-01 2026-11-30**, **historial del radicado MDA-2026-000123**.',
   historyUsage: 'Indique el radicado, por ejemplo: historial del radicado MDA-2026-000123',
   historyDone: 'Historial del radicado {radicado}: {events} eventos, con sus hashes para verificarlo sin conexión, en el archivo {path}',
   historyFailed: 'No pude escribir el archivo del historial. Revise EXPORT_DIR en el servidor.',

@@ -1,6 +1,7 @@
 /**
  * Delivers the outbox: claims what is due, paces each conversation (Teams allows about 7 messages per
- * second per conversation), keeps each conversation in order, retries with backoff on 429/412/5xx
+ * second per conversation) and all Teams deliveries together (`maxPerSecond`: Teams allows 50 per
+ * app per tenant), keeps each conversation in order, retries with backoff on 429/412/5xx
  * (honouring Retry-After), gives up on 403/404, and renews the leases of the deliveries in flight.
  * What to post and how is the sender's business (src/teams, src/mail); what an outcome means for a
  * ticket is the domain's (DeliveryOutcomes).
@@ -35,6 +36,8 @@ export interface DispatcherOptions {
   perKeyIntervalMs: number;
   maxAttempts: number;
   batch: number;
+  /** Teams deliveries per second at most, all conversations together (Teams: 50 per app per tenant). */
+  maxPerSecond?: number;
 }
 
 export class OutboxDispatcher {
@@ -43,6 +46,8 @@ export class OutboxDispatcher {
   private stopped = true;
   private readonly lastSent = new Map<string, number>();
   private readonly inFlight = new Set<number>();
+  /** When the Teams deliveries of the last second started (the global pace). */
+  private readonly recentTeams: number[] = [];
   private quietTicks = 0;
   /** Renews the leases of the deliveries in flight while there are any (see renewLeases). */
   private heartbeat: NodeJS.Timeout | null = null;
@@ -94,7 +99,15 @@ export class OutboxDispatcher {
   async tick(): Promise<number> {
     const now = this.d.clock.now();
     const due = (await this.d.outbox.due(now, this.opts.batch)).filter((r) => !this.inFlight.has(r.id));
-    const ready = due.filter((r) => now.getTime() - (this.lastSent.get(r.paceKey) ?? 0) >= this.opts.perKeyIntervalMs);
+    // The global pace: at most maxPerSecond Teams deliveries started in any one second.
+    const t = now.getTime();
+    while (this.recentTeams.length && t - this.recentTeams[0] >= 1000) this.recentTeams.shift();
+    let budget = (this.opts.maxPerSecond ?? Infinity) - this.recentTeams.length;
+    const ready = due.filter((r) => {
+      if (t - (this.lastSent.get(r.paceKey) ?? 0) < this.opts.perKeyIntervalMs) return false;
+      if (r.channel !== 'teams') return true;
+      return budget-- > 0;
+    });
     // Claimed but paced: give them back so they stay due (for this or another instance).
     if (ready.length < due.length) await this.d.outbox.release(due.filter((r) => !ready.includes(r)).map((r) => r.id));
     if (!ready.length) {
@@ -109,6 +122,7 @@ export class OutboxDispatcher {
     this.inFlight.add(rec.id);
     this.startHeartbeat();
     this.lastSent.set(rec.paceKey, this.d.clock.now().getTime());
+    if (rec.channel === 'teams') this.recentTeams.push(this.d.clock.now().getTime());
     try {
       const items = await this.d.outcomes.fanOut(rec);
       if (items) {

@@ -99,6 +99,7 @@ export const VERBS: Record<string, VerbRoute> = {
   'kb.discard': byRole('supervisor', knowledge.discardDraft),
   'incident.declareForm': onTicket('staff', (turn, t) => incidents.declareForm(turn, t)),
   'incident.declare': onTicket('staff', incidents.declare),
+  'incident.declareNew': byRole('supervisor', incidents.declareNew),
   'incident.choose': onTicket('staff', (turn, t) => incidents.chooseIncident(turn, t)),
   'incident.link': onTicket('staff', incidents.link),
   'incident.update': onTicket('staff', incidents.postUpdate),

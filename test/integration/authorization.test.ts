@@ -105,6 +105,7 @@ const ROLE_VERBS: Record<string, Caller[] | 'all'> = {
   'kb.review': ['supervisor', 'otherTenant'],
   'kb.publish': ['supervisor', 'otherTenant'],
   'kb.discard': ['supervisor', 'otherTenant'],
+  'incident.declareNew': ['supervisor', 'otherTenant'],
 };
 
 const MISSING = { id: 999_999, attachmentId: 999_999 };

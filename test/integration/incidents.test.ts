@@ -8,7 +8,7 @@
 import type { Ticket } from '../../src/domain/tickets/model';
 import { exportTicketsCsv } from '../../src/domain/reports/tickets-export';
 import { exportLabels } from '../../src/reports/ticket-export-file';
-import { cardOf, cardOrText, drained, fileTicket, personalId, queueCard, registerQueue, waitForMessage } from '../helpers/desk';
+import { cardOf, cardOrText, drained, fileTicket, lastCardUpdate, personalId, queueCard, registerQueue, waitForMessage } from '../helpers/desk';
 import {
   buttonTitles,
   cardAction,
@@ -230,6 +230,28 @@ describe('major incidents', () => {
     expect(cardOrText(h.connector.messagesTo(thread)[seen + 1])).toMatch(/supervisor/i);
     await drained(h);
     expect(h.connector.messagesTo(personalId(USERS.employee)).length).toBe(before);
+  });
+
+  it('"incidente mayor <título>" with no case behind it: the supervisor declares it and its master is filed for the service', async () => {
+    const activity = message(h, USERS.supervisor, 'incidente mayor El correo no envía');
+    await h.post(activity);
+    await h.connector.waitFor(() => h.connector.sent.some((r) => r.body?.replyToId === activity.id));
+    const form = h.connector.sent.find((r) => r.body?.replyToId === activity.id)!.body.attachments[0].content;
+    expect(cardText(form)).toContain('Declarar incidente mayor');
+    expect(JSON.stringify(form)).toContain('"value":"El correo no envía"');
+    // An engineer cannot: the supervisor-only verb answers as for anyone else refused.
+    expect(JSON.stringify((await h.post(cardAction(h, USERS.agent, 'incident.declareNew', { title: 'El correo no envía', services: 'correo-electronico', statusText: 'x' }))).body)).toMatch(/Solo un supervisor/);
+    const done = invokeCard(await press(h, USERS.supervisor, form, 'Declarar', { title: 'El correo no envía', services: 'correo-electronico', statusText: 'Revisando el servidor de correo.' }));
+    const radicado = /MDA-\d{4}-\d{6}/.exec(cardText(done))![0];
+    expect(cardText(done)).toContain('Incidente mayor declarado: «El correo no envía»');
+    const newMaster = (await h.app.tickets.getByRadicado(radicado))!;
+    expect(newMaster).toMatchObject({ serviceId: 'correo-electronico', templateId: 'falla-correo', priority: 'critical', requester: { oid: USERS.supervisor.oid } });
+    expect((await h.app.services.incidents.get(newMaster.id))!).toMatchObject({ title: 'El correo no envía', serviceIds: ['correo-electronico'], statusText: 'Revisando el servidor de correo.' });
+    const posted = await queueCard(h, radicado);
+    await drained(h);
+    // Posted before or after the declaration: the card in the channel ends up showing it.
+    const shown = lastCardUpdate(h, (await h.app.tickets.get(newMaster.id))!.queueActivityId!) ?? cardOf(posted);
+    expect(cardText(shown)).toContain('🚨 Incidente mayor: El correo no envía');
   });
 
   it('settles an incident resolved without its card (a command, a restart) in the periodic pass', async () => {

@@ -17,18 +17,39 @@ export type IncidentOutcome<T> = { ok: true; value: T } | { ok: false; reason: '
 /** Resolves one linked ticket with the master's note (TicketService's rule); `survey`: this requester's first. */
 export type ResolveLinked = (child: Ticket, actor: Actor, note: string, survey: boolean) => Promise<boolean>;
 
+/** Files the master of an incident declared without a case (TicketService.file with the supervisor as requester). */
+export type FileMaster = (actor: Actor & { tenantId: string; email?: string }, input: { title: string; serviceId: string; statusText: string }) => Promise<Ticket | null>;
+
 const isSupervisor = (a: Actor) => a.roles.includes('supervisor');
 const isStaff = (a: Actor) => a.roles.includes('agent') || isSupervisor(a);
 
-/** The ticket's queue card redrawn (where it is posted). */
-const queueUpdate = (t: Ticket): OutboxItem[] => cardUpdate(t, t.queueConversationId);
 
 export class IncidentService {
   constructor(
     private readonly repo: IncidentRepository,
     private readonly clock: Clock,
     private readonly resolveLinked: ResolveLinked,
+    private readonly fileMaster?: FileMaster,
+    /** The channel of a ticket's queue card, posted or on its way (its queue's channel). */
+    private readonly channelOf: (t: Ticket) => Promise<string | undefined> = async (t) => t.queueConversationId,
   ) {}
+
+  /** The ticket's queue card redrawn; queued behind its post when that is still on its way. */
+  private async queueUpdate(t: Ticket): Promise<OutboxItem[]> {
+    return cardUpdate(t, await this.channelOf(t));
+  }
+
+  /**
+   * "incidente mayor <título>" with no case behind it: its master is filed now, by the supervisor,
+   * on the first affected service (it reaches that service's queue like any case), then declared.
+   */
+  async declareNew(actor: Actor & { tenantId: string; email?: string }, input: Omit<DeclareInput, 'by' | 'at'>): Promise<IncidentOutcome<{ incident: MajorIncident; master: Ticket }>> {
+    if (!isSupervisor(actor)) return { ok: false, reason: 'forbidden' };
+    const master = this.fileMaster ? await this.fileMaster(actor, { title: input.title, serviceId: input.serviceIds[0], statusText: input.statusText }) : null;
+    if (!master) return { ok: false, reason: 'invalid_state' };
+    const declared = await this.declare(master, actor, input);
+    return declared.ok ? { ok: true, value: { incident: declared.value, master } } : declared;
+  }
 
   get(masterId: number): Promise<MajorIncident | null> {
     return this.repo.get(masterId);
@@ -61,7 +82,7 @@ export class IncidentService {
     const at = this.clock.now();
     const by = { oid: actor.oid, name: actor.name };
     const events: NewEvent[] = [{ at, actor: by, kind: 'major_incident_declared', data: { title: input.title, serviceIds: input.serviceIds, status: input.statusText } }];
-    const done = await this.repo.declare(master, { ...input, by, at }, events, queueUpdate(master));
+    const done = await this.repo.declare(master, { ...input, by, at }, events, await this.queueUpdate(master));
     return done ? { ok: true, value: done } : { ok: false, reason: 'invalid_state' };
   }
 
@@ -81,8 +102,8 @@ export class IncidentService {
     const effects: OutboxItem[] = [
       { channel: 'teams', paceKey: userKey(child.requester.oid), ticketId: child.id, payload: { type: 'user_message', userOid: child.requester.oid, ticketId: child.id, notice: { kind: 'incident_linked', title: incident.title } } },
       { channel: 'teams', paceKey: userKey(child.requester.oid), ticketId: child.id, payload: { type: 'requester_card_update', ticketId: child.id } },
-      ...queueUpdate(child),
-      ...queueUpdate(master),
+      ...(await this.queueUpdate(child)),
+      ...(await this.queueUpdate(master)),
     ];
     // It was waiting in line: the requesters behind it move up.
     if (child.status === 'new') effects.push({ channel: 'teams', paceKey: positionsKey(child.queueCategoryId), ticketId: child.id, payload: { type: 'positions_changed', ticketId: child.id } });
@@ -109,6 +130,7 @@ export class IncidentService {
     const at = this.clock.now();
     const by = { oid: actor.oid, name: actor.name };
     let recipients = 0;
+    const masterCard = await this.queueUpdate(master);
     const done = await this.repo.postUpdate(master.id, text, by, at, (children, seq) => {
       const effects: OutboxItem[] = [];
       const told = new Set<string>();
@@ -123,7 +145,7 @@ export class IncidentService {
         });
       }
       recipients = told.size;
-      effects.push(...queueUpdate(master));
+      effects.push(...masterCard);
       return { events: [{ at, actor: by, kind: 'incident_update', data: { seq, text, recipients: told.size } }], effects };
     });
     return done ? { ok: true, value: { seq: done.update.seq, recipients } } : { ok: false, reason: 'invalid_state' };

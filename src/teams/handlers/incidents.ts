@@ -22,16 +22,32 @@ function serviceChoices(turn: Turn) {
   return turn.services.catalog.catalog.categories.flatMap((c) => c.services.map((s) => ({ title: plainText(pick(s.name, turn.locale), 200), value: s.id })));
 }
 
-function declareCard(turn: Turn, ticket: Ticket, values: { title: string; services: string; statusText: string }, error = '') {
+/** The declaration form: for a case (it becomes the master) or, without one, for a new master. */
+function declareCard(turn: Turn, ticket: Ticket | null, values: { title: string; services: string; statusText: string }, error = '') {
   return turn.card('incident-declare', {
-    heading: turn.text('incidentDeclareTitle', { radicado: ticket.radicado }),
+    heading: ticket ? turn.text('incidentDeclareTitle', { radicado: ticket.radicado }) : turn.messages.incidentDeclareNewTitle,
     error,
     title: values.title,
     services: values.services,
     statusText: values.statusText,
     choices: serviceChoices(turn),
-    ticketId: ticket.id,
+    declareVerb: ticket ? 'incident.declare' : 'incident.declareNew',
+    declareData: ticket ? { ticketId: ticket.id } : {},
+    backVerb: ticket ? 'queue.refresh' : '',
+    backData: ticket ? { ticketId: ticket.id } : {},
   });
+}
+
+/** What a declaration form submitted, validated again; null (and the form again, with what was typed) when something is missing. */
+async function declaration(turn: Turn, ticket: Ticket | null, data: Record<string, unknown>) {
+  const title = titleText.safeParse(data.title);
+  const status = statusText.safeParse(data.statusText);
+  const known = new Set(serviceChoices(turn).map((c) => c.value));
+  const services = [...new Set((typeof data.services === 'string' ? data.services : '').split(',').map((s) => s.trim()).filter((s) => known.has(s)))];
+  if (title.success && status.success && services.length) return { title: title.data, serviceIds: services, statusText: status.data };
+  const typed = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
+  await turn.show(declareCard(turn, ticket, { title: typed(data.title, 240), services: services.join(','), statusText: typed(data.statusText, 4000) }, turn.messages.incidentDeclareInvalid));
+  return null;
 }
 
 /** "Declarar incidente mayor": the form, with the ticket's template as title and its service chosen. */
@@ -47,7 +63,8 @@ export async function declareForm(turn: Turn, ticket: Ticket): Promise<void> {
  */
 export async function declareByCommand(turn: Turn, intent: { radicado?: string; title?: string }): Promise<void> {
   const root = turn.isChannel ? /;messageid=([^;]+)$/.exec(turn.activity.conversation.id)?.[1] : undefined;
-  if (!intent.radicado && !root) return turn.notice(turn.messages.incidentCommandUsage);
+  // No case behind it (yet): the form for a new master, filed when it is declared.
+  if (!intent.radicado && !root) return void (await turn.show(declareCard(turn, null, { title: intent.title ?? '', services: '', statusText: '' })));
   const ticket = await ticketFor(turn, intent.radicado ? { radicado: intent.radicado } : { queueActivityId: root! }, 'staff');
   if (!ticket) return;
   const names = turn.services.views.names(ticket, turn.locale);
@@ -56,21 +73,14 @@ export async function declareByCommand(turn: Turn, intent: { radicado?: string; 
 
 /** "Declarar": everything validated again; the ticket becomes the master. */
 export async function declare(turn: Turn, ticket: Ticket, data: Record<string, unknown>): Promise<void> {
-  const title = titleText.safeParse(data.title);
-  const status = statusText.safeParse(data.statusText);
-  const known = new Set(serviceChoices(turn).map((c) => c.value));
-  const services = [...new Set((typeof data.services === 'string' ? data.services : '').split(',').map((s) => s.trim()).filter((s) => known.has(s)))];
-  if (!title.success || !status.success || !services.length) {
-    const typed = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
-    await turn.show(declareCard(turn, ticket, { title: typed(data.title, 240), services: services.join(','), statusText: typed(data.statusText, 4000) }, turn.messages.incidentDeclareInvalid));
-    return;
-  }
-  const out = await turn.services.incidents.declare(ticket, await turn.actor(), { title: title.data, serviceIds: services, statusText: status.data });
+  const input = await declaration(turn, ticket, data);
+  if (!input) return;
+  const out = await turn.services.incidents.declare(ticket, await turn.actor(), input);
   if (!out.ok) {
     const why = out.reason === 'forbidden' ? turn.messages.incidentOnlySupervisors : turn.messages.incidentAlready;
     return void (await turn.show(await queueCard(turn, ticket, why)));
   }
-  turn.services.log.info({ master: ticket.radicado, services }, 'major incident declared');
+  turn.services.log.info({ master: ticket.radicado, services: input.serviceIds }, 'major incident declared');
   await turn.show(await queueCard(turn, await fresh(turn, ticket)));
 }
 
@@ -114,4 +124,15 @@ export async function postUpdate(turn: Turn, master: Ticket, data: Record<string
   turn.services.log.info({ master: master.radicado, seq: out.value.seq, recipients: out.value.recipients }, 'major incident update fanned out');
   await turn.show(await queueCard(turn, master));
   await turn.ctx.sendActivity(turn.text('incidentUpdatePosted', { count: out.value.recipients }));
+}
+
+/** "Declarar" on the form for a new master (a supervisor; the route checked the role). */
+export async function declareNew(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const input = await declaration(turn, null, data);
+  if (!input) return;
+  const user = await turn.user();
+  const out = await turn.services.incidents.declareNew({ ...(await turn.actor()), tenantId: user.tenantId, email: user.email }, input);
+  if (!out.ok) return turn.notice(turn.messages.incidentOnlySupervisors, { color: 'Attention' });
+  turn.services.log.info({ master: out.value.master.radicado, services: input.serviceIds }, 'major incident declared (new master)');
+  await turn.notice(turn.text('incidentDeclaredNew', { title: escapeMarkdown(input.title, 200), radicado: out.value.master.radicado }), { color: 'Good' });
 }
