@@ -46,8 +46,13 @@ export class OutboxDispatcher {
   private stopped = true;
   private readonly lastSent = new Map<string, number>();
   private readonly inFlight = new Set<number>();
-  /** When the Teams deliveries of the last second started (the global pace). */
+  /**
+   * The global pace: when the Teams deliveries of the last second finished, and how many are on their
+   * way. A delivery reaches Teams between its start and its end, so counting both keeps what Teams
+   * receives in any one second under the limit even when responses are slow.
+   */
   private readonly recentTeams: number[] = [];
+  private teamsInFlight = 0;
   private quietTicks = 0;
   /** Renews the leases of the deliveries in flight while there are any (see renewLeases). */
   private heartbeat: NodeJS.Timeout | null = null;
@@ -99,10 +104,12 @@ export class OutboxDispatcher {
   async tick(): Promise<number> {
     const now = this.d.clock.now();
     const due = (await this.d.outbox.due(now, this.opts.batch)).filter((r) => !this.inFlight.has(r.id));
-    // The global pace: at most maxPerSecond Teams deliveries started in any one second.
+    // The global pace: at most maxPerSecond Teams deliveries finished in the last second or on their way.
     const t = now.getTime();
-    while (this.recentTeams.length && t - this.recentTeams[0] >= 1000) this.recentTeams.shift();
-    let budget = (this.opts.maxPerSecond ?? Infinity) - this.recentTeams.length;
+    // Wall-clock time: the pace is Teams' and the network's, whatever clock the app runs on.
+    const wall = Date.now();
+    while (this.recentTeams.length && wall - this.recentTeams[0] >= 1000) this.recentTeams.shift();
+    let budget = (this.opts.maxPerSecond ?? Infinity) - this.recentTeams.length - this.teamsInFlight;
     const ready = due.filter((r) => {
       if (t - (this.lastSent.get(r.paceKey) ?? 0) < this.opts.perKeyIntervalMs) return false;
       if (r.channel !== 'teams') return true;
@@ -122,7 +129,7 @@ export class OutboxDispatcher {
     this.inFlight.add(rec.id);
     this.startHeartbeat();
     this.lastSent.set(rec.paceKey, this.d.clock.now().getTime());
-    if (rec.channel === 'teams') this.recentTeams.push(this.d.clock.now().getTime());
+    if (rec.channel === 'teams') this.teamsInFlight++;
     try {
       const items = await this.d.outcomes.fanOut(rec);
       if (items) {
@@ -150,6 +157,10 @@ export class OutboxDispatcher {
         await this.d.outbox.markRetry(rec.id, new Date(now.getTime() + delay), e.message);
       }
     } finally {
+      if (rec.channel === 'teams') {
+        this.teamsInFlight--;
+        this.recentTeams.push(Date.now());
+      }
       this.inFlight.delete(rec.id);
       if (!this.inFlight.size) this.stopHeartbeat();
     }

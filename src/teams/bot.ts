@@ -235,8 +235,8 @@ async function onMessage(turn: Turn): Promise<void> {
   }
   const text = typeof a.text === 'string' ? a.text : '';
   // A reply in a ticket's thread in the queue channel goes to the requester.
-  const threadRoot = /;messageid=(\d+|[^;]+)$/.exec(a.conversation.id)?.[1];
-  if (turn.isChannel && threadRoot && threadRoot !== a.id) {
+  const threadRoot = turn.threadRoot;
+  if (threadRoot) {
     // Only exact commands are commands here: anything else an engineer writes is for the requester.
     const intent = recognize(text, { prefix: turn.services.cfg.radicadoPrefix, year: bogotaYear(turn.services.clock.now()), commandsOnly: true });
     if (intent.kind === 'unknown' && (await queue.threadMessage(turn, threadRoot))) return;

@@ -101,6 +101,15 @@ export class Turn {
   get isChannel() {
     return this.activity.conversation?.conversationType === 'channel';
   }
+  /**
+   * In a channel, the id of the thread's root message when this activity is a reply in a thread
+   * (a case's thread); undefined for a new post, which Teams addresses as a thread of its own.
+   */
+  get threadRoot(): string | undefined {
+    if (!this.isChannel) return undefined;
+    const root = /;messageid=([^;]+)$/.exec(this.activity.conversation.id)?.[1];
+    return root && root !== this.activity.id ? root : undefined;
+  }
   get tenantId(): string {
     return tenantOf(this.activity) ?? 'local';
   }

@@ -371,4 +371,50 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await filed.waitFor({ timeout: 30_000 });
     await shot(employee, '42-employee-filed-after-article');
   });
+  it('lets a supervisor declare a major incident from a case in the channel, and offers it to the next person who files for that service', async () => {
+    // The supervisor takes the support "computer" (one Playground per person, same serviceUrl).
+    await support.close();
+    await supportPg!.stop();
+    supportPg = await startPlayground({ botUrl, port: supportPort, configPath: configFor(SUPERVISOR, dir), logFile: log('pg-supervisor-2') });
+    const sup = await open(supportPg);
+    await openConversation(sup, CHANNEL);
+    // In the support channel: "incidente mayor <título>" opens the declaration form.
+    await postInChannel(sup, 'Mesa de Ayuda', 'incidente mayor La VPN no conecta para nadie');
+    const form = cards(sup).filter({ has: sup.getByLabel(/Título \(lo que verán los afectados\)/) }).last();
+    await form.waitFor({ timeout: 30_000 }).catch(async (err) => {
+      await shot(sup, 'failed-declare-form').catch(() => undefined);
+      throw err;
+    });
+    await expect(form.getByLabel(/Título \(lo que verán los afectados\)/).inputValue()).resolves.toBe('La VPN no conecta para nadie');
+    await form.getByText('Acceso remoto', { exact: true }).first().click();
+    await form.getByLabel(/Estado actual/).fill('Estamos revisando con el proveedor.');
+    await form.scrollIntoViewIfNeeded();
+    await shot(sup, '50-supervisor-declare-incident');
+    await clickButton(sup, 'Declarar', form);
+    await sup.getByText(/Incidente mayor declarado: «La VPN no conecta para nadie»/).last().waitFor({ timeout: 30_000 });
+    // Its master case is posted in the queue channel, with the banner and "Actualizar estado".
+    const master = cards(sup).filter({ hasText: '🚨 Incidente mayor: La VPN no conecta para nadie' }).last();
+    await master.waitFor({ timeout: 30_000 });
+    await expect(master.innerText()).resolves.toContain('Estamos revisando con el proveedor.');
+    await master.getByRole('button', { name: 'Actualizar estado', exact: true }).waitFor({ timeout: 20_000 });
+    await master.scrollIntoViewIfNeeded();
+    await shot(sup, '51-supervisor-master-card', 'incident.png');
+    expect(await master.innerText()).not.toContain('${');
+    await sup.close();
+
+    // Ana files another VPN failure: the known outage comes first.
+    await openConversation(employee, 'Personal Chat');
+    await typeMessage(employee, 'ayuda');
+    const ana = await openForm(employee, ['Mesa de servicio primer nivel', 'Acceso remoto', 'Falla de conexión a la VPN']);
+    await ana.getByLabel(/Describa el problema/).fill('Tampoco me conecta la VPN en el portátil.');
+    await ana.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
+    await clickButton(employee, 'Guardar', ana);
+    const known = cards(employee).filter({ hasText: 'Ya conocemos esta falla' }).last();
+    await known.waitFor({ timeout: 30_000 });
+    await shot(employee, '52-employee-known-outage');
+    await clickButton(employee, 'Sí, me afecta: vincular mi caso', known);
+    const linked = cards(employee).filter({ hasText: /Vinculado al incidente mayor MDA-\d{4}-\d{6}: La VPN no conecta para nadie/ }).last();
+    await linked.waitFor({ timeout: 30_000 });
+    await shot(employee, '53-employee-linked');
+  });
 });

@@ -254,6 +254,22 @@ describe('major incidents', () => {
     expect(cardText(shown)).toContain('🚨 Incidente mayor: El correo no envía');
   });
 
+  it('reads a new post in the channel (which Teams addresses as a thread of its own) as no case\'s thread', async () => {
+    const post = channelMessage(h, USERS.supervisor, 'incidente mayor Impresoras caídas');
+    const own = { ...post, conversation: { ...post.conversation, id: `${TEAM.channelId};messageid=${post.id}` } };
+    await h.post(own);
+    await h.connector.waitFor(() => h.connector.messagesTo(own.conversation.id).length > 0);
+    const answer = cardOrText(h.connector.messagesTo(own.conversation.id)[0]);
+    expect(answer).toContain('Declarar incidente mayor');
+    expect(answer).not.toContain('No encontré ese caso');
+    // The same for "mover a cola": its usage, not "not found".
+    const move = channelMessage(h, USERS.agent, 'mover a cola correo');
+    const ownMove = { ...move, conversation: { ...move.conversation, id: `${TEAM.channelId};messageid=${move.id}` } };
+    await h.post(ownMove);
+    await h.connector.waitFor(() => h.connector.messagesTo(ownMove.conversation.id).length > 0);
+    expect(cardOrText(h.connector.messagesTo(ownMove.conversation.id)[0])).not.toContain('No encontré ese caso');
+  });
+
   it('settles an incident resolved without its card (a command, a restart) in the periodic pass', async () => {
     const m2 = await fileTicket(h, USERS.employee, 'El correo no envía para nadie.');
     const supervisor = { oid: USERS.supervisor.oid, name: USERS.supervisor.name, roles: ['supervisor' as const] };

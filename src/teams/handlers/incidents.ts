@@ -62,10 +62,12 @@ export async function declareForm(turn: Turn, ticket: Ticket): Promise<void> {
  * radicado: the declaration form for that case, with the title typed.
  */
 export async function declareByCommand(turn: Turn, intent: { radicado?: string; title?: string }): Promise<void> {
-  const root = turn.isChannel ? /;messageid=([^;]+)$/.exec(turn.activity.conversation.id)?.[1] : undefined;
+  const root = turn.threadRoot;
+  // In a thread that is no case's the caller may work on (or a new post): as if typed outside one.
+  const inThread = !intent.radicado && root ? await turn.services.access.resolve(await callerOf(turn), { queueActivityId: root }, 'staff') : null;
   // No case behind it (yet): the form for a new master, filed when it is declared.
-  if (!intent.radicado && !root) return void (await turn.show(declareCard(turn, null, { title: intent.title ?? '', services: '', statusText: '' })));
-  const ticket = await ticketFor(turn, intent.radicado ? { radicado: intent.radicado } : { queueActivityId: root! }, 'staff');
+  if (!intent.radicado && !inThread) return void (await turn.show(declareCard(turn, null, { title: intent.title ?? '', services: '', statusText: '' })));
+  const ticket = inThread ?? (await ticketFor(turn, { radicado: intent.radicado! }, 'staff'));
   if (!ticket) return;
   const names = turn.services.views.names(ticket, turn.locale);
   await turn.show(declareCard(turn, ticket, { title: (intent.title ?? names.template).slice(0, 120), services: ticket.serviceId, statusText: '' }));

@@ -247,7 +247,7 @@ export function queueName(turn: Turn, queueCategoryId: string): string {
  * (staff of the case's queue). Without a queue, or with an ambiguous one, a card lists the queues.
  */
 export async function moveToQueue(turn: Turn, intent: { radicado?: string; queue?: string }): Promise<void> {
-  const root = turn.isChannel ? /;messageid=([^;]+)$/.exec(turn.activity.conversation.id)?.[1] : undefined;
+  const root = turn.threadRoot;
   if (!intent.radicado && !root) return turn.notice(turn.messages.moveQueueUsage);
   const ticket = await ticketFor(turn, intent.radicado ? { radicado: intent.radicado } : { queueActivityId: root! }, 'staff');
   if (!ticket) return;
