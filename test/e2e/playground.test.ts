@@ -120,6 +120,16 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     return form;
   }
 
+  /** Ana, in her chat: "Falla de conexión a la VPN" from the catalog, described, "Guardar". */
+  async function saveVpnFailure(description: string) {
+    await openConversation(employee, 'Personal Chat');
+    await typeMessage(employee, 'ayuda');
+    const form = await openForm(employee, ['Mesa de servicio primer nivel', 'Acceso remoto', 'Falla de conexión a la VPN']);
+    await form.getByLabel(/Describa el problema/).fill(description);
+    await form.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
+    await clickButton(employee, 'Guardar', form);
+  }
+
   const openRemoteAccessForm = (page: Page) =>
     openForm(page, ['Mesa de servicio primer nivel', 'Acceso remoto', 'Ver todas las plantillas', 'Solicitud de acceso remoto (VPN / escritorio remoto)']);
 
@@ -342,13 +352,9 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
       await managerPg.stop();
     }
   });
+
   it('shows the knowledge base\'s article before "Guardar" files a VPN failure, and files it with what was typed when the article does not help', async () => {
-    await openConversation(employee, 'Personal Chat');
-    await typeMessage(employee, 'ayuda');
-    const form = await openForm(employee, ['Mesa de servicio primer nivel', 'Acceso remoto', 'Falla de conexión a la VPN']);
-    await form.getByLabel(/Describa el problema/).fill('La VPN no conecta desde la casa, FortiClient se queda en conectando.');
-    await form.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
-    await clickButton(employee, 'Guardar', form);
+    await saveVpnFailure('La VPN no conecta desde la casa, FortiClient se queda en conectando.');
 
     const offer = cards(employee).filter({ hasText: '¿Esto resuelve su caso?' }).last();
     await offer.waitFor({ timeout: 30_000 });
@@ -403,12 +409,7 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await sup.close();
 
     // Ana files another VPN failure: the known outage comes first.
-    await openConversation(employee, 'Personal Chat');
-    await typeMessage(employee, 'ayuda');
-    const ana = await openForm(employee, ['Mesa de servicio primer nivel', 'Acceso remoto', 'Falla de conexión a la VPN']);
-    await ana.getByLabel(/Describa el problema/).fill('Tampoco me conecta la VPN en el portátil.');
-    await ana.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
-    await clickButton(employee, 'Guardar', ana);
+    await saveVpnFailure('Tampoco me conecta la VPN en el portátil.');
     const known = cards(employee).filter({ hasText: 'Ya conocemos esta falla' }).last();
     await known.waitFor({ timeout: 30_000 });
     await shot(employee, '52-employee-known-outage');
