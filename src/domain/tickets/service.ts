@@ -54,10 +54,12 @@ export class TicketService {
 
   /**
    * A submitted form, decided once per submission key: the ticket it already filed, or the ticket its
-   * text was already added to; else, with `offerArticles`, the knowledge base's articles that may
-   * solve it; else, unless `offerDuplicates` is off, a similar open ticket of the requester to offer;
-   * else the new ticket. (Looked up first so a repeated "Guardar" never meets its own ticket as a
-   * duplicate, nor articles; the filing itself is idempotent in the repository's transaction.)
+   * text was already added to; else, with `linkTo` (checked again: an open major incident of the
+   * form's service), the ticket filed on that incident; else, with `offerIncidents`, an open major
+   * incident of the service to offer; else, with `offerArticles`, the knowledge base's articles that
+   * may solve it; else, unless `offerDuplicates` is off, a similar open ticket of the requester to
+   * offer; else the new ticket. (Looked up first so a repeated "Guardar" never meets its own ticket
+   * as a duplicate, nor offers; the filing itself is idempotent in the repository's transaction.)
    */
   async submit(
     input: Omit<NewTicket, 'createdAt'>,
