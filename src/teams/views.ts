@@ -6,7 +6,7 @@ import type { AttachmentRepository } from '../domain/attachments';
 import type { CatalogService } from '../domain/catalog';
 import { ESTIMATE_SAMPLE, estimateWait, queueScope } from '../domain/queue/position';
 import type { ApprovalRepository } from '../domain/approvals/model';
-import type { IncidentRepository } from '../domain/incidents/model';
+import type { IncidentRepository, MajorIncident } from '../domain/incidents/model';
 import type { Ticket } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
@@ -122,8 +122,8 @@ export class TicketViews {
 
   /** Linked to a major incident: which one and its latest news, in the position's place. */
   private async incidentInfo(ticket: Ticket, locale: Locale) {
-    const line = await this.linkedLine(ticket, locale);
-    const incident = ticket.majorIncidentId ? await this.incidents?.get(ticket.majorIncidentId) : null;
+    const incident = await this.linkedIncident(ticket);
+    const line = linkedLine(incident, locale);
     const news = incident?.latest ?? (incident ? { text: incident.statusText, at: incident.declaredAt } : null);
     return {
       position: '',
@@ -132,10 +132,9 @@ export class TicketViews {
     };
   }
 
-  /** "Vinculado al incidente mayor MDA-…: título", or '' when the ticket is not linked. */
-  private async linkedLine(ticket: Ticket, locale: Locale): Promise<string> {
-    const incident = ticket.majorIncidentId ? await this.incidents?.get(ticket.majorIncidentId) : null;
-    return incident ? t(locale, 'incidentLinkedTo', { radicado: incident.radicado, title: escapeMarkdown(incident.title, 200) }) : '';
+  /** The major incident a ticket is linked to, read once per card. */
+  private async linkedIncident(ticket: Ticket): Promise<MajorIncident | null> {
+    return ticket.majorIncidentId ? ((await this.incidents?.get(ticket.majorIncidentId)) ?? null) : null;
   }
 
   /** Awaiting approval: who must approve (the designated approvers asked so far), in the position's place. */
@@ -320,7 +319,7 @@ export class TicketViews {
         ? t(locale, 'incidentFacts', { count: incident.linked, services: escapeMarkdown(incident.serviceIds.map((id) => this.serviceName(id, locale)).join(', '), 300) })
         : '',
       incidentLatest: incident ? t(locale, 'incidentLatest', incident.latest ? { at: formatDateTime(incident.latest.at, locale), text: escapeMarkdown(incident.latest.text, 500) } : { at: formatDateTime(incident.declaredAt, locale), text: escapeMarkdown(incident.statusText, 500) }) : '',
-      linkedTo: await this.linkedLine(ticket, locale),
+      linkedTo: linkedLine(await this.linkedIncident(ticket), locale),
       canDeclareIncident: staff && (!v || v.supervisor) && open && !incident && !ticket.majorIncidentId,
       canLinkIncident: linkable,
       canPostUpdate: staff && incidentOpen,
@@ -330,4 +329,9 @@ export class TicketViews {
       ...slaView(ticket, locale, now),
     };
   }
+}
+
+/** "Vinculado al incidente mayor MDA-…: título", or '' when the ticket is not linked. */
+function linkedLine(incident: MajorIncident | null, locale: Locale): string {
+  return incident ? t(locale, 'incidentLinkedTo', { radicado: incident.radicado, title: escapeMarkdown(incident.title, 200) }) : '';
 }
