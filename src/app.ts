@@ -39,6 +39,10 @@ import { RateLimiter } from './teams/rate-limiter';
 import { DEFAULT_REPLY_GUARD, ReplyGuard, type ReplyGuardOptions } from './teams/reply-guard';
 import type { Services } from './teams/turn';
 import { TicketViews } from './teams/views';
+import { TabApi } from './tab/api';
+import { readMetadata, TabTokenVerifier } from './tab/token';
+import path from 'node:path';
+import { ROOT } from './paths';
 
 export { loadCatalog, loadHolidayAdjustments, loadSlaPolicy, slaCalendar } from './config-files';
 
@@ -205,6 +209,34 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         })
       : undefined,
   };
+  if (!cfg.tab.audience) log.warn('The Teams tab accepts no token: set BOT_DOMAIN (with MicrosoftAppId) or TAB_SSO_AUDIENCE.');
+  const tab = new TabApi({
+    verifier: new TabTokenVerifier({ metadataUrl: cfg.tab.metadataUrl, audience: cfg.tab.audience, tenants: cfg.tenants, log }),
+    identity,
+    access,
+    tickets,
+    queues,
+    members,
+    catalog,
+    views,
+    reports: storage.reports,
+    calendar,
+    clock,
+    log,
+    // Local use only (config refuses it with an app id): the directory's people sign in without a password.
+    devSignIn: cfg.tab.devSignIn
+      ? {
+          users: () => directory.users.filter((u) => !!u.oid).map((u) => ({ oid: u.oid!, name: u.name ?? u.email ?? u.oid!, email: u.email })),
+          token: async (user) => {
+            const meta = await readMetadata(cfg.tab.metadataUrl);
+            if (!meta.token_endpoint) throw new Error('the stand-in identity provider names no token_endpoint');
+            const res = await fetch(meta.token_endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
+            if (!res.ok) throw new Error(`the stand-in identity provider answered ${res.status}`);
+            return ((await res.json()) as { token: string }).token;
+          },
+        }
+      : undefined,
+  });
   const adapter = createCloudAdapter(cfg, log);
   const poster = new ProactivePoster(adapter, cfg.auth.appId ?? '', refs);
   const teams = new TeamsSender({
@@ -303,6 +335,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         maxBodyBytes: cfg.maxBodyBytes,
         log,
         messages: endpoint,
+        tab: { api: tab, staticDir: path.join(ROOT, 'dist', 'tab') },
         health: async () => {
           // A real probe of the database (SQLite: read, write lock, last write; PostgreSQL: a round trip
           // and the last write outcome). 503 when the database is unusable.

@@ -96,7 +96,16 @@ export interface Config {
   duplicateSimilarity: number;
   /** Files attached to tickets: where they live, how big, which types, download/upload timeout. */
   attachments: { dir: string; maxBytes: number; types: string[]; timeoutMs: number };
+  /**
+   * The Teams tab (/tab/, /api/tab/*): the audience its SSO tokens must carry
+   * (api://BOT_DOMAIN/botid-MicrosoftAppId, or TAB_SSO_AUDIENCE), where the identity provider's
+   * metadata is (Entra's by default; a stand-in for local use and tests), the Teams app id for
+   * deep links, and whether the mock users may sign in (TAB_DEV_SIGNIN, anonymous local use only).
+   */
+  tab: { audience?: string; metadataUrl: string; teamsAppId?: string; devSignIn: boolean };
 }
+
+export const DEFAULT_TAB_METADATA_URL = 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration';
 
 export const DEFAULT_ATTACHMENT_TYPES = ['png', 'jpg', 'jpeg', 'gif', 'pdf', 'txt', 'log', 'docx', 'xlsx'];
 
@@ -154,6 +163,10 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
   const tenants = tenantPolicyOf(e, opts.requireBotCredentials !== false, problems);
   const badTypes = e.ATTACHMENT_TYPES.filter((x) => !/^[a-z0-9]{1,10}$/i.test(x.replace(/^\./, '')));
   if (badTypes.length) problems.push(`ATTACHMENT_TYPES: ${badTypes.join(', ')} are not file extensions (use e.g. png,pdf,txt).`);
+  const domain = e.BOT_DOMAIN?.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  if (e.TAB_DEV_SIGNIN && e.MicrosoftAppId) {
+    problems.push('TAB_DEV_SIGNIN=true lets anyone sign in to the tab as a mock user: it is for local use without MicrosoftAppId only. Unset it.');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const endpoints: Record<string, string> = {};
@@ -210,6 +223,12 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
         ? [...new Set(e.ATTACHMENT_TYPES.map((x) => x.replace(/^\./, '').toLowerCase()))]
         : DEFAULT_ATTACHMENT_TYPES,
       timeoutMs: e.ATTACHMENT_TIMEOUT_MS,
+    },
+    tab: {
+      audience: e.TAB_SSO_AUDIENCE ?? (domain && e.MicrosoftAppId ? `api://${domain}/botid-${e.MicrosoftAppId}` : undefined),
+      metadataUrl: e.TAB_SSO_METADATA_URL ?? DEFAULT_TAB_METADATA_URL,
+      teamsAppId: e.TEAMS_APP_ID ?? e.MicrosoftAppId,
+      devSignIn: e.TAB_DEV_SIGNIN,
     },
     phoneRetentionDays: e.PHONE_RETENTION_DAYS,
     dbBusyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,

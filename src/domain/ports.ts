@@ -4,7 +4,7 @@
  */
 import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketStatus } from './tickets/model';
 import type { QueueScope } from './queue/position';
-import type { Role } from './types';
+import type { Priority, Role } from './types';
 
 export interface Clock {
   now(): Date;
@@ -14,6 +14,18 @@ export const systemClock: Clock = { now: () => new Date() };
 /** The outbox's item types (src/outbox/items.ts), re-exported for the ports that store them. */
 export type { OutboxItem, OutboxPayload, OutboxRecord, UserNotice } from '../outbox/items';
 import type { OutboxItem, OutboxRecord } from '../outbox/items';
+
+/**
+ * Narrows the open list (the tab's queue filters). `sla` is judged at `now` exactly as
+ * `slaState()` judges one ticket (domain/sla/ticket-sla.ts); `createdBefore`: at least that old.
+ */
+export interface OpenFilter {
+  statuses?: TicketStatus[];
+  priorities?: Priority[];
+  assignee?: { oid: string } | 'none';
+  createdBefore?: Date;
+  sla?: { state: 'ok' | 'warning' | 'breached' | 'paused' | 'none'; now: Date };
+}
 
 export interface ListOptions {
   limit: number;
@@ -77,7 +89,7 @@ export interface TicketRepository {
    * OPEN_COUNT_CAP of them (`totalCapped` then says there are more): counting every open ticket of a
    * large backlog on each view costs more than the page itself.
    */
-  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number; totalCapped: boolean }>;
+  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null; filter?: OpenFilter }): Promise<{ items: Ticket[]; total: number; totalCapped: boolean }>;
   /**
    * 1-based position among unassigned waiting tickets (new, not imported) of the same queue scope
    * (all waiting tickets without a scope), or null when not waiting.

@@ -1,9 +1,13 @@
 /**
- * restify front door: POST /api/messages and GET /healthz. Bodies are parsed here with a size limit;
- * malformed JSON answers 400, an oversized body 413, and nothing a client sends can crash the process.
+ * restify front door: POST /api/messages, GET /healthz, and the Teams tab (its static page under
+ * /tab/ and its JSON API under /api/tab/). Bodies are parsed here with a size limit; malformed JSON
+ * answers 400, an oversized body 413, and nothing a client sends can crash the process.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import restify from 'restify';
 import type { Logger } from '../logger';
+import type { TabRequest, TabResponse } from '../tab/api';
 
 export interface MessageEndpoint {
   /** Handles one parsed activity; resolves to the HTTP status and optional body. */
@@ -17,7 +21,22 @@ export interface HttpServerOptions {
   log: Logger;
   messages: MessageEndpoint;
   health: () => Promise<{ ok: boolean; details: Record<string, unknown> }>;
+  /** The Teams tab: its API and the folder of its built page (npm run build → dist/tab). */
+  tab?: { api: { handle(req: TabRequest): Promise<TabResponse> }; staticDir: string };
 }
+
+/** Where Teams (web, desktop, mobile) and Microsoft 365 may show the tab in a frame. */
+const FRAME_ANCESTORS =
+  "frame-ancestors 'self' https://teams.microsoft.com https://*.teams.microsoft.com https://*.teams.microsoft.us https://*.cloud.microsoft https://*.office.com https://*.microsoft365.com";
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
 
 export interface HttpServer {
   readonly url: string;
@@ -66,6 +85,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       res.status(503);
       res.json({ status: 'error', error: (err as Error).message });
     }
+  });
+
+  if (opts.tab) mountTab(server, opts.tab, opts, {
+    enter: () => inFlight++,
+    leave: () => {
+      inFlight--;
+      if (inFlight === 0 && idle) idle();
+    },
   });
 
   server.on('restifyError', (req: unknown, res: unknown, err: Error, cb: () => void) => cb());
@@ -130,4 +157,83 @@ function readJson(req: restify.Request, limit: number): Promise<JsonResult> {
       }
     });
   });
+}
+
+/**
+ * The tab: GET /tab/ (the page), /tab/config (the channel tab's configuration page), /tab/<file>
+ * (its bundle), and /api/tab/* (JSON, answered by the tab API, which checks the token).
+ */
+function mountTab(server: restify.Server, tab: NonNullable<HttpServerOptions['tab']>, opts: HttpServerOptions, count: { enter(): void; leave(): void }) {
+  const page = (file: string) => async (_req: restify.Request, res: restify.Response) => sendStatic(res, tab.staticDir, file);
+  server.get('/tab', page('index.html'));
+  server.get('/tab/', page('index.html'));
+  server.get('/tab/config', page('config.html'));
+  server.get('/tab/:file', async (req: restify.Request, res: restify.Response) => {
+    const file = String((req.params as { file?: string }).file ?? '');
+    // Only the bundle's own file names: no paths, no dot files.
+    if (!/^[A-Za-z0-9][\w.-]{0,80}$/.test(file)) return notFoundText(res);
+    return sendStatic(res, tab.staticDir, file);
+  });
+  const api = async (req: restify.Request, res: restify.Response) => {
+    count.enter();
+    try {
+      const url = new URL(req.url ?? '/', 'http://tab.local');
+      let body: unknown;
+      if (req.method === 'POST') {
+        const parsed = await readJson(req, opts.maxBodyBytes);
+        if (!parsed.ok) {
+          res.status(parsed.status);
+          res.json({ error: parsed.error });
+          return;
+        }
+        body = parsed.value;
+      }
+      const out = await tab.api.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body });
+      res.header('cache-control', 'no-store');
+      for (const [k, v] of Object.entries(out.headers ?? {})) res.header(k, v);
+      res.status(out.status);
+      if (out.text !== undefined) {
+        res.sendRaw(out.text);
+      } else if (out.body !== undefined) res.json(out.body);
+      else res.end();
+    } catch (err) {
+      opts.log.error({ err }, 'unhandled error in /api/tab');
+      if (!res.headersSent) {
+        res.status(500);
+        res.json({ error: 'internal error' });
+      }
+    } finally {
+      count.leave();
+    }
+  };
+  server.get('/api/tab/*', api);
+  server.post('/api/tab/*', api);
+}
+
+function sendStatic(res: restify.Response, dir: string, file: string): void {
+  const full = path.join(dir, file);
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(full);
+  } catch {
+    if (file === 'index.html' || file === 'config.html') {
+      res.status(503);
+      res.header('content-type', 'text/plain; charset=utf-8');
+      res.sendRaw('La pestaña no está construida: ejecute npm run build. / The tab is not built: run npm run build.');
+      return;
+    }
+    return notFoundText(res);
+  }
+  res.status(200);
+  res.header('content-type', STATIC_TYPES[path.extname(file)] ?? 'application/octet-stream');
+  res.header('x-content-type-options', 'nosniff');
+  res.header('content-security-policy', FRAME_ANCESTORS);
+  res.header('cache-control', file.endsWith('.html') ? 'no-cache' : 'public, max-age=300');
+  res.sendRaw(data);
+}
+
+function notFoundText(res: restify.Response): void {
+  res.status(404);
+  res.header('content-type', 'text/plain; charset=utf-8');
+  res.sendRaw('Not found');
 }

@@ -4,7 +4,8 @@ import { esOperations } from './es-operations';
 import { esApprovals } from './es-approvals';
 import { esKnowledge } from './es-knowledge';
 import { esIncidents } from './es-incidents';
+import { esTab } from './es-tab';
 
-export const es = { ...esConversation, ...esOperations, ...esApprovals, ...esKnowledge, ...esIncidents };
+export const es = { ...esConversation, ...esOperations, ...esApprovals, ...esKnowledge, ...esIncidents, ...esTab };
 
 export type Messages = typeof es;

@@ -39,6 +39,11 @@ export class IdentityService {
     private readonly isSupportMember: (oid: string) => Promise<boolean>,
   ) {}
 
+  /** The directory's roles of someone (the tab's local sign-in lists them); support teams add 'agent' on resolve(). */
+  rolesOf(user: { oid: string; email?: string }) {
+    return this.directory.rolesFor({ oid: user.oid, email: user.email });
+  }
+
   async resolve(input: IdentityInput): Promise<UserProfile> {
     const now = this.clock.now();
     const cached = await this.profiles.get(input.oid);

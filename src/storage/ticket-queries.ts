@@ -2,7 +2,8 @@
  * The reads of the ticket repository (both engines): tickets by key, the requester's and the queue's
  * lists, queue positions, takes and a ticket's events. The writes are in tickets.ts.
  */
-import { OPEN_COUNT_CAP, type ListOptions } from '../domain/ports';
+import { OPEN_COUNT_CAP, type ListOptions, type OpenFilter } from '../domain/ports';
+import { RUNNING_STATUSES } from '../domain/sla/ticket-sla';
 import type { Ticket, TicketEvent } from '../domain/tickets/model';
 import type { QueueScope } from '../domain/queue/position';
 import type { HistoryRow } from './history-hash';
@@ -83,10 +84,11 @@ export class TicketQueries {
     return this.tickets(`SELECT * FROM tickets WHERE requester_oid = ? AND status IN (${OPEN_SQL}) ORDER BY id DESC LIMIT ?`, [oid, limit]);
   }
 
-  async listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }) {
+  async listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null; filter?: OpenFilter }) {
     const cats = opts.categoryIds ?? null;
-    const where = `tenant_id = ? AND status IN (${OPEN_SQL})` + (cats ? ` AND route_category_id IN (${placeholders(cats)})` : '');
-    const args = [opts.tenantId, ...(cats ?? [])];
+    const narrow = filterSql(opts.filter);
+    const where = `tenant_id = ? AND status IN (${OPEN_SQL})` + (cats ? ` AND route_category_id IN (${placeholders(cats)})` : '') + narrow.sql;
+    const args = [opts.tenantId, ...(cats ?? []), ...narrow.args];
     const items = await this.tickets(`SELECT * FROM tickets WHERE ${where} ORDER BY queue_order, id LIMIT ? OFFSET ?`, [...args, opts.limit, opts.offset ?? 0]);
     // Counted up to one past the cap: enough to say "more than", without reading the whole backlog.
     const n = await this.count(`SELECT count(*) AS n FROM (SELECT 1 FROM tickets WHERE ${where} LIMIT ?) c`, [...args, OPEN_COUNT_CAP + 1]);
@@ -155,4 +157,53 @@ export class TicketQueries {
   resolvedBefore(before: Date, limit: number) {
     return this.tickets(`SELECT * FROM tickets WHERE status = 'resolved' AND resolved_at < ? ORDER BY id LIMIT ?`, [before, limit]);
   }
+}
+
+/** The open list's filters as SQL (` AND …` over `?` placeholders). */
+function filterSql(f: OpenFilter | undefined): { sql: string; args: unknown[] } {
+  const parts: string[] = [];
+  const args: unknown[] = [];
+  if (f?.statuses?.length) {
+    parts.push(`status IN (${placeholders(f.statuses)})`);
+    args.push(...f.statuses);
+  }
+  if (f?.priorities?.length) {
+    parts.push(`priority IN (${placeholders(f.priorities)})`);
+    args.push(...f.priorities);
+  }
+  if (f?.assignee === 'none') parts.push('assignee_oid IS NULL');
+  else if (f?.assignee) {
+    parts.push('assignee_oid = ?');
+    args.push(f.assignee.oid);
+  }
+  if (f?.createdBefore) {
+    parts.push('created_at <= ?');
+    args.push(f.createdBefore);
+  }
+  if (f?.sla) {
+    const s = slaStateSql(f.sla.state, f.sla.now);
+    parts.push(s.sql);
+    args.push(...s.args);
+  }
+  return { sql: parts.map((p) => ` AND ${p}`).join(''), args };
+}
+
+/**
+ * domain/sla/ticket-sla.ts `slaState()` in SQL, for open tickets at `now`: a missed target
+ * (`breached`), else paused, else past a warning point (`warning`), else `ok`; `none` without an SLA.
+ */
+export function slaStateSql(state: 'ok' | 'warning' | 'breached' | 'paused' | 'none', now: Date): { sql: string; args: unknown[] } {
+  const has = 'sla_first_response_minutes IS NOT NULL AND sla_resolution_minutes IS NOT NULL AND first_response_due_at IS NOT NULL AND resolution_due_at IS NOT NULL';
+  if (state === 'none') return { sql: `NOT (${has})`, args: [] };
+  const running = `(status IN (${RUNNING_STATUSES.map((x) => `'${x}'`).join(',')}) AND sla_paused_at IS NULL)`;
+  const late = `(first_response_breached_at IS NOT NULL OR resolution_breached_at IS NOT NULL
+    OR (first_response_at IS NOT NULL AND first_response_at > first_response_due_at)
+    OR (first_response_at IS NULL AND ${running} AND first_response_due_at < ?)
+    OR (${running} AND resolution_due_at < ?))`;
+  const warned = `((first_response_at IS NULL AND (first_response_warned_at IS NOT NULL OR (${running} AND COALESCE(first_response_warn_at, first_response_due_at) <= ?)))
+    OR resolution_warned_at IS NOT NULL OR (${running} AND COALESCE(resolution_warn_at, resolution_due_at) <= ?))`;
+  if (state === 'breached') return { sql: `(${has}) AND ${late}`, args: [now, now] };
+  if (state === 'paused') return { sql: `(${has}) AND NOT ${late} AND sla_paused_at IS NOT NULL`, args: [now, now] };
+  if (state === 'warning') return { sql: `(${has}) AND NOT ${late} AND sla_paused_at IS NULL AND ${warned}`, args: [now, now, now, now] };
+  return { sql: `(${has}) AND NOT ${late} AND sla_paused_at IS NULL AND NOT ${warned}`, args: [now, now, now, now] };
 }

@@ -78,13 +78,18 @@ export class TicketViews {
 
   /** The template's fields as filled, labelled in the reader's language (choices by their label). */
   fieldFacts(ticket: Ticket, locale: Locale): { title: string; value: string }[] {
+    return this.fieldValues(ticket, locale).map((f) => ({ title: escapeMarkdown(f.label, 80), value: escapeMarkdown(f.value, 300) }));
+  }
+
+  /** The same as plain text (for the tab, which never renders Markdown). */
+  fieldValues(ticket: Ticket, locale: Locale): { label: string; value: string }[] {
     const template = this.catalog.findTemplate(ticket.templateId);
     return (template?.fields ?? [])
       .filter((f) => ticket.fieldValues[f.id])
       .map((f) => {
         const raw = ticket.fieldValues[f.id];
         const choice = f.choices?.find((c) => c.value === raw);
-        return { title: escapeMarkdown(pick(f.label, locale), 80), value: escapeMarkdown(choice ? pick(choice.label, locale) : raw, 300) };
+        return { label: pick(f.label, locale), value: choice ? pick(choice.label, locale) : raw };
       });
   }
 

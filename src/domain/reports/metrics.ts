@@ -170,7 +170,8 @@ function average(scores: number[]): number | null {
   return scores.length ? Math.round((scores.reduce((a, b) => a + b, 0) / scores.length) * 100) / 100 : null;
 }
 
-function group(items: MetricInput[], inWindow: (t: Ticket) => boolean, now: Date, cal: CalendarConfig, key: string, name: string): GroupRow {
+/** The figures of one group of tickets (a category, an engineer, a priority). */
+export function group(items: MetricInput[], inWindow: (t: Ticket) => boolean, now: Date, cal: CalendarConfig, key: string, name: string): GroupRow {
   const windowed = items.filter((i) => inWindow(i.ticket));
   const scores = windowed.filter((i) => i.survey).map((i) => i.survey!.score);
   return {

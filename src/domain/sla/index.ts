@@ -14,5 +14,5 @@ export type { CalendarConfig, PauseInterval } from './working-calendar';
 export { parseOfficeHours } from './office-hours';
 export { parseSlaPolicy, SlaConfigError, targetsFor } from './policy';
 export type { SlaPolicy, SlaTargets } from './policy';
-export { dueAlerts, RUNNING_STATUSES, SlaClock, slaTransition } from './ticket-sla';
+export { dueAlerts, RUNNING_STATUSES, SlaClock, slaState, slaTransition, type SlaState } from './ticket-sla';
 export type { SlaAlertKind, SlaTarget } from './ticket-sla';

@@ -112,3 +112,18 @@ export function slaStanding(ticket: Ticket, now: Date): { paused: boolean; late:
   const targets = (first: boolean, resolution: boolean): SlaTarget[] => [...(first ? ['first_response' as const] : []), ...(resolution ? ['resolution' as const] : [])];
   return { paused, late: targets(frLate, resLate), warned: targets(frWarn, resWarn) };
 }
+
+export type SlaState = 'ok' | 'warning' | 'breached' | 'paused' | 'none';
+
+/**
+ * One word for a ticket's standing (the tab's SLA column and filter): `breached` when a target is
+ * missed, else `paused` while waiting for the user, else `warning` past a warning point, else `ok`;
+ * `none` without an SLA or once closed. storage/ticket-queries.ts `slaStateSql` says the same in SQL.
+ */
+export function slaState(ticket: Ticket, now: Date): SlaState {
+  const s = slaStanding(ticket, now);
+  if (!s) return 'none';
+  if (s.late.length) return 'breached';
+  if (s.paused) return 'paused';
+  return s.warned.length ? 'warning' : 'ok';
+}

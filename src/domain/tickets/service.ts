@@ -3,7 +3,7 @@
  * Each one decides with the state machine, then persists the change, its history and its outbound
  * effects in one repository call (one transaction).
  */
-import type { Clock, ListOptions, OutboxItem, QueueRepository, TicketRepository } from '../ports';
+import type { Clock, ListOptions, OpenFilter, OutboxItem, QueueRepository, TicketRepository } from '../ports';
 import type { Actor, TicketAction } from './state-machine';
 import { decide } from './state-machine';
 import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
@@ -180,8 +180,13 @@ export class TicketService {
   }
 
   /** Open tickets of one tenant in arrival order (FIFO), optionally of some categories. */
-  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null }): Promise<{ items: Ticket[]; total: number; totalCapped: boolean }> {
+  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null; filter?: OpenFilter }): Promise<{ items: Ticket[]; total: number; totalCapped: boolean }> {
     return this.tickets.listOpen(opts);
+  }
+
+  /** A ticket's history, oldest first (its newest `limit` events). */
+  history(ticketId: number, limit = 500) {
+    return this.tickets.events(ticketId, { limit });
   }
 
   /** The oldest waiting ticket (new, not imported) of these categories (null = all): what "siguiente" hands out. */
