@@ -39,7 +39,7 @@ import { RateLimiter } from './teams/rate-limiter';
 import { DEFAULT_REPLY_GUARD, ReplyGuard, type ReplyGuardOptions } from './teams/reply-guard';
 import type { Services } from './teams/turn';
 import { TicketViews } from './teams/views';
-import { TabApi } from './tab/api';
+import { TabApi, tabDeepLink } from './tab/api';
 import { readMetadata, TabTokenVerifier } from './tab/token';
 import path from 'node:path';
 import { ROOT } from './paths';
@@ -171,6 +171,12 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   );
   const cards = new CardRenderer();
   const views = new TicketViews(catalog, ticketRepo, contactText, clock, queues, attachmentRepo, calendar, mailOn, storage.approvals, storage.incidents);
+  // "Abrir en la pestaña": the tab's case page through a Teams deep link; for local use, the page itself.
+  views.tabLink = cfg.tab.teamsAppId
+    ? (ticketId) => tabDeepLink(cfg.tab.teamsAppId!, ticketId)
+    : cfg.tab.devSignIn
+      ? (ticketId) => `http://localhost:${cfg.port}/tab/#/case/${ticketId}`
+      : undefined;
   const services: Services = {
     cfg,
     log,

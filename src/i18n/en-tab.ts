@@ -10,6 +10,7 @@ export const enTab: typeof esTab = {
   tabForbidden: 'This page is for support staff.',
   tabSupervisorsOnly: 'The dashboard is for supervisors.',
   tabAssignSupervisorsOnly: 'Only supervisors assign cases.',
+  btnOpenInTab: 'Open in the tab',
   tabNotFound: "We couldn't find that case.",
   tabBadRequest: 'The request is not valid: {detail}.',
   tabTaken: 'You took case {radicado}.',

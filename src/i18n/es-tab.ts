@@ -8,6 +8,7 @@ export const esTab = {
   tabForbidden: 'Esta página es para el personal de soporte.',
   tabSupervisorsOnly: 'El tablero es para los supervisores.',
   tabAssignSupervisorsOnly: 'Solo los supervisores asignan casos.',
+  btnOpenInTab: 'Abrir en la pestaña',
   tabNotFound: 'No encontramos ese caso.',
   tabBadRequest: 'La solicitud no es válida: {detail}.',
   tabTaken: 'Tomó el caso {radicado}.',

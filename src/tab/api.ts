@@ -62,6 +62,15 @@ export interface TabDeps {
   devSignIn?: { users(): { oid: string; name: string; email?: string }[]; token(user: { oid: string; name: string; email?: string }): Promise<string> };
 }
 
+/** The personal tab's entity id (teamsAppManifest/manifest.json staticTabs). */
+export const TAB_ENTITY_ID = 'mesa-de-ayuda';
+
+/** A Teams deep link that opens a case on the tab (its subPageId says which). */
+export function tabDeepLink(teamsAppId: string, ticketId: number): string {
+  const context = encodeURIComponent(JSON.stringify({ subEntityId: `case:${ticketId}` }));
+  return `https://teams.microsoft.com/l/entity/${encodeURIComponent(teamsAppId)}/${TAB_ENTITY_ID}?context=${context}`;
+}
+
 /** The most tickets one list answers (the page says when there are more). */
 export const TAB_LIST_LIMIT = 200;
 const REPLY_MAX = 4000;

@@ -27,6 +27,9 @@ function assigneeText(ticket: Ticket, locale: Locale): string {
 }
 
 export class TicketViews {
+  /** Where "Abrir en la pestaña" opens a case (a Teams deep link to the tab); unset: no such button. */
+  tabLink?: (ticketId: number) => string;
+
   constructor(
     private readonly catalog: CatalogService,
     private readonly tickets: TicketRepository,
@@ -318,6 +321,7 @@ export class TicketViews {
       canWait: manages && !!ticket.assignee && (s === 'assigned' || s === 'in_progress'),
       // A solved case can become a knowledge-base article (a draft a supervisor publishes).
       canDraftArticle: staff && (s === 'resolved' || s === 'closed'),
+      tabUrl: staff && this.tabLink ? this.tabLink(ticket.id) : '',
       // Major incidents: the master's banner, count and latest news; a linked ticket says which one.
       incidentBanner: incident ? t(locale, 'incidentBanner', { title: escapeMarkdown(incident.title, 200) }) : '',
       incidentFacts: incident

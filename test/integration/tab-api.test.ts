@@ -8,8 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { startStandInIdp, signWithStrangerKey, type StandInIdp } from '../../src/tab/stand-in-idp';
 import { installPersonal, startHarness, TENANT, TestClock, USERS, personalConversation, type Harness, type TestUser } from '../helpers/harness';
-import { fileTicket, queueCard, registerQueue, until, cardOrText } from '../helpers/desk';
+import { cardOf, fileTicket, queueCard, registerQueue, until, cardOrText } from '../helpers/desk';
+import { findAction } from '../helpers/harness';
 
+const TEAMS_APP = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const AUDIENCE = 'api://mesa.entidad.gov.co/botid-11111111-2222-3333-4444-555555555555';
 
 describe('Teams tab API', () => {
@@ -19,7 +21,7 @@ describe('Teams tab API', () => {
 
   beforeAll(async () => {
     idp = await startStandInIdp({ audience: AUDIENCE, tenantId: TENANT });
-    h = await startHarness({ TAB_SSO_METADATA_URL: idp.metadataUrl, TAB_SSO_AUDIENCE: AUDIENCE, ALLOWED_TENANT_IDS: TENANT }, { clock });
+    h = await startHarness({ TAB_SSO_METADATA_URL: idp.metadataUrl, TAB_SSO_AUDIENCE: AUDIENCE, ALLOWED_TENANT_IDS: TENANT, TEAMS_APP_ID: TEAMS_APP }, { clock });
     await registerQueue(h);
     // The requesters have the app (the bot knows their chats, to tell them what happens).
     for (const u of [USERS.employee, USERS.secretary]) await h.post(installPersonal(h, u));
@@ -187,6 +189,13 @@ describe('Teams tab API', () => {
     it('takes a case as the card does: the requester is told, a second engineer is refused with who holds it', async () => {
       const t = await fileTicket(h, USERS.employee, 'No me deja entrar a la VPN con mi usuario nuevo.');
       await queueCard(h, t.radicado);
+      // The channel card opens the case on the tab (a Teams deep link whose subPageId names it).
+      const card = cardOf(await queueCard(h, t.radicado));
+      const open = findAction(card, 'Abrir en la pestaña');
+      expect(open.type).toBe('Action.OpenUrl');
+      const link = new URL(open.url);
+      expect(`${link.origin}${link.pathname}`).toBe(`https://teams.microsoft.com/l/entity/${TEAMS_APP}/mesa-de-ayuda`);
+      expect(JSON.parse(link.searchParams.get('context')!)).toEqual({ subEntityId: `case:${t.id}` });
       const took = await api(`/api/tab/tickets/${t.id}/take`, { user: USERS.agent, method: 'POST', body: {} });
       expect(took.status).toBe(200);
       expect(took.body).toMatchObject({ ok: true, message: `Tomó el caso ${t.radicado}.`, ticket: { status: 'assigned', assignee: { name: 'Iván Ingeniero' }, canTake: false } });

@@ -87,8 +87,16 @@ describe('the Teams app manifest', () => {
     expect(manifest.id).toBe(VALUES.TEAMS_APP_ID);
     expect(manifest.version).toBe('1.2.3');
     expect(manifest.bots[0].botId).toBe(VALUES.BOT_ID);
-    expect(manifest.webApplicationInfo).toEqual({ id: VALUES.BOT_ID, resource: `api://botid-${VALUES.BOT_ID}` });
+    expect(manifest.webApplicationInfo).toEqual({ id: VALUES.BOT_ID, resource: `api://${VALUES.BOT_DOMAIN}/botid-${VALUES.BOT_ID}` });
     expect(manifest.validDomains).toEqual(expect.arrayContaining(['token.botframework.com', VALUES.BOT_DOMAIN]));
+  });
+
+  it('declares the tab: a personal static tab and a configurable channel tab served by the bot, with the SSO resource Teams needs', () => {
+    const m = manifest as unknown as { staticTabs: { entityId: string; contentUrl?: string; scopes: string[] }[]; configurableTabs: { configurationUrl: string; scopes: string[]; context: string[] }[] };
+    expect(m.staticTabs[0]).toMatchObject({ entityId: 'mesa-de-ayuda', contentUrl: `https://${VALUES.BOT_DOMAIN}/tab/`, scopes: ['personal'] });
+    expect(m.configurableTabs).toEqual([expect.objectContaining({ configurationUrl: `https://${VALUES.BOT_DOMAIN}/tab/config`, scopes: ['team'], context: ['channelTab'] })]);
+    // Tab SSO only works with the domain in the Application ID URI (api://<domain>/botid-<appId>).
+    expect(manifest.webApplicationInfo.resource).toBe(`api://${VALUES.BOT_DOMAIN}/botid-${VALUES.BOT_ID}`);
   });
 
   it('offers the bot in personal and team scopes with files and channel-message RSC', () => {
