@@ -3,7 +3,7 @@
  * (restify + CloudAdapter + TeamsMessageEndpoint), plus radicado creation from two processes, outbox
  * pacing and resident memory over 50,000 turns. Prints a table and writes bench-results/latest.json.
  * Flags: --quick (short phases, small seeds: for development), --only=a,b (phases: echo, help,
- * ticket, status, queue, memory, radicado, outbox, instances), --postgres (every bot and repository on
+ * ticket, status, queue, tab, memory, radicado, outbox, incident, instances), --postgres (every bot and repository on
  * PostgreSQL: DATABASE_URL if set — it must be allowed to create databases — else a throwaway local
  * server with fsync on; adds the "instances" phase: ticket creation through one and two bot processes).
  */
@@ -16,7 +16,7 @@ import { startEchoBot } from './bench-echo';
 import type { RunResult, RunSpec, Scenario } from './bench-load';
 import { seedTickets } from './bench-seed';
 import { benchConfig, CHANNEL, log, LoadClient, P, PG, pgDatabaseFor, QUICK, registerQueue, startBot, startPostgres, stopPostgres, tmp, want, YEAR, type Target } from './bench-env';
-import { incidentPhase, instancesPhase, memoryPhase, outboxPhase, radicadoPhase } from './bench-phases';
+import { incidentPhase, instancesPhase, memoryPhase, outboxPhase, radicadoPhase, tabPhase } from './bench-phases';
 
 // ---------- phases ----------
 const results: Record<string, unknown> = {};
@@ -58,7 +58,7 @@ async function main() {
     console.log(`  seeded ${P.statusSeed} tickets in ${(s.ms / 1000).toFixed(1)} s`);
     results.statusSeed = { tickets: P.statusSeed, ms: s.ms, open: 2000 };
   }
-  if (want('queue')) {
+  if (want('queue') || want('tab')) {
     const open = ['new', 'assigned', 'in_progress', 'waiting_user'];
     const s = seedTickets(queueDb, { count: P.queueSeed, year: YEAR, catalogPath, status: (n) => open[n % 4] });
     if (PG) await copySqliteToPostgres({ from: queueDb, to: await pgDatabaseFor(queueDb) });
@@ -111,6 +111,7 @@ async function main() {
       for (const c of P.concurrencies) await runScenario(load, bot, 'queue', c);
       await bot.stop();
     }
+    if (want('tab')) results.tab = await tabPhase(queueDb, P.queueSeed);
     if (want('instances')) results.instances = await instancesPhase(load);
     if (want('memory')) {
       console.log(`  memory: ${P.memoryTurns} help turns at c=32 …`);
