@@ -17,6 +17,7 @@ import {
   CHROMIUM,
   cards,
   choose,
+  expectSeen,
   clickButton,
   configFor,
   freePort,
@@ -225,7 +226,7 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     const englishPg = await startPlayground({ botUrl: botDirect, port: await freePort(), configPath: configFor(ENGLISH_EMPLOYEE, dir), logFile: log('pg-english') });
     try {
       const page = await open(englishPg);
-      await page.getByText(/IT Service Desk|Service Desk/).first().waitFor({ timeout: 30_000 });
+      await expectSeen(page, page.getByText(/IT Service Desk|Service Desk/).first(), 'english-welcome');
       await clickButton(page, 'New request');
       await clickButton(page, 'First-level service desk');
       await clickButton(page, 'Remote access');
@@ -357,7 +358,7 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await saveVpnFailure('La VPN no conecta desde la casa, FortiClient se queda en conectando.');
 
     const offer = cards(employee).filter({ hasText: '¿Esto resuelve su caso?' }).last();
-    await offer.waitFor({ timeout: 30_000 });
+    await expectSeen(employee, offer, 'article-offer');
     await expect(offer.innerText()).resolves.toContain('La VPN no conecta (FortiClient)');
     // The best article first; its text opens in place.
     await offer.getByRole('button', { name: 'Leer el artículo', exact: true }).first().click();
@@ -369,7 +370,7 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     await clickButton(employee, 'No, registrar la solicitud', offer);
     // Ana's remote-access request of the first test is still open: the duplicate check asks next, with her text kept.
     const duplicate = cards(employee).filter({ hasText: 'Ya tiene un caso abierto parecido' }).last();
-    await duplicate.waitFor({ timeout: 30_000 });
+    await expectSeen(employee, duplicate, 'duplicate-check');
     await expect(duplicate.getByLabel(/Su texto|Lo que escribió|texto/i).first().inputValue()).resolves.toContain('FortiClient se queda en conectando');
     await shot(employee, '41-employee-duplicate-after-article');
     await clickButton(employee, 'Registrar uno nuevo de todos modos', duplicate);
@@ -411,7 +412,7 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
     // Ana files another VPN failure: the known outage comes first.
     await saveVpnFailure('Tampoco me conecta la VPN en el portátil.');
     const known = cards(employee).filter({ hasText: 'Ya conocemos esta falla' }).last();
-    await known.waitFor({ timeout: 30_000 });
+    await expectSeen(employee, known, 'known-outage');
     await shot(employee, '52-employee-known-outage');
     await clickButton(employee, 'Sí, me afecta: vincular mi caso', known);
     const linked = cards(employee).filter({ hasText: /Vinculado al incidente mayor MDA-\d{4}-\d{6}: La VPN no conecta para nadie/ }).last();

@@ -32,6 +32,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The bot's log in the e2e run: silent unless E2E_LOG_LEVEL asks (debug, info, …) for a failure's story. */
+const E2E_LOG_LEVEL = process.env.E2E_LOG_LEVEL || 'silent';
+
 /** The real app (restify + CloudAdapter + this run's engine) on a free port with a throw-away database. */
 export async function startBot(dir: string): Promise<{ app: App; url: string }> {
   const cfg = readEnv({
@@ -39,10 +42,10 @@ export async function startBot(dir: string): Promise<{ app: App; url: string }> 
     PORT: '0',
     HOST: '127.0.0.1',
     ...(await databaseEnv(dir, 'e2e.db')),
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: E2E_LOG_LEVEL,
     OUTBOX_POLL_MS: '50',
   });
-  const app = createApp(cfg, { log: createLogger('silent'), dispatcher: { perKeyIntervalMs: 20 } });
+  const app = createApp(cfg, { log: createLogger(E2E_LOG_LEVEL as 'silent'), dispatcher: { perKeyIntervalMs: 20 } });
   const server = await app.start();
   return { app, url: server.url };
 }
@@ -246,4 +249,19 @@ export async function postInChannel(page: Page, botName: string, text: string): 
 /** Opens a chat or channel in the left rail by its visible name. */
 export async function openConversation(page: Page, name: string): Promise<void> {
   await page.getByText(name, { exact: true }).first().click();
+}
+
+/**
+ * Waits for a card (or text) a person expects to see; when it does not come, keeps a screenshot and
+ * the text of the last cards on screen in the error, so a failure says what was shown instead.
+ */
+export async function expectSeen(page: Page, what: Locator, name: string, timeout = 30_000): Promise<void> {
+  try {
+    await what.waitFor({ timeout });
+  } catch (err) {
+    await shot(page, `failed-${name}`).catch(() => undefined);
+    const all = await cards(page).allInnerTexts().catch(() => [] as string[]);
+    const last = all.slice(-3).map((t) => t.replace(/\s+/g, ' ').slice(0, 400));
+    throw new Error(`"${name}" was not shown. Last cards on screen:\n- ${last.join('\n- ')}\n${(err as Error).message}`);
+  }
 }

@@ -126,7 +126,7 @@ describe('Teams tab API', () => {
       try {
         const users = await fetch(`${dev.url}/api/tab/dev/users`).then((r) => r.json());
         expect(users).toEqual(expect.arrayContaining([expect.objectContaining({ oid: USERS.supervisor.oid, name: 'Sofía Supervisora', roles: expect.arrayContaining(['supervisor']) })]));
-        const { token } = await fetch(`${dev.url}/api/tab/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ oid: USERS.supervisor.oid }) }).then((r) => r.json());
+        const { token } = await fetch(`${dev.url}/api/tab/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ oid: USERS.supervisor.oid }) }).then((r) => r.json() as Promise<{ token: string }>);
         const me = await fetch(`${dev.url}/api/tab/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
         expect(me).toMatchObject({ oid: USERS.supervisor.oid, supervisor: true });
         const unknown = await fetch(`${dev.url}/api/tab/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ oid: 'nobody' }) });
