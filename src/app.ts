@@ -42,7 +42,7 @@ import { TicketViews } from './teams/views';
 import { TabApi, tabDeepLink } from './tab/api';
 import { readMetadata, TabTokenVerifier } from './tab/token';
 import path from 'node:path';
-import { ROOT } from './paths';
+import { ROOT, TAB_PAGE_DIR } from './paths';
 
 export { loadCatalog, loadHolidayAdjustments, loadSlaPolicy, slaCalendar } from './config-files';
 
@@ -341,7 +341,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         maxBodyBytes: cfg.maxBodyBytes,
         log,
         messages: endpoint,
-        tab: { api: tab, staticDir: path.join(ROOT, 'dist', 'tab') },
+        tab: { api: tab, staticDir: TAB_PAGE_DIR },
         health: async () => {
           // A real probe of the database (SQLite: read, write lock, last write; PostgreSQL: a round trip
           // and the last write outcome). 503 when the database is unusable.

@@ -21,7 +21,7 @@ export interface HttpServerOptions {
   log: Logger;
   messages: MessageEndpoint;
   health: () => Promise<{ ok: boolean; details: Record<string, unknown> }>;
-  /** The Teams tab: its API and the folder of its built page (npm run build → dist/tab). */
+  /** The Teams tab: its API and the folder of its built page (npm run build → dist/tab-page). */
   tab?: { api: { handle(req: TabRequest): Promise<TabResponse> }; staticDir: string };
 }
 
