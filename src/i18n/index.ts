@@ -13,6 +13,16 @@ export function localeOf(teamsLocale: string | undefined | null): Locale {
   return typeof teamsLocale === 'string' && /^en\b/i.test(teamsLocale) ? 'en' : 'es';
 }
 
+/**
+ * The language an activity names: its own `locale`, else its clientInfo entity's (Teams puts it
+ * there too); undefined when it names none (Teams' conversationUpdate, for one).
+ */
+export function activityLocale(activity: { locale?: string; entities?: { type?: string; locale?: unknown }[] }): string | undefined {
+  if (typeof activity.locale === 'string' && activity.locale) return activity.locale;
+  const info = (activity.entities ?? []).find((e) => e?.type === 'clientInfo');
+  return typeof info?.locale === 'string' && info.locale ? info.locale : undefined;
+}
+
 export function messages(locale: Locale): Messages {
   return locale === 'en' ? en : es;
 }

@@ -17,7 +17,7 @@ import type { Config, TenantPolicy } from '../config';
 import { storageFailureCode } from '../domain/errors';
 import type { InboundDedup } from '../domain/ports';
 import type { MessageEndpoint } from '../http/server';
-import { localeOf, t } from '../i18n';
+import { activityLocale, localeOf, t } from '../i18n';
 import type { Logger } from '../logger';
 
 /** CloudAdapter whose activity processing we call ourselves, to map failures to HTTP statuses. */
@@ -59,7 +59,7 @@ export function createCloudAdapter(cfg: Config, log: Logger): BotAdapter {
       },
       storageCode ? 'turn failed: storage unavailable' : 'unhandled turn error',
     );
-    const locale = localeOf(context.activity.locale);
+    const locale = localeOf(activityLocale(context.activity));
     // The database locked, full or failing: say so (try again later), not "something went wrong".
     const apology = t(locale, storageCode ? 'storageUnavailable' : 'apology', { id: correlationId });
     try {

@@ -278,6 +278,7 @@ export function createBot(services: Services) {
   return async (context: TurnContext): Promise<void> => {
     services.replies.attach(context);
     const turn = new Turn(context, services);
+    await turn.recallLocale();
     const route = ROUTES.find((r) => r.when(context.activity));
     if (route) await route.run(turn);
     if (turn.isCardAction) {

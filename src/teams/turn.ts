@@ -28,7 +28,8 @@ import type { Actor } from '../domain/tickets/state-machine';
 import type { PersonalDataService } from '../domain/personal-data';
 import type { TicketService } from '../domain/tickets/service';
 import type { Locale } from '../domain/types';
-import { localeOf, messages, t, type MessageKey } from '../i18n';
+import { activityLocale, localeOf, messages, t, type MessageKey } from '../i18n';
+import { conversationKey, userKey } from '../outbox/keys';
 import type { IdentityService, RosterProfile } from '../identity/identity-service';
 import type { Logger } from '../logger';
 import type { AdaptiveCardJson, CardName, CardRenderer } from './cards';
@@ -79,13 +80,49 @@ export interface Services {
 }
 
 export class Turn {
-  readonly locale: Locale;
+  private lang: Locale;
+  /** The Teams locale this turn speaks: the activity's own, else the one remembered for this conversation. */
+  private teamsLocale: string | undefined;
   private profile?: Promise<UserProfile>;
   /** Set by card-action handlers: the card that replaces the clicked one. */
   invokeResult?: { card: AdaptiveCardJson } | { message: string };
 
   constructor(readonly ctx: TurnContext, readonly services: Services) {
-    this.locale = localeOf(ctx.activity.locale);
+    this.teamsLocale = activityLocale(ctx.activity);
+    this.lang = localeOf(this.teamsLocale);
+  }
+
+  /** The caller's language (es or en). */
+  get locale(): Locale {
+    return this.lang;
+  }
+
+  /** True when the activity itself says which language the person uses. */
+  get namesLocale(): boolean {
+    return activityLocale(this.activity) !== undefined;
+  }
+
+  /** The Teams locale to remember for this conversation (the activity's, else the one recalled). */
+  get rememberedLocale(): string | undefined {
+    return this.teamsLocale;
+  }
+
+  /** Where this conversation's reference is kept: the person's key in a 1:1 chat, else the conversation's. */
+  get refKey(): string {
+    return this.isPersonal ? userKey(this.oid) : conversationKey(this.activity.conversation.id.split(';')[0]);
+  }
+
+  /**
+   * An activity that names no language (Teams' conversationUpdate of an install) speaks the language
+   * last seen in this conversation, which rememberConversation keeps; with none, Spanish.
+   */
+  async recallLocale(): Promise<void> {
+    if (this.namesLocale) return;
+    const ref = (await this.services.refs.get(this.refKey).catch(() => null)) as { locale?: unknown } | null;
+    if (typeof ref?.locale === 'string' && ref.locale) {
+      this.teamsLocale = ref.locale;
+      this.lang = localeOf(ref.locale);
+    }
   }
 
   get activity() {

@@ -34,6 +34,45 @@ describe('installing the bot', () => {
     expect(cardText(welcomes()[0].body.attachments[0].content)).toContain('Ley 1581 de 2012');
   });
 
+  /** Teams' pair for one install as the Playground sends it: only the installationUpdate names the language. */
+  function installPair(locale: string) {
+    const update = { ...installPersonal(h, USERS.employee), locale: undefined };
+    const installation = { ...installPersonal(h, USERS.employee), locale, type: 'installationUpdate', action: 'add', membersAdded: undefined };
+    return { update, installation };
+  }
+  const englishWelcomes = () =>
+    h.connector
+      .messagesTo(personalConversation(USERS.employee).id)
+      .filter((r) => cardText(r.body?.attachments?.[0]?.content ?? {}).includes('IT Service Desk'));
+
+  it.each([
+    ['the installationUpdate first', true],
+    ['the conversationUpdate (no locale) first', false],
+  ])('welcomes once, in the language the installationUpdate names, whichever of the pair comes first (%s)', async (_name, installationFirst) => {
+    const { update, installation } = installPair('en-US');
+    const [first, second] = installationFirst ? [installation, update] : [update, installation];
+    const sent = [h.post(first)];
+    await new Promise((r) => setTimeout(r, 5));
+    sent.push(h.post(second));
+    for (const res of await Promise.all(sent)) expect(res.status).toBe(200);
+    await h.post(message(h, USERS.employee, 'help', 'en-US'));
+    await h.connector.waitFor(() => h.connector.messagesTo(personalConversation(USERS.employee).id).some((r) => cardText(r.body?.attachments?.[0]?.content ?? {}).includes('How can I help')));
+    expect(welcomes()).toHaveLength(0);
+    expect(englishWelcomes()).toHaveLength(1);
+  });
+
+  it('answers an activity that names no language in the language last seen from that person', async () => {
+    await h.post(message(h, USERS.employee, 'help', 'en-US'));
+    // Teams' conversationUpdate carries no locale: a later one must not turn the chat to Spanish.
+    await h.post({ ...installPersonal(h, USERS.employee), locale: undefined });
+    await h.connector.waitFor(() => englishWelcomes().length === 1);
+    expect(welcomes()).toHaveLength(0);
+    // …and the remembered language is still English for the next one.
+    await h.post({ ...message(h, USERS.employee, 'hello'), locale: undefined });
+    await h.connector.waitFor(() => englishWelcomes().length === 2);
+    expect(welcomes()).toHaveLength(0);
+  });
+
   it('still welcomes a user who greets the bot later, without the privacy notice the second time', async () => {
     await h.post(installPersonal(h, USERS.employee));
     await h.post(message(h, USERS.employee, 'hola'));

@@ -1,4 +1,3 @@
-import { conversationKey, userKey } from '../../outbox/keys';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
 
@@ -22,11 +21,21 @@ export async function sendNotUnderstood(turn: Turn): Promise<void> {
 /** Teams sends installationUpdate and conversationUpdate for one install: one welcome within this window. */
 const WELCOME_WINDOW_MS = 10 * 60_000;
 
+/**
+ * The two activities of one install arrive within milliseconds, and only the installationUpdate names
+ * the person's language. The one that names none waits this long before claiming the welcome, so the
+ * welcome comes from the one that does (and, if it alone came, speaks the language then remembered).
+ */
+export const UNNAMED_LOCALE_GRACE_MS = 1500;
+
 /** Bot installed in a personal chat or a team: remember where to write, say hello (once). */
 export async function onInstalled(turn: Turn): Promise<void> {
+  if (!turn.namesLocale) {
+    await new Promise((resolve) => setTimeout(resolve, UNNAMED_LOCALE_GRACE_MS));
+    await turn.recallLocale();
+  }
   await rememberConversation(turn);
-  const key = turn.isPersonal ? userKey(turn.oid) : conversationKey(turn.activity.conversation.id.split(';')[0]);
-  if (!(await turn.services.welcomes.first(key, turn.services.clock.now(), WELCOME_WINDOW_MS))) return;
+  if (!(await turn.services.welcomes.first(turn.refKey, turn.services.clock.now(), WELCOME_WINDOW_MS))) return;
   if (turn.isPersonal) await sendWelcome(turn);
   else await sendHelp(turn);
 }
@@ -41,8 +50,8 @@ export async function rememberConversation(turn: Turn): Promise<void> {
     conversation: { id: a.conversation.id.split(';')[0], conversationType: a.conversation.conversationType, tenantId: turn.tenantId, isGroup: a.conversation.isGroup },
     bot: a.recipient,
     user: turn.isPersonal ? a.from : undefined,
-    locale: a.locale,
+    // An activity that names no language keeps the one remembered (never forgets it).
+    locale: turn.rememberedLocale,
   };
-  const key = turn.isPersonal ? userKey(turn.oid) : conversationKey(ref.conversation.id);
-  await turn.services.refs.save(key, ref, turn.services.clock.now());
+  await turn.services.refs.save(turn.refKey, ref, turn.services.clock.now());
 }
