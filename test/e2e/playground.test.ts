@@ -113,18 +113,26 @@ describeE2e('Mesa de Ayuda in the Agents Playground', () => {
 
   /** Walks the catalog from the welcome card ("Nueva solicitud") through the given buttons to a template's form. */
   async function openForm(page: Page, steps: string[]) {
+    // Earlier forms stay in the chat (one may show "Este campo es obligatorio"): the new one is the
+    // form after them, waited for by count so that typing never lands on an older one.
+    const forms = cards(page).filter({ has: page.getByLabel(/Describa el problema/) });
+    const before = await forms.count();
     await clickButton(page, 'Nueva solicitud');
     for (const step of steps) await clickButton(page, step);
     // Each step replaces its card in place, so the form may sit above newer messages: find it by its fields.
-    const form = cards(page).filter({ has: page.getByLabel(/Describa el problema/) }).last();
-    await form.waitFor({ timeout: 20_000 });
+    const form = forms.nth(before);
+    await expectSeen(page, form, 'new-form', 20_000);
     return form;
   }
 
   /** Ana, in her chat: "Falla de conexión a la VPN" from the catalog, described, "Guardar". */
   async function saveVpnFailure(description: string) {
     await openConversation(employee, 'Personal Chat');
+    // "ayuda" answers with a new help card: wait for it, so "Nueva solicitud" is pressed on that one.
+    const helps = cards(employee).filter({ hasText: '¿Cómo le ayudo?' });
+    const helpsBefore = await helps.count();
     await typeMessage(employee, 'ayuda');
+    await expectSeen(employee, helps.nth(helpsBefore), 'help-card');
     const form = await openForm(employee, ['Mesa de servicio primer nivel', 'Acceso remoto', 'Falla de conexión a la VPN']);
     await form.getByLabel(/Describa el problema/).fill(description);
     await form.getByLabel(/Teléfono de contacto/).fill('300 123 4567');
