@@ -338,4 +338,25 @@ describeE2e('The Teams tab in a browser', () => {
     expect(await watcher.evaluate('window.__notReloaded')).toBe(true);
     await watcher.close();
   });
+
+  it('works from the keyboard alone: the skip link, then Tab to "Tomar" and Enter takes the case', async () => {
+    const page = await open(USERS.agent);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string | null>('document.activeElement && document.activeElement.textContent')).toBe('Saltar al contenido');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate<boolean>("!!(document.activeElement && document.activeElement.closest('main'))")).toBe(true);
+    // Tab on until a "Tomar" button has the focus (each row's actions come after its link).
+    let label = '';
+    for (let i = 0; i < 80 && !/^Tomar/.test(label); i++) {
+      await page.keyboard.press('Tab');
+      label = await page.evaluate<string>("(document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent)) || ''");
+    }
+    expect(label).toMatch(/^Tomar/);
+    const radicado = await page.evaluate<string>("((document.activeElement && document.activeElement.closest('tr') && document.activeElement.closest('tr').querySelector('th')) || { textContent: '' }).textContent.trim()");
+    expect(radicado).toMatch(/^MDA-2026-\d{6}$/);
+    await page.keyboard.press('Enter');
+    await page.getByText(`Tomó el caso ${radicado}.`).waitFor();
+    await rowOf(page, radicado).locator('[data-col=assignee]', { hasText: 'Iván Ingeniero' }).waitFor();
+    await page.close();
+  });
 });
