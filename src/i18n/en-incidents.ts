@@ -15,6 +15,7 @@ export const enIncidents: Record<keyof typeof esIncidents, string> = {
   status_linked: 'Linked to a major incident',
   incidentBanner: '🚨 Major incident: {title}',
   incidentFacts: '{count} linked tickets · Services: {services}',
+  incidentFactsOne: '1 linked ticket · Services: {services}',
   incidentLatest: 'Latest update ({at}): {text}',
   incidentLinkedTo: 'Linked to major incident {radicado}: {title}',
   btnDeclareIncident: 'Declare major incident',

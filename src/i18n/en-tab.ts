@@ -63,4 +63,7 @@ export const enTab: typeof esTab = {
   csvDashboardLoadResolved: 'Resolved in the period',
   csvDashboardFigure: 'Figure',
   csvDashboardValue: 'Value',
+  tabIncidentMaster: '🚨 Major incident · {count} linked tickets',
+  tabIncidentMasterOne: '🚨 Major incident · 1 linked ticket',
+  tabIncidentMedianResolve: 'Median time to resolve a major incident',
 };

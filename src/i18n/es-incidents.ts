@@ -13,6 +13,7 @@ export const esIncidents = {
   status_linked: 'Vinculado a un incidente mayor',
   incidentBanner: '🚨 Incidente mayor: {title}',
   incidentFacts: '{count} casos vinculados · Servicios: {services}',
+  incidentFactsOne: '1 caso vinculado · Servicios: {services}',
   incidentLatest: 'Última actualización ({at}): {text}',
   incidentLinkedTo: 'Vinculado al incidente mayor {radicado}: {title}',
   btnDeclareIncident: 'Declarar incidente mayor',

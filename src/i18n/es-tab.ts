@@ -61,4 +61,7 @@ export const esTab = {
   csvDashboardLoadResolved: 'Resueltos en el periodo',
   csvDashboardFigure: 'Indicador',
   csvDashboardValue: 'Valor',
+  tabIncidentMaster: '🚨 Incidente mayor · {count} casos vinculados',
+  tabIncidentMasterOne: '🚨 Incidente mayor · 1 caso vinculado',
+  tabIncidentMedianResolve: 'Mediana para resolver un incidente mayor',
 };

@@ -21,6 +21,7 @@ import type { Actor } from '../domain/tickets/state-machine';
 import type { ActionOutcome, TicketService } from '../domain/tickets/service';
 import { OPEN_STATUSES, type Ticket, type TicketEvent, type TicketStatus } from '../domain/tickets/model';
 import { PRIORITIES, pick, type Locale, type Priority } from '../domain/types';
+import type { IncidentSummary, MajorIncident } from '../domain/incidents/model';
 import type { IdentityService } from '../identity/identity-service';
 import { formatDateTime, localeOf, messages, t, type MessageKey } from '../i18n';
 import type { Logger } from '../logger';
@@ -58,6 +59,12 @@ export interface TabDeps {
   calendar: CalendarConfig;
   clock: Clock;
   log: Logger;
+  /** Major incidents: the open ones (a banner on the queue, a mark on their cases) and the period's figures. */
+  incidents: {
+    open(tenantId: string): Promise<MajorIncident[]>;
+    get(masterId: number): Promise<MajorIncident | null>;
+    summary(since: Date): Promise<IncidentSummary>;
+  };
   /** Local use only (TAB_DEV_SIGNIN): the mock users and a token for one of them. */
   devSignIn?: { users(): { oid: string; name: string; email?: string }[]; token(user: { oid: string; name: string; email?: string }): Promise<string> };
 }
@@ -208,21 +215,56 @@ export class TabApi {
     const { items, total, totalCapped } = categories && !categories.length
       ? { items: [], total: 0, totalCapped: false }
       : await this.d.tickets.listOpen({ tenantId: who.caller.tenantId, categoryIds: categories, filter, limit: TAB_LIST_LIMIT });
-    const list = items.map((tk) => this.item(tk, who, now));
-    // What the page shows changes when a ticket or a displayed time does: the version covers both.
-    const version = createHash('sha1').update(JSON.stringify([list, total, totalCapped])).digest('base64url').slice(0, 16);
+    const open = await this.openIncidents(who);
+    const list = items.map((tk) => this.item(tk, who, now, open));
+    const incidents = open.map((i) => this.incidentView(i, who.locale));
+    // What the page shows changes when a ticket, an incident or a displayed time does: the version covers them.
+    const version = createHash('sha1').update(JSON.stringify([list, incidents, total, totalCapped])).digest('base64url').slice(0, 16);
     if (q.get('since') === version) return { status: 304 };
-    return { status: 200, body: { items: list, total, totalCapped, truncated: totalCapped || total > list.length, version } };
+    return { status: 200, body: { items: list, incidents, total, totalCapped, truncated: totalCapped || total > list.length, version } };
   }
 
   private async mine(who: Who): Promise<TabResponse> {
     const now = this.d.clock.now();
     const { items } = await this.d.tickets.listOpen({ tenantId: who.caller.tenantId, filter: { assignee: { oid: who.caller.oid } }, limit: TAB_LIST_LIMIT });
-    return { status: 200, body: { items: items.map((tk) => this.item(tk, who, now)) } };
+    const open = await this.openIncidents(who);
+    return { status: 200, body: { items: items.map((tk) => this.item(tk, who, now, open)) } };
+  }
+
+  /**
+   * The tenant's open major incidents whose master the caller may see (through the gate, as every
+   * ticket): an outage's banner never links to a case the caller would be told does not exist.
+   */
+  private async openIncidents(who: Who): Promise<MajorIncident[]> {
+    const all = await this.d.incidents.open(who.caller.tenantId);
+    const seen = await Promise.all(all.map((i) => this.d.access.resolve(who.caller, { id: i.masterId }, 'staff')));
+    return all.filter((_, k) => !!seen[k]);
+  }
+
+  /** A major incident as the page shows it: banner text, latest news, link to its master case. */
+  private incidentView(i: MajorIncident, l: Locale) {
+    const news = i.latest ?? { text: i.statusText, at: i.declaredAt };
+    return {
+      masterId: i.masterId,
+      radicado: i.radicado,
+      title: i.title,
+      text: t(l, 'incidentBanner', { title: i.title }),
+      facts: t(l, i.linked === 1 ? 'incidentFactsOne' : 'incidentFacts', { count: i.linked, services: i.serviceIds.map((s) => this.d.catalog.findService(s)?.name).map((n) => (n ? pick(n, l) : '')).filter(Boolean).join(', ') }),
+      linked: i.linked,
+      latestText: t(l, 'incidentLatest', { at: formatDateTime(news.at, l), text: news.text }),
+      link: `#/case/${i.masterId}`,
+    };
+  }
+
+  /** A ticket's part in a major incident: its master, or linked to one; null when neither. */
+  private incidentMark(tk: Ticket, l: Locale, incident: MajorIncident | null | undefined) {
+    if (!incident) return null;
+    if (incident.masterId === tk.id) return { role: 'master', masterId: incident.masterId, radicado: incident.radicado, text: t(l, incident.linked === 1 ? 'tabIncidentMasterOne' : 'tabIncidentMaster', { count: incident.linked }) };
+    return { role: 'linked', masterId: incident.masterId, radicado: incident.radicado, text: t(l, 'incidentLinkedTo', { radicado: incident.radicado, title: incident.title }) };
   }
 
   /** A ticket as a row of the lists (docs/tab.md, TicketItem). */
-  private item(tk: Ticket, who: Who, now: Date) {
+  private item(tk: Ticket, who: Who, now: Date, incidents: MajorIncident[] = []) {
     const l = who.locale;
     const m = messages(l);
     const names = this.d.views.names(tk, l);
@@ -248,6 +290,7 @@ export class TabApi {
       ageMinutes: Math.max(0, Math.floor((now.getTime() - tk.createdAt.getTime()) / 60_000)),
       ageText: age(tk.createdAt, now, l),
       sla: { state, label: m[`tabSla_${state}`], dueAt: due?.toISOString() ?? null, dueText: due ? formatDateTime(due, l) : '' },
+      incident: this.incidentMark(tk, l, incidents.find((i) => i.masterId === tk.id || i.masterId === tk.majorIncidentId)),
       canTake: tk.status === 'new',
       canAssign: isSupervisor(who.caller) && open,
       link: `#/case/${tk.id}`,
@@ -260,11 +303,13 @@ export class TabApi {
     const events = await this.d.tickets.history(tk.id);
     const files = await this.d.views.attachmentItems(tk, l);
     const open = OPEN_STATUSES.includes(tk.status);
+    const incident = (await this.d.incidents.get(tk.id)) ?? (tk.majorIncidentId ? await this.d.incidents.get(tk.majorIncidentId) : null);
     return {
       status: 200,
       body: {
+        incident: incident && incident.masterId === tk.id ? this.incidentView(incident, l) : null,
         ticket: {
-          ...this.item(tk, who, now),
+          ...this.item(tk, who, now, incident ? [incident] : []),
           description: tk.description,
           fields: this.d.views.fieldValues(tk, l),
           requester: { name: tk.requester.name, email: tk.requester.email ?? null, department: tk.requester.department ?? null },
@@ -347,7 +392,13 @@ export class TabApi {
       priorityName: (p: Priority) => msg[`priority_${p}`],
     });
     const minutes = (n: number | null) => (n === null ? msg.metricsNone : duration(n, l));
-    if (csv) return { status: 200, text: dashboardCsv(dash, l, minutes), headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="tablero-${days.data}d.csv"` } };
+    const s = await this.d.incidents.summary(dash.from);
+    const incidents = {
+      ...s,
+      text: t(l, 'metricsIncidentsValue', { open: s.open, declared: s.declared, resolved: s.resolved }),
+      medianResolveText: minutes(s.medianResolveMinutes === null ? null : Math.round(s.medianResolveMinutes)),
+    };
+    if (csv) return { status: 200, text: dashboardCsv(dash, incidents, l, minutes), headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="tablero-${days.data}d.csv"` } };
     return {
       status: 200,
       body: {
@@ -356,6 +407,7 @@ export class TabApi {
         to: dash.to.toISOString(),
         medianFirstResponseText: minutes(dash.medianFirstResponseMinutes),
         medianResolutionText: minutes(dash.medianResolutionMinutes),
+        incidents,
       },
     };
   }
@@ -403,7 +455,7 @@ export function eventText(e: TicketEvent, l: Locale): string {
   return m[`tabEvent_${e.kind}`];
 }
 
-function dashboardCsv(d: ReturnType<typeof computeDashboard>, l: Locale, minutes: (n: number | null) => string): string {
+function dashboardCsv(d: ReturnType<typeof computeDashboard>, incidents: { text: string; linked: number; medianResolveText: string }, l: Locale, minutes: (n: number | null) => string): string {
   const m = messages(l);
   const rows: (string | number | null)[][] = [[m.csvDashboardDay, m.csvDashboardCreated, m.csvDashboardResolved, m.csvDashboardOpen]];
   d.createdResolved.labels.forEach((day, i) => rows.push([day, d.createdResolved.created[i], d.createdResolved.resolved[i], d.queueSize.open[i]]));
@@ -419,5 +471,8 @@ function dashboardCsv(d: ReturnType<typeof computeDashboard>, l: Locale, minutes
   rows.push([m.metricsMedianFirstResponse, minutes(d.medianFirstResponseMinutes)]);
   rows.push([m.metricsMedianResolution, minutes(d.medianResolutionMinutes)]);
   rows.push([m.metricsSatisfaction, d.satisfaction.average ?? '']);
+  rows.push([m.metricsIncidents, incidents.text]);
+  rows.push([m.metricsIncidentLinked, incidents.linked]);
+  rows.push([m.tabIncidentMedianResolve, incidents.medianResolveText]);
   return toCsv(rows.map((r) => r.map((c) => (c === null ? '' : String(c)))));
 }

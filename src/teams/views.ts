@@ -325,7 +325,7 @@ export class TicketViews {
       // Major incidents: the master's banner, count and latest news; a linked ticket says which one.
       incidentBanner: incident ? t(locale, 'incidentBanner', { title: escapeMarkdown(incident.title, 200) }) : '',
       incidentFacts: incident
-        ? t(locale, 'incidentFacts', { count: incident.linked, services: escapeMarkdown(incident.serviceIds.map((id) => this.serviceName(id, locale)).join(', '), 300) })
+        ? t(locale, incident.linked === 1 ? 'incidentFactsOne' : 'incidentFacts', { count: incident.linked, services: escapeMarkdown(incident.serviceIds.map((id) => this.serviceName(id, locale)).join(', '), 300) })
         : '',
       incidentLatest: incident ? t(locale, 'incidentLatest', incident.latest ? { at: formatDateTime(incident.latest.at, locale), text: escapeMarkdown(incident.latest.text, 500) } : { at: formatDateTime(incident.declaredAt, locale), text: escapeMarkdown(incident.statusText, 500) }) : '',
       linkedTo: linkedLine(await this.linkedIncident(ticket), locale),

@@ -359,4 +359,22 @@ describeE2e('The Teams tab in a browser', () => {
     await rowOf(page, radicado).locator('[data-col=assignee]', { hasText: 'Iván Ingeniero' }).waitFor();
     await page.close();
   });
+  it('shows an open major incident as a banner over the queue that opens its master case, and marks the master row', async () => {
+    const master = await fileTicket(h, USERS.employee, 'Nadie en el piso 3 puede conectarse a la VPN.');
+    const child = await fileTicket(h, USERS.secretary, 'La VPN tampoco me conecta a mí.');
+    const supervisor = { oid: USERS.supervisor.oid, name: USERS.supervisor.name, roles: ['supervisor' as const] };
+    expect((await h.app.services.incidents.declare(master, supervisor, { title: 'La VPN no conecta para nadie', serviceIds: ['acceso-remoto'], statusText: 'Revisando con el proveedor.' })).ok).toBe(true);
+    expect((await h.app.services.incidents.link((await h.app.tickets.get(child.id))!, (await h.app.tickets.get(master.id))!, supervisor)).ok).toBe(true);
+
+    const page = await open(USERS.agent);
+    const banner = page.locator('#queue-incidents .incident');
+    await banner.waitFor();
+    expect(await banner.innerText()).toMatch(/🚨 Incidente mayor: La VPN no conecta para nadie\s+\(MDA-2026-\d{6}\)\s+1 caso vinculado · Servicios: Acceso remoto\s+Última actualización \(.+\): Revisando con el proveedor\./);
+    expect(await rowOf(page, master.radicado).locator('[data-col=incident]').innerText()).toBe('🚨 Incidente mayor · 1 caso vinculado');
+    await noSeriousViolations(page, 'queue with a major incident');
+    await banner.getByRole('link', { name: '🚨 Incidente mayor: La VPN no conecta para nadie' }).click();
+    await ready(page, master.radicado);
+    expect(await page.locator('main .incident').innerText()).toContain('1 caso vinculado · Servicios: Acceso remoto');
+    await page.close();
+  });
 });

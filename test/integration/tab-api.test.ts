@@ -302,5 +302,44 @@ describe('Teams tab API', () => {
       expect(csv.body).toContain(`${today},`);
       expect((await api('/api/tab/dashboard?days=12', { user: USERS.supervisor })).status).toBe(400);
     });
-  });
+    it('shows an open major incident: a banner over the queue, the mark on its master and linked cases, and the dashboard figure', async () => {
+      const master = await fileTicket(h, USERS.employee, 'Nadie en el piso 3 puede conectarse a la VPN.');
+      const child = await fileTicket(h, USERS.secretary, 'La VPN tampoco me conecta a mí.');
+      const supervisor = { oid: USERS.supervisor.oid, name: USERS.supervisor.name, roles: ['supervisor' as const] };
+      const agent = { oid: USERS.agent.oid, name: USERS.agent.name, roles: ['agent' as const] };
+      const declared = await h.app.services.incidents.declare(master, supervisor, { title: 'La VPN no conecta para nadie', serviceIds: ['acceso-remoto'], statusText: 'Revisando con el proveedor.' });
+      expect(declared.ok).toBe(true);
+      const freshMaster = (await h.app.tickets.get(master.id))!;
+      expect((await h.app.services.incidents.link((await h.app.tickets.get(child.id))!, freshMaster, agent)).ok).toBe(true);
+
+      const q = await api('/api/tab/queue', { user: USERS.agent });
+      expect(q.status).toBe(200);
+      expect(q.body.incidents).toEqual([
+        expect.objectContaining({ masterId: master.id, radicado: master.radicado, text: '🚨 Incidente mayor: La VPN no conecta para nadie', facts: '1 caso vinculado · Servicios: Acceso remoto', link: `#/case/${master.id}` }),
+      ]);
+      expect(q.body.incidents[0].latestText).toMatch(/^Última actualización \(.+\): Revisando con el proveedor\.$/);
+      const row = q.body.items.find((i: any) => i.id === master.id);
+      expect(row.incident).toEqual({ role: 'master', masterId: master.id, radicado: master.radicado, text: '🚨 Incidente mayor · 1 caso vinculado' });
+      // The linked case left the queue (it waits on its master), and its page says which one.
+      expect(q.body.items.map((i: any) => i.id)).not.toContain(child.id);
+      const page = await api(`/api/tab/tickets/${child.id}`, { user: USERS.agent });
+      expect(page.body.incident).toBeNull();
+      expect(page.body.ticket.incident).toMatchObject({ role: 'linked', masterId: master.id, text: `Vinculado al incidente mayor ${master.radicado}: La VPN no conecta para nadie` });
+      const masterPage = await api(`/api/tab/tickets/${master.id}`, { user: USERS.agent, lang: 'en-US' });
+      expect(masterPage.body.incident).toMatchObject({ text: '🚨 Major incident: La VPN no conecta para nadie', facts: '1 linked ticket · Services: Remote access' });
+
+      const d = await api('/api/tab/dashboard?days=30', { user: USERS.supervisor });
+      expect(d.body.incidents).toMatchObject({ open: 1, declared: 1, resolved: 0, linked: 1, text: '1 abiertos · 1 declarados y 0 resueltos en el periodo' });
+      const csv = await api('/api/tab/dashboard.csv?days=30', { user: USERS.supervisor });
+      expect(csv.body).toContain('Incidentes mayores,1 abiertos · 1 declarados y 0 resueltos en el periodo');
+
+      // Resolved, it leaves the banner.
+      await h.app.services.tickets.take((await h.app.tickets.get(master.id))!, agent);
+      await h.app.services.tickets.setStatus((await h.app.tickets.get(master.id))!, 'resolve', agent, 'El proveedor renovó el certificado.');
+      await h.app.services.incidents.tick();
+      const after = await api('/api/tab/queue', { user: USERS.agent });
+      expect(after.body.incidents).toEqual([]);
+      expect((await api('/api/tab/dashboard?days=30', { user: USERS.supervisor })).body.incidents).toMatchObject({ open: 0, declared: 1, resolved: 1 });
+    });
+});
 });

@@ -1,7 +1,7 @@
 /** The list of tickets as a real table (queue and "my cases"), with Tomar / Asignar per row. */
 import { h } from './dom';
 import { tr } from './i18n';
-import type { TicketItem } from './types';
+import type { IncidentBanner, TicketItem } from './types';
 
 export interface RowActions {
   take(item: TicketItem, button: HTMLButtonElement): void;
@@ -19,6 +19,25 @@ export function statusBadge(item: Pick<TicketItem, 'status' | 'statusLabel'>): H
 
 export function priorityBadge(item: Pick<TicketItem, 'priority' | 'priorityLabel'>): HTMLElement {
   return h('span', { className: `badge priority priority-${item.priority}` }, item.priorityLabel);
+}
+
+/** Open major incidents, above the queue and on a master's page: the title, the count, the latest news. */
+export function incidentBanners(items: IncidentBanner[], withLink: boolean): HTMLElement | null {
+  if (!items.length) return null;
+  return h(
+    'section',
+    { className: 'incidents', 'aria-labelledby': 'incidents-title' },
+    h('h2', { id: 'incidents-title', className: 'visually-hidden' }, tr('incidentsTitle')),
+    ...items.map((i) =>
+      h(
+        'div',
+        { className: 'incident', 'data-incident': i.masterId },
+        h('p', { className: 'incident-title' }, withLink ? h('a', { href: i.link }, i.text) : i.text, ' ', h('span', { className: 'sub' }, `(${i.radicado})`)),
+        h('p', { className: 'sub' }, i.facts),
+        h('p', {}, i.latestText),
+      ),
+    ),
+  );
 }
 
 export function ticketTable(items: TicketItem[], caption: string, actions: RowActions): HTMLTableElement {
@@ -48,7 +67,13 @@ function row(item: TicketItem, actions: RowActions): HTMLTableRowElement {
     'tr',
     { 'data-id': item.id, 'data-radicado': item.radicado },
     h('th', { scope: 'row' }, h('a', { href: `#/case/${item.id}`, 'data-focus': `case-${item.id}` }, item.radicado)),
-    h('td', {}, h('span', { className: 'title' }, item.title), h('span', { className: 'sub' }, item.service)),
+    h(
+      'td',
+      {},
+      h('span', { className: 'title' }, item.title),
+      h('span', { className: 'sub' }, item.service),
+      item.incident ? h('span', { className: `badge incident-mark incident-${item.incident.role}`, 'data-col': 'incident' }, item.incident.text) : null,
+    ),
     h('td', {}, item.requester),
     h('td', {}, statusBadge(item)),
     h('td', {}, priorityBadge(item)),

@@ -20,8 +20,22 @@ export interface TicketItem {
   ageMinutes: number;
   ageText: string;
   sla: { state: SlaState; label: string; dueAt: string | null; dueText: string };
+  /** Its part in a major incident (server text: "🚨 Incidente mayor · 12 casos vinculados"), or null. */
+  incident: { role: 'master' | 'linked'; masterId: number; radicado: string; text: string } | null;
   canTake: boolean;
   canAssign: boolean;
+  link: string;
+}
+
+/** An open major incident: the banner above the queue and on its master's page. */
+export interface IncidentBanner {
+  masterId: number;
+  radicado: string;
+  title: string;
+  text: string;
+  facts: string;
+  linked: number;
+  latestText: string;
   link: string;
 }
 
@@ -37,12 +51,15 @@ export interface Me {
 
 export interface QueueAnswer {
   items: TicketItem[];
+  incidents: IncidentBanner[];
   total: number;
   truncated: boolean;
   version: string;
 }
 
 export interface CasePage {
+  /** When this case is a major incident's master: its banner. */
+  incident: IncidentBanner | null;
   ticket: TicketItem & {
     description: string;
     fields: { label: string; value: string }[];
@@ -84,6 +101,7 @@ export interface Dashboard {
   medianResolutionText: string;
   satisfaction: { average: number | null; surveys: number; distribution: number[] };
   engineerLoad: { name: string; open: number; resolved: number }[];
+  incidents: { open: number; declared: number; resolved: number; linked: number; text: string; medianResolveText: string };
 }
 
 export interface DevUser {

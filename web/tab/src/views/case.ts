@@ -4,7 +4,7 @@ import { getJson, postJson } from '../api';
 import { clear, h } from '../dom';
 import { tr } from '../i18n';
 import { heading, type View } from '../shell';
-import { priorityBadge, slaBadge, statusBadge } from '../table';
+import { incidentBanners, priorityBadge, slaBadge, statusBadge } from '../table';
 import type { ActionAnswer, CasePage } from '../types';
 
 export function caseView(id: number): View {
@@ -82,6 +82,8 @@ export function caseView(id: number): View {
           { className: 'case-head' },
           title,
           h('p', { className: 'badges' }, statusBadge(t), ' ', priorityBadge(t), ' ', slaBadge(t.sla)),
+          page.incident ? incidentBanners([page.incident], false) : null,
+          !page.incident && t.incident ? h('p', { className: 'incident-linked' }, h('a', { href: `#/case/${t.incident.masterId}` }, t.incident.text)) : null,
           buttons.length ? h('div', { className: 'case-actions' }, ...buttons) : null,
         ),
         h(

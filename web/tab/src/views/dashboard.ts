@@ -82,6 +82,7 @@ export const dashboardView: View = async (ctx) => {
           figure(tr('medianFirstResponse'), d.medianFirstResponseText),
           figure(tr('medianResolution'), d.medianResolutionText),
           figure(tr('satisfactionAvg'), avg === null ? tr('noSurveys') : `${num(avg, 1)} / 5`, avg === null ? '' : tr('surveys', { n: num(d.satisfaction.surveys) })),
+          figure(tr('incidentsFigure'), d.incidents.text, tr('incidentsLinked', { n: num(d.incidents.linked), median: d.incidents.medianResolveText })),
         ),
       ),
     );
@@ -112,7 +113,7 @@ export const dashboardView: View = async (ctx) => {
           { className: 'card chart', 'aria-labelledby': `chart-title-${spec.name}` },
           h('h2', { id: `chart-title-${spec.name}` }, tr(spec.title)),
           h('div', { className: 'chart-box' }, canvas),
-          h('details', {}, h('summary', {}, tr('seeData')), h('div', { className: 'table-wrap' }, table)),
+          h('details', {}, h('summary', {}, tr('seeData')), h('div', { className: 'table-wrap', role: 'region', tabindex: 0, 'aria-label': tr(spec.title) }, table)),
         ),
       );
       charts.push(new Chart(canvas, spec.config()));

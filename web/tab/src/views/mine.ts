@@ -10,7 +10,7 @@ import type { TicketItem } from '../types';
 export const mineView: View = async (ctx) => {
   const { root } = ctx;
   const summary = h('p', { className: 'summary' });
-  const list = h('div', { className: 'table-wrap' }, h('p', {}, tr('loading')));
+  const list = h('div', { className: 'table-wrap', role: 'region', tabindex: 0, 'aria-label': tr('mineTitle') }, h('p', {}, tr('loading')));
   clear(root);
   root.append(heading(tr('mineTitle')), summary, list);
   let stopped = false;

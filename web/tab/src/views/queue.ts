@@ -4,7 +4,7 @@ import { getJson } from '../api';
 import { clear, h, select } from '../dom';
 import { num, tr } from '../i18n';
 import { announce, heading, type View } from '../shell';
-import { ticketTable } from '../table';
+import { incidentBanners, ticketTable } from '../table';
 import type { QueueAnswer, TicketItem } from '../types';
 
 const POLL_MS = 15_000;
@@ -36,11 +36,12 @@ export const queueView: View = async (ctx) => {
     field('f-age', tr('filterAge'), age),
     h('div', { className: 'field field-button' }, reset),
   );
+  const banners = h('div', { id: 'queue-incidents' });
   const summary = h('p', { className: 'summary', id: 'queue-summary' });
   const notice = h('p', { className: 'notice', id: 'queue-truncated', hidden: true });
-  const list = h('div', { className: 'table-wrap', id: 'queue-list' }, h('p', {}, tr('loading')));
+  const list = h('div', { className: 'table-wrap', id: 'queue-list', role: 'region', tabindex: 0, 'aria-label': tr('queueTitle') }, h('p', {}, tr('loading')));
   clear(root);
-  root.append(heading(tr('queueTitle')), form, summary, notice, list);
+  root.append(heading(tr('queueTitle')), banners, form, summary, notice, list);
 
   let version = '';
   let stopped = false;
@@ -57,6 +58,9 @@ export const queueView: View = async (ctx) => {
     // Keep the focus where it was when the rows are redrawn (a poll while someone reads the table).
     const focused = (document.activeElement as HTMLElement | null)?.dataset?.focus;
     version = answer.version;
+    clear(banners);
+    const open = incidentBanners(answer.incidents ?? [], true);
+    if (open) banners.append(open);
     summary.textContent = answer.total === 1 ? tr('totalOne') : tr('total', { n: num(answer.total) });
     notice.hidden = !answer.truncated;
     notice.textContent = answer.truncated ? tr('truncated', { shown: num(answer.items.length), total: num(answer.total) }) : '';
