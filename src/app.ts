@@ -15,6 +15,7 @@ import { systemClock, type Clock, type OutboxPayload } from './domain/ports';
 import { PersonalDataService } from './domain/personal-data';
 import { TicketService } from './domain/tickets/service';
 import { pick, type Locale } from './domain/types';
+import { t } from './i18n';
 import { startHttpServer, type HttpServer } from './http/server';
 import { FileDirectory } from './identity/file-directory';
 import { ApprovalService } from './domain/approvals/service';
@@ -135,11 +136,20 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     articles: (input) => knowledge.suggest(input),
     incidents: { open: (tenantId, serviceId) => storage.incidents.open(tenantId, serviceId) },
   });
+  /** The first problem template of these services, in order: where a major incident's cases are filed. */
+  const problemTemplate = (serviceIds: string[]) => {
+    for (const id of serviceIds) {
+      const template = catalog.findService(id)?.templates.find((t) => !t.retired && t.kind !== 'request');
+      const loc = template && catalog.locate(template.id);
+      if (template && loc) return { template, loc };
+    }
+    return null;
+  };
   const incidents = new IncidentService(storage.incidents, clock, (child, actor, note, survey) => tickets.resolveLinked(child, actor, note, survey), async (actor, input) => {
     // The master of an incident declared by command: a case of the service's first problem template.
-    const template = catalog.findService(input.serviceId)?.templates.find((t) => !t.retired && t.kind !== 'request');
-    const loc = template && catalog.locate(template.id);
-    if (!template || !loc) return null;
+    const found = problemTemplate([input.serviceId]);
+    if (!found) return null;
+    const { template, loc } = found;
     const { ticket } = await tickets.file({
       submissionKey: `incident:${actor.oid}:${clock.now().getTime()}`,
       requester: { oid: actor.oid, tenantId: actor.tenantId, name: actor.name, email: actor.email },
@@ -153,7 +163,27 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
       priority: 'critical',
     });
     return ticket;
-  }, async (t) => t.queueConversationId ?? (await queues.forCategory(t.queueCategoryId))?.channelId);
+  }, async (t) => t.queueConversationId ?? (await queues.forCategory(t.queueCategoryId))?.channelId, {
+    announce: { ...cfg.announce, people: (tenantId) => refs.people(tenantId) },
+    // "Esto me afecta": the person's case on the incident's first service with a problem form, linked to it, once.
+    fileAffected: async (person, incident) => {
+      const found = problemTemplate(incident.serviceIds);
+      if (!found) return null;
+      const out = await tickets.submit({
+        submissionKey: `affects:${incident.masterId}:${person.oid}`,
+        requester: { oid: person.oid, tenantId: person.tenantId, name: person.name, email: person.email },
+        locale: person.locale,
+        contactChannel: 'teams',
+        categoryId: found.loc.category.id,
+        serviceId: found.loc.service.id,
+        templateId: found.template.id,
+        fieldValues: {},
+        description: t(person.locale, 'incidentAffectsDescription', { title: incident.title }),
+        priority: found.template.priority,
+      }, { offerDuplicates: false, linkTo: incident.masterId });
+      return out.kind === 'filed' ? { ticket: out.ticket, created: out.created } : null;
+    },
+  });
   const personalData = new PersonalDataService(storage.personalData, new DirectoryExportSink(cfg.exportDir), clock, {
     release: (sha256s) => attachments.release(sha256s),
   });
@@ -258,6 +288,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     surveyChangeWindowMs: cfg.survey.changeWindowMs,
     attachments: attachmentRepo,
     approvals: storage.approvals,
+    incidents: storage.incidents,
   });
   const mailDeps = { transport: mail, tickets: ticketRepo, names: views.names.bind(views), contactText };
   const outcomes = new DeliveryOutcomes({ clock, tickets: ticketRepo, queues, members, requesterCards });

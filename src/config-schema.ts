@@ -93,6 +93,8 @@ export const envSchema = z.object({
   GRAPH_BASE_URL: optionalString,
   OUTBOX_POLL_MS: int(500, 10, 60_000),
   OUTBOX_MAX_PER_SECOND: int(40, 1, 10_000),
+  ANNOUNCE_CHANNEL_ID: optionalString,
+  ANNOUNCE_TO_ALL: bool,
   AUTO_CLOSE_DAYS: int(5, 1, 365),
   TICKETS_PER_HOUR: int(20, 1, 10_000),
   LOOKUPS_PER_MINUTE: int(30, 1, 10_000),

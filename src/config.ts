@@ -63,6 +63,12 @@ export interface Config {
   outboxPollMs: number;
   /** OUTBOX_MAX_PER_SECOND: Teams deliveries per second of this instance, under Teams' 50 per app per tenant. */
   outboxMaxPerSecond: number;
+  /**
+   * A major incident's announcement when it is declared, with "Esto me afecta": to the Teams channel
+   * ANNOUNCE_CHANNEL_ID ("Novedades TI"; the bot must know it: added to its team, mentioned there once)
+   * and, with ANNOUNCE_TO_ALL, to every person who has talked to the bot.
+   */
+  announce: { channelId?: string; toAll: boolean };
   autoCloseDays: number;
   limits: { ticketsPerHour: number; lookupsPerMinute: number };
   /** Contact phones of tickets closed longer than this are erased (PHONE_RETENTION_DAYS). */
@@ -204,6 +210,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, opts: { requireBot
     mail: { transport: e.MAIL_TRANSPORT, smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, graph },
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxMaxPerSecond: e.OUTBOX_MAX_PER_SECOND,
+    announce: { channelId: e.ANNOUNCE_CHANNEL_ID?.split(';')[0], toAll: e.ANNOUNCE_TO_ALL },
     autoCloseDays: e.AUTO_CLOSE_DAYS,
     limits: { ticketsPerHour: e.TICKETS_PER_HOUR, lookupsPerMinute: e.LOOKUPS_PER_MINUTE },
     sla: {

@@ -250,6 +250,8 @@ export interface ProfileRepository {
 export interface ConversationRefRepository {
   save(key: string, reference: unknown, at: Date): Promise<void>;
   get(key: string): Promise<unknown | null>;
+  /** The people of the tenant whose personal chat the bot knows (they have talked to it), by Entra oid. */
+  people(tenantId: string): Promise<string[]>;
 }
 
 export interface InboundDedup {

@@ -47,4 +47,13 @@ export const enIncidents: Record<keyof typeof esIncidents, string> = {
   incidentKnownBody: 'There is an open major incident for this service: "{title}". If this is what happens to you, link your ticket: we will tell you every update here, without waiting in the queue.',
   btnIncidentLinkMine: 'Yes, it affects me: link my ticket',
   btnIncidentNotMine: 'No, it is another problem',
+  announceServices: 'Affected services',
+  announceDeclared: 'Since',
+  announceHint: 'If this outage affects you, press "This affects me": we file your ticket, linked to this incident, and tell you every update in chat. No other request to fill in.',
+  btnAffectsMe: 'This affects me',
+  incidentAffectsDescription: 'I am affected by the major incident «{title}» (filed with "This affects me").',
+  incidentAffectsFiled: 'Done: we filed your ticket {radicado}, linked to this incident. We will tell you every update in chat.',
+  incidentAffectsAlready: 'Your ticket {radicado} is already part of this incident. We will tell you every update in chat.',
+  incidentAffectsClosed: 'This major incident is no longer open. If the problem continues, type "new request" to file your ticket.',
+  incidentAffectsFailed: 'We could not file your ticket right now. Try again in a few minutes, or type "new request".',
 };

@@ -45,4 +45,13 @@ export const esIncidents = {
   incidentKnownBody: 'Hay un incidente mayor abierto para este servicio: «{title}». Si es lo que le pasa, vincule su caso: le contaremos aquí cada novedad, sin esperar en la cola.',
   btnIncidentLinkMine: 'Sí, me afecta: vincular mi caso',
   btnIncidentNotMine: 'No, es otro problema',
+  announceServices: 'Servicios afectados',
+  announceDeclared: 'Desde',
+  announceHint: 'Si esta falla le afecta, pulse «Esto me afecta»: registramos su caso, vinculado a este incidente, y le contamos cada novedad por chat. No necesita llenar otra solicitud.',
+  btnAffectsMe: 'Esto me afecta',
+  incidentAffectsDescription: 'Me afecta el incidente mayor «{title}» (registrado con «Esto me afecta»).',
+  incidentAffectsFiled: 'Listo: registramos su caso {radicado}, vinculado a este incidente. Le contaremos cada novedad por chat.',
+  incidentAffectsAlready: 'Su caso {radicado} ya está en este incidente. Le contaremos cada novedad por chat.',
+  incidentAffectsClosed: 'Este incidente mayor ya no está abierto. Si la falla sigue, escriba "nueva solicitud" para registrar su caso.',
+  incidentAffectsFailed: 'No pudimos registrar su caso en este momento. Intente de nuevo en unos minutos, o escriba "nueva solicitud".',
 };

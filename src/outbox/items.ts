@@ -38,6 +38,11 @@ export type OutboxPayload =
   | { type: 'requester_card_update'; ticketId: number }
   /** A Teams file-consent card offering a ticket's attachment to a user in their personal chat. */
   | { type: 'file_consent'; userOid: string; attachmentId: number; ticketId: number }
+  /**
+   * A major incident's announcement with "Esto me afecta": to a channel ("Novedades TI") or to a
+   * person's personal chat. Not delivered once the incident is resolved.
+   */
+  | { type: 'incident_announcement'; masterId: number; conversationId?: string; userOid?: string }
   /** A request's approval card, to one approver's personal chat (`reminder`: the reminder's copy). */
   | { type: 'approval_card'; ticketId: number; approverOid: string; reminder?: boolean }
   /** Redraw every posted approval card of a ticket with its current state (decided: no buttons). */

@@ -19,4 +19,10 @@ export class SqlConversationRefs implements ConversationRefRepository {
     const r = await this.q.one<{ reference: string }>('SELECT reference FROM conversation_refs WHERE key = ?', [key]);
     return r ? JSON.parse(r.reference) : null;
   }
+
+  async people(tenantId: string) {
+    // The personal chats' keys are 'user:<oid>' (read once per announcement); the tenant is in each reference.
+    const rows = await this.q.all<{ key: string; reference: string }>("SELECT key, reference FROM conversation_refs WHERE key LIKE 'user:%' ORDER BY key", []);
+    return rows.filter((r) => (JSON.parse(r.reference) as { conversation?: { tenantId?: string } }).conversation?.tenantId === tenantId).map((r) => r.key.slice('user:'.length));
+  }
 }

@@ -99,6 +99,12 @@ export class SqlIncidentRepository implements IncidentRepository {
     return rows.map(toTicket);
   }
 
+  async ticketOf(masterId: number, requesterOid: string): Promise<Ticket | null> {
+    // Along the requester's index: a person has few tickets, an incident may have thousands.
+    const row = await this.q.one<Row>('SELECT * FROM tickets WHERE requester_oid = ? AND (id = ? OR major_incident_id = ?) ORDER BY id LIMIT 1', [requesterOid, masterId, masterId]);
+    return row ? toTicket(row) : null;
+  }
+
   async link(child: Ticket, masterId: number, patch: TicketPatch, events: NewEvent[], masterEvents: NewEvent[], effects: OutboxItem[]): Promise<Ticket | null> {
     return this.q.tx(async (q) => {
       const open = await q.one<{ resolved_at: string | null }>(`SELECT resolved_at FROM major_incidents WHERE master_ticket_id = ?${q.forUpdate}`, [masterId]);

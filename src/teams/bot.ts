@@ -25,6 +25,7 @@ import { onInstalled, rememberConversation, sendHelp, sendNotUnderstood, sendWel
 import { roleGate, ticketFor } from './gate';
 import { isSigninInvoke } from './sso';
 import { Services, Turn, TurnContext } from './turn';
+import { conversationKey } from '../outbox/keys';
 
 type Route = { name: string; when: (a: Activity) => boolean; run: (turn: Turn) => Promise<void> };
 
@@ -103,6 +104,7 @@ export const VERBS: Record<string, VerbRoute> = {
   'incident.choose': onTicket('staff', (turn, t) => incidents.chooseIncident(turn, t)),
   'incident.link': onTicket('staff', incidents.link),
   'incident.update': onTicket('staff', incidents.postUpdate),
+  'incident.affects': byRole('anyone', incidents.affectsMe),
 };
 
 const actionShape = z.object({
@@ -223,7 +225,8 @@ async function onIntent<K extends Intent['kind']>(turn: Turn, intent: IntentOf<K
 
 async function onMessage(turn: Turn): Promise<void> {
   const a = turn.activity;
-  if (turn.isPersonal) await rememberConversation(turn);
+  // Personal chats, and the announcement channel (mentioned there once, the bot can post to it).
+  if (turn.isPersonal || (turn.services.cfg.announce.channelId && turn.refKey === conversationKey(turn.services.cfg.announce.channelId))) await rememberConversation(turn);
   // Clients without Universal Actions send the Action.Submit fallback as a message with a value: the
   // verb and the data flat, with the inputs merged in (cards.ts); `{ verb, data }` is accepted too.
   const value = a.value as { verb?: unknown; data?: unknown } | undefined;

@@ -32,6 +32,7 @@ export const CARD_NAMES = [
   'incident-declare',
   'incident-link',
   'incident-known',
+  'incident-announcement',
 ] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 

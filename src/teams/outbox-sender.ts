@@ -6,6 +6,7 @@
  */
 import { CardFactory, type Activity } from 'botbuilder';
 import type { ApprovalRepository } from '../domain/approvals/model';
+import type { IncidentRepository } from '../domain/incidents/model';
 import type { AttachmentRepository } from '../domain/attachments';
 import type { QueueRepository, RequesterCardRepository, TicketRepository } from '../domain/ports';
 import type { Ticket } from '../domain/tickets/model';
@@ -18,6 +19,7 @@ import type { ProactivePoster, Reference } from './proactive';
 import { approvalCard } from './render/approval-card';
 import { confirmationCard } from './render/confirmation-card';
 import { fileConsentCard } from './render/file-consent';
+import { announcementCard } from './render/incident-announcement';
 import { channelLocale, recipientLocale } from './render/locale';
 import { noticeCard } from './render/notice-card';
 import { queueCard, type QueueCardDeps } from './render/queue-card';
@@ -35,6 +37,8 @@ export interface TeamsSenderDeps extends QueueCardDeps {
   attachments?: Pick<AttachmentRepository, 'get'>;
   /** Requests awaiting approval: the approvers' cards and where they are. */
   approvals?: Pick<ApprovalRepository, 'get' | 'setCard'>;
+  /** Major incidents, for their announcements. */
+  incidents?: Pick<IncidentRepository, 'get'>;
 }
 
 export class TeamsSender {
@@ -62,6 +66,8 @@ export class TeamsSender {
         return this.approvalCard(p.ticketId, p.approverOid, !!p.reminder);
       case 'approval_cards_update':
         return this.approvalCardsUpdate(p.ticketId);
+      case 'incident_announcement':
+        return this.incidentAnnouncement(p);
       case 'turn_reply':
         // A direct reply the connector refused during its turn (reply-guard.ts), sent as it was.
         return this.d.poster.run(p.reference as Reference, async (ctx) => {
@@ -204,6 +210,23 @@ export class TeamsSender {
         await ctx.updateActivity({ type: 'message', id: a.card!.activityId, attachments: [CardFactory.adaptiveCard(card)] });
       }, a.card.conversationId);
     }
+  }
+
+  /**
+   * A major incident's announcement, in a channel (the ticket's language: the institution's) or in a
+   * person's chat (their language). An incident resolved meanwhile is not announced any more.
+   */
+  private async incidentAnnouncement(p: Extract<OutboxPayload, { type: 'incident_announcement' }>) {
+    const incident = await this.d.incidents?.get(p.masterId);
+    if (!incident) throw new DeliveryError(`major incident ${p.masterId} does not exist`, true);
+    if (incident.resolvedAt) return;
+    const key = p.userOid ? userKey(p.userOid) : conversationKey(p.conversationId ?? '');
+    const ref = await this.d.poster.ref(key);
+    const locale = p.userOid ? recipientLocale(p.userOid, undefined, ref) : channelLocale(await this.ticket(p.masterId));
+    const { card, summary } = announcementCard(this.d.cards, incident, locale, (id, l) => this.d.views.serviceName(id, l));
+    await this.d.poster.run(ref, async (ctx) => {
+      await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(card)], summary });
+    }, p.conversationId);
   }
 
   /** Offers a ticket's file in the user's personal chat: Teams asks them to accept it. */

@@ -73,6 +73,9 @@ describe('major incidents', () => {
     expect(cardText(declared)).toContain('Revisando con el proveedor.');
     expect(buttonTitles(declared)).toContain('Actualizar estado');
     expect((await h.app.tickets.events(master.id)).map((e) => e.kind)).toContain('major_incident_declared');
+    // No announcement without ANNOUNCE_CHANNEL_ID / ANNOUNCE_TO_ALL (the default): nobody else hears of it.
+    await drained(h);
+    for (const u of [USERS.manager, USERS.secretary]) expect(h.connector.messagesTo(personalId(u)).some((m) => cardOrText(m).includes('Esto me afecta'))).toBe(false);
     // Declared twice: nothing changes.
     const again = invokeCard(await onCard(h, USERS.supervisor, 'incident.declare', { ticketId: master.id, title: 'Otro título', services: 'acceso-remoto', statusText: 'x' }));
     expect(cardText(again)).toContain('Este caso ya es parte de un incidente mayor.');

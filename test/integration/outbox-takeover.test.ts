@@ -47,7 +47,7 @@ function dispatcherOn(outbox: OutboxRepository) {
   const cfg = readEnv({ BOT_ALLOW_ANONYMOUS: 'true', PORT: '0', HOST: '127.0.0.1', DB_PATH: ':memory:', LOG_LEVEL: 'silent' });
   const log = createLogger('silent');
   // A `turn_reply` delivery only needs the adapter: the other dependencies are never reached.
-  const poster = new ProactivePoster(createCloudAdapter(cfg, log), cfg.auth.appId ?? '', { get: async () => null, save: async () => {} });
+  const poster = new ProactivePoster(createCloudAdapter(cfg, log), cfg.auth.appId ?? '', { get: async () => null, save: async () => {}, people: async () => [] });
   const teams = new TeamsSender({ poster } as unknown as TeamsSenderDeps);
   const outcomes: DeliveryOutcomeHandler = { fanOut: async () => null, delivered: async () => {}, failedForGood: async () => {} };
   return new OutboxDispatcher({ log, clock: systemClock, outbox, send: (p) => teams.send(p), outcomes }, { pollMs: 20, perKeyIntervalMs: 5, maxAttempts: 5, batch: 10 });

@@ -52,6 +52,8 @@ export interface IncidentRepository {
   open(tenantId: string, serviceId?: string): Promise<MajorIncident[]>;
   /** The tickets linked to a master, oldest first; `status` narrows them. */
   children(masterId: number, status?: Ticket['status']): Promise<Ticket[]>;
+  /** A person's ticket in the incident: the master, if theirs, or one linked to it (the oldest); null when none. */
+  ticketOf(masterId: number, requesterOid: string): Promise<Ticket | null>;
   /**
    * Links a ticket (the patch already decided: status 'linked', the master's SLA) while the incident
    * is open, with the master's own events and the effects, in one transaction; null when the ticket

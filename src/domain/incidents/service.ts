@@ -8,7 +8,8 @@ import type { Clock, OutboxItem } from '../ports';
 import type { NewEvent, Ticket } from '../tickets/model';
 import { OPEN_STATUSES } from '../tickets/model';
 import type { Actor } from '../tickets/state-machine';
-import { positionsKey, userKey } from '../../outbox/keys';
+import { conversationKey, positionsKey, userKey } from '../../outbox/keys';
+import type { Locale } from '../types';
 import { cardUpdate } from '../tickets/effects';
 import type { DeclareInput, IncidentRepository, IncidentSummary, MajorIncident } from './model';
 
@@ -19,6 +20,27 @@ export type ResolveLinked = (child: Ticket, actor: Actor, note: string, survey: 
 
 /** Files the master of an incident declared without a case (TicketService.file with the supervisor as requester). */
 export type FileMaster = (actor: Actor & { tenantId: string; email?: string }, input: { title: string; serviceId: string; statusText: string }) => Promise<Ticket | null>;
+
+/** Someone who pressed "Esto me afecta" on an announcement. */
+export interface AffectedPerson {
+  oid: string;
+  tenantId: string;
+  name: string;
+  email?: string;
+  locale: Locale;
+}
+
+/** Files that person's case on the incident's service, linked to it (idempotent per person and incident); null when it cannot be filed. */
+export type FileAffected = (person: AffectedPerson, incident: MajorIncident) => Promise<{ ticket: Ticket; created: boolean } | null>;
+
+export interface IncidentOptions {
+  /**
+   * The announcement when an incident is declared: to a channel, and with `toAll` to every person
+   * the bot knows in the tenant (`people`), each once, through the outbox.
+   */
+  announce?: { channelId?: string; toAll: boolean; people(tenantId: string): Promise<string[]> };
+  fileAffected?: FileAffected;
+}
 
 const isSupervisor = (a: Actor) => a.roles.includes('supervisor');
 const isStaff = (a: Actor) => a.roles.includes('agent') || isSupervisor(a);
@@ -32,7 +54,36 @@ export class IncidentService {
     private readonly fileMaster?: FileMaster,
     /** The channel of a ticket's queue card, posted or on its way (its queue's channel). */
     private readonly channelOf: (t: Ticket) => Promise<string | undefined> = async (t) => t.queueConversationId,
+    private readonly opts: IncidentOptions = {},
   ) {}
+
+  /** The declaration's announcement: the configured channel, and everyone the bot knows but the master's requester. */
+  private async announcement(master: Ticket): Promise<OutboxItem[]> {
+    const a = this.opts.announce;
+    if (!a) return [];
+    const items: OutboxItem[] = [];
+    if (a.channelId) items.push({ channel: 'teams', paceKey: conversationKey(a.channelId), ticketId: master.id, payload: { type: 'incident_announcement', masterId: master.id, conversationId: a.channelId } });
+    if (a.toAll) {
+      for (const oid of await a.people(master.tenantId)) {
+        if (oid !== master.requester.oid) items.push({ channel: 'teams', paceKey: userKey(oid), ticketId: master.id, payload: { type: 'incident_announcement', masterId: master.id, userOid: oid } });
+      }
+    }
+    return items;
+  }
+
+  /**
+   * "Esto me afecta" on an announcement: the person's case joins the open incident — the one they
+   * already have in it, or a new one filed and linked (once, however often it is pressed). An
+   * incident that is resolved, of another tenant or not one at all is 'not_found', alike.
+   */
+  async affects(person: AffectedPerson, masterId: number): Promise<IncidentOutcome<{ ticket: Ticket; created: boolean; incident: MajorIncident }>> {
+    const incident = await this.repo.get(masterId);
+    if (!incident || incident.resolvedAt || incident.tenantId !== person.tenantId) return { ok: false, reason: 'not_found' };
+    const mine = await this.repo.ticketOf(masterId, person.oid);
+    if (mine) return { ok: true, value: { ticket: mine, created: false, incident } };
+    const filed = this.opts.fileAffected ? await this.opts.fileAffected(person, incident) : null;
+    return filed ? { ok: true, value: { ...filed, incident } } : { ok: false, reason: 'invalid_state' };
+  }
 
   /** The ticket's queue card redrawn; queued behind its post when that is still on its way. */
   private async queueUpdate(t: Ticket): Promise<OutboxItem[]> {
@@ -82,7 +133,7 @@ export class IncidentService {
     const at = this.clock.now();
     const by = { oid: actor.oid, name: actor.name };
     const events: NewEvent[] = [{ at, actor: by, kind: 'major_incident_declared', data: { title: input.title, serviceIds: input.serviceIds, status: input.statusText } }];
-    const done = await this.repo.declare(master, { ...input, by, at }, events, await this.queueUpdate(master));
+    const done = await this.repo.declare(master, { ...input, by, at }, events, [...(await this.queueUpdate(master)), ...(await this.announcement(master))]);
     return done ? { ok: true, value: done } : { ok: false, reason: 'invalid_state' };
   }
 

@@ -9,8 +9,11 @@ import type { MajorIncident } from '../../domain/incidents/model';
 import type { Ticket } from '../../domain/tickets/model';
 import { pick } from '../../domain/types';
 import { escapeMarkdown, plainText } from '../cards';
+import { RateLimitedError } from '../../domain/errors';
 import { callerOf, ticketFor } from '../gate';
+import { announcementCard, type AnnouncementNotice } from '../render/incident-announcement';
 import type { Turn } from '../turn';
+import { mainActions } from '../turn';
 import { queueCard } from './queue';
 
 const titleText = z.string().transform((s) => s.replace(/\s+/g, ' ').trim()).pipe(z.string().min(3).max(120));
@@ -137,4 +140,34 @@ export async function declareNew(turn: Turn, data: Record<string, unknown>): Pro
   if (!out.ok) return turn.notice(turn.messages.incidentOnlySupervisors, { color: 'Attention' });
   turn.services.log.info({ master: out.value.master.radicado, services: input.serviceIds }, 'major incident declared (new master)');
   await turn.notice(turn.text('incidentDeclaredNew', { title: escapeMarkdown(input.title, 200), radicado: out.value.master.radicado }), { color: 'Good' });
+}
+
+/**
+ * "Esto me afecta" on an announcement (a channel's or a person's chat), by anyone: their case joins
+ * the incident, filed once however often it is pressed. The card is drawn again for them with their
+ * radicado; an incident that is resolved, of another tenant or no incident at all gets one answer.
+ */
+export async function affectsMe(turn: Turn, data: Record<string, unknown>): Promise<void> {
+  const closed = () => turn.notice(turn.messages.incidentAffectsClosed, { color: 'Attention', actions: mainActions(turn) });
+  const id = masterId.safeParse(data.masterId);
+  if (!id.success) return closed();
+  const user = await turn.user();
+  // The announcement again, for this person, with what became of their press.
+  const redraw = async (incident: MajorIncident | null, notice: AnnouncementNotice) => {
+    if (!incident) return closed();
+    await turn.show(announcementCard(turn.services.cards, incident, turn.locale, (s, l) => turn.services.views.serviceName(s, l), notice).card);
+  };
+  let out: Awaited<ReturnType<typeof turn.services.incidents.affects>>;
+  try {
+    out = await turn.services.incidents.affects({ oid: user.oid, tenantId: user.tenantId, name: user.name, email: user.email, locale: turn.locale }, id.data);
+  } catch (err) {
+    // Past the incident's checks, the hourly filing limit: nothing filed, the button stays.
+    if (!(err instanceof RateLimitedError)) throw err;
+    return redraw(await turn.services.incidents.get(id.data), { text: turn.messages.rateLimitedTickets, color: 'Attention', keepButton: true });
+  }
+  if (!out.ok && out.reason === 'not_found') return closed();
+  if (!out.ok) return redraw(await turn.services.incidents.get(id.data), { text: turn.messages.incidentAffectsFailed, color: 'Attention', keepButton: true });
+  const { ticket, created, incident } = out.value;
+  turn.services.log.info({ master: incident.radicado, ticket: ticket.radicado, created }, 'major incident: "esto me afecta"');
+  await redraw(incident, { text: turn.text(created ? 'incidentAffectsFiled' : 'incidentAffectsAlready', { radicado: ticket.radicado }), color: 'Good' });
 }
