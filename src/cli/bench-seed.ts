@@ -31,8 +31,11 @@ export function seedTickets(dbPath: string, o: SeedOptions): { ms: number } {
   db.pragma('synchronous = OFF');
   const insert = db.prepare(`INSERT INTO tickets (id, radicado, tenant_id, requester_oid, requester_name, requester_email,
       requester_department, locale, phone, contact_channel, category_id, service_id, template_id, field_values, description,
-      priority, status, assignee_oid, assignee_name, created_at, updated_at, resolved_at, closed_at)
-    VALUES (?, ?, 'tenant-1', ?, ?, ?, 'Planeación', 'es', '300 123 4567', 'teams', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      priority, status, assignee_oid, assignee_name, created_at, updated_at, resolved_at, closed_at, phone_erased_at)
+    VALUES (?, ?, 'tenant-1', ?, ?, ?, 'Planeación', 'es', ?, 'teams', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  // Steady state: the phone retention (PHONE_RETENTION_DAYS, 180) has already erased the phones of
+  // cases closed longer ago, so the bots under test do not spend the measured phases erasing them.
+  const erasedBefore = Date.now() - 180 * 86400_000;
   const fields = JSON.stringify({ accessType: 'vpn', startDate: `${o.year}-12-01` });
   const start = Date.UTC(o.year, 0, 1, 5);
   const step = Math.max(1, Math.floor((330 * 86400_000) / o.count));
@@ -43,12 +46,14 @@ export function seedTickets(dbPath: string, o: SeedOptions): { ms: number } {
       const at = new Date(start + n * step).toISOString();
       const assignee = status === 'new' ? null : ASSIGNEES[n % 2];
       const done = status === 'closed' || status === 'resolved' ? at : null;
+      const erased = status === 'closed' && start + n * step < erasedBefore;
       insert.run(
         n,
         `MDA-${o.year}-${String(n).padStart(6, '0')}`,
         u.oid,
         u.name,
         `usuario${n % 1000}@entidad.gov.co`,
+        erased ? null : '300 123 4567',
         loc.category.id,
         loc.service.id,
         templateId,
@@ -62,6 +67,7 @@ export function seedTickets(dbPath: string, o: SeedOptions): { ms: number } {
         at,
         done,
         status === 'closed' ? at : null,
+        erased ? at : null,
       );
     }
     // The requesters are known users (profile cached within its TTL), as in steady state.

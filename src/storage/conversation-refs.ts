@@ -6,8 +6,9 @@ export class SqlConversationRefs implements ConversationRefRepository {
   constructor(private readonly q: Sql) {}
 
   async save(key: string, reference: unknown, at: Date) {
-    // Saved on every personal message: an unchanged reference writes nothing (no fsync on the turn).
-    await this.q.run(
+    // Saved on every personal message: an unchanged reference writes nothing; a changed one is what
+    // the next message says again, so it does not wait for the disk either.
+    await this.q.runRelaxed(
       `INSERT INTO conversation_refs (key, reference, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET reference = excluded.reference, updated_at = excluded.updated_at
        WHERE conversation_refs.reference IS DISTINCT FROM excluded.reference`,

@@ -11,7 +11,8 @@ export class SqlProfiles implements ProfileRepository {
   }
 
   async save(profile: UserProfile, at: Date) {
-    await this.q.run(
+    // A cache (refetched after its TTL, or when lost): not worth a wait for the disk on the turn.
+    await this.q.runRelaxed(
       `INSERT INTO profiles (oid, tenant_id, data, fetched_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (oid) DO UPDATE SET tenant_id = excluded.tenant_id, data = excluded.data, fetched_at = excluded.fetched_at`,
       [profile.oid, profile.tenantId, JSON.stringify(profile), at],

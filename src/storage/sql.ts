@@ -28,6 +28,14 @@ export interface Sql {
   one<T = Record<string, unknown>>(sql: string, args?: readonly unknown[]): Promise<T | undefined>;
   /** A statement for its effect. */
   run(sql: string, args?: readonly unknown[]): Promise<RunResult>;
+  /**
+   * A statement whose loss in a power cut costs only a refetch (a cache of what Teams or the
+   * directory says again on the next message), committed without waiting for the disk: on SQLite
+   * with `synchronous = NORMAL` for this one commit (WAL: the next durable commit syncs it with
+   * everything before it; the file stays consistent either way); on PostgreSQL as `run`. Inside a
+   * transaction it is part of it, with the transaction's durability.
+   */
+  runRelaxed(sql: string, args?: readonly unknown[]): Promise<RunResult>;
   /** Runs fn in one transaction (joins the current one when already inside). */
   tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
   /**

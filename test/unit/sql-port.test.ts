@@ -106,6 +106,34 @@ describe(`SQL port (${ENGINE})`, () => {
     await expect(q.lock('x')).rejects.toThrow(/outside a transaction/);
   });
 
+  it('writes a relaxed statement like any other, and inside a transaction as part of it', async () => {
+    expect((await q.runRelaxed('INSERT INTO t (id, name) VALUES (?, ?)', [1, 'cache'])).changes).toBe(1);
+    await expect(
+      q.tx(async (t) => {
+        await t.runRelaxed('INSERT INTO t (id, name) VALUES (?, ?)', [2, 'in tx']);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await q.all('SELECT id, name FROM t ORDER BY id')).toEqual([{ id: 1, name: 'cache' }]);
+  });
+
+  itSqlite('commits a relaxed statement with synchronous NORMAL and puts FULL back, also when it fails', async () => {
+    const file = require('node:path').join(require('node:os').tmpdir(), `sql-relaxed-${process.pid}.db`);
+    const db = openDb(file);
+    const lite = new SqliteSql(db);
+    await lite.run('CREATE TABLE IF NOT EXISTS c (k TEXT PRIMARY KEY, v INTEGER)');
+    const prepared: string[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => (prepared.push(sql), prepare(sql))) as typeof db.prepare;
+    await lite.runRelaxed('INSERT INTO c (k, v) VALUES (?, 1)', ['a']);
+    expect(prepared).toEqual(['PRAGMA main.synchronous = NORMAL', 'INSERT INTO c (k, v) VALUES (?, 1)', 'PRAGMA main.synchronous = 2']);
+    expect(db.pragma('main.synchronous', { simple: true })).toBe(2);
+    await expect(lite.runRelaxed('INSERT INTO c (k, v) VALUES (?, 1)', ['a'])).rejects.toThrow(/UNIQUE/);
+    expect(db.pragma('main.synchronous', { simple: true })).toBe(2);
+    expect(await lite.all('SELECT k FROM c')).toEqual([{ k: 'a' }]);
+    db.close();
+  });
+
   itSqlite('turns a busy database into StorageUnavailableError and keeps serving', async () => {
     const file = require('node:path').join(require('node:os').tmpdir(), `sql-port-${process.pid}.db`);
     const a = openDb(file, { busyTimeoutMs: 50 });

@@ -68,6 +68,10 @@ export class PgSql implements Sql {
     return { changes: (await this.query(sql, args)).rowCount ?? 0 };
   }
 
+  runRelaxed(sql: string, args: readonly unknown[] = []): Promise<RunResult> {
+    return this.run(sql, args);
+  }
+
   async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
     if (this.current.getStore() || this.pinned) return fn(this);
     for (let attempt = 1; ; attempt++) {

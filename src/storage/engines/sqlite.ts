@@ -55,6 +55,21 @@ export class SqliteSql implements Sql {
     });
   }
 
+  runRelaxed(sql: string, args: readonly unknown[] = []): Promise<RunResult> {
+    if (this.inside()) return this.run(sql, args);
+    return this.when(() => {
+      const durable = this.db.pragma('main.synchronous', { simple: true }) as number;
+      // Only ever lowered from FULL (2) or EXTRA (3) to NORMAL (1) for this statement's own commit, then put back.
+      if (durable > 1) this.statement('PRAGMA main.synchronous = NORMAL').run();
+      try {
+        const s = this.statement(sql);
+        return { changes: s.run(...args.map(sqlArg)).changes };
+      } finally {
+        if (durable > 1) this.statement(`PRAGMA main.synchronous = ${durable}`).run();
+      }
+    });
+  }
+
   async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
     if (this.inside()) return fn(this);
     const me = Symbol('tx');
