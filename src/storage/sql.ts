@@ -7,7 +7,8 @@
  * - Results have one shape on both engines: times as ISO strings (`2026-12-02T04:15:00.000Z`),
  *   counts and ids as numbers, JSON as text, blobs as Buffers.
  * - `tx` runs a transaction: on SQLite `BEGIN IMMEDIATE`, and no other statement of the process runs
- *   until it ends (statements outside wait their turn); on PostgreSQL one pooled connection,
+ *   until it ends (statements outside wait their turn; transactions queued behind it share its
+ *   commit, each resolved only after that commit); on PostgreSQL one pooled connection,
  *   retried on serialization failures and deadlocks. Inside, the `Sql` handed to the callback, and
  *   any call on the outer `Sql` made from within the callback, run in that transaction.
  * - The few engine-specific capabilities are named: `lock` (a transaction-scoped advisory lock),

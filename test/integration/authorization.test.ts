@@ -106,6 +106,7 @@ const ROLE_VERBS: Record<string, Caller[] | 'all'> = {
   'kb.publish': ['supervisor', 'otherTenant'],
   'kb.discard': ['supervisor', 'otherTenant'],
   'incident.declareNew': ['supervisor', 'otherTenant'],
+  'incident.affects': 'all',
 };
 
 const MISSING = { id: 999_999, attachmentId: 999_999 };

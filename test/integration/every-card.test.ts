@@ -104,6 +104,8 @@ describe('every card template in both languages', () => {
     await act(USERS.secretary, 'approval.show', { ticketId: pending.id });
     await act(USERS.secretary, 'approval.reject', { ticketId: pending.id, reason: '' });
     await act(USERS.secretary, 'approval.approve', { ticketId: pending.id });
+    // "Esto me afecta" on the incident's announcement: the card drawn again for the requester.
+    await act(requester, 'incident.affects', { masterId: outage.ticket.id });
     await act(requester, 'no.such.verb');
     await drained(h);
   }

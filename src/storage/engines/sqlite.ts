@@ -4,12 +4,20 @@
  * and holds the connection: a statement or transaction started elsewhere in the process meanwhile
  * waits for it to end, in arrival order, instead of slipping into it. Storage failures (busy past
  * busy_timeout, full disk, I/O) become StorageUnavailableError; the transaction was rolled back.
+ *
+ * Group commit: transactions that queue up behind one another share one write transaction (each
+ * after the first a savepoint in it, rolled back alone if it fails) and one COMMIT — one wait for the
+ * disk with synchronous FULL — and each is answered only once that commit is done. A statement from
+ * outside a transaction never joins a group: the group commits before it runs.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import { StorageUnavailableError, storageFailureCode } from '../../domain/errors';
 import { writeHealthOf, type Db } from '../db';
 import { sqlArg, type RunResult, type Sql } from '../sql';
+
+/** At most this many transactions share one commit (group commit). */
+const GROUP_COMMIT_MAX = 32;
 
 /** More distinct statements than this (IN lists of many lengths) and the cache starts over. */
 const STATEMENT_CACHE = 2000;
@@ -21,7 +29,9 @@ export class SqliteSql implements Sql {
   private readonly statements = new Map<string, Database.Statement>();
   /** The transaction (or exclusive section) holding the connection, if any. */
   private holder: symbol | null = null;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { kind: 'tx' | 'other'; start: () => void }[] = [];
+  /** The open write transaction of a group commit, and the members waiting for its commit. */
+  private group: { members: { resolve: () => void; reject: (err: unknown) => void }[] } | null = null;
   private readonly current = new AsyncLocalStorage<symbol>();
 
   constructor(readonly db: Db) {}
@@ -73,27 +83,77 @@ export class SqliteSql implements Sql {
   async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
     if (this.inside()) return fn(this);
     const me = Symbol('tx');
-    await this.acquire(me);
+    await this.acquire(me, 'tx');
     const health = writeHealthOf(this.db);
+    let out: T;
     try {
-      return await this.current.run(me, async () => {
-        this.statement('BEGIN IMMEDIATE').run();
+      out = await this.current.run(me, async () => {
+        // The first of a group begins the transaction; each one that joins it is a savepoint inside it.
+        const joining = this.group !== null;
+        if (!joining) {
+          this.statement('BEGIN IMMEDIATE').run();
+          this.group = { members: [] };
+        } else this.statement('SAVEPOINT member').run();
         try {
-          const out = await fn(this);
-          this.statement('COMMIT').run();
-          health.lastSuccessAt = new Date();
-          health.lastFailure = undefined;
-          return out;
+          const value = await fn(this);
+          if (joining) this.statement('RELEASE member').run();
+          return value;
         } catch (err) {
-          if (this.db.inTransaction) this.statement('ROLLBACK').run();
+          if (!this.db.inTransaction) {
+            // SQLite rolled the whole transaction back (a full disk, an I/O error): the group's too.
+            this.failGroup(err);
+          } else if (joining) {
+            this.statement('ROLLBACK TO member').run();
+            this.statement('RELEASE member').run();
+          } else {
+            // The first and only one so far: nothing else to keep.
+            this.statement('ROLLBACK').run();
+            this.group = null;
+          }
           throw err;
         }
       });
     } catch (err) {
+      this.endTurn(health);
       throw this.failure(err);
-    } finally {
-      this.release();
     }
+    // Answered once the group's commit is on disk: never before.
+    const committed = new Promise<void>((resolve, reject) => this.group!.members.push({ resolve, reject }));
+    this.endTurn(health);
+    await committed;
+    return out;
+  }
+
+  /**
+   * A member is done: while the next in line is another transaction (and the group is small), it
+   * joins the open transaction, so one commit — one wait for the disk — serves them all; otherwise
+   * the group commits now, and its members are answered.
+   */
+  private endTurn(health: ReturnType<typeof writeHealthOf>): void {
+    const group = this.group;
+    if (group && this.waiting[0]?.kind === 'tx' && group.members.length < GROUP_COMMIT_MAX) return this.release();
+    if (group) {
+      this.group = null;
+      try {
+        if (this.db.inTransaction) this.statement('COMMIT').run();
+        health.lastSuccessAt = new Date();
+        health.lastFailure = undefined;
+        for (const m of group.members) m.resolve();
+      } catch (err) {
+        if (this.db.inTransaction) this.statement('ROLLBACK').run();
+        const failure = this.failure(err);
+        for (const m of group.members) m.reject(failure);
+      }
+    }
+    this.release();
+  }
+
+  /** The open transaction is gone: every member waiting for its commit learns it failed. */
+  private failGroup(err: unknown): void {
+    const group = this.group;
+    this.group = null;
+    const failure = this.failure(err);
+    for (const m of group?.members ?? []) m.reject(failure);
   }
 
   async lock(_key: string): Promise<void> {
@@ -107,7 +167,7 @@ export class SqliteSql implements Sql {
   async exclusive<T>(fn: (db: Db) => T): Promise<T> {
     if (this.inside()) return fn(this.db);
     const me = Symbol('exclusive');
-    await this.acquire(me);
+    await this.acquire(me, 'other');
     try {
       return fn(this.db);
     } finally {
@@ -137,18 +197,18 @@ export class SqliteSql implements Sql {
     });
   }
 
-  private acquire(me: symbol): Promise<void> {
+  private acquire(me: symbol, kind: 'tx' | 'other'): Promise<void> {
     if (this.holder === null) {
       this.holder = me;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(() => ((this.holder = me), resolve())));
+    return new Promise((resolve) => this.waiting.push({ kind, start: () => ((this.holder = me), resolve()) }));
   }
 
   private release(): void {
     this.holder = null;
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next.start();
   }
 
   private statement(sql: string): Database.Statement {
