@@ -78,11 +78,6 @@ describe(`SQL port (${ENGINE})`, () => {
       order.push('first commits');
       throw new Error('rolled back');
     });
-    const outside = (async () => {
-      await new Promise((r) => setTimeout(r, 20));
-      const names = (await q.all<{ name: string }>('SELECT name FROM t')).map((r) => r.name);
-      order.push(`outside sees ${names.join(',') || 'nothing'}`);
-    })();
     const second = (async () => {
       await new Promise((r) => setTimeout(r, 10));
       await q.tx(async (t) => {
@@ -90,7 +85,16 @@ describe(`SQL port (${ENGINE})`, () => {
         await t.run('INSERT INTO t (id, name) VALUES (?, ?)', [2, 'second']);
       });
     })();
-    await new Promise((r) => setTimeout(r, 60));
+    // A statement from elsewhere: on SQLite issued while the first is open (it waits, behind the
+    // second); on PostgreSQL once the second has committed, however slow the machine.
+    const outside = (async () => {
+      await (ENGINE === 'sqlite' ? new Promise((r) => setTimeout(r, 20)) : second);
+      const names = (await q.all<{ name: string }>('SELECT name FROM t')).map((r) => r.name);
+      order.push(`outside sees ${names.join(',') || 'nothing'}`);
+    })();
+    // SQLite: the first still holds the connection after a while; PostgreSQL: the others are done
+    // (however slow the machine), then the first ends.
+    await (ENGINE === 'sqlite' ? new Promise((r) => setTimeout(r, 60)) : outside);
     release();
     await expect(first).rejects.toThrow('rolled back');
     await Promise.all([outside, second]);
