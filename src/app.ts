@@ -259,7 +259,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
     calendar,
     clock,
     log,
-    incidents: { open: (tenantId) => storage.incidents.open(tenantId), get: (masterId) => storage.incidents.get(masterId), summary: (since) => incidents.summary(since) },
+    incidents,
     // Local use only (config refuses it with an app id): the directory's people sign in without a password.
     devSignIn: cfg.tab.devSignIn
       ? {

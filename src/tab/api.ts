@@ -21,7 +21,8 @@ import type { Actor } from '../domain/tickets/state-machine';
 import type { ActionOutcome, TicketService } from '../domain/tickets/service';
 import { OPEN_STATUSES, type Ticket, type TicketEvent, type TicketStatus } from '../domain/tickets/model';
 import { PRIORITIES, pick, type Locale, type Priority } from '../domain/types';
-import type { IncidentSummary, MajorIncident } from '../domain/incidents/model';
+import type { MajorIncident } from '../domain/incidents/model';
+import type { IncidentService } from '../domain/incidents/service';
 import type { IdentityService } from '../identity/identity-service';
 import { formatDateTime, localeOf, messages, t, type MessageKey } from '../i18n';
 import type { Logger } from '../logger';
@@ -60,11 +61,7 @@ export interface TabDeps {
   clock: Clock;
   log: Logger;
   /** Major incidents: the open ones (a banner on the queue, a mark on their cases) and the period's figures. */
-  incidents: {
-    open(tenantId: string): Promise<MajorIncident[]>;
-    get(masterId: number): Promise<MajorIncident | null>;
-    summary(since: Date): Promise<IncidentSummary>;
-  };
+  incidents: Pick<IncidentService, 'open' | 'get' | 'summary'>;
   /** Local use only (TAB_DEV_SIGNIN): the mock users and a token for one of them. */
   devSignIn?: { users(): { oid: string; name: string; email?: string }[]; token(user: { oid: string; name: string; email?: string }): Promise<string> };
 }

@@ -32,6 +32,7 @@ export class SqliteSql implements Sql {
   private readonly waiting: { kind: 'tx' | 'other'; start: () => void }[] = [];
   /** The open write transaction of a group commit, and the members waiting for its commit. */
   private group: { members: { resolve: () => void; reject: (err: unknown) => void }[] } | null = null;
+  private durableLevel: number | undefined;
   private readonly current = new AsyncLocalStorage<symbol>();
 
   constructor(readonly db: Db) {}
@@ -68,7 +69,8 @@ export class SqliteSql implements Sql {
   runRelaxed(sql: string, args: readonly unknown[] = []): Promise<RunResult> {
     if (this.inside()) return this.run(sql, args);
     return this.when(() => {
-      const durable = this.db.pragma('main.synchronous', { simple: true }) as number;
+      // The connection's own level, read once (only this engine changes it, and puts it back).
+      const durable = (this.durableLevel ??= this.db.pragma('main.synchronous', { simple: true }) as number);
       // Only ever lowered from FULL (2) or EXTRA (3) to NORMAL (1) for this statement's own commit, then put back.
       if (durable > 1) this.statement('PRAGMA main.synchronous = NORMAL').run();
       try {
@@ -141,16 +143,14 @@ export class SqliteSql implements Sql {
         for (const m of group.members) m.resolve();
       } catch (err) {
         if (this.db.inTransaction) this.statement('ROLLBACK').run();
-        const failure = this.failure(err);
-        for (const m of group.members) m.reject(failure);
+        this.failGroup(err, group);
       }
     }
     this.release();
   }
 
   /** The open transaction is gone: every member waiting for its commit learns it failed. */
-  private failGroup(err: unknown): void {
-    const group = this.group;
+  private failGroup(err: unknown, group = this.group): void {
     this.group = null;
     const failure = this.failure(err);
     for (const m of group?.members ?? []) m.reject(failure);
