@@ -121,7 +121,9 @@ export class SqlPersonalData implements PersonalDataRepository {
     return this.q.tx(async (q) => {
       // Several instances may run the retention at once: each takes the tickets no other holds.
       const due = await q.all<{ id: number; radicado: string }>(
-        `SELECT id, radicado FROM tickets WHERE phone IS NOT NULL AND ${CLOSED} AND closed_at < ? ORDER BY closed_at LIMIT ?${q.skipLocked}`,
+        // Along the partial index of closed tickets that still hold a phone, oldest first (without
+        // statistics SQLite's planner would read every closed ticket by status and sort them).
+        `SELECT id, radicado FROM tickets${q.engine === 'sqlite' ? ' INDEXED BY tickets_closed_phone' : ''} WHERE phone IS NOT NULL AND ${CLOSED} AND closed_at < ? ORDER BY closed_at LIMIT ?${q.skipLocked}`,
         [closedBefore, limit],
       );
       for (const t of due) {

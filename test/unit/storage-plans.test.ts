@@ -1,0 +1,118 @@
+/**
+ * SQLite's query plans for what people wait on, and what a filing writes. A production database has
+ * no statistics (nothing runs ANALYZE), so the planner goes by the schema alone: these reads must go
+ * along an index — no sort of a requester's tickets, no read of every waiting ticket's row for a
+ * queue position — and a filed ticket must enter only the indexes that need it.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate, openDb, type Db } from '../../src/storage/db';
+import { SqliteSql } from '../../src/storage/engines/sqlite';
+import { SqlTicketRepository } from '../../src/storage/tickets';
+import { SqlPersonalData } from '../../src/storage/personal-data';
+import { sqlArg } from '../../src/storage/sql';
+import type { NewTicket, Ticket } from '../../src/domain/tickets/model';
+import { describeSqlite } from '../helpers/engine';
+
+let n = 0;
+const newTicket = (over: Partial<NewTicket> = {}): NewTicket => ({
+  submissionKey: `plan-${++n}`,
+  requester: { oid: `oid-${n % 7}`, tenantId: 'tenant-1', name: 'Ana Empleada', email: 'ana@entidad.gov.co' },
+  locale: 'es',
+  contactChannel: 'teams',
+  phone: '+573001234567',
+  categoryId: n % 2 ? 'primer-nivel' : 'redes',
+  serviceId: 'acceso-remoto',
+  templateId: 'vpn',
+  fieldValues: { accessType: 'vpn' },
+  description: `Caso de prueba ${n}`,
+  priority: 'medium',
+  createdAt: new Date(Date.UTC(2026, 2, 2, 15, 0, n)),
+  ...over,
+});
+
+describeSqlite('SQLite query plans (no statistics, as in production)', () => {
+  let db: Db;
+  let sql: SqliteSql;
+  let tickets: SqlTicketRepository;
+  let seen: { sql: string; args: readonly unknown[] }[];
+  let last: Ticket;
+
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesa-plans-'));
+    db = openDb(path.join(dir, 'desk.db'));
+    migrate(db);
+    sql = new SqliteSql(db);
+    tickets = new SqlTicketRepository(sql);
+    for (let i = 0; i < 60; i++) last = (await tickets.create(newTicket(), 'MDA', 2026, () => [])).ticket;
+    // Every statement the repositories run on this connection (inside transactions too).
+    const record = <K extends 'one' | 'all' | 'run'>(k: K) => {
+      const orig = sql[k].bind(sql) as (s: string, a?: readonly unknown[]) => Promise<unknown>;
+      (sql as unknown as Record<string, unknown>)[k] = (s: string, a: readonly unknown[] = []) => {
+        seen.push({ sql: s, args: a });
+        return orig(s, a);
+      };
+    };
+    record('one');
+    record('all');
+    record('run');
+  });
+
+  beforeEach(() => {
+    seen = [];
+  });
+
+  afterAll(() => db.close());
+
+  /** The plan of every SELECT recorded since the test began, matching `pick`. */
+  function plans(pick: RegExp): string[][] {
+    const out = seen
+      .filter((s) => /^\s*SELECT/i.test(s.sql) && pick.test(s.sql))
+      .map((s) => (db.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).all(...s.args.map(sqlArg)) as { detail: string }[]).map((r) => r.detail));
+    expect(out.length).toBeGreaterThan(0);
+    return out;
+  }
+
+  test("a requester's open tickets (the duplicate check on every filing): their own index, newest first, no sort", async () => {
+    const open = await tickets.listOpenByRequester(last.requester.oid, 5);
+    expect(open.length).toBe(5);
+    expect(open.map((t) => t.id)).toEqual([...open.map((t) => t.id)].sort((a, b) => b - a));
+    for (const p of plans(/requester_oid/)) {
+      expect(p.join(' | ')).toContain('USING INDEX tickets_requester_open');
+      expect(p.join(' | ')).not.toContain('TEMP B-TREE');
+    }
+  });
+
+  test('a place in the queue (the confirmation card, the status card): a count of index entries, never of rows', async () => {
+    expect(await tickets.queuePosition(last)).toBe(60);
+    expect(await tickets.queuePosition(last, { exclude: ['otra'] })).toBe(60);
+    expect(await tickets.queuePosition(last, { include: [last.queueCategoryId] })).toBe(30);
+    const counts = plans(/count\(\*\)/);
+    expect(counts).toHaveLength(3);
+    // The outer count reads only a covering partial index of waiting tickets (the inner look-up of
+    // the ticket itself is by its id).
+    for (const p of counts) expect(p.some((d) => /USING COVERING INDEX tickets_waiting_(route_)?order/.test(d))).toBe(true);
+    for (const p of counts) expect(p.some((d) => /SCAN tickets$|USING INDEX tickets_open\b/.test(d))).toBe(false);
+  });
+
+  test('the retention of phones reads the closed tickets that still hold one, oldest first, along their index', async () => {
+    const personal = new SqlPersonalData(sql);
+    expect(await personal.erasePhones(new Date('2026-03-01T00:00:00Z'), new Date('2026-03-02T00:00:00Z'), 180, 10)).toEqual([]);
+    for (const p of plans(/phone IS NOT NULL/)) {
+      expect(p.join(' | ')).toContain('USING INDEX tickets_closed_phone');
+      expect(p.join(' | ')).not.toContain('TEMP B-TREE');
+    }
+  });
+
+  test('a filed ticket enters only the indexes that hold it (none for columns still empty at filing)', () => {
+    // An index entry is a b-tree cell; the dbstat table counts the cells of each index.
+    const cells = (name: string) => (db.prepare('SELECT sum(ncell) AS n FROM dbstat WHERE name = ? AND pagetype = ?').get(name, 'leaf') as { n: number | null }).n ?? 0;
+    for (const empty of ['tickets_queue_activity', 'tickets_resolved_at', 'tickets_closed_phone', 'tickets_major_incident']) expect(cells(empty)).toBe(0);
+    for (const full of ['tickets_requester_open', 'tickets_waiting_order', 'tickets_open_order']) expect(cells(full)).toBe(60);
+    // Events are found by kind only for the queue's takes: a 'created' event enters no kind index.
+    expect(cells('ticket_events_assigned')).toBe(0);
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('tickets', 'ticket_events', 'outbox')").all() as { name: string }[]).map((r) => r.name);
+    for (const gone of ['tickets_route_open', 'tickets_requester', 'outbox_pace', 'ticket_events_kind']) expect(indexes).not.toContain(gone);
+  });
+});
