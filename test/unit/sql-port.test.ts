@@ -32,6 +32,18 @@ afterAll(() => closeAll());
 beforeEach(() => q.run('DELETE FROM t'));
 
 describe(`SQL port (${ENGINE})`, () => {
+  it('pages with LIMIT and OFFSET as placeholders, beside question marks in quoted text (SQLite writes the LIMIT into the statement)', async () => {
+    for (let i = 1; i <= 9; i++) await q.run('INSERT INTO t (id, name) VALUES (?, ?)', [i, i % 2 ? 'odd?' : 'even']);
+    const page = (limit: unknown, offset: number) => q.all<{ id: number }>("SELECT id FROM t WHERE name = 'odd?' AND id >= ? ORDER BY id LIMIT ? OFFSET ?", [1, limit, offset]);
+    expect((await page(2, 0)).map((r) => r.id)).toEqual([1, 3]);
+    expect((await page(2, 2)).map((r) => r.id)).toEqual([5, 7]);
+    expect((await page(3, 3)).map((r) => r.id)).toEqual([7, 9]);
+    expect(await page(0, 0)).toEqual([]);
+    const counted = (cap: number) => q.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM t WHERE id > ? LIMIT ?) c', [2, cap]);
+    expect((await counted(3))!.n).toBe(3);
+    expect((await counted(100))!.n).toBe(7);
+  });
+
   it('gives one result shape: ISO times, numeric counts, 1/0 for booleans, Buffers, undefined as NULL', async () => {
     const at = new Date('2026-12-02T04:15:00.123Z');
     await q.run('INSERT INTO t (id, name, at, n, flag, data) VALUES (?, ?, ?, ?, ?, ?)', [1, "it's ? here", at, 2 ** 40, true, Buffer.from([1, 2])]);
