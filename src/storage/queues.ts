@@ -12,10 +12,20 @@ const CATEGORY_KEY: Record<EngineName, string> = {
   postgres: "((coalesce(category_id, '*')))",
 };
 
+/**
+ * The queues are a handful of rows read on most turns (routing a filing, the gate's staff check, the
+ * position): on SQLite they are kept in memory and read again only when this connection registers
+ * one or another connection has committed anything since (`PRAGMA data_version`, ~1 µs). On
+ * PostgreSQL other instances write without telling, so every read goes to the database.
+ */
 export class SqlQueues implements QueueRepository {
+  private cached: { rows: SupportQueue[]; version: number } | null = null;
+  /** Bumped around each registration: a read that overlapped one is not kept. */
+  private generation = 0;
   constructor(private readonly q: Sql) {}
 
   async register(queue: Omit<SupportQueue, 'id'>) {
+    this.forget();
     // Registering a category's queue again moves it to this channel.
     const row = await this.q.one<QueueRow>(
       `INSERT INTO support_queues (tenant_id, team_id, channel_id, category_id, registered_by, created_at)
@@ -25,22 +35,41 @@ export class SqlQueues implements QueueRepository {
        RETURNING *`,
       [queue.tenantId, queue.teamId, queue.channelId, queue.categoryId, queue.registeredBy, new Date()],
     );
+    this.forget();
     return toQueue(row!);
   }
 
   async list() {
-    return (await this.q.all<QueueRow>('SELECT * FROM support_queues ORDER BY id')).map(toQueue);
+    return (await this.rows()).map((r) => ({ ...r }));
   }
 
   async forCategory(categoryId: string) {
-    const r = await this.q.one<QueueRow>(
-      'SELECT * FROM support_queues WHERE category_id = ? OR category_id IS NULL ORDER BY category_id IS NULL LIMIT 1',
-      [categoryId],
-    );
-    return r ? toQueue(r) : null;
+    const rows = await this.rows();
+    const hit = rows.find((r) => r.categoryId === categoryId) ?? rows.find((r) => r.categoryId === null);
+    return hit ? { ...hit } : null;
   }
 
   async byChannel(channelId: string) {
-    return (await this.q.all<QueueRow>('SELECT * FROM support_queues WHERE channel_id = ? ORDER BY id', [channelId])).map(toQueue);
+    return (await this.rows()).filter((r) => r.channelId === channelId).map((r) => ({ ...r }));
+  }
+
+  /** Every queue in id order: from memory while nothing has changed (SQLite), else from the table. */
+  private async rows(): Promise<SupportQueue[]> {
+    if (this.q.engine !== 'sqlite') return this.read();
+    const generation = this.generation;
+    const version = (await this.q.one<{ data_version: number }>('PRAGMA data_version'))!.data_version;
+    if (this.cached && this.cached.version === version) return this.cached.rows;
+    const rows = await this.read();
+    if (generation === this.generation) this.cached = { rows, version };
+    return rows;
+  }
+
+  private forget() {
+    this.generation++;
+    this.cached = null;
+  }
+
+  private async read() {
+    return (await this.q.all<QueueRow>('SELECT * FROM support_queues ORDER BY id')).map(toQueue);
   }
 }

@@ -281,6 +281,33 @@ describe(`ticket repository (${ENGINE})`, () => {
   });
 });
 
+describeSqlite('support queues kept in memory (SQLite)', () => {
+  it('sees at once a queue registered here or by another connection to the same file, and what changed it', async () => {
+    const file = tmpFile();
+    const here = openStorage({ dbPath: file });
+    const there = openStorage({ dbPath: file });
+    try {
+      expect(await here.queues.list()).toEqual([]);
+      expect(await here.queues.forCategory('redes')).toBeNull();
+      // Another process (another bot, a CLI tool) registers the general queue.
+      await there.queues.register({ tenantId: 'tenant-1', teamId: 'team-1', channelId: 'general', categoryId: null, registeredBy: 'oid-sofia' });
+      expect((await here.queues.forCategory('redes'))?.channelId).toBe('general');
+      await here.queues.register({ tenantId: 'tenant-1', teamId: 'team-1', channelId: 'chan-redes', categoryId: 'redes', registeredBy: 'oid-sofia' });
+      expect((await here.queues.forCategory('redes'))?.channelId).toBe('chan-redes');
+      expect((await there.queues.forCategory('redes'))?.channelId).toBe('chan-redes');
+      // Moved to another channel by the other one; and what a caller does to its copy changes nothing.
+      await there.queues.register({ tenantId: 'tenant-1', teamId: 'team-1', channelId: 'chan-redes-2', categoryId: 'redes', registeredBy: 'oid-sofia' });
+      const seen = await here.queues.list();
+      expect(seen.map((q) => q.channelId)).toEqual(['general', 'chan-redes-2']);
+      seen[0].channelId = 'changed';
+      expect((await here.queues.byChannel('general')).length).toBe(1);
+    } finally {
+      await here.close();
+      await there.close();
+    }
+  });
+});
+
 describe(`inbound de-duplication (${ENGINE})`, () => {
   it('sees an activity id first once per conversation', async () => {
     const st = await testStorage();

@@ -23,6 +23,20 @@ const NUMBER_CHARS = /^\(?\+?[\d\s().-]+$/;
  */
 export function normalizePhone(input: unknown): string | null {
   if (typeof input !== 'string' || input.length > MAX_INPUT_LENGTH) return null;
+  // Parsing with the full metadata is ~50 µs; people file again and again with the same number
+  // (the form offers the one in their directory profile), so the answers are remembered, boundedly.
+  const known = remembered.get(input);
+  if (known !== undefined) return known;
+  const out = parsePhone(input);
+  if (remembered.size >= REMEMBERED_MAX) remembered.clear();
+  remembered.set(input, out);
+  return out;
+}
+
+const REMEMBERED_MAX = 5000;
+const remembered = new Map<string, string | null>();
+
+function parsePhone(input: string): string | null {
   let text = input.trim();
   if (text === '') return null;
 
