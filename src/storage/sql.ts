@@ -65,6 +65,14 @@ export function sqlArg(v: unknown): unknown {
 
 /** Rewrites `?` placeholders as `$1, $2, …`, leaving quoted strings, identifiers and comments alone. */
 export function numberPlaceholders(sql: string): string {
+  return rewritePlaceholders(sql, (i) => `$${i + 1}`);
+}
+
+/**
+ * Replaces each `?` placeholder outside quoted strings, identifiers and comments with what `replace`
+ * gives for it (its position from 0, and the text before it, already rewritten).
+ */
+export function rewritePlaceholders(sql: string, replace: (index: number, before: string) => string): string {
   let out = '';
   let n = 0;
   for (let i = 0; i < sql.length; i++) {
@@ -80,7 +88,7 @@ export function numberPlaceholders(sql: string): string {
       out += sql.slice(i, stop);
       i = stop - 1;
     } else if (c === '?') {
-      out += `$${++n}`;
+      out += replace(n++, out);
     } else {
       out += c;
     }

@@ -14,7 +14,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import { StorageUnavailableError, storageFailureCode } from '../../domain/errors';
 import { writeHealthOf, type Db } from '../db';
-import { sqlArg, type RunResult, type Sql } from '../sql';
+import { rewritePlaceholders, sqlArg, type RunResult, type Sql } from '../sql';
 
 /** At most this many transactions share one commit (group commit). */
 const GROUP_COMMIT_MAX = 32;
@@ -22,18 +22,13 @@ const GROUP_COMMIT_MAX = 32;
 /** More distinct statements than this (IN lists of many lengths) and the cache starts over. */
 const STATEMENT_CACHE = 2000;
 
-/** A placeholder, or a quoted string or identifier (whose question marks are not placeholders). */
-const PLACEHOLDER_OR_QUOTED = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\?/g;
-
 /** Which placeholders (by position, from 0) stand right after the word LIMIT. */
 function limitPlaceholders(sql: string): number[] {
   const out: number[] = [];
-  let n = -1;
-  for (const m of sql.matchAll(PLACEHOLDER_OR_QUOTED)) {
-    if (m[0] !== '?') continue;
-    n++;
-    if (/\bLIMIT\s*$/i.test(sql.slice(Math.max(0, m.index! - 12), m.index))) out.push(n);
-  }
+  rewritePlaceholders(sql, (i, before) => {
+    if (/\bLIMIT\s*$/i.test(before)) out.push(i);
+    return '?';
+  });
   return out;
 }
 
@@ -245,8 +240,7 @@ export class SqliteSql implements Sql {
     }
     if (at.length && at.every((i) => isLimit(args[i]))) {
       const slots = at;
-      let n = -1;
-      const text = sql.replace(PLACEHOLDER_OR_QUOTED, (m) => (m === '?' && slots.includes(++n) ? String(args[n]) : m));
+      const text = rewritePlaceholders(sql, (i) => (slots.includes(i) ? String(args[i]) : '?'));
       return { s: this.statement(text), values: args.filter((_, i) => !slots.includes(i)).map(sqlArg) };
     }
     return { s: this.statement(sql), values: args.map(sqlArg) };
