@@ -183,11 +183,12 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
   const db = openDb(cfg.dbPath, cfg.dbBusyTimeoutMs !== undefined ? { busyTimeoutMs: cfg.dbBusyTimeoutMs } : {});
   migrate(db);
   const sql = new SqliteSql(db);
+  const repositories = sharedRepositories(sql, opts);
   return {
     engine: 'sqlite',
     db,
     sql,
-    ...sharedRepositories(sql, opts),
+    ...repositories,
     blobs: (dir) => new FileBlobStore(dir),
     async ready() {},
     async health() {
@@ -201,6 +202,7 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
       return verifyHistory(sql);
     },
     async close() {
+      await repositories.dedup.flush();
       db.close();
     },
   };
@@ -209,12 +211,13 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
 function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgStorage {
   const pool = openPgPool(url, { max: poolSize });
   const sql = new PgSql(pool);
+  const repositories = sharedRepositories(sql, opts);
   let migrated: Promise<unknown> | null = null;
   return {
     engine: 'postgres',
     pool,
     sql,
-    ...sharedRepositories(sql, opts),
+    ...repositories,
     blobs: () => new PgBlobStore(sql),
     async ready() {
       migrated ??= migratePg(pool);
@@ -231,6 +234,7 @@ function openPgStorage(url: string, poolSize: number, opts: StorageOptions): PgS
       return verifyHistory(sql);
     },
     async close() {
+      await repositories.dedup.flush();
       await pool.end();
     },
   };

@@ -319,6 +319,35 @@ describe(`inbound de-duplication (${ENGINE})`, () => {
     expect(await dedup.firstSeen('conv-1', 'act-2', at)).toBe(true);
     await st.close();
   });
+
+  it('tells a retry that reaches another instance, or this one after a restart, and the same activity twice at once', async () => {
+    // Two instances (processes) on one database: a SQLite file, or one PostgreSQL database.
+    const where = ENGINE === 'sqlite' ? { dbPath: tmpFile() } : { dbPath: ':memory:', databaseUrl: (await createPgDatabase()).url };
+    const open = async () => {
+      const st = openStorage(where);
+      await st.ready();
+      return st;
+    };
+    const a = await open();
+    const b = await open();
+    const at = new Date('2026-03-02T15:00:00Z');
+    const both = await Promise.all([a.dedup.firstSeen('conv-1', 'act-1', at), a.dedup.firstSeen('conv-1', 'act-1', at)]);
+    expect(both.sort()).toEqual([false, true]);
+    for (let i = 2; i <= 5; i++) expect(await a.dedup.firstSeen('conv-1', `act-${i}`, at)).toBe(true);
+    // Teams retries after it gave up waiting for the first answer (seconds); the ids are written well before.
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 1; i <= 5; i++) expect(await b.dedup.firstSeen('conv-1', `act-${i}`, at)).toBe(false);
+    expect(await b.dedup.firstSeen('conv-1', 'act-6', at)).toBe(true);
+    // Seen just before a shutdown: written on close, still a duplicate after the restart.
+    expect(await a.dedup.firstSeen('conv-1', 'act-7', at)).toBe(true);
+    await a.close();
+    await b.close();
+    const again = await open();
+    expect(await again.dedup.firstSeen('conv-1', 'act-7', at)).toBe(false);
+    expect(await again.dedup.firstSeen('conv-1', 'act-6', at)).toBe(false);
+    expect(await again.dedup.firstSeen('conv-1', 'act-8', at)).toBe(true);
+    await again.close();
+  });
 });
 
 describePg('migrations (PostgreSQL)', () => {

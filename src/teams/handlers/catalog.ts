@@ -154,9 +154,13 @@ export async function showForm(turn: Turn, data: Record<string, unknown>): Promi
   );
 }
 
+/** Where the form's "Atrás" leads, as the card carried it (built once: a schema costs more to build than to run). */
+const backVerb = z.enum(['catalog.templates', 'catalog.all']);
+const backDataShape = z.record(z.string().max(100));
+
 export function backOf(turn: Turn, template: Template, data: Record<string, unknown>) {
-  const verb = z.enum(['catalog.templates', 'catalog.all']).safeParse(data.backVerb);
-  const backData = z.record(z.string().max(100)).safeParse(data.backData);
+  const verb = backVerb.safeParse(data.backVerb);
+  const backData = backDataShape.safeParse(data.backData);
   if (verb.success && backData.success) return { verb: verb.data, data: backData.data };
   const loc = turn.services.catalog.locate(template.id);
   return { verb: 'catalog.templates', data: { serviceId: loc?.service.id ?? '' } };

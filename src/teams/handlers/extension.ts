@@ -142,8 +142,11 @@ async function showDialog(turn: Turn, card: AdaptiveCardJson): Promise<void> {
 }
 
 /** The text of the message the action was started on (HTML in Teams), as plain text. */
+const messagePayloadShape = z.object({ messagePayload: z.object({ body: z.object({ content: z.string().max(100_000).optional() }).partial().optional() }).partial() }).partial();
+const submitActionShape = z.object({ data: z.record(z.unknown()).optional() }).passthrough();
+
 export function messageText(value: unknown): string {
-  const payload = z.object({ messagePayload: z.object({ body: z.object({ content: z.string().max(100_000).optional() }).partial().optional() }).partial() }).partial().safeParse(value);
+  const payload = messagePayloadShape.safeParse(value);
   const html = payload.success ? (payload.data.messagePayload?.body?.content ?? '') : '';
   return html
     .replace(/<br\s*\/?>/gi, '\n')
@@ -187,7 +190,7 @@ export async function onFetchTask(turn: Turn): Promise<void> {
  * routing table and gate as a card action in the chat; the card it answers with becomes the dialog.
  */
 export async function onSubmitAction(turn: Turn, run: (turn: Turn, verb: string, data: Data) => Promise<void>): Promise<void> {
-  const value = z.object({ data: z.record(z.unknown()).optional() }).passthrough().safeParse(turn.activity.value);
+  const value = submitActionShape.safeParse(turn.activity.value);
   const data = value.success ? (value.data.data ?? {}) : {};
   const { verb, ...rest } = data;
   if (typeof verb !== 'string' || verb.length > 64) {

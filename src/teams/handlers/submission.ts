@@ -22,6 +22,9 @@ import { explainOutcome } from './tickets';
 import { rememberConversation } from './welcome';
 import { filedAfterArticles, offerBeforeFiling } from './knowledge';
 
+/** A form's values carried on a card, or none (built once). */
+const anyRecord = z.record(z.unknown()).catch({});
+
 const submissionKey = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 
 /** "Guardar": validate everything again, file the ticket once, show the radicado. */
@@ -199,7 +202,7 @@ export async function addToExisting(turn: Turn, ticket: Ticket, data: Record<str
   if (!out.ok) {
     if (out.reason !== 'invalid_state') return explainOutcome(turn, out);
     // Closed meanwhile: offer to file the same form (values kept, re-validated on submit).
-    const form = z.record(z.unknown()).catch({}).parse(data.file);
+    const form = anyRecord.parse(data.file);
     await turn.notice(turn.text('addNotOpen', { radicado: out.ticket.radicado, status: statusText(out.ticket.status, turn.locale) }), {
       color: 'Attention',
       actions: [{ title: turn.messages.btnFileAnyway, verb: 'ticket.submit', data: { ...form, description: text.data, submissionKey: key.data, duplicateChoice: 'new' } }],
