@@ -96,6 +96,15 @@ describeSqlite('SQLite query plans (no statistics, as in production)', () => {
     for (const p of counts) expect(p.some((d) => /SCAN tickets$|USING INDEX tickets_open\b/.test(d))).toBe(false);
   });
 
+  test("the queue's page (\"cola\", the tab) is chosen along the index, then only its rows are read", async () => {
+    const page = await tickets.listOpen({ tenantId: 'tenant-1', limit: 15, offset: 30 });
+    expect(page.items.map((t) => t.radicado)).toEqual(Array.from({ length: 15 }, (_, i) => `MDA-2026-${String(31 + i).padStart(6, '0')}`));
+    expect(page.total).toBe(60);
+    const [list] = plans(/ORDER BY queue_order, id LIMIT/);
+    expect(list.some((d) => /USING COVERING INDEX tickets_open_order/.test(d))).toBe(true);
+    expect(list.some((d) => /SEARCH t USING INTEGER PRIMARY KEY/.test(d))).toBe(true);
+  });
+
   test('the retention of phones reads the closed tickets that still hold one, oldest first, along their index', async () => {
     const personal = new SqlPersonalData(sql);
     expect(await personal.erasePhones(new Date('2026-03-01T00:00:00Z'), new Date('2026-03-02T00:00:00Z'), 180, 10)).toEqual([]);
