@@ -128,19 +128,24 @@ function activity(spec: RunSpec, serviceUrl: string): object {
 }
 let ticketSeq = 0;
 
-/** The "Registrar uno nuevo" button of a duplicate offer, if the answer is one: what a person presses next. */
+/**
+ * The "Registrar uno nuevo" button of a duplicate offer, if the answer is one: what a person presses
+ * next, with the card's inputs as they show (Teams sends their values with the button's data).
+ */
 function offerAction(body: string): Record<string, unknown> | null {
   if (!body.includes('"duplicateChoice":"new"')) return null;
   let found: Record<string, unknown> | null = null;
+  const inputs: Record<string, unknown> = {};
   const walk = (n: unknown): void => {
-    if (found || !n || typeof n !== 'object') return;
+    if (!n || typeof n !== 'object') return;
     if (Array.isArray(n)) return n.forEach(walk);
     const o = n as Record<string, unknown>;
-    if (o.type === 'Action.Execute' && o.verb === 'ticket.submit' && (o.data as Record<string, unknown> | undefined)?.duplicateChoice === 'new') found = o.data as Record<string, unknown>;
+    if (typeof o.type === 'string' && o.type.startsWith('Input.') && typeof o.id === 'string' && o.value !== undefined) inputs[o.id] = o.value;
+    if (!found && o.type === 'Action.Execute' && o.verb === 'ticket.submit' && (o.data as Record<string, unknown> | undefined)?.duplicateChoice === 'new') found = o.data as Record<string, unknown>;
     else Object.values(o).forEach(walk);
   };
   walk(JSON.parse(body));
-  return found;
+  return found ? { ...(found as Record<string, unknown>), ...inputs } : null;
 }
 
 /** The confirmation card of a ticket just filed (it refreshes itself as the 'created' view). */
