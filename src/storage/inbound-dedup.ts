@@ -22,7 +22,7 @@ const WRITE_AFTER_MS = 100;
 /** At most this many rows per statement (each row is three values). */
 const WRITE_BATCH = 300;
 /** Ids held in memory; the oldest are let go beyond this (the table still has them). */
-const MEMORY_MAX = 50_000;
+const MEMORY_MAX = 10_000;
 
 type Seen = { conversationId: string; activityId: string; at: Date };
 
