@@ -4,6 +4,7 @@
  * matching is a set look-up; typos are fixed against {@link VOCABULARY} before the look-ups.
  */
 import { collapseRepeats, Vocabulary } from './text-match';
+import { boundedMemo } from './bounded-memo';
 
 const words = (s: string) => new Set(s.split(/\s+/).filter(Boolean));
 
@@ -212,17 +213,10 @@ export const VOCABULARY = new Vocabulary(
  */
 export function correctWord(word: string): string {
   if (/[0-9#-]/.test(word) || KNOWN.has(word)) return word;
-  const cached = corrections.get(word);
-  if (cached !== undefined) return cached;
-  const fixed = correctUncached(word);
-  // Bounded: people reuse few words, and a flood of new ones only costs a rebuilt cache.
-  if (corrections.size >= CACHE_SIZE) corrections.clear();
-  corrections.set(word, fixed);
-  return fixed;
+  return corrected(word);
 }
 
-const CACHE_SIZE = 5000;
-const corrections = new Map<string, string>();
+const corrected = boundedMemo(5000, (word) => correctUncached(word));
 
 function correctUncached(word: string): string {
   const twice = collapseRepeats(word, 2);

@@ -20,12 +20,11 @@ const CATEGORY_KEY: Record<EngineName, string> = {
  */
 export class SqlQueues implements QueueRepository {
   private cached: { rows: SupportQueue[]; version: number } | null = null;
-  /** Bumped around each registration: a read that overlapped one is not kept. */
+  /** Bumped by each registration: a read that overlapped one is not kept. */
   private generation = 0;
   constructor(private readonly q: Sql) {}
 
   async register(queue: Omit<SupportQueue, 'id'>) {
-    this.forget();
     // Registering a category's queue again moves it to this channel.
     const row = await this.q.one<QueueRow>(
       `INSERT INTO support_queues (tenant_id, team_id, channel_id, category_id, registered_by, created_at)

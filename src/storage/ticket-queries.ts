@@ -30,6 +30,12 @@ const toEvent = (r: EventRow): TicketEvent => ({
  */
 const byTicketIndex = (q: Sql) => (q.engine === 'sqlite' ? ' INDEXED BY ticket_events_ticket' : '');
 
+/** SQLite: the partial index of waiting tickets a queue position is counted along (see queuePosition). */
+function waitingIndex(scope?: QueueScope): string {
+  if (!scope) return ' INDEXED BY tickets_waiting_order';
+  return 'include' in scope ? '' : ' INDEXED BY tickets_waiting_route_order';
+}
+
 export class TicketQueries {
   constructor(protected readonly q: Sql) {}
 
@@ -112,7 +118,7 @@ export class TicketQueries {
     // ticket's row; the partial indexes hold exactly the waiting ones, so the count reads index entries
     // only: in queue order for the whole queue, with the category beside it for a scope (the planner
     // finds that one by itself for a scope that names its categories).
-    const along = this.q.engine !== 'sqlite' || (scope && 'include' in scope) ? '' : scope ? ' INDEXED BY tickets_waiting_route_order' : ' INDEXED BY tickets_waiting_order';
+    const along = this.q.engine === 'sqlite' ? waitingIndex(scope) : '';
     return this.count(
       `SELECT count(*) AS n FROM tickets${along}, (SELECT queue_order AS qo FROM tickets WHERE id = ?) me
        WHERE ${WAITING} AND ${w.sql} AND (queue_order < me.qo OR (queue_order = me.qo AND id <= ?))`,

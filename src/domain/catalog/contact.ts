@@ -8,6 +8,7 @@
  * Colombian numbers are shown grouped 3-3-4 (+57 300 123 4567), others in their international format.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { boundedMemo } from '../bounded-memo';
 
 const MAX_INPUT_LENGTH = 64;
 
@@ -23,18 +24,12 @@ const NUMBER_CHARS = /^\(?\+?[\d\s().-]+$/;
  */
 export function normalizePhone(input: unknown): string | null {
   if (typeof input !== 'string' || input.length > MAX_INPUT_LENGTH) return null;
-  // Parsing with the full metadata is ~50 µs; people file again and again with the same number
-  // (the form offers the one in their directory profile), so the answers are remembered, boundedly.
-  const known = remembered.get(input);
-  if (known !== undefined) return known;
-  const out = parsePhone(input);
-  if (remembered.size >= REMEMBERED_MAX) remembered.clear();
-  remembered.set(input, out);
-  return out;
+  return rememberedPhone(input);
 }
 
-const REMEMBERED_MAX = 5000;
-const remembered = new Map<string, string | null>();
+// Parsing with the full metadata is ~50 µs; people file again and again with the same number (the
+// form offers the one in their directory profile), so the answers are remembered.
+const rememberedPhone = boundedMemo(5000, (input) => parsePhone(input));
 
 function parsePhone(input: string): string | null {
   let text = input.trim();

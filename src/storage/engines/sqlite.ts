@@ -12,6 +12,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
+import { boundedMemo } from '../../domain/bounded-memo';
 import { StorageUnavailableError, storageFailureCode } from '../../domain/errors';
 import { writeHealthOf, type Db } from '../db';
 import { rewritePlaceholders, sqlArg, type RunResult, type Sql } from '../sql';
@@ -22,15 +23,15 @@ const GROUP_COMMIT_MAX = 32;
 /** More distinct statements than this (IN lists of many lengths) and the cache starts over. */
 const STATEMENT_CACHE = 2000;
 
-/** Which placeholders (by position, from 0) stand right after the word LIMIT. */
-function limitPlaceholders(sql: string): number[] {
+/** Which placeholders (by position, from 0) stand right after the word LIMIT, per statement text. */
+const limitPlaceholders = boundedMemo(STATEMENT_CACHE, (sql) => {
   const out: number[] = [];
   rewritePlaceholders(sql, (i, before) => {
     if (/\bLIMIT\s*$/i.test(before)) out.push(i);
     return '?';
   });
   return out;
-}
+});
 
 /** A value safe to write into the text as a LIMIT. */
 const isLimit = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -40,8 +41,6 @@ export class SqliteSql implements Sql {
   readonly forUpdate = '';
   readonly skipLocked = '';
   private readonly statements = new Map<string, Database.Statement>();
-  /** Per statement text, which of its placeholders are a LIMIT (see bound()). */
-  private readonly limitSlots = new Map<string, number[]>();
   /** The transaction (or exclusive section) holding the connection, if any. */
   private holder: symbol | null = null;
   private readonly waiting: { kind: 'tx' | 'other'; start: () => void }[] = [];
@@ -232,14 +231,8 @@ export class SqliteSql implements Sql {
    * (measured: ~22 µs per run, more than the read itself), and the limits are a handful of constants.
    */
   private bound(sql: string, args: readonly unknown[]): { s: Database.Statement; values: unknown[] } {
-    let at = this.limitSlots.get(sql);
-    if (at === undefined) {
-      at = limitPlaceholders(sql);
-      if (this.limitSlots.size >= STATEMENT_CACHE) this.limitSlots.clear();
-      this.limitSlots.set(sql, at);
-    }
-    if (at.length && at.every((i) => isLimit(args[i]))) {
-      const slots = at;
+    const slots = limitPlaceholders(sql);
+    if (slots.length && slots.every((i) => isLimit(args[i]))) {
       const text = rewritePlaceholders(sql, (i) => (slots.includes(i) ? String(args[i]) : '?'));
       return { s: this.statement(text), values: args.filter((_, i) => !slots.includes(i)).map(sqlArg) };
     }
