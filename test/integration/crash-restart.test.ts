@@ -25,7 +25,12 @@ import { describeSqlite } from '../helpers/engine';
 import { cardAction, cardText, channelMessage, installPersonal, TEAM, USERS, type Harness } from '../helpers/harness';
 
 const ENTRY = path.join(ROOT, 'dist', 'index.js');
-const CONCURRENCY = 8;
+/**
+ * Clients filing at once during the load. Enough that some requests are still inside the bot when the
+ * kill lands: the bot answers a filing in a few milliseconds, and with eight clients it could answer
+ * all the others while the test was still reading the answer that triggers the kill.
+ */
+const CONCURRENCY = 24;
 const KILL_AFTER_ACKS = 30;
 
 interface Bot {
@@ -147,7 +152,7 @@ describeSqlite('SIGKILL in the middle of a load of ticket creations', () => {
     const pending = () => (reader.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'pending' AND payload LIKE '%queue_post%'`).get() as { n: number }).n;
     await until(() => pending() === 0);
 
-    // The load: the queue channel answers 503 (nothing is delivered), eight clients file tickets.
+    // The load: the queue channel answers 503 (nothing is delivered), CONCURRENCY clients file tickets.
     connector.failNext(503, Number.MAX_SAFE_INTEGER, (r) => r.conversationId === TEAM.channelId);
     const unacked = new Set<string>();
     let killed = false;
