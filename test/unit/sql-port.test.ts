@@ -58,6 +58,24 @@ describe(`SQL port (${ENGINE})`, () => {
     expect(await q.all('INSERT INTO t (id, name) VALUES (?, ?) RETURNING id, name', [3, 'c'])).toEqual([{ id: 3, name: 'c' }]);
   });
 
+  it('names row fields by column, whatever the names: a repeated name keeps the last, odd names stay plain fields, SELECT * follows an added column', async () => {
+    await q.run('INSERT INTO t (id, name, n) VALUES (?, ?, ?)', [1, 'a', 5]);
+    expect(await q.one<any>(`SELECT id, name AS "x y", n AS "__proto__", 'quote"d' AS "it's", 7 AS "a""b" FROM t`)).toEqual({ id: 1, 'x y': 'a', ['__proto__']: 5, "it's": 'quote"d', 'a"b': 7 });
+    const odd = await q.one<any>('SELECT n AS "__proto__" FROM t');
+    expect(Object.getPrototypeOf(odd)).toBe(Object.prototype);
+    expect(Object.keys(odd)).toEqual(['__proto__']);
+    expect(await q.one<any>('SELECT id AS v, n AS v FROM t')).toEqual({ v: 5 });
+    expect(await q.all<any>('SELECT * FROM t')).toEqual([expect.objectContaining({ id: 1, name: 'a', n: 5 })]);
+    await q.run('ALTER TABLE t ADD COLUMN extra TEXT');
+    try {
+      await q.run("UPDATE t SET extra = 'more'");
+      expect(await q.all<any>('SELECT * FROM t')).toEqual([expect.objectContaining({ id: 1, n: 5, extra: 'more' })]);
+      expect(await q.one<any>('SELECT * FROM t')).toEqual(expect.objectContaining({ id: 1, extra: 'more' }));
+    } finally {
+      await q.run('ALTER TABLE t DROP COLUMN extra');
+    }
+  });
+
   it('commits a transaction as a whole, or rolls it back as a whole and rethrows', async () => {
     await q.tx(async (t) => {
       await t.run('INSERT INTO t (id, name) VALUES (?, ?)', [1, 'a']);

