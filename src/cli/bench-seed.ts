@@ -30,9 +30,9 @@ export function seedTickets(dbPath: string, o: SeedOptions): { ms: number } {
   migrate(db);
   db.pragma('synchronous = OFF');
   const insert = db.prepare(`INSERT INTO tickets (id, radicado, tenant_id, requester_oid, requester_name, requester_email,
-      requester_department, locale, phone, contact_channel, category_id, service_id, template_id, field_values, description,
-      priority, status, assignee_oid, assignee_name, created_at, updated_at, resolved_at, closed_at, phone_erased_at)
-    VALUES (?, ?, 'tenant-1', ?, ?, ?, 'Planeación', 'es', ?, 'teams', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      requester_department, locale, phone, contact_channel, category_id, route_category_id, service_id, template_id, field_values, description,
+      priority, status, assignee_oid, assignee_name, created_at, updated_at, resolved_at, closed_at, phone_erased_at, queue_order)
+    VALUES (?, ?, 'tenant-1', ?, ?, ?, 'Planeación', 'es', ?, 'teams', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   // Steady state: the phone retention (PHONE_RETENTION_DAYS, 180) has already erased the phones of
   // cases closed longer ago, so the bots under test do not spend the measured phases erasing them.
   const erasedBefore = Date.now() - 180 * 86400_000;
@@ -55,6 +55,8 @@ export function seedTickets(dbPath: string, o: SeedOptions): { ms: number } {
         `usuario${n % 1000}@entidad.gov.co`,
         erased ? null : '300 123 4567',
         loc.category.id,
+        // As a filing sets them: the queue it is routed to, and its place in the queue (one past the last).
+        loc.category.id,
         loc.service.id,
         templateId,
         fields,
@@ -68,6 +70,7 @@ export function seedTickets(dbPath: string, o: SeedOptions): { ms: number } {
         done,
         status === 'closed' ? at : null,
         erased ? at : null,
+        n,
       );
     }
     // The requesters are known users (profile cached within its TTL), as in steady state.

@@ -96,13 +96,18 @@ describeSqlite('SQLite query plans (no statistics, as in production)', () => {
     for (const p of counts) expect(p.some((d) => /SCAN tickets$|USING INDEX tickets_open\b/.test(d))).toBe(false);
   });
 
-  test("the queue's page (\"cola\", the tab) is chosen along the index, then only its rows are read", async () => {
+  test("the queue's page (\"cola\", the tab) is read along the open tickets' index in queue order, no sort, then only its rows", async () => {
     const page = await tickets.listOpen({ tenantId: 'tenant-1', limit: 15, offset: 30 });
     expect(page.items.map((t) => t.radicado)).toEqual(Array.from({ length: 15 }, (_, i) => `MDA-2026-${String(31 + i).padStart(6, '0')}`));
     expect(page.total).toBe(60);
-    const [list] = plans(/ORDER BY queue_order, id LIMIT/);
-    expect(list.some((d) => /USING COVERING INDEX tickets_open_order/.test(d))).toBe(true);
-    expect(list.some((d) => /SEARCH t USING INTEGER PRIMARY KEY/.test(d))).toBe(true);
+    const scoped = await tickets.listOpen({ tenantId: 'tenant-1', limit: 5, categoryIds: [last.queueCategoryId] });
+    expect(scoped.items).toHaveLength(5);
+    expect(scoped.items.every((t) => t.queueCategoryId === last.queueCategoryId)).toBe(true);
+    for (const list of plans(/ORDER BY queue_order, id LIMIT/)) {
+      expect(list.some((d) => /USING (COVERING )?INDEX tickets_open_queue \(tenant_id=\?\)/.test(d))).toBe(true);
+      expect(list.some((d) => /SEARCH t USING INTEGER PRIMARY KEY/.test(d))).toBe(true);
+      expect(list.join(' | ')).not.toContain('TEMP B-TREE');
+    }
   });
 
   test('the retention of phones reads the closed tickets that still hold one, oldest first, along their index', async () => {
@@ -118,10 +123,10 @@ describeSqlite('SQLite query plans (no statistics, as in production)', () => {
     // An index entry is a b-tree cell; the dbstat table counts the cells of each index.
     const cells = (name: string) => (db.prepare('SELECT sum(ncell) AS n FROM dbstat WHERE name = ? AND pagetype = ?').get(name, 'leaf') as { n: number | null }).n ?? 0;
     for (const empty of ['tickets_queue_activity', 'tickets_resolved_at', 'tickets_closed_phone', 'tickets_major_incident']) expect(cells(empty)).toBe(0);
-    for (const full of ['tickets_requester_open', 'tickets_waiting_order', 'tickets_open_order']) expect(cells(full)).toBe(60);
+    for (const full of ['tickets_requester_open', 'tickets_waiting_order', 'tickets_open_queue']) expect(cells(full)).toBe(60);
     // Events are found by kind only for the queue's takes: a 'created' event enters no kind index.
     expect(cells('ticket_events_assigned')).toBe(0);
     const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('tickets', 'ticket_events', 'outbox')").all() as { name: string }[]).map((r) => r.name);
-    for (const gone of ['tickets_route_open', 'tickets_requester', 'outbox_pace', 'ticket_events_kind']) expect(indexes).not.toContain(gone);
+    for (const gone of ['tickets_route_open', 'tickets_requester', 'outbox_pace', 'ticket_events_kind', 'tickets_open_order']) expect(indexes).not.toContain(gone);
   });
 });

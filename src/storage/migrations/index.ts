@@ -12,6 +12,7 @@ import { m011Approvals } from './011-approvals';
 import { m012Knowledge } from './012-knowledge';
 import { m013MajorIncidents } from './013-major-incidents';
 import { m014LeanFilingIndexes } from './014-lean-filing-indexes';
+import { m015OpenQueueIndex } from './015-open-queue-index';
 import { m007HistoryEvidence } from './007-history-evidence';
 
 export interface Migration {
@@ -20,4 +21,4 @@ export interface Migration {
 }
 
 /** Static, ordered index of migrations. Never edit an applied migration: add a new one. */
-export const migrations: Migration[] = [m001TicketsQueuesAndOutbox, m002SlaTargetsAndSurveys, m003RedactableHistory, m004RequesterCardsAndAdditions, m005Attachments, m006AttachmentCleanup, m007HistoryEvidence, m008QueueMoves, m009RequesterFilingIndex, m010OutboxPendingHeads, m011Approvals, m012Knowledge, m013MajorIncidents, m014LeanFilingIndexes];
+export const migrations: Migration[] = [m001TicketsQueuesAndOutbox, m002SlaTargetsAndSurveys, m003RedactableHistory, m004RequesterCardsAndAdditions, m005Attachments, m006AttachmentCleanup, m007HistoryEvidence, m008QueueMoves, m009RequesterFilingIndex, m010OutboxPendingHeads, m011Approvals, m012Knowledge, m013MajorIncidents, m014LeanFilingIndexes, m015OpenQueueIndex];

@@ -13,6 +13,7 @@ import { pg011Approvals } from './011-approvals';
 import { pg012Knowledge } from './012-knowledge';
 import { pg013MajorIncidents } from './013-major-incidents';
 import { pg014LeanFilingIndexes } from './014-lean-filing-indexes';
+import { pg015OpenQueueIndex } from './015-open-queue-index';
 
 export interface PgMigration {
   /** Same name as the SQLite migration it mirrors. */
@@ -21,4 +22,4 @@ export interface PgMigration {
 }
 
 /** Static, ordered index of PostgreSQL migrations; each mirrors src/storage/migrations/NNN-*.ts. */
-export const pgMigrations: PgMigration[] = [pg001TicketsQueuesAndOutbox, pg002SlaTargetsAndSurveys, pg003RedactableHistory, pg004RequesterCardsAndAdditions, pg005Attachments, pg006AttachmentCleanup, pg007HistoryEvidence, pg008QueueMoves, pg009RequesterFilingIndex, pg010OutboxPendingHeads, pg011Approvals, pg012Knowledge, pg013MajorIncidents, pg014LeanFilingIndexes];
+export const pgMigrations: PgMigration[] = [pg001TicketsQueuesAndOutbox, pg002SlaTargetsAndSurveys, pg003RedactableHistory, pg004RequesterCardsAndAdditions, pg005Attachments, pg006AttachmentCleanup, pg007HistoryEvidence, pg008QueueMoves, pg009RequesterFilingIndex, pg010OutboxPendingHeads, pg011Approvals, pg012Knowledge, pg013MajorIncidents, pg014LeanFilingIndexes, pg015OpenQueueIndex];
