@@ -49,6 +49,18 @@ function openReadOnly(file: string, opts: OpenDbOptions): Db {
 }
 
 /**
+ * A second, read-only connection to a live database file (WAL) beside the one that writes, with the
+ * same "aux" database: reads on it see only committed data and never wait for a write transaction.
+ * None for `:memory:` (a second connection would be another, empty database).
+ */
+export function openReadConnection(file: string, opts: Pick<OpenDbOptions, 'busyTimeoutMs'> = {}): Db | null {
+  if (file === ':memory:') return null;
+  const db = openReadOnly(file, opts);
+  db.prepare('ATTACH DATABASE ? AS aux').run(`${file}-aux`);
+  return db;
+}
+
+/**
  * A throwaway in-memory copy of the database file — an empty database when there is no file — for
  * what must change nothing on disk (a dry run). The file is only read: not created, not migrated,
  * its journal mode left as it is.

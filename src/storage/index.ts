@@ -30,7 +30,7 @@ import { SqlSurveyRepository } from './surveys';
 import { SqlReportData } from './reports';
 import { SqlStaffDirectory } from './staff';
 import { SqlRequesterCards } from './requester-cards';
-import { migrate, openDb, openScratchCopy, probeDatabase, type DatabaseState, type Db } from './db';
+import { migrate, openDb, openReadConnection, openScratchCopy, probeDatabase, type DatabaseState, type Db } from './db';
 import { SqlBotState } from './bot-state';
 import { SqlConversationRefs } from './conversation-refs';
 import { SqlInboundDedup } from './inbound-dedup';
@@ -182,7 +182,9 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
   if (cfg.databaseUrl) return openPgStorage(cfg.databaseUrl, cfg.databasePoolSize ?? 10, opts);
   const db = openDb(cfg.dbPath, cfg.dbBusyTimeoutMs !== undefined ? { busyTimeoutMs: cfg.dbBusyTimeoutMs } : {});
   migrate(db);
-  const sql = new SqliteSql(db);
+  // Opened after the migrations, so it prepares its statements against the final schema.
+  const reader = openReadConnection(cfg.dbPath, cfg.dbBusyTimeoutMs !== undefined ? { busyTimeoutMs: cfg.dbBusyTimeoutMs } : {});
+  const sql = new SqliteSql(db, reader);
   const repositories = sharedRepositories(sql, opts);
   return {
     engine: 'sqlite',
@@ -203,6 +205,8 @@ export function openStorage(cfg: StorageConfig, opts: StorageOptions = {}): Stor
     },
     async close() {
       await repositories.dedup.flush();
+      sql.settle();
+      reader?.close();
       db.close();
     },
   };

@@ -6,9 +6,11 @@
  * - Arguments: a Date is sent as its ISO string, a boolean as 1 / 0, undefined as NULL.
  * - Results have one shape on both engines: times as ISO strings (`2026-12-02T04:15:00.000Z`),
  *   counts and ids as numbers, JSON as text, blobs as Buffers.
- * - `tx` runs a transaction: on SQLite `BEGIN IMMEDIATE`, and no other statement of the process runs
- *   until it ends (statements outside wait their turn; transactions queued behind it share its
- *   commit, each resolved only after that commit); on PostgreSQL one pooled connection,
+ * - `tx` runs a transaction: on SQLite `BEGIN IMMEDIATE`, and no other write of the process runs
+ *   until it ends (writes outside wait their turn; reads outside go to a read-only connection and
+ *   see only committed data; transactions queued behind it, and transactions and writes begun in the
+ *   same turn of the event loop, share its commit, each resolved only after that commit); on
+ *   PostgreSQL one pooled connection,
  *   retried on serialization failures and deadlocks. Inside, the `Sql` handed to the callback, and
  *   any call on the outer `Sql` made from within the callback, run in that transaction.
  * - The few engine-specific capabilities are named: `lock` (a transaction-scoped advisory lock),
@@ -34,7 +36,8 @@ export interface Sql {
    * directory says again on the next message), committed without waiting for the disk: on SQLite
    * with `synchronous = NORMAL` for this one commit (WAL: the next durable commit syncs it with
    * everything before it; the file stays consistent either way); on PostgreSQL as `run`. Inside a
-   * transaction it is part of it, with the transaction's durability.
+   * transaction (or, on SQLite, while a group of transactions waits for its commit) it is part of
+   * it, with the transaction's durability.
    */
   runRelaxed(sql: string, args?: readonly unknown[]): Promise<RunResult>;
   /** Runs fn in one transaction (joins the current one when already inside). */

@@ -4,7 +4,7 @@
  * transaction instead of slipping into it, and storage failures as StorageUnavailableError.
  */
 
-import { openDb } from '../../src/storage/db';
+import { openDb, openReadConnection } from '../../src/storage/db';
 import { SqliteSql } from '../../src/storage/engines/sqlite';
 import { PgSql } from '../../src/storage/engines/postgres';
 import { numberPlaceholders, placeholders, type Sql } from '../../src/storage/sql';
@@ -201,6 +201,72 @@ describe(`SQL port (${ENGINE})`, () => {
     await Promise.all([late, after]);
     expect(await count).toEqual({ n: 4 });
     reader.close();
+    db.close();
+  });
+
+  itSqlite('with a read connection: transactions begun in one turn of the event loop share one commit, reads from outside see only what is committed and wait for nothing, writes from outside join the group', async () => {
+    const file = require('node:path').join(require('node:os').tmpdir(), `sql-turn-${process.pid}-${Date.now()}.db`);
+    const db = openDb(file);
+    db.exec('CREATE TABLE g (n INTEGER PRIMARY KEY)');
+    const lite = new SqliteSql(db, openReadConnection(file));
+    const other = openDb(file);
+    const committedRows = () => (other.prepare('SELECT count(*) AS n FROM g').get() as { n: number }).n;
+    const answered: [number, number][] = [];
+    const file1 = (n: number) => lite.tx(async (t) => t.run('INSERT INTO g (n) VALUES (?)', [n])).then(() => void answered.push([n, committedRows()]));
+    // Two requests of the same turn: the second begins after the first's transaction has ended.
+    const a = file1(1);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const b = file1(2);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    // A read from outside meanwhile: committed rows only, answered at once, the group still open.
+    expect(await lite.one('SELECT count(*) AS n FROM g')).toEqual({ n: 0 });
+    expect(committedRows()).toBe(0);
+    expect(answered).toEqual([]);
+    await Promise.all([a, b]);
+    // One commit for both: each was answered with both rows on disk.
+    expect(answered).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    expect(await lite.all('SELECT n FROM g ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }]);
+    // A write from outside a transaction (durable or relaxed) joins a group waiting for its commit and
+    // is answered after it; a section that needs the connection alone commits the group first.
+    const c = file1(3);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const written = Promise.all([lite.run('INSERT INTO g (n) VALUES (4)'), lite.runRelaxed('INSERT INTO g (n) VALUES (7)')]).then((r) => (answered.push([0, committedRows()]), r));
+    expect(committedRows()).toBe(2);
+    expect(await written).toEqual([{ changes: 1 }, { changes: 1 }]);
+    await c;
+    expect(answered.slice(2)).toEqual([
+      [3, 5],
+      [0, 5],
+    ]);
+    const d0 = file1(8);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(await lite.exclusive((raw) => (raw.prepare('SELECT count(*) AS n FROM g').get() as { n: number }).n)).toBe(6);
+    expect(committedRows()).toBe(6);
+    await d0;
+    await lite.run('DELETE FROM g WHERE n IN (7, 8)');
+    // A failing member leaves the other; closing the storage commits a group still open.
+    const d = lite.tx(async (t) => {
+      await t.run('INSERT INTO g (n) VALUES (5)');
+      throw new Error('member fails');
+    });
+    await expect(d).rejects.toThrow('member fails');
+    // A failing statement from outside undoes only itself.
+    const dup = file1(9);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    // (SqliteError comes from the realm of the first test file that loaded the addon: matched by code.)
+    await expect(lite.run('INSERT INTO g (n) VALUES (1)')).rejects.toHaveProperty('code', 'SQLITE_CONSTRAINT_PRIMARYKEY');
+    await dup;
+    await lite.run('DELETE FROM g WHERE n = 9');
+    const e = lite.tx(async (t) => t.run('INSERT INTO g (n) VALUES (6)'));
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    lite.settle();
+    await e;
+    expect(committedRows()).toBe(5);
+    expect((await lite.all<{ n: number }>('SELECT n FROM g ORDER BY n')).map((r) => r.n)).toEqual([1, 2, 3, 4, 6]);
+    other.close();
     db.close();
   });
 

@@ -8,7 +8,16 @@
  * Group commit: transactions that queue up behind one another share one write transaction (each
  * after the first a savepoint in it, rolled back alone if it fails) and one COMMIT — one wait for the
  * disk with synchronous FULL — and each is answered only once that commit is done. A statement from
- * outside a transaction never joins a group: the group commits before it runs.
+ * outside a transaction waits for the one in progress, and the group commits before it runs.
+ *
+ * With a read connection (a database file in WAL mode; not `:memory:`), reads from outside a
+ * transaction go to it and see only what is committed, without waiting for a transaction in
+ * progress; so the commit of a group can wait for the rest of this turn of the event loop
+ * (setImmediate): the transactions that requests arriving in that turn begin join it, and so do
+ * writes from outside a transaction (each answered after the commit, as if it had committed alone),
+ * instead of each waiting for the disk on its own. A section that needs the connection alone
+ * (`exclusive`) commits the group first. Measured (quick bench, 2 cores): ticket creation 465–467 /
+ * 488–505 → 597–615 / 936–957 filings/s at c=8 / c=32, about one commit for every four filings.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
@@ -67,6 +76,9 @@ function rowsOf(s: Database.Statement, rows: unknown[][]): Record<string, unknow
   return rows.map(make);
 }
 
+/** A query (not a pragma, not a write with RETURNING): what the read connection may run. */
+const isSelect = (sql: string) => /^\s*(SELECT|WITH)\b/i.test(sql);
+
 /** A value safe to write into the text as a LIMIT. */
 const isLimit = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -79,15 +91,21 @@ export class SqliteSql implements Sql {
   private holder: symbol | null = null;
   private readonly waiting: { kind: 'tx' | 'other'; start: () => void }[] = [];
   /** The open write transaction of a group commit, and the members waiting for its commit. */
-  private group: { members: { resolve: () => void; reject: (err: unknown) => void }[] } | null = null;
+  private group: { members: { resolve: () => void; reject: (err: unknown) => void }[]; health: ReturnType<typeof writeHealthOf> } | null = null;
+  /** A commit of the open group is scheduled for the end of this turn of the event loop. */
+  private commitScheduled = false;
+  private readonly readStatements = new Map<string, Database.Statement>();
   private durableLevel: number | undefined;
   private readonly current = new AsyncLocalStorage<symbol>();
 
-  constructor(readonly db: Db) {}
+  /** `reader`: a read-only connection to the same file (see above); none for `:memory:`. */
+  constructor(
+    readonly db: Db,
+    private readonly reader: Db | null = null,
+  ) {}
 
   all<T>(sql: string, args: readonly unknown[] = []): Promise<T[]> {
-    return this.when(() => {
-      const { s, values } = this.bound(sql, args);
+    return this.query(sql, args, (s, values) => {
       if (s.reader) return rowsOf(s, s.all(...values) as unknown[][]) as T[];
       s.run(...values);
       return [];
@@ -95,14 +113,36 @@ export class SqliteSql implements Sql {
   }
 
   one<T>(sql: string, args: readonly unknown[] = []): Promise<T | undefined> {
-    return this.when(() => {
-      const { s, values } = this.bound(sql, args);
+    return this.query(sql, args, (s, values) => {
       if (s.reader) {
         const row = s.get(...values) as unknown[] | undefined;
         return (row && rowOf(s, row)) as T | undefined;
       }
       s.run(...values);
       return undefined;
+    });
+  }
+
+  /**
+   * A query from outside a transaction that only reads runs at once: a SELECT on the read connection
+   * (committed data only), a pragma that reads on this one without committing an open group (it
+   * reads the connection's own state). Anything else runs in turn, as `when` says.
+   */
+  private query<T>(sql: string, args: readonly unknown[], work: (s: Database.Statement, values: unknown[]) => T): Promise<T> {
+    if (this.reader && !this.inside()) {
+      try {
+        const { s, values } = this.bound(sql, args);
+        if (s.readonly) {
+          if (isSelect(s.source)) return Promise.resolve(work(this.readStatement(s.source), values));
+          if (this.holder === null) return Promise.resolve(work(s, values));
+        }
+      } catch (err) {
+        return Promise.reject(this.failure(err));
+      }
+    }
+    return this.when(() => {
+      const { s, values } = this.bound(sql, args);
+      return work(s, values);
     });
   }
 
@@ -118,7 +158,8 @@ export class SqliteSql implements Sql {
   }
 
   runRelaxed(sql: string, args: readonly unknown[] = []): Promise<RunResult> {
-    if (this.inside()) return this.run(sql, args);
+    // Inside a transaction, or joining a group waiting for its commit: part of it, durably.
+    if (this.inside() || this.joinable()) return this.run(sql, args);
     return this.when(() => {
       // The connection's own level, read once (only this engine changes it, and puts it back).
       const durable = (this.durableLevel ??= this.db.pragma('main.synchronous', { simple: true }) as number);
@@ -145,7 +186,7 @@ export class SqliteSql implements Sql {
         const joining = this.group !== null;
         if (!joining) {
           this.statement('BEGIN IMMEDIATE').run();
-          this.group = { members: [] };
+          this.group = { members: [], health };
         } else this.statement('SAVEPOINT member').run();
         try {
           const value = await fn(this);
@@ -167,37 +208,87 @@ export class SqliteSql implements Sql {
         }
       });
     } catch (err) {
-      this.endTurn(health);
+      this.endTurn();
       throw this.failure(err);
     }
     // Answered once the group's commit is on disk: never before.
     const committed = new Promise<void>((resolve, reject) => this.group!.members.push({ resolve, reject }));
-    this.endTurn(health);
+    this.endTurn();
     await committed;
     return out;
   }
 
   /**
    * A member is done: while the next in line is another transaction (and the group is small), it
-   * joins the open transaction, so one commit — one wait for the disk — serves them all; otherwise
-   * the group commits now, and its members are answered.
+   * joins the open transaction, so one commit — one wait for the disk — serves them all. With nobody
+   * in line and a read connection, the group stays open until the end of this turn of the event loop
+   * for transactions still to come; otherwise it commits now, and its members are answered.
    */
-  private endTurn(health: ReturnType<typeof writeHealthOf>): void {
+  private endTurn(): void {
     const group = this.group;
-    if (group && this.waiting[0]?.kind === 'tx' && group.members.length < GROUP_COMMIT_MAX) return this.release();
-    if (group) {
-      this.group = null;
-      try {
-        if (this.db.inTransaction) this.statement('COMMIT').run();
-        health.lastSuccessAt = new Date();
-        health.lastFailure = undefined;
-        for (const m of group.members) m.resolve();
-      } catch (err) {
-        if (this.db.inTransaction) this.statement('ROLLBACK').run();
-        this.failGroup(err, group);
+    const room = group !== null && group.members.length < GROUP_COMMIT_MAX;
+    if (room && this.waiting[0]?.kind === 'tx') return this.release();
+    if (room && this.reader && this.waiting.length === 0) {
+      if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        setImmediate(() => {
+          this.commitScheduled = false;
+          // A transaction holding the connection has joined the group: its own end commits it.
+          if (this.holder === null) this.commitGroup();
+        });
       }
+      return this.release();
     }
+    this.commitGroup();
     this.release();
+  }
+
+  /** A group's transaction is open, waiting for the end of this turn to commit, and nobody holds the connection. */
+  private joinable(): boolean {
+    return this.group !== null && this.holder === null && !this.inside();
+  }
+
+  /**
+   * A statement from outside a transaction, while a group waits for its commit: it runs in the
+   * group's transaction (a failing statement undoes only itself) and is answered after that commit,
+   * like any member — the same durability and visibility as committing on its own, one wait less.
+   */
+  private joinGroup<T>(work: () => T): Promise<T> {
+    const group = this.group!;
+    let value: T;
+    try {
+      value = work();
+    } catch (err) {
+      // SQLite rolled the whole transaction back (a full disk, an I/O error): the group's too.
+      if (!this.db.inTransaction) this.failGroup(err, group);
+      return Promise.reject(this.failure(err));
+    }
+    return new Promise<T>((resolve, reject) => group.members.push({ resolve: () => resolve(value), reject }));
+  }
+
+  /** Commits the open group, if any, and answers its members (or tells them it failed). */
+  private commitGroup(): void {
+    const group = this.group;
+    if (!group) return;
+    this.group = null;
+    try {
+      if (this.db.inTransaction) this.statement('COMMIT').run();
+      group.health.lastSuccessAt = new Date();
+      group.health.lastFailure = undefined;
+      for (const m of group.members) m.resolve();
+    } catch (err) {
+      try {
+        if (this.db.inTransaction) this.statement('ROLLBACK').run();
+      } catch {
+        // SQLite gives up the transaction itself when even the rollback fails; the members learn why.
+      }
+      this.failGroup(err, group);
+    }
+  }
+
+  /** Commits a group still open (the storage is closing): every member is answered. */
+  settle(): void {
+    if (this.holder === null) this.commitGroup();
   }
 
   /** The open transaction is gone: every member waiting for its commit learns it failed. */
@@ -220,6 +311,8 @@ export class SqliteSql implements Sql {
     const me = Symbol('exclusive');
     await this.acquire(me, 'other');
     try {
+      // Not part of a group still open: that commits first.
+      this.commitGroup();
       return fn(this.db);
     } finally {
       this.release();
@@ -232,6 +325,7 @@ export class SqliteSql implements Sql {
 
   /** Runs a statement now (inside the holding transaction, or when the connection is free) or in turn. */
   private when<T>(work: () => T): Promise<T> {
+    if (this.joinable()) return this.joinGroup(work);
     if (this.holder === null || this.inside()) {
       try {
         return Promise.resolve(work());
@@ -285,6 +379,18 @@ export class SqliteSql implements Sql {
       // building each object itself (15 ticket rows of 51 columns: 125 µs that way, 68 µs this way).
       if (s.reader) s.raw(true);
       this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** The same statement on the read connection, prepared once. */
+  private readStatement(sql: string): Database.Statement {
+    let s = this.readStatements.get(sql);
+    if (!s) {
+      if (this.readStatements.size >= STATEMENT_CACHE) this.readStatements.clear();
+      s = this.reader!.prepare(sql);
+      if (s.reader) s.raw(true);
+      this.readStatements.set(sql, s);
     }
     return s;
   }
