@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { ROOT } from '../paths';
+import { compileTemplate, NeedsReference } from './card-template';
 
 export const CARD_NAMES = [
   'welcome',
@@ -43,20 +44,46 @@ export interface AdaptiveCardJson {
 }
 
 export class CardRenderer {
-  private readonly templates = new Map<CardName, ACData.Template>();
+  /**
+   * Also expand every card with the library and fail on any difference (the test suite turns this
+   * on, so every card every test renders checks the compiled expansion against the reference).
+   */
+  static crossCheck = false;
+  private readonly templates = new Map<CardName, { library: ACData.Template; compiled: ((root: unknown) => unknown) | null }>();
 
   constructor(dir = path.join(ROOT, 'cards')) {
     for (const name of CARD_NAMES) {
       const json = JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'));
-      this.templates.set(name, new ACData.Template(json));
+      this.templates.set(name, { library: new ACData.Template(json), compiled: compileTemplate(json) });
     }
+  }
+
+  /** Whether a card is expanded by the compiled template (else by the library alone). */
+  isCompiled(name: CardName): boolean {
+    return !!this.templates.get(name)?.compiled;
   }
 
   render(name: CardName, data: Record<string, unknown>): AdaptiveCardJson {
     const tpl = this.templates.get(name);
     if (!tpl) throw new Error(`unknown card template ${name}`);
-    return withSubmitFallbacks(stripEmpty(tpl.expand({ $root: data }))) as AdaptiveCardJson;
+    return withSubmitFallbacks(stripEmpty(expand(name, tpl, data))) as AdaptiveCardJson;
   }
+}
+
+function expand(name: CardName, tpl: { library: ACData.Template; compiled: ((root: unknown) => unknown) | null }, data: Record<string, unknown>): unknown {
+  if (!tpl.compiled) return tpl.library.expand({ $root: data });
+  let out: unknown;
+  try {
+    out = tpl.compiled(data);
+  } catch (err) {
+    if (err instanceof NeedsReference) return tpl.library.expand({ $root: data });
+    throw err;
+  }
+  if (CardRenderer.crossCheck) {
+    const reference = JSON.stringify(tpl.library.expand({ $root: data }));
+    if (JSON.stringify(out) !== reference) throw new Error(`card ${name}: the compiled template expanded differently from adaptivecards-templating:\n${JSON.stringify(out)}\n${reference}`);
+  }
+  return out;
 }
 
 /**
