@@ -66,7 +66,7 @@ export class CardRenderer {
   render(name: CardName, data: Record<string, unknown>): AdaptiveCardJson {
     const tpl = this.templates.get(name);
     if (!tpl) throw new Error(`unknown card template ${name}`);
-    return withSubmitFallbacks(stripEmpty(expand(name, tpl, data))) as AdaptiveCardJson;
+    return finish(expand(name, tpl, data)) as AdaptiveCardJson;
   }
 }
 
@@ -87,15 +87,20 @@ function expand(name: CardName, tpl: { library: ACData.Template; compiled: ((roo
 }
 
 /**
- * Every Action.Execute gets an Action.Submit fallback (as Microsoft recommends for clients without
+ * The expanded card made ready for Teams in one walk: what stripEmpty drops is dropped, and every
+ * Action.Execute gets an Action.Submit fallback (as Microsoft recommends for clients without
  * Universal Actions): the same title, its verb and data flat in one object, so the inputs Teams
- * merges into it arrive with them (bot.ts reads such a message's `value`).
+ * merges into it arrive with them (bot.ts reads such a message's `value`). A fallback of the
+ * template's own is only stripped.
  */
-function withSubmitFallbacks(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withSubmitFallbacks);
+function finish(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(finish);
   if (!node || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = k === 'fallback' ? v : withSubmitFallbacks(v);
+  for (const [k, v] of Object.entries(node)) {
+    if (dropped(k, v)) continue;
+    out[k] = k === 'fallback' ? stripEmpty(v) : finish(v);
+  }
   if (out.type === 'Action.Execute' && typeof out.verb === 'string' && out.fallback === undefined) {
     const data = out.data && typeof out.data === 'object' ? (out.data as Record<string, unknown>) : {};
     out.fallback = {
@@ -114,14 +119,18 @@ function stripEmpty(node: unknown): unknown {
   if (node && typeof node === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) {
-      if (v === undefined || v === null) continue;
-      if ((k === 'placeholder' || k === 'value' || k === 'maxLength' || k === 'errorMessage') && (v === '' || (typeof v === 'string' && v.startsWith('${')))) continue;
-      if (k === 'refresh' && typeof v === 'object' && v !== null && !('action' in v)) continue;
+      if (dropped(k, v)) continue;
       out[k] = stripEmpty(v);
     }
     return out;
   }
   return node;
+}
+
+function dropped(k: string, v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if ((k === 'placeholder' || k === 'value' || k === 'maxLength' || k === 'errorMessage') && (v === '' || (typeof v === 'string' && v.startsWith('${')))) return true;
+  return k === 'refresh' && typeof v === 'object' && !('action' in v);
 }
 
 /**
