@@ -129,21 +129,18 @@ export class SqliteSql implements Sql {
    * reads the connection's own state). Anything else runs in turn, as `when` says.
    */
   private query<T>(sql: string, args: readonly unknown[], work: (s: Database.Statement, values: unknown[]) => T): Promise<T> {
-    if (this.reader && !this.inside()) {
-      try {
-        const { s, values } = this.bound(sql, args);
-        if (s.readonly) {
-          if (isSelect(s.source)) return Promise.resolve(work(this.readStatement(s.source), values));
-          if (this.holder === null) return Promise.resolve(work(s, values));
-        }
-      } catch (err) {
-        return Promise.reject(this.failure(err));
+    let bound: { s: Database.Statement; values: unknown[] };
+    try {
+      bound = this.bound(sql, args);
+      const { s, values } = bound;
+      if (this.reader && s.readonly && !this.inside()) {
+        if (isSelect(s.source)) return Promise.resolve(work(this.readStatement(s.source), values));
+        if (this.holder === null) return Promise.resolve(work(s, values));
       }
+    } catch (err) {
+      return Promise.reject(this.failure(err));
     }
-    return this.when(() => {
-      const { s, values } = this.bound(sql, args);
-      return work(s, values);
-    });
+    return this.when(() => work(bound.s, bound.values));
   }
 
   run(sql: string, args: readonly unknown[] = []): Promise<RunResult> {
