@@ -10,7 +10,7 @@ import type { IncidentRepository, MajorIncident } from '../domain/incidents/mode
 import type { Ticket } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
-import { formatDateTime, messages, t } from '../i18n';
+import { formatDate, formatDateTime, messages, t } from '../i18n';
 import { escapeMarkdown, plainText } from './cards';
 import { DEFAULT_CALENDAR, type CalendarConfig } from '../domain/sla/working-calendar';
 import { systemClock, type Clock, type QueueRepository, type TicketRepository } from '../domain/ports';
@@ -92,7 +92,10 @@ export class TicketViews {
       .map((f) => {
         const raw = ticket.fieldValues[f.id];
         const choice = f.choices?.find((c) => c.value === raw);
-        return { label: pick(f.label, locale), value: choice ? pick(choice.label, locale) : raw };
+        // A date field holds the day as typed by the date picker (2026-12-03): shown as people read it.
+        const noon = f.type === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(raw) ? new Date(`${raw}T12:00:00-05:00`) : null;
+        const day = noon && !Number.isNaN(noon.getTime()) ? formatDate(noon, locale) : null;
+        return { label: pick(f.label, locale), value: choice ? pick(choice.label, locale) : (day ?? raw) };
       });
   }
 

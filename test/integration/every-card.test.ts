@@ -5,7 +5,7 @@
 import { messages } from '../../src/i18n';
 import { CARD_NAMES, type CardName } from '../../src/teams/cards';
 import { drained, REMOTE_ACCESS_FORM, registerQueue } from '../helpers/desk';
-import { cardAction, channelConversation, installPersonal, invokeCard, message, startHarness, USERS, type Harness, type TestUser } from '../helpers/harness';
+import { cardAction, cardText, channelConversation, installPersonal, invokeCard, message, startHarness, USERS, type Harness, type TestUser } from '../helpers/harness';
 
 jest.setTimeout(60_000);
 
@@ -52,7 +52,10 @@ describe('every card template in both languages', () => {
     // The engineer's side, in the channel and in the same language.
     await act(USERS.agent, 'queue.show', {}, channelConversation());
     await act(USERS.agent, 'queue.take', { ticketId: ticket.id }, channelConversation());
-    await act(USERS.agent, 'queue.refresh', { ticketId: ticket.id }, channelConversation());
+    const refreshed = cardText(invokeCard(await act(USERS.agent, 'queue.refresh', { ticketId: ticket.id }, channelConversation())));
+    // The form's date field as people read it, not as the date picker stores it.
+    expect(refreshed).toContain(lang === 'es' ? '1 de diciembre de 2026' : 'December 1, 2026');
+    expect(refreshed).not.toContain('2026-12-01');
     await act(USERS.agent, 'queue.reply', { ticketId: ticket.id, message: lang === 'es' ? 'Hola, ¿ya reinició?' : 'Hi, did you restart?' }, channelConversation());
     await act(USERS.agent, 'queue.resolve', { ticketId: ticket.id, resolutionNote: lang === 'es' ? 'Se configuró la VPN.' : 'VPN configured.' }, channelConversation());
     await drained(h);
