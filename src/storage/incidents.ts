@@ -148,9 +148,12 @@ export class SqlIncidentRepository implements IncidentRepository {
   }
 
   async unsettled(limit: number): Promise<Ticket[]> {
+    // From the few incidents to their master tickets (CROSS JOIN: SQLite keeps that order). Left to
+    // its statistics, SQLite read every ticket instead when major_incidents had none of its own (an
+    // empty table): 105 ms at 200,000 tickets, on every SLA pass (once a minute).
     const rows = await this.q.all<Row>(
-      `SELECT t.* FROM major_incidents m JOIN tickets t ON t.id = m.master_ticket_id
-        WHERE t.status IN ('resolved', 'closed')
+      `SELECT t.* FROM major_incidents m CROSS JOIN tickets t
+        WHERE t.id = m.master_ticket_id AND t.status IN ('resolved', 'closed')
           AND (m.resolved_at IS NULL OR EXISTS (SELECT 1 FROM tickets c WHERE c.major_incident_id = m.master_ticket_id AND c.status = 'linked'))
         ORDER BY m.master_ticket_id LIMIT ?`,
       [limit],

@@ -11,6 +11,7 @@ import { migrate, openDb, type Db } from '../../src/storage/db';
 import { SqliteSql } from '../../src/storage/engines/sqlite';
 import { SqlTicketRepository } from '../../src/storage/tickets';
 import { SqlPersonalData } from '../../src/storage/personal-data';
+import { SqlIncidentRepository } from '../../src/storage/incidents';
 import { sqlArg } from '../../src/storage/sql';
 import type { NewTicket, Ticket } from '../../src/domain/tickets/model';
 import { describeSqlite } from '../helpers/engine';
@@ -116,6 +117,22 @@ describeSqlite('SQLite query plans (no statistics, as in production)', () => {
     for (const p of plans(/phone IS NOT NULL/)) {
       expect(p.join(' | ')).toContain('USING INDEX tickets_closed_phone');
       expect(p.join(' | ')).not.toContain('TEMP B-TREE');
+    }
+  });
+
+  test('the major-incident pass (after every SLA check, once a minute) starts from the incidents, never from the closed tickets', async () => {
+    const incidents = new SqlIncidentRepository(sql, tickets);
+    // Closed tickets and no incident: the pass has nothing to settle, and must not read them to learn it.
+    db.prepare("UPDATE tickets SET status = 'closed' WHERE id <= 20").run();
+    try {
+      expect(await incidents.unsettled(20)).toEqual([]);
+      for (const p of plans(/major_incidents m/)) {
+        expect(p[0]).toMatch(/^SCAN m\b/);
+        expect(p.join(' | ')).toContain('SEARCH t USING INTEGER PRIMARY KEY');
+        expect(p.some((d) => /^SEARCH t USING INDEX|^SCAN t\b/.test(d))).toBe(false);
+      }
+    } finally {
+      db.prepare("UPDATE tickets SET status = 'new' WHERE id <= 20").run();
     }
   });
 
