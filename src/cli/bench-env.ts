@@ -9,7 +9,7 @@ import { startLocalPg, type LocalPg } from './pg-local';
 import pg from 'pg';
 import { conversationKey } from '../outbox/keys';
 import { createLogger } from '../logger';
-import type { RunResult, RunSpec } from './bench-load';
+import { filer, TICKET_USERS, type RunResult, type RunSpec } from './bench-load';
 
 export const args = process.argv.slice(2);
 export const QUICK = args.includes('--quick');
@@ -137,6 +137,22 @@ export async function registerQueue(app: App, serviceUrl: string) {
   );
 }
 
+
+/**
+ * The ticket scenario's employees as the bot knows them when they press Guardar: their profile was
+ * resolved (and cached, PROFILE_TTL_MINUTES) by the turns before it — the catalog, the form — as the
+ * status scenario's requesters are. Resolved through the bot's own identity service, on either engine.
+ */
+export async function knownFilers(app: App) {
+  for (let i = 0; i < TICKET_USERS; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, TICKET_USERS - i) }, (_, k) => {
+        const u = filer(i + k);
+        return app.services.identity.resolve({ oid: u.oid, tenantId: 'tenant-1', activityName: u.name, fetchProfile: async () => ({ name: u.name, email: `${u.oid}@entidad.gov.co` }) });
+      }),
+    );
+  }
+}
 
 /** With --postgres: DATABASE_URL if set (it must be allowed to create databases), else a throwaway local server with fsync on. */
 export async function startPostgres(): Promise<void> {

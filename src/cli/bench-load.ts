@@ -28,6 +28,8 @@ export type Scenario = 'help' | 'ticket' | 'status' | 'queue' | 'echo-message' |
 
 /** Requesters of the ticket scenario: synthetic employees, so few of them file twice in a run. */
 export const TICKET_USERS = 5000;
+/** The employee who files ticket n of the ticket scenario. */
+export const filer = (n: number) => ({ id: `29:filer-${n % TICKET_USERS}`, oid: `filer-oid-${n % TICKET_USERS}`, name: `Funcionario ${n % TICKET_USERS}` });
 const PLACES = ['la casa', 'la sede norte', 'el piso 3', 'la oficina de archivo', 'la sala de juntas', 'el portátil nuevo', 'la biblioteca', 'la sede centro'];
 const PROBLEMS = ['no conecta la VPN', 'se cae el escritorio remoto', 'pide la clave otra vez', 'dice error 809', 'no abre el cliente', 'queda cargando'];
 /** A description of one's own: the duplicate check compares it with the requester's open cases. */
@@ -101,7 +103,7 @@ function activity(spec: RunSpec, serviceUrl: string): object {
     case 'echo-invoke':
     case 'fair-invoke': {
       const n = ++ticketSeq;
-      const requester = spec.scenario === 'ticket' ? { id: `29:filer-${n % TICKET_USERS}`, oid: `filer-oid-${n % TICKET_USERS}`, name: `Funcionario ${n % TICKET_USERS}` } : user;
+      const requester = spec.scenario === 'ticket' ? filer(n) : user;
       return {
         ...base(requester),
         type: 'invoke',

@@ -15,7 +15,7 @@ import { ROOT } from '../paths';
 import { startEchoBot } from './bench-echo';
 import type { RunResult, RunSpec, Scenario } from './bench-load';
 import { seedTickets } from './bench-seed';
-import { benchConfig, CHANNEL, log, LoadClient, P, PG, pgDatabaseFor, QUICK, registerQueue, startBot, startPostgres, stopPostgres, tmp, want, YEAR, type Target } from './bench-env';
+import { benchConfig, CHANNEL, knownFilers, log, LoadClient, P, PG, pgDatabaseFor, QUICK, registerQueue, startBot, startPostgres, stopPostgres, tmp, want, YEAR, type Target } from './bench-env';
 import { incidentPhase, instancesPhase, memoryPhase, outboxPhase, radicadoPhase, tabPhase } from './bench-phases';
 
 // ---------- phases ----------
@@ -91,6 +91,7 @@ async function main() {
     if (want('ticket')) {
       const bot = await startBot(path.join(tmp, 'ticket.db'));
       await registerQueue(bot.app, load.connectorUrl);
+      await knownFilers(bot.app);
       for (const c of P.concurrencies) await runScenario(load, bot, 'ticket', c);
       const pending = await bot.app.dispatcher['d'].outbox.pendingCount();
       results.ticketOutboxPendingAfter = pending;
