@@ -27,7 +27,7 @@ export const seedUser = (n: number) => ({ id: `29:bench-${n % SEED_USERS}`, oid:
 export type Scenario = 'help' | 'ticket' | 'status' | 'queue' | 'echo-message' | 'echo-invoke' | 'fair-message' | 'fair-invoke';
 
 /** Requesters of the ticket scenario: synthetic employees, so few of them file twice in a run. */
-export const TICKET_USERS = 5000;
+export const TICKET_USERS = 20_000;
 /** The employee who files ticket n of the ticket scenario. */
 export const filer = (n: number) => ({ id: `29:filer-${n % TICKET_USERS}`, oid: `filer-oid-${n % TICKET_USERS}`, name: `Funcionario ${n % TICKET_USERS}` });
 const PLACES = ['la casa', 'la sede norte', 'el piso 3', 'la oficina de archivo', 'la sala de juntas', 'el portátil nuevo', 'la biblioteca', 'la sede centro'];
