@@ -149,8 +149,9 @@ export class SqlIncidentRepository implements IncidentRepository {
 
   async unsettled(limit: number): Promise<Ticket[]> {
     // From the few incidents to their master tickets (CROSS JOIN: SQLite keeps that order). Left to
-    // its statistics, SQLite read every ticket instead when major_incidents had none of its own (an
-    // empty table): 105 ms at 200,000 tickets, on every SLA pass (once a minute).
+    // the planner, SQLite started from the tickets: without statistics (production) along
+    // tickets_open through every resolved or closed ticket, 15.6 ms at 200,000 tickets; with ANALYZE's
+    // and an empty major_incidents, a read of every ticket, 105 ms; on every SLA pass (once a minute).
     const rows = await this.q.all<Row>(
       `SELECT t.* FROM major_incidents m CROSS JOIN tickets t
         WHERE t.id = m.master_ticket_id AND t.status IN ('resolved', 'closed')
