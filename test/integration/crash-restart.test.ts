@@ -157,16 +157,14 @@ describeSqlite('SIGKILL in the middle of a load of ticket creations', () => {
     const unacked = new Set<string>();
     const inFlightAtKill = new Set<string>(); // sent before the kill, never answered
     let killSent = false;
-    let dead = false;
-    void bot.exited.then(() => (dead = true));
     let loadAcks = 0;
     // The kill lands a few milliseconds after the KILL_AFTER_ACKS-th acknowledgement, not at it: with
     // group commit the bot answers a whole group at once, so at the instant of that acknowledgement
     // every other client may hold its answer and nothing be in flight. By then the clients have filed
-    // again and the bot is working on their requests; the clients go on filing until the process is
-    // seen dead, so requests are in flight (or land on the dying process) when it dies.
+    // again and the bot is working on their requests; each client goes on filing until the kill turns
+    // a request of its away, so requests are in flight (or land on the dying process) when it dies.
     const worker = async () => {
-      while (!dead) {
+      for (;;) {
         const key = randomUUID();
         const sentBeforeKill = !killSent;
         try {
