@@ -136,6 +136,38 @@ describe(`SQL port (${ENGINE})`, () => {
     expect((await q.all<{ name: string }>('SELECT name FROM t')).map((r) => r.name)).toEqual(['second']);
   });
 
+  it('tells a transaction from the rest in each one after another (the context is switched off between them), and a continuation of an ended one from the one running', async () => {
+    let openGate!: () => void;
+    const gate = new Promise<void>((r) => (openGate = r));
+    const order: string[] = [];
+    let late: Promise<void> | undefined;
+    for (let i = 1; i <= 3; i++) {
+      await q.tx(async (t) => {
+        await t.run('INSERT INTO t (id, name) VALUES (?, ?)', [i, `tx${i}`]);
+        // From within, the outer object is this transaction: it sees its own row, not yet committed.
+        expect((await q.one<{ c: number }>('SELECT count(*) AS c FROM t WHERE id = ?', [i]))!.c).toBe(1);
+        await expect(q.lock(`k${i}`)).resolves.toBeUndefined();
+        if (i === 1) {
+          // Started inside the first, run while the third is open: it belongs to neither.
+          late = (async () => {
+            await gate;
+            const n = (await q.one<{ c: number }>('SELECT count(*) AS c FROM t'))!.c;
+            order.push(`late sees ${n}`);
+          })();
+        }
+        if (i === 3) {
+          openGate();
+          await new Promise((r) => setTimeout(r, 40));
+          order.push('third commits');
+        }
+      });
+    }
+    await late;
+    await expect(q.lock('after')).rejects.toThrow(/outside a transaction/);
+    // SQLite: it waits for the third to end; PostgreSQL: it reads beside it, only what is committed.
+    expect(order).toEqual(ENGINE === 'sqlite' ? ['third commits', 'late sees 3'] : ['late sees 2', 'third commits']);
+  });
+
   it('refuses a lock outside a transaction', async () => {
     await expect(q.lock('x')).rejects.toThrow(/outside a transaction/);
   });

@@ -5,10 +5,10 @@
  * failures and deadlocks are retried a few times. Results are shaped like SQLite's: times as ISO
  * strings, bigint and numeric as numbers, JSON as text.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { asStorageError, type PgClient, type PgPool } from '../pg/pg-db';
 import { numberPlaceholders, sqlArg, type RunResult, type Sql } from '../sql';
+import { TxContext } from './tx-context';
 
 const { builtins } = pg.types;
 const parseTimestamp = pg.types.getTypeParser(builtins.TIMESTAMPTZ) as (v: string) => Date;
@@ -51,7 +51,7 @@ export class PgSql implements Sql {
   readonly forUpdate = ' FOR UPDATE';
   readonly skipLocked = ' FOR UPDATE SKIP LOCKED';
   private readonly texts = new Map<string, string>();
-  private readonly current = new AsyncLocalStorage<PgClient>();
+  private readonly current = new TxContext<PgClient>();
 
   /** `pinned`: the connection of an open session (see session()); every statement runs on it. */
   constructor(readonly pool: PgPool, private readonly pinned: PgClient | null = null) {}
@@ -73,7 +73,7 @@ export class PgSql implements Sql {
   }
 
   async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
-    if (this.current.getStore() || this.pinned) return fn(this);
+    if (this.current.get() || this.pinned) return fn(this);
     for (let attempt = 1; ; attempt++) {
       const c = await this.connect();
       try {
@@ -92,7 +92,7 @@ export class PgSql implements Sql {
   }
 
   async lock(key: string): Promise<void> {
-    if (!this.current.getStore() && !this.pinned) throw new Error('lock() outside a transaction');
+    if (!this.current.get() && !this.pinned) throw new Error('lock() outside a transaction');
     await this.query('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
   }
 
@@ -144,7 +144,7 @@ export class PgSql implements Sql {
       this.texts.set(sql, text);
     }
     const config = { text, values: args.map(sqlArg), types: TYPES };
-    const client = this.current.getStore() ?? this.pinned;
+    const client = this.current.get() ?? this.pinned;
     try {
       return await (client ?? this.pool).query(config as pg.QueryConfig);
     } catch (err) {

@@ -19,12 +19,12 @@
  * (`exclusive`) commits the group first. Measured (quick bench, 2 cores): ticket creation 465–467 /
  * 488–505 → 597–615 / 936–957 filings/s at c=8 / c=32, about one commit for every four filings.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import { boundedMemo } from '../../domain/bounded-memo';
 import { StorageUnavailableError, storageFailureCode } from '../../domain/errors';
 import { writeHealthOf, type Db } from '../db';
 import { rewritePlaceholders, sqlArg, type RunResult, type Sql } from '../sql';
+import { TxContext } from './tx-context';
 
 /** At most this many transactions share one commit (group commit). */
 const GROUP_COMMIT_MAX = 32;
@@ -96,7 +96,7 @@ export class SqliteSql implements Sql {
   private commitScheduled = false;
   private readonly readStatements = new Map<string, Database.Statement>();
   private durableLevel: number | undefined;
-  private readonly current = new AsyncLocalStorage<symbol>();
+  private readonly current = new TxContext<symbol>();
 
   /** `reader`: a read-only connection to the same file (see above); none for `:memory:`. */
   constructor(
@@ -317,7 +317,7 @@ export class SqliteSql implements Sql {
   }
 
   private inside(): boolean {
-    return this.holder !== null && this.current.getStore() === this.holder;
+    return this.holder !== null && this.current.get() === this.holder;
   }
 
   /** Runs a statement now (inside the holding transaction, or when the connection is free) or in turn. */
