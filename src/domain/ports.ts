@@ -274,8 +274,13 @@ export interface WelcomeLog {
 
 /** SLA alert state and candidates. */
 export interface SlaRepository {
-  /** Open tickets whose stored warn/due times have passed with an alert not yet recorded, by id. */
-  alertCandidates(now: Date, limit: number, afterId: number): Promise<Ticket[]>;
+  /**
+   * Open tickets whose stored warn/due times have passed with an alert not yet recorded, by id, of
+   * those with an id after `afterId` and up to `throughId`.
+   */
+  alertCandidates(now: Date, limit: number, afterId: number, throughId: number): Promise<Ticket[]>;
+  /** The highest ticket id there is (0 with none). */
+  lastTicketId(): Promise<number>;
   /**
    * Records an alert once: false (and nothing written) when it was already recorded, e.g. by
    * another process. History and effects are written in the same transaction.

@@ -23,19 +23,27 @@ const WARNING_OF_BREACH: Partial<Record<SlaAlertKind, string>> = {
 export class SqlSlaRepository implements SlaRepository {
   constructor(private readonly q: Sql) {}
 
-  /** Running tickets (clock not paused) with a warn/due time passed and its alert not recorded. */
-  async alertCandidates(now: Date, limit: number, afterId: number): Promise<Ticket[]> {
+  /**
+   * Running tickets (clock not paused) with a warn/due time passed and its alert not recorded, in a
+   * range of ids: the times are compared on each running ticket's row of the range (along
+   * tickets_open), so the range bounds the work of one statement.
+   */
+  async alertCandidates(now: Date, limit: number, afterId: number, throughId: number): Promise<Ticket[]> {
     const rows = await this.q.all<Row>(
       `SELECT * FROM tickets
-       WHERE status IN ('new', 'assigned', 'in_progress') AND sla_paused_at IS NULL AND id > ?
+       WHERE status IN ('new', 'assigned', 'in_progress') AND sla_paused_at IS NULL AND id > ? AND id <= ?
          AND ((first_response_at IS NULL AND first_response_breached_at IS NULL
                AND ((first_response_warned_at IS NULL AND first_response_warn_at <= ?) OR first_response_due_at <= ?))
            OR (resolution_breached_at IS NULL
                AND ((resolution_warned_at IS NULL AND resolution_warn_at <= ?) OR resolution_due_at <= ?)))
        ORDER BY id LIMIT ?`,
-      [afterId, now, now, now, now, limit],
+      [afterId, throughId, now, now, now, now, limit],
     );
     return rows.map(toTicket);
+  }
+
+  async lastTicketId(): Promise<number> {
+    return (await this.q.one<{ id: number | null }>('SELECT max(id) AS id FROM tickets'))?.id ?? 0;
   }
 
   /**

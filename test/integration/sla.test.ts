@@ -28,6 +28,20 @@ describe('SLAs on the working calendar', () => {
     await h?.close();
   });
 
+  it('finds every alert due when the pass reads the tickets in several id ranges and pages, each once', async () => {
+    const filed = [];
+    for (let i = 0; i < 7; i++) filed.push(await fileTicket(h, USERS.employee, `La VPN no conecta desde la sede ${i + 1}.`));
+    clock.set(bog('2026-11-24 09:40')); // past the 80 % warning of the first response of all seven
+    // Ranges of 3 ids, pages of 2 candidates: (0,3] in two pages, (3,6] in two, (6,7] in one.
+    expect(filed.map((t) => t.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await h.app.sla.monitor.tick(2, 3)).toEqual({ warnings: 7, breaches: 0 });
+    for (const t of filed) {
+      const warnedAt = (await h.app.tickets.get(t.id))!.sla!.firstResponseWarnedAt!.getTime() - bog('2026-11-24 09:40').getTime();
+      expect(warnedAt >= 0 && warnedAt < 1000).toBe(true); // the test clock moves a millisecond per reading
+    }
+    expect(await h.app.sla.monitor.tick(2, 3)).toEqual({ warnings: 0, breaches: 0 });
+  });
+
   it('shows the due times on the queue card, warns once before the first-response target and escalates once at breach', async () => {
     const ticket = await fileTicket(h);
     const post = await queueCard(h, ticket.radicado);

@@ -12,6 +12,7 @@ import { SqliteSql } from '../../src/storage/engines/sqlite';
 import { SqlTicketRepository } from '../../src/storage/tickets';
 import { SqlPersonalData } from '../../src/storage/personal-data';
 import { SqlIncidentRepository } from '../../src/storage/incidents';
+import { SqlSlaRepository } from '../../src/storage/sla';
 import { sqlArg } from '../../src/storage/sql';
 import type { NewTicket, Ticket } from '../../src/domain/tickets/model';
 import { describeSqlite } from '../helpers/engine';
@@ -133,6 +134,36 @@ describeSqlite('SQLite query plans (no statistics, as in production)', () => {
       }
     } finally {
       db.prepare("UPDATE tickets SET status = 'new' WHERE id <= 20").run();
+    }
+  });
+
+  test('the SLA pass (once a minute) compares the times of one range of ids per statement, along tickets_open, never of every running ticket at once', async () => {
+    const sla = new SqlSlaRepository(sql);
+    const at = (min: number) => new Date(Date.UTC(2026, 2, 2, 16, min)).toISOString();
+    // Every ticket runs with targets far ahead, except: 5 warning due for the first response, 7 breached
+    // resolution, one whose first response was already given (no alert), one already warned (its
+    // breach not yet due: no alert), one paused (no alert).
+    db.prepare('UPDATE tickets SET first_response_warn_at = ?, first_response_due_at = ?, resolution_warn_at = ?, resolution_due_at = ?').run(at(50), at(55), at(58), at(59));
+    const set = (ids: number[], sqlSet: string, ...args: unknown[]) => db.prepare(`UPDATE tickets SET ${sqlSet} WHERE id IN (${ids.join(',')})`).run(...args);
+    set([3, 4, 5, 6, 7], 'first_response_warn_at = ?', at(1));
+    set([10, 11, 12, 13, 14, 15, 16], 'resolution_warn_at = ?, resolution_due_at = ?', at(1), at(2));
+    set([20], 'first_response_warn_at = ?, first_response_at = ?', at(1), at(3));
+    set([21], 'first_response_warn_at = ?, first_response_warned_at = ?', at(1), at(4));
+    set([22], 'first_response_warn_at = ?, sla_paused_at = ?', at(1), at(4));
+    try {
+      const now = new Date(Date.UTC(2026, 2, 2, 16, 10));
+      expect(await sla.lastTicketId()).toBe(last.id);
+      expect((await sla.alertCandidates(now, 200, 0, last.id)).map((t) => t.id)).toEqual([3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16]);
+      // Paged by id within a range, and a range ends where it says.
+      expect((await sla.alertCandidates(now, 4, 6, last.id)).map((t) => t.id)).toEqual([7, 10, 11, 12]);
+      expect((await sla.alertCandidates(now, 200, 4, 11)).map((t) => t.id)).toEqual([5, 6, 7, 10, 11]);
+      for (const p of plans(/sla_paused_at IS NULL/)) {
+        expect(p.join(' | ')).toContain('USING INDEX tickets_open (status=? AND id>? AND id<?)');
+        // The sort merges the three status runs of one range: at most a range's candidates.
+        expect(p.some((d) => /^SCAN tickets/.test(d))).toBe(false);
+      }
+    } finally {
+      db.prepare('UPDATE tickets SET first_response_warn_at = NULL, first_response_due_at = NULL, resolution_warn_at = NULL, resolution_due_at = NULL, first_response_at = NULL, first_response_warned_at = NULL, sla_paused_at = NULL').run();
     }
   });
 
