@@ -32,13 +32,25 @@ async function nextEventIds(q: Sql, n: number): Promise<number[]> {
   return Array.from({ length: n }, (_, i) => first + i);
 }
 
-export async function appendEvents(q: Sql, ticketId: number, events: NewEvent[]): Promise<void> {
+/**
+ * What a transaction that has just filed the ticket already holds: the row its INSERT returned, and the
+ * chain's head it read under the chain's lock (taken before the counter). A new ticket has no event
+ * before this one (tickets are never deleted, so its id never had any): three statements fewer, three
+ * round trips fewer on PostgreSQL while the chain's lock is held.
+ */
+export interface JustFiled {
+  row: AuditRow;
+  chain: ChainHead;
+}
+
+export async function appendEvents(q: Sql, ticketId: number, events: NewEvent[], filed?: JustFiled): Promise<void> {
   if (!events.length) return;
-  const t = await q.one<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM tickets WHERE id = ?`, [ticketId]);
+  const t = filed?.row ?? (await q.one<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM tickets WHERE id = ?`, [ticketId]));
   if (!t) throw new Error(`ticket ${ticketId} does not exist`);
-  const prev = (await q.one<{ hash: string }>('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1', [ticketId]))?.hash ?? '';
+  if (filed && (t.id !== ticketId || (t.history_events ?? 0) !== 0)) throw new Error(`ticket ${ticketId} is not the one just filed`);
+  const prev = filed ? '' : ((await q.one<{ hash: string }>('SELECT hash FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1', [ticketId]))?.hash ?? '');
   const ids = await nextEventIds(q, events.length);
-  const chain = (t.history_events ?? 0) === 0 ? await lockHistoryChain(q) : NO_CHAIN;
+  const chain = filed ? filed.chain : (t.history_events ?? 0) === 0 ? await lockHistoryChain(q) : NO_CHAIN;
   let i = 0;
   const { rows, head } = sealedEvents(t, prev, events, () => ids[i++], () => chain);
   for (const r of rows) {

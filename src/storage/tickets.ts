@@ -12,6 +12,7 @@ import type { CreateOptions, OutboxItem, TicketPatch, TicketRepository } from '.
 import type { NewEvent, NewTicket, Ticket } from '../domain/tickets/model';
 import { formatRadicado } from '../domain/tickets/radicado';
 import { verifyHistory } from './history-check';
+import type { AuditRow } from './history-evidence';
 import type { HistoryBreak } from './history-hash';
 import { insertOutbox } from './outbox-insert';
 import type { Sql } from './sql';
@@ -106,7 +107,7 @@ export class SqlTicketRepository extends TicketQueries implements TicketReposito
       }
       // The chain of tickets before the counter: every transaction that files tickets (the legacy
       // import too) takes the two in this order, so none waits for the other's lock while holding its own.
-      await lockHistoryChain(q);
+      const chain = await lockHistoryChain(q);
       const { last } = (await q.one<{ last: number }>(
         `INSERT INTO radicado_counters (prefix, year, last) VALUES (?, ?, 1)
          ON CONFLICT (prefix, year) DO UPDATE SET last = radicado_counters.last + 1 RETURNING last`,
@@ -154,7 +155,7 @@ export class SqlTicketRepository extends TicketQueries implements TicketReposito
           kind: 'created',
           data: { radicado, templateId: input.templateId, priority: input.priority },
         },
-      ]);
+      ], { row: row as unknown as AuditRow, chain }); // RETURNING *: every column, the audited ones too
       await insertOutbox(q, effects(ticket), input.createdAt);
       return { ticket, created: true };
     });
