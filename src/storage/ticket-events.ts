@@ -9,6 +9,11 @@ import { AUDIT_COLUMNS, type AuditRow } from './history-evidence';
 import { sealedEvents, type ChainHead } from './history-hash';
 import type { Sql } from './sql';
 
+/** Event rows per INSERT (13 bound values each): well under both engines' limits. */
+const EVENTS_PER_STATEMENT = 200;
+/** PostgreSQL binds at most 65,535 values per statement: the writes go together under this many. */
+const PG_VALUES_PER_STATEMENT = 30_000;
+
 const NO_CHAIN: ChainHead = { tickets: 0, last_ticket_id: null, last_radicado: null };
 
 /**
@@ -53,20 +58,32 @@ export async function appendEvents(q: Sql, ticketId: number, events: NewEvent[],
   const chain = filed ? filed.chain : (t.history_events ?? 0) === 0 ? await lockHistoryChain(q) : NO_CHAIN;
   let i = 0;
   const { rows, head } = sealedEvents(t, prev, events, () => ids[i++], () => chain);
-  for (const r of rows) {
-    await q.run(
-      `INSERT INTO ticket_events (id, ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv, n, state, link, seal)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 2, ?, ?, ?, ?)`,
-      [r.id, r.ticket_id, r.at, r.actor_oid, r.actor_name, r.kind, r.data, r.prev_hash, r.hash, r.n, r.state, r.link, r.seal],
-    );
-  }
   const last = rows[rows.length - 1];
-  await q.run('UPDATE tickets SET history_events = ?, history_head = ? WHERE id = ?', [last.n, last.hash, ticketId]);
-  if (head) {
-    await q.run(
-      `INSERT INTO history_chain (id, tickets, last_ticket_id, last_radicado) VALUES (1, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET tickets = excluded.tickets, last_ticket_id = excluded.last_ticket_id, last_radicado = excluded.last_radicado`,
-      [head.tickets, head.last_ticket_id, head.last_radicado],
-    );
+  const writes: { sql: string; args: unknown[] }[] = [];
+  for (let k = 0; k < rows.length; k += EVENTS_PER_STATEMENT) {
+    const batch = rows.slice(k, k + EVENTS_PER_STATEMENT);
+    writes.push({
+      sql: `INSERT INTO ticket_events (id, ticket_id, at, actor_oid, actor_name, kind, data, prev_hash, hash, hv, n, state, link, seal)
+       VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, 2, ?, ?, ?, ?)').join(', ')}`,
+      args: batch.flatMap((r) => [r.id, r.ticket_id, r.at, r.actor_oid, r.actor_name, r.kind, r.data, r.prev_hash, r.hash, r.n, r.state, r.link, r.seal]),
+    });
   }
+  writes.push({ sql: 'UPDATE tickets SET history_events = ?, history_head = ? WHERE id = ?', args: [last.n, last.hash, ticketId] });
+  if (head) {
+    writes.push({
+      sql: `INSERT INTO history_chain (id, tickets, last_ticket_id, last_radicado) VALUES (1, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET tickets = excluded.tickets, last_ticket_id = excluded.last_ticket_id, last_radicado = excluded.last_radicado`,
+      args: [head.tickets, head.last_ticket_id, head.last_radicado],
+    });
+  }
+  const values = writes.reduce((n, w) => n + w.args.length, 0);
+  if (q.engine === 'postgres' && values <= PG_VALUES_PER_STATEMENT) {
+    // One statement (the writes before the last as data-modifying WITH parts, each run once and to the
+    // end): one round trip instead of three while the ticket's row, and for a first event the chain's,
+    // are locked. None of them reads what another writes (no trigger on these inserts or this update).
+    const parts = writes.slice(0, -1).map((w, k) => `w${k} AS (${w.sql})`);
+    await q.run(`WITH ${parts.join(', ')} ${writes[writes.length - 1].sql}`, writes.flatMap((w) => w.args));
+    return;
+  }
+  for (const w of writes) await q.run(w.sql, w.args);
 }
