@@ -17,9 +17,13 @@ export const ONLY = args.find((a) => a.startsWith('--only='))?.slice(7).split(',
 export const PG = args.includes('--postgres');
 export const want = (phase: string) => (!ONLY || ONLY.includes(phase)) && (phase !== 'instances' || PG);
 
+/**
+ * Phase sizes. A bot scenario is measured in `rounds` slices of measureMs / rounds, each beside a slice of
+ * the fair echo of the same length (sliceWarmupMs of warm-up before each slice after the first).
+ */
 export const P = QUICK
-  ? { warmupMs: 500, measureMs: 2000, statusSeed: 50_000, queueSeed: 10_000, memoryTurns: 5_000, radicadoMs: 1500, concurrencies: [8, 32] }
-  : { warmupMs: 1500, measureMs: 6000, statusSeed: 1_000_000, queueSeed: 100_000, memoryTurns: 50_000, radicadoMs: 5000, concurrencies: [8, 32] };
+  ? { warmupMs: 500, measureMs: 2000, rounds: 2, sliceWarmupMs: 200, statusSeed: 50_000, queueSeed: 10_000, memoryTurns: 5_000, radicadoMs: 1500, concurrencies: [8, 32] }
+  : { warmupMs: 1500, measureMs: 6000, rounds: 4, sliceWarmupMs: 300, statusSeed: 1_000_000, queueSeed: 100_000, memoryTurns: 50_000, radicadoMs: 5000, concurrencies: [8, 32] };
 
 export const YEAR = new Date(Date.now() - 5 * 3600_000).getUTCFullYear();
 export const log = createLogger('silent');

@@ -102,7 +102,8 @@ function activity(spec: RunSpec, serviceUrl: string): object {
     case 'ticket':
     case 'echo-invoke':
     case 'fair-invoke': {
-      const n = ++ticketSeq;
+      // The filers' own count: the echoes' card actions beside them must not use up the 20,000 employees.
+      const n = spec.scenario === 'ticket' ? ++ticketSeq : ++echoSeq;
       const requester = spec.scenario === 'ticket' ? filer(n) : user;
       return {
         ...base(requester),
@@ -129,6 +130,7 @@ function activity(spec: RunSpec, serviceUrl: string): object {
   }
 }
 let ticketSeq = 0;
+let echoSeq = 0;
 
 /**
  * The "Registrar uno nuevo" button of a duplicate offer, if the answer is one: what a person presses
