@@ -17,6 +17,7 @@ import { startEchoBot } from './bench-echo';
 import type { RunResult, RunSpec, Scenario } from './bench-load';
 import { seedTickets } from './bench-seed';
 import { benchConfig, CHANNEL, knownFilers, log, LoadClient, P, PG, pgDatabaseFor, QUICK, registerQueue, startBot, startPostgres, stopPostgres, tmp, want, YEAR, type Target } from './bench-env';
+import { median } from '../domain/reports/metrics';
 import { incidentPhase, instancesPhase, memoryPhase, outboxPhase, radicadoPhase, tabPhase } from './bench-phases';
 
 // ---------- phases ----------
@@ -45,10 +46,8 @@ async function runScenario(load: LoadClient, target: Target, scenario: Scenario,
   return r;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+/** The median of a phase's slices (never empty). */
+const middle = (xs: number[]) => median(xs)!;
 
 /**
  * A bot scenario measured in P.rounds slices, each beside a slice of the fair echo of the same shape and
@@ -64,35 +63,32 @@ async function runPaired(load: LoadClient, bot: Target, fair: Target, scenario: 
   const rounds: Round[] = [];
   for (let i = 0; i < P.rounds; i++) {
     const warmupMs = i === 0 ? P.warmupMs : P.sliceWarmupMs;
-    const runBot = async () => mine[mine.push(await load.run({ url: bot.url, scenario, concurrency: c, warmupMs, durationMs: slice, ...extra })) - 1];
+    const runBot = () => load.run({ url: bot.url, scenario, concurrency: c, warmupMs, durationMs: slice, ...extra });
     const runFair = () => load.run({ url: fair.url, scenario: shape, concurrency: c, warmupMs, durationMs: slice });
-    let b: RunResult;
-    let f: RunResult;
-    if (i % 2 === 0) {
-      f = await runFair();
-      b = await runBot();
-    } else {
-      b = await runBot();
-      f = await runFair();
-    }
+    // Even rounds: the echo's slice first; odd rounds: the bot's first.
+    const early = i % 2 === 0 ? await runFair() : undefined;
+    const b = await runBot();
+    const f = early ?? (await runFair());
+    mine.push(b);
     rounds.push({ rps: +b.rps.toFixed(0), p99: +b.p99.toFixed(1), fairRps: +f.rps.toFixed(0), fairP99: +f.p99.toFixed(1), ratio: b.rps / f.rps, p99Ratio: b.p99 / f.p99 });
   }
   const sum = (k: 'requests' | 'errors' | 'seconds' | 'connectorPosts' | 'ticketsCreated' | 'offers') => mine.reduce((a, r) => a + (r[k] ?? 0), 0);
+  const firstError = mine.find((m) => m.firstError)?.firstError;
   const r: Row = {
     scenario,
     concurrency: c,
     requests: sum('requests'),
     errors: sum('errors'),
-    ...(mine.find((m) => m.firstError) ? { firstError: mine.find((m) => m.firstError)!.firstError } : {}),
+    ...(firstError ? { firstError } : {}),
     seconds: sum('seconds'),
     rps: sum('requests') / sum('seconds'),
-    p50: median(mine.map((m) => m.p50)),
-    p99: median(mine.map((m) => m.p99)),
+    p50: middle(mine.map((m) => m.p50)),
+    p99: middle(mine.map((m) => m.p99)),
     mean: mine.reduce((a, m) => a + m.mean * m.requests, 0) / Math.max(1, sum('requests')),
     connectorPosts: sum('connectorPosts'),
     ...(scenario === 'ticket' ? { ticketsCreated: sum('ticketsCreated'), offers: sum('offers') } : {}),
-    fairRatio: median(rounds.map((x) => x.ratio)),
-    fairP99Ratio: median(rounds.map((x) => x.p99Ratio)),
+    fairRatio: middle(rounds.map((x) => x.ratio)),
+    fairP99Ratio: middle(rounds.map((x) => x.p99Ratio)),
     rounds,
   };
   rows.push(r);

@@ -32,7 +32,7 @@ describe('SLAs on the working calendar', () => {
     const filed = [];
     for (let i = 0; i < 7; i++) filed.push(await fileTicket(h, USERS.employee, `La VPN no conecta desde la sede ${i + 1}.`));
     clock.set(bog('2026-11-24 09:40')); // past the 80 % warning of the first response of all seven
-    // Ranges of 3 ids, pages of 2 candidates: (0,3] in two pages, (3,6] in two, (6,7] in one.
+    // Ranges of 3 ids, pages of 2 candidates: (0,3] gives 1-2, (2,5] 3-4, (4,7] 5-6, (6,7] 7.
     expect(filed.map((t) => t.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(await h.app.sla.monitor.tick(2, 3)).toEqual({ warnings: 7, breaches: 0 });
     for (const t of filed) {
