@@ -15,6 +15,8 @@ export const args = process.argv.slice(2);
 export const QUICK = args.includes('--quick');
 export const ONLY = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 export const PG = args.includes('--postgres');
+/** --solo: bot scenarios without the fair echo's slices beside them (for CPU profiles of the bot alone; no fair ratios). */
+export const SOLO = args.includes('--solo');
 export const want = (phase: string) => (!ONLY || ONLY.includes(phase)) && (phase !== 'instances' || PG);
 
 /**

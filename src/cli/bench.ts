@@ -6,7 +6,8 @@
  * Flags: --quick (short phases, small seeds: for development), --only=a,b (phases: echo, help,
  * ticket, status, queue, tab, memory, radicado, outbox, incident, instances), --postgres (every bot and repository on
  * PostgreSQL: DATABASE_URL if set — it must be allowed to create databases — else a throwaway local
- * server with fsync on; adds the "instances" phase: ticket creation through one and two bot processes).
+ * server with fsync on; adds the "instances" phase: ticket creation through one and two bot processes),
+ * --solo (bot scenarios without the fair echo's slices: for CPU profiles of the bot alone).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +17,7 @@ import { ROOT } from '../paths';
 import { startEchoBot } from './bench-echo';
 import type { RunResult, RunSpec, Scenario } from './bench-load';
 import { seedTickets } from './bench-seed';
-import { benchConfig, CHANNEL, knownFilers, log, LoadClient, P, PG, pgDatabaseFor, QUICK, registerQueue, startBot, startPostgres, stopPostgres, tmp, want, YEAR, type Target } from './bench-env';
+import { benchConfig, CHANNEL, knownFilers, log, LoadClient, P, PG, SOLO, pgDatabaseFor, QUICK, registerQueue, startBot, startPostgres, stopPostgres, tmp, want, YEAR, type Target } from './bench-env';
 import { median } from '../domain/reports/metrics';
 import { incidentPhase, instancesPhase, memoryPhase, outboxPhase, radicadoPhase, tabPhase } from './bench-phases';
 
@@ -57,6 +58,7 @@ const middle = (xs: number[]) => median(xs)!;
  * all its slices, p50 and p99 the medians of its slices'.
  */
 async function runPaired(load: LoadClient, bot: Target, fair: Target, scenario: Scenario, c: number, extra: Partial<RunSpec> = {}) {
+  if (SOLO) return runScenario(load, bot, scenario, c, extra);
   const shape: Scenario = scenario === 'ticket' ? 'fair-invoke' : 'fair-message';
   const slice = Math.round(P.measureMs / P.rounds);
   const mine: RunResult[] = [];
