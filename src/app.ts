@@ -294,13 +294,23 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
   const outcomes = new DeliveryOutcomes({ clock, tickets: ticketRepo, queues, members, requesterCards });
   const send = (p: OutboxPayload) => (p.type === 'mail' ? sendTicketMail(mailDeps, p) : teams.send(p));
   const dispatcher = new OutboxDispatcher({ log, clock, outbox, send, outcomes }, dispatcherOptions);
+  /**
+   * Runs a turn or a tab request, then wakes the dispatcher if it wrote to the outbox (its
+   * transactions have committed by then); not after every one: an idle claim per answer was one more
+   * statement each (on PostgreSQL a write), and the poll (OUTBOX_POLL_MS) still finds anything else.
+   */
+  const wakingTheOutbox = async <T>(work: () => Promise<T>): Promise<T> => {
+    const before = outbox.writes();
+    try {
+      return await work();
+    } finally {
+      if (outbox.writes() !== before) dispatcher.kick();
+    }
+  };
   const bot = createBot(services);
   const endpoint = new TeamsMessageEndpoint(
     adapter,
-    async (ctx) => {
-      await bot(ctx);
-      dispatcher.kick();
-    },
+    (ctx) => wakingTheOutbox(() => bot(ctx)),
     { tenants: cfg.tenants, dedup: storage.dedup, log },
   );
   let autoClose: NodeJS.Timeout | null = null;
@@ -373,7 +383,7 @@ export function createApp(cfg: Config, opts: AppOptions = {}): App {
         maxBodyBytes: cfg.maxBodyBytes,
         log,
         messages: endpoint,
-        tab: { api: tab, staticDir: TAB_PAGE_DIR },
+        tab: { api: { handle: (req) => wakingTheOutbox(() => tab.handle(req)) }, staticDir: TAB_PAGE_DIR },
         health: async () => {
           // A real probe of the database (SQLite: read, write lock, last write; PostgreSQL: a round trip
           // and the last write outcome). 503 when the database is unusable.

@@ -140,6 +140,11 @@ export interface SlaPatch {
 export interface OutboxRepository {
   enqueue(items: OutboxItem[]): Promise<void>;
   /**
+   * How many items this process has written to the outbox so far, through any repository (it only
+   * grows): the dispatcher is woken after a turn that moved it, instead of after every turn.
+   */
+  writes(): number;
+  /**
    * Claims due items, oldest first, at most one per pace key in flight. A claimed item is leased to
    * this caller: it is not returned again (to this or another instance) until it is marked, released,
    * or its lease expires (the instance died mid-delivery).

@@ -5,7 +5,7 @@
 import { DEFAULT_OUTBOX_LEASE_MS } from '../domain/delivery';
 import type { OutboxBacklog, OutboxItem, OutboxRecord, OutboxRepository } from '../domain/ports';
 import { claimsFor, type OutboxClaims, type OutboxRow } from './outbox-claims';
-import { insertOutbox } from './outbox-insert';
+import { insertOutbox, outboxWrites } from './outbox-insert';
 import { placeholders, type Sql } from './sql';
 
 export interface OutboxOptions {
@@ -33,6 +33,10 @@ export class SqlOutbox implements OutboxRepository {
     // One item is one statement; more may take several, committed together.
     if (items.length === 1) await insertOutbox(this.q, items, at);
     else await this.q.tx((t) => insertOutbox(t, items, at));
+  }
+
+  writes() {
+    return outboxWrites();
   }
 
   async due(now: Date, limit: number): Promise<OutboxRecord[]> {

@@ -6,9 +6,11 @@
 import type { Ticket } from '../../src/domain/tickets/model';
 import type { Recorded } from '../helpers/connector';
 import {
+  cardAction,
   cardText,
   channelMessage,
   installPersonal,
+  message,
   personalConversation,
   randomUUID,
   startHarness,
@@ -222,5 +224,37 @@ describe('the outbox dispatcher', () => {
     h1.connector.beforeRespond = undefined;
     await h2.close();
     h = { ...h2, close: () => h1.connector.stop() } as Harness;
+  });
+});
+
+describe('waking the dispatcher', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('after a turn that wrote to the outbox, at once; a turn that wrote nothing makes it claim nothing', async () => {
+    // The poll alone would wait a minute: what arrives sooner came from the wake after the turn.
+    h = await startHarness({ OUTBOX_POLL_MS: '60000' });
+    await setUp(h);
+    await new Promise((r) => setTimeout(r, 200));
+    const due = jest.spyOn(h.app.storage.outbox, 'due');
+    for (let i = 0; i < 5; i++) expect((await h.post(message(h, USERS.employee, 'ayuda'))).status).toBe(200);
+    await h.connector.waitFor(() => h.connector.messagesTo(personalId(USERS.employee)).length >= 5);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(due).not.toHaveBeenCalled();
+    const filed = await h.post(
+      cardAction(h, USERS.employee, 'ticket.submit', {
+        templateId: 'solicitud-acceso-remoto',
+        submissionKey: randomUUID(),
+        accessType: 'vpn',
+        startDate: '2026-12-01',
+        description: 'Necesito VPN para trabajar desde casa durante la semana.',
+        phone: '300 123 4567',
+        contactChannel: 'teams',
+      }),
+    );
+    const radicado = /MDA-\d{4}-\d{6}/.exec(JSON.stringify(filed.body))?.[0];
+    expect(radicado).toBeDefined();
+    await h.connector.waitFor(() => queuePosts(h).some((r) => radicadoOf(r) === radicado), 5000);
+    expect(due).toHaveBeenCalled();
   });
 });
