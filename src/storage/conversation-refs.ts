@@ -2,22 +2,42 @@
 import type { ConversationRefRepository } from '../domain/ports';
 import type { Sql } from './sql';
 
+/**
+ * How long this process takes its own last read or write of a reference as what is stored: within it
+ * an unchanged reference costs no statement at all. Another instance may store a different one
+ * meanwhile (the same person writing through both with another language); that is corrected by the
+ * first message after this time.
+ */
+const TRUSTED_MS = 60_000;
+/** References remembered; beyond this the memory starts over. */
+const REMEMBERED = 10_000;
+
 export class SqlConversationRefs implements ConversationRefRepository {
+  /** key → the reference JSON this process last read or wrote for it, and until when it trusts it. */
+  private readonly known = new Map<string, { json: string; until: number }>();
+
   constructor(private readonly q: Sql) {}
 
   async save(key: string, reference: unknown, at: Date) {
     // Saved on every personal message: an unchanged reference is only read (a write statement that
-    // changes nothing still takes the write lock and commits: ~30 µs on SQLite against ~3 µs); a
-    // changed one is what the next message says again, so it does not wait for the disk either.
+    // changes nothing still takes the write lock and commits: ~30 µs on SQLite against ~3 µs), and
+    // not even read while this process's last look is recent; a changed one is what the next message
+    // says again, so it does not wait for the disk either.
     const json = JSON.stringify(reference);
+    const now = Date.now();
+    const known = this.known.get(key);
+    if (known && known.json === json && now < known.until) return;
     const stored = await this.q.one<{ reference: string }>('SELECT reference FROM conversation_refs WHERE key = ?', [key]);
-    if (stored?.reference === json) return;
-    await this.q.runRelaxed(
-      `INSERT INTO conversation_refs (key, reference, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET reference = excluded.reference, updated_at = excluded.updated_at
-       WHERE conversation_refs.reference IS DISTINCT FROM excluded.reference`,
-      [key, json, at],
-    );
+    if (stored?.reference !== json) {
+      await this.q.runRelaxed(
+        `INSERT INTO conversation_refs (key, reference, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET reference = excluded.reference, updated_at = excluded.updated_at
+         WHERE conversation_refs.reference IS DISTINCT FROM excluded.reference`,
+        [key, json, at],
+      );
+    }
+    if (this.known.size >= REMEMBERED) this.known.clear();
+    this.known.set(key, { json, until: now + TRUSTED_MS });
   }
 
   async get(key: string) {

@@ -350,6 +350,37 @@ describe(`inbound de-duplication (${ENGINE})`, () => {
   });
 });
 
+describe(`conversation references (${ENGINE})`, () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('stores a changed reference; an unchanged one costs no statement while recent, and is checked again after a minute', async () => {
+    // Two instances on one database: a SQLite file, or one PostgreSQL database.
+    const where = ENGINE === 'sqlite' ? { dbPath: tmpFile() } : { dbPath: ':memory:', databaseUrl: (await createPgDatabase()).url };
+    const a = openStorage(where);
+    const b = openStorage(where);
+    await Promise.all([a.ready(), b.ready()]);
+    const ref = { channelId: 'msteams', serviceUrl: 'https://smba.trafficmanager.net/amer/', conversation: { id: 'a:1' }, locale: 'es-CO' };
+    const english = { ...ref, locale: 'en-US' };
+    await a.refs.save('user:1', ref, new Date());
+    const reads = jest.spyOn(a.sql, 'one');
+    const writes = jest.spyOn(a.sql, 'runRelaxed');
+    await a.refs.save('user:1', { ...ref }, new Date());
+    expect(reads).not.toHaveBeenCalled();
+    expect(writes).not.toHaveBeenCalled();
+    await a.refs.save('user:1', english, new Date());
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(await b.refs.get('user:1')).toEqual(english);
+    // Another instance stores an older reference; this one's next save after the minute puts the latest back.
+    await b.refs.save('user:1', ref, new Date());
+    const later = Date.now() + 61_000;
+    jest.spyOn(Date, 'now').mockReturnValue(later);
+    await a.refs.save('user:1', english, new Date(later));
+    expect(await b.refs.get('user:1')).toEqual(english);
+    await a.close();
+    await b.close();
+  });
+});
+
 describePg('migrations (PostgreSQL)', () => {
   it('applies every migration once even when two instances start at the same moment', async () => {
     const { url } = await createPgDatabase();
