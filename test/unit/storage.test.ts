@@ -381,6 +381,36 @@ describe(`conversation references (${ENGINE})`, () => {
   });
 });
 
+describe(`directory profiles (${ENGINE})`, () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('reads a profile once a minute at most, gives what was saved, frozen, and sees another instance\'s refetch after the minute', async () => {
+    const where = ENGINE === 'sqlite' ? { dbPath: tmpFile() } : { dbPath: ':memory:', databaseUrl: (await createPgDatabase()).url };
+    const a = openStorage(where);
+    const b = openStorage(where);
+    await Promise.all([a.ready(), b.ready()]);
+    const ana = { oid: 'oid-ana', tenantId: 'tenant-1', name: 'Ana Empleada', email: 'ana@entidad.gov.co', roles: ['employee' as const] };
+    const at = new Date('2026-03-02T15:00:00.123Z');
+    expect(await a.profiles.get(ana.oid)).toBeNull();
+    await a.profiles.save(ana, at);
+    const reads = jest.spyOn(a.sql, 'one');
+    const first = await a.profiles.get(ana.oid);
+    expect(first).toEqual({ profile: ana, fetchedAt: at });
+    expect(await a.profiles.get(ana.oid)).toEqual(first);
+    expect(reads).not.toHaveBeenCalled();
+    expect(() => (first!.profile.roles as string[]).push('supervisor')).toThrow(TypeError);
+    // Another instance refetches the directory: this one sees it once its minute is over.
+    const promoted = { ...ana, roles: ['employee' as const, 'supervisor' as const] };
+    const later = new Date(at.getTime() + 3600_000);
+    await b.profiles.save(promoted, later);
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 61_000);
+    expect(await a.profiles.get(ana.oid)).toEqual({ profile: promoted, fetchedAt: later });
+    expect(reads).toHaveBeenCalledTimes(1);
+    await a.close();
+    await b.close();
+  });
+});
+
 describePg('migrations (PostgreSQL)', () => {
   it('applies every migration once even when two instances start at the same moment', async () => {
     const { url } = await createPgDatabase();
