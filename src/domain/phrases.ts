@@ -5,6 +5,7 @@
  * bounded repetition, and input is capped before matching, so matching stays linear-ish and cannot
  * backtrack catastrophically. `recognize` never throws.
  */
+import { boundedMemo } from './bounded-memo';
 import {
   CATALOG_WORD,
   correctWord,
@@ -809,11 +810,33 @@ function recognizeUnsafe(text: string, opts: RecognizeOptions): Intent {
   return understood ?? { kind: 'unknown' };
 }
 
-/** Recognises what the user asked for. Never throws; anything unclear is `unknown`. */
-export function recognize(text: string, opts: RecognizeOptions): Intent {
+/** Messages this long or shorter are remembered with what they meant (longer ones are descriptions, each new). */
+const REMEMBERED_LENGTH = 120;
+/** Recognitions remembered per set of options (people send the same few commands again and again). */
+const REMEMBERED = 2000;
+const memos = new Map<string, (text: string) => Intent>();
+
+function recognizeSafely(text: string, opts: RecognizeOptions): Intent {
   try {
     return recognizeUnsafe(text, opts);
   } catch {
     return { kind: 'unknown' };
   }
+}
+
+/**
+ * Recognises what the user asked for. Never throws; anything unclear is `unknown`. A short message
+ * seen before gets the answer it got then (the same object, frozen: a pure function of the text and
+ * the options).
+ */
+export function recognize(text: string, opts: RecognizeOptions): Intent {
+  if (typeof text !== 'string' || text.length > REMEMBERED_LENGTH) return recognizeSafely(text, opts);
+  const key = `${opts.prefix}\u0000${opts.year}\u0000${opts.commandsOnly ? 1 : 0}`;
+  let memo = memos.get(key);
+  if (!memo) {
+    const fixed: RecognizeOptions = { ...opts };
+    memo = boundedMemo(REMEMBERED, (t) => Object.freeze(recognizeSafely(t, fixed)));
+    memos.set(key, memo);
+  }
+  return memo(text);
 }

@@ -305,3 +305,17 @@ describe('a radicado named in a remark about the case', () => {
     },
   );
 });
+
+describe('recognize, remembered', () => {
+  it('answers a message seen before as it did then, for those options only', () => {
+    const first = recognize('estado 45', opts);
+    expect(recognize('estado 45', opts)).toBe(first);
+    expect(first).toEqual({ kind: 'status', radicado: 'MDA-2026-000045' });
+    expect(Object.isFrozen(first)).toBe(true);
+    // Another year, another prefix, commands only: each has its own answer.
+    expect(recognize('estado 45', { prefix: 'MDA', year: 2027 })).toEqual({ kind: 'status', radicado: 'MDA-2027-000045' });
+    expect(recognize('estado 45', { prefix: 'SD', year: 2026 })).toEqual({ kind: 'status', radicado: 'SD-2026-000045' });
+    expect(recognize('la vpn no conecta', { ...opts, commandsOnly: true })).toEqual({ kind: 'unknown' });
+    expect(recognize('la vpn no conecta', opts).kind).toBe('problem');
+  });
+});
