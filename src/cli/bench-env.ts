@@ -7,9 +7,9 @@ import { createApp, type App } from '../app';
 import { rawEnvironment, readEnv, type Config } from '../config';
 import { startLocalPg, type LocalPg } from './pg-local';
 import pg from 'pg';
-import { conversationKey } from '../outbox/keys';
+import { conversationKey, userKey } from '../outbox/keys';
 import { createLogger } from '../logger';
-import { filer, TICKET_USERS, type RunResult, type RunSpec } from './bench-load';
+import { BOT, filer, SEED_USERS, seedUser, TENANT, TICKET_USERS, type RunResult, type RunSpec } from './bench-load';
 
 export const args = process.argv.slice(2);
 export const QUICK = args.includes('--quick');
@@ -157,6 +157,26 @@ export async function knownFilers(app: App) {
         return app.services.identity.resolve({ oid: u.oid, tenantId: 'tenant-1', activityName: u.name, fetchProfile: async () => ({ name: u.name, email: `${u.oid}@entidad.gov.co` }) });
       }),
     );
+  }
+}
+
+/**
+ * The status scenario's requesters as the bot knows them: they filed their cases through it, so it
+ * remembers their personal chats (the reference it stores on every message, as it builds it) and
+ * has no first message of theirs to store during the measured phase.
+ */
+export async function knownRequesters(app: App, serviceUrl: string) {
+  for (let n = 0; n < SEED_USERS; n++) {
+    const u = seedUser(n);
+    const ref = {
+      channelId: 'msteams',
+      serviceUrl,
+      conversation: { id: `a:personal-${u.oid}`, conversationType: 'personal', tenantId: TENANT },
+      bot: BOT,
+      user: { id: u.id, name: u.name, aadObjectId: u.oid },
+      locale: 'es-CO',
+    };
+    await app.services.refs.save(userKey(u.oid), ref, new Date());
   }
 }
 

@@ -17,7 +17,7 @@ import { ROOT } from '../paths';
 import { startEchoBot } from './bench-echo';
 import type { RunResult, RunSpec, Scenario } from './bench-load';
 import { seedTickets } from './bench-seed';
-import { benchConfig, CHANNEL, knownFilers, log, LoadClient, P, PG, SOLO, pgDatabaseFor, QUICK, registerQueue, startBot, startPostgres, stopPostgres, tmp, want, YEAR, type Target } from './bench-env';
+import { benchConfig, CHANNEL, knownFilers, knownRequesters, log, LoadClient, P, PG, SOLO, pgDatabaseFor, QUICK, registerQueue, startBot, startPostgres, stopPostgres, tmp, want, YEAR, type Target } from './bench-env';
 import { median } from '../domain/reports/metrics';
 import { incidentPhase, instancesPhase, memoryPhase, outboxPhase, radicadoPhase, tabPhase } from './bench-phases';
 
@@ -174,6 +174,7 @@ async function main() {
     }
     if (want('status')) {
       const bot = await startBot(statusDb);
+      await knownRequesters(bot.app, load.connectorUrl);
       for (const c of P.concurrencies) await runPaired(load, bot, fair, 'status', c, { year: YEAR, seeded: P.statusSeed });
       await bot.stop();
     }
