@@ -40,13 +40,21 @@ export interface Sql {
    * it, with the transaction's durability.
    */
   runRelaxed(sql: string, args?: readonly unknown[]): Promise<RunResult>;
-  /** Runs fn in one transaction (joins the current one when already inside). */
-  tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
   /**
-   * Inside a transaction: waits for, then holds until commit, the lock named `key` (PostgreSQL
-   * `pg_advisory_xact_lock`). SQLite: nothing to do, its write transactions already run one at a time.
+   * Runs fn in one transaction (joins the current one when already inside). `group`: transactions
+   * of this process with the same group name that queue up behind one another may share one
+   * transaction and one commit, each in a savepoint of it (rolled back alone if it fails) and each
+   * answered only once that commit is done. For transactions that queue on the same locks anyway
+   * (filing: the history chain and the radicado counter), so that they wait for the disk once
+   * together instead of once each. SQLite already groups every transaction (engines/sqlite.ts).
    */
-  lock(key: string): Promise<void>;
+  tx<T>(fn: (q: Sql) => Promise<T>, opts?: { group?: string }): Promise<T>;
+  /**
+   * Inside a transaction: waits for, then holds until commit, the locks named by `keys`, in that
+   * order, in one statement (PostgreSQL `pg_advisory_xact_lock`). SQLite: nothing to do, its write
+   * transactions already run one at a time.
+   */
+  lock(...keys: string[]): Promise<void>;
   /** ` FOR UPDATE` on PostgreSQL, empty on SQLite: append to a SELECT that reads rows it will change. */
   readonly forUpdate: string;
   /** ` FOR UPDATE SKIP LOCKED` on PostgreSQL, empty on SQLite: claim rows no other instance holds. */

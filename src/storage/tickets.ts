@@ -92,19 +92,23 @@ export class SqlTicketRepository extends TicketQueries implements TicketReposito
   async create(input: NewTicket, prefix: string, year: number, effects: (t: Ticket) => OutboxItem[], opts: CreateOptions = {}) {
     return this.q.tx(async (q) => {
       // On PostgreSQL one requester's creations (with a limit), and those of one submission, queue on
-      // these locks, so the check and the count below see every earlier creation committed (SQLite's
-      // write transaction runs alone already). The order is fixed: requester, submission, then the
-      // chain of tickets and the counter.
+      // these locks (taken in one statement), so the check and the count below see every earlier
+      // creation committed (SQLite's write transaction runs alone already). The order is fixed:
+      // requester, submission, then the chain of tickets and the counter.
       const limited = opts.maxPerHour !== undefined;
-      if (limited) await q.lock(`ticket-limit:${input.requester.oid}`);
-      await q.lock(`ticket-submission:${input.submissionKey}`);
-      const existing = await q.one<Row>('SELECT * FROM tickets WHERE submission_key = ?', [input.submissionKey]);
-      if (existing) return { ticket: toTicket(existing), created: false };
-      if (limited) {
-        const since = new Date(input.createdAt.getTime() - 3600_000);
-        const { n } = (await q.one<{ n: number }>('SELECT count(*) AS n FROM tickets WHERE requester_oid = ? AND created_at >= ?', [input.requester.oid, since]))!;
-        if (n >= opts.maxPerHour!) throw new RateLimitedError('tickets', 3600);
-      }
+      await q.lock(...(limited ? [`ticket-limit:${input.requester.oid}`] : []), `ticket-submission:${input.submissionKey}`);
+      // The ticket of this submission if it was filed already, and (with a limit) how many the
+      // requester filed in the last hour: one statement (one round trip on PostgreSQL).
+      const since = new Date(input.createdAt.getTime() - 3600_000);
+      const found = limited
+        ? await q.one<Partial<Row> & { recent: number }>(
+            `SELECT t.*, (SELECT count(*) FROM tickets WHERE requester_oid = ? AND created_at >= ?) AS recent
+             FROM (SELECT 1 AS one) here LEFT JOIN tickets t ON t.submission_key = ?`,
+            [input.requester.oid, since, input.submissionKey],
+          )
+        : await q.one<Partial<Row> & { recent?: number }>('SELECT * FROM tickets WHERE submission_key = ?', [input.submissionKey]);
+      if (found?.id != null) return { ticket: toTicket(found as Row), created: false };
+      if (limited && (found?.recent ?? 0) >= opts.maxPerHour!) throw new RateLimitedError('tickets', 3600);
       // The chain of tickets before the counter: every transaction that files tickets (the legacy
       // import too) takes the two in this order, so none waits for the other's lock while holding its own.
       const chain = await lockHistoryChain(q);
@@ -158,7 +162,9 @@ export class SqlTicketRepository extends TicketQueries implements TicketReposito
       ], { row: row as unknown as AuditRow, chain }); // RETURNING *: every column, the audited ones too
       await insertOutbox(q, effects(ticket), input.createdAt);
       return { ticket, created: true };
-    });
+      // Filings queue on the chain's and the counter's locks: on PostgreSQL those of this process
+      // share a commit (one wait for the disk while the locks are held, instead of one each).
+    }, { group: 'filing' });
   }
 
   async update(id: number, expectedVersion: number, patch: TicketPatch, events: NewEvent[], effects: OutboxItem[], claimKey?: string) {

@@ -10,7 +10,7 @@ import { PgSql } from '../../src/storage/engines/postgres';
 import { numberPlaceholders, placeholders, type Sql } from '../../src/storage/sql';
 import { openPgPool } from '../../src/storage/pg/pg-db';
 import { StorageUnavailableError } from '../../src/domain/errors';
-import { createPgDatabase, ENGINE, itSqlite } from '../helpers/engine';
+import { createPgDatabase, ENGINE, itPg, itSqlite } from '../helpers/engine';
 
 let q: Sql;
 let closeAll: () => Promise<void>;
@@ -315,6 +315,67 @@ describe(`SQL port (${ENGINE})`, () => {
     expect(await qa.all('SELECT id FROM x')).toEqual([{ id: 2 }]);
     a.close();
     b.close();
+  });
+});
+
+describe(`transactions of a group (${ENGINE})`, () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const txid = async (t: Sql) => (ENGINE === 'postgres' ? (await t.one<{ x: number }>('SELECT txid_current() AS x'))!.x : 0);
+
+  it('answers each after the commit it shares; one that fails is undone alone and the others keep their writes', async () => {
+    const members = Array.from({ length: 8 }, (_, i) =>
+      q.tx(
+        async (t) => {
+          await t.lock(`member-${i}`, 'shared');
+          await t.run('INSERT INTO t (id, name) VALUES (?, ?)', [i + 1, `m${i}`]);
+          if (i === 3) throw new Error('member 3 fails after its write');
+          return txid(t);
+        },
+        { group: 'filing' },
+      ),
+    );
+    const outcomes = await Promise.allSettled(members);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(((outcomes[3] as PromiseRejectedResult).reason as Error).message).toBe('member 3 fails after its write');
+    // Committed (read from outside), all but the failed one's.
+    expect((await q.all<{ id: number }>('SELECT id FROM t ORDER BY id')).map((r) => r.id)).toEqual([1, 2, 3, 5, 6, 7, 8]);
+    if (ENGINE === 'postgres') {
+      // They queued up together: fewer transactions than members.
+      const txids = new Set(outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<number>).value));
+      expect(txids.size).toBeLessThan(7);
+    }
+  });
+
+  itPg('lets a member whose lock is held elsewhere wait for the next group, holding nothing: the members before it are not held up', async () => {
+    const other = await (q as PgSql).pool.connect();
+    await other.query("BEGIN; SELECT pg_advisory_xact_lock(hashtext('busy'))");
+    const settled: string[] = [];
+    const member = (name: string, key: string, pause = 0) =>
+      q.tx(
+        async (t) => {
+          await t.lock(key);
+          if (pause) await wait(pause);
+          await t.run('INSERT INTO t (id, name) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM t), ?)', [name]);
+          return txid(t);
+        },
+        { group: 'filing' },
+      ).then((x) => (settled.push(name), x));
+    // The first holds the group open a moment, so the others join it.
+    const first = member('first', 'free-1', 100);
+    await wait(20);
+    const blocked = member('blocked', 'busy');
+    const after = member('after', 'free-2');
+    const [a, c] = await Promise.all([first, after]);
+    expect(settled).toEqual(['first', 'after']);
+    expect(a).toBe(c);
+    await wait(100);
+    expect(settled).toEqual(['first', 'after']);
+    await other.query('COMMIT');
+    other.release();
+    const b = await blocked;
+    expect(b).not.toBe(a);
+    expect(settled).toEqual(['first', 'after', 'blocked']);
+    expect((await q.all<{ name: string }>('SELECT name FROM t ORDER BY id')).map((r) => r.name)).toEqual(['first', 'after', 'blocked']);
   });
 });
 

@@ -45,6 +45,19 @@ export interface PgSession {
 /** Serialization failure, deadlock: the transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const ATTEMPTS = 6;
+/** At most this many transactions share one commit (tx's `group`). */
+const GROUP_MAX = 16;
+
+/** A group member's lock is held elsewhere: it waits for the next group instead (see lock()). */
+class LockBusy extends Error {}
+
+/** A transaction waiting to join its group's transaction. */
+interface Member {
+  fn: (q: Sql) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  attempts: number;
+}
 
 export class PgSql implements Sql {
   readonly engine = 'postgres' as const;
@@ -52,6 +65,10 @@ export class PgSql implements Sql {
   readonly skipLocked = ' FOR UPDATE SKIP LOCKED';
   private readonly texts = new Map<string, string>();
   private readonly current = new TxContext<PgClient>();
+  /** tx's groups with a transaction running: the members waiting to join it. */
+  private readonly groups = new Map<string, Member[]>();
+  /** The connections of group transactions while a member after the first runs (lock() only tries). */
+  private readonly joined = new Set<PgClient>();
 
   /** `pinned`: the connection of an open session (see session()); every statement runs on it. */
   constructor(readonly pool: PgPool, private readonly pinned: PgClient | null = null) {}
@@ -72,8 +89,9 @@ export class PgSql implements Sql {
     return this.run(sql, args);
   }
 
-  async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
+  async tx<T>(fn: (q: Sql) => Promise<T>, opts: { group?: string } = {}): Promise<T> {
     if (this.current.get() || this.pinned) return fn(this);
+    if (opts.group) return this.inGroup(opts.group, fn);
     for (let attempt = 1; ; attempt++) {
       const c = await this.connect();
       try {
@@ -91,9 +109,103 @@ export class PgSql implements Sql {
     }
   }
 
-  async lock(key: string): Promise<void> {
-    if (!this.current.get() && !this.pinned) throw new Error('lock() outside a transaction');
-    await this.query('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
+  /**
+   * Group commit (tx's `group`): the first transaction of a group begins one on its own connection;
+   * those that arrive meanwhile queue and run after it in the same transaction, one after another,
+   * each in a savepoint (SAVEPOINT, RELEASE, ROLLBACK TO go with the next statement of the
+   * transaction: no extra round trip for a member that succeeds); once the queue is empty (or
+   * GROUP_MAX have run) one COMMIT, then each member is answered. A member that fails is rolled
+   * back to its savepoint and rejected alone (run again first, if it was a deadlock or a
+   * serialization failure); a failed COMMIT fails every member of it.
+   */
+  private inGroup<T>(name: string, fn: (q: Sql) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let queue = this.groups.get(name);
+      const member: Member = { fn, resolve: resolve as (v: unknown) => void, reject, attempts: 0 };
+      if (queue) {
+        queue.push(member);
+        return;
+      }
+      queue = [member];
+      this.groups.set(name, queue);
+      void this.runGroup(name, queue);
+    });
+  }
+
+  private async runGroup(name: string, queue: Member[]): Promise<void> {
+    const retryable = (err: unknown) => RETRYABLE.has((err as { code?: string } | null)?.code ?? '');
+    while (queue.length) {
+      let c: PgClient;
+      try {
+        c = await this.connect();
+      } catch (err) {
+        for (const m of queue.splice(0)) m.reject(err);
+        break;
+      }
+      const done: { m: Member; value: unknown }[] = [];
+      const aside: Member[] = [];
+      let running: Member | null = null;
+      try {
+        await c.query('BEGIN; SAVEPOINT member');
+        for (let ran = 0; queue.length && ran < GROUP_MAX; ran++) {
+          const m = (running = queue.shift()!);
+          m.attempts++;
+          if (ran > 0) this.joined.add(c);
+          try {
+            done.push({ m, value: await this.current.run(c, () => m.fn(this)) });
+            running = null;
+            // The next member's savepoint (a released one stays part of the transaction).
+            if (queue.length && ran + 1 < GROUP_MAX) await c.query('RELEASE SAVEPOINT member; SAVEPOINT member');
+          } catch (err) {
+            await c.query('ROLLBACK TO SAVEPOINT member');
+            running = null;
+            if (err instanceof LockBusy) {
+              // Set aside: it begins the next group; those behind it go on in this one.
+              m.attempts--;
+              aside.push(m);
+              continue;
+            }
+            if (retryable(err) && m.attempts < ATTEMPTS) queue.unshift(m);
+            else m.reject(asStorageError(err));
+          } finally {
+            this.joined.delete(c);
+          }
+        }
+        await c.query('COMMIT');
+        c.release();
+      } catch (err) {
+        // The transaction is gone (its commit failed, or the connection): its members are run again
+        // after a deadlock or a serialization failure, else they fail with it.
+        await c.query('ROLLBACK').catch(() => undefined);
+        c.release();
+        const lost = [...done.map((d) => d.m), ...(running ? [running] : [])];
+        done.length = 0;
+        const again = lost.filter((m) => retryable(err) && m.attempts < ATTEMPTS);
+        for (const m of lost) if (!again.includes(m)) m.reject(asStorageError(err));
+        queue.unshift(...again);
+      }
+      queue.unshift(...aside);
+      for (const d of done) d.m.resolve(d.value);
+    }
+    this.groups.delete(name);
+  }
+
+  async lock(...keys: string[]): Promise<void> {
+    const c = this.current.get();
+    if (!c && !this.pinned) throw new Error('lock() outside a transaction');
+    if (!keys.length) return;
+    if (c && this.joined.has(c)) {
+      // A member after the first of a group: its transaction already holds the locks the first one
+      // took after these (the chain, the counter), so waiting here could deadlock with another
+      // instance taking them in order. Free, they are taken; one held elsewhere, the group commits
+      // without this member (its savepoint rolled back lets go of any it took), which then begins
+      // the next group, waiting while it holds nothing.
+      const got = await this.one<{ ok: boolean }>(`SELECT ${keys.map(() => 'pg_try_advisory_xact_lock(hashtext(?))').join(' AND ')} AS ok`, keys);
+      if (!got?.ok) throw new LockBusy();
+      return;
+    }
+    // The target list is computed left to right: the locks are taken in the order given.
+    await this.query(`SELECT ${keys.map(() => 'pg_advisory_xact_lock(hashtext(?))').join(', ')}`, keys);
   }
 
   /**

@@ -295,7 +295,7 @@ export class SqliteSql implements Sql {
     for (const m of group?.members ?? []) m.reject(failure);
   }
 
-  async lock(_key: string): Promise<void> {
+  async lock(..._keys: string[]): Promise<void> {
     if (!this.inside()) throw new Error('lock() outside a transaction');
   }
 
