@@ -97,7 +97,10 @@ function finish(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(finish);
   if (!node || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) {
+  // for…in over a plain object's own keys (the expanded card is plain data): no array of pairs per node.
+  const o = node as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
     if (dropped(k, v)) continue;
     out[k] = k === 'fallback' ? stripEmpty(v) : finish(v);
   }
