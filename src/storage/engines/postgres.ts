@@ -112,11 +112,11 @@ export class PgSql implements Sql {
   /**
    * Group commit (tx's `group`): the first transaction of a group begins one on its own connection;
    * those that arrive meanwhile queue and run after it in the same transaction, one after another,
-   * each in a savepoint (SAVEPOINT, RELEASE, ROLLBACK TO go with the next statement of the
-   * transaction: no extra round trip for a member that succeeds); once the queue is empty (or
-   * GROUP_MAX have run) one COMMIT, then each member is answered. A member that fails is rolled
-   * back to its savepoint and rejected alone (run again first, if it was a deadlock or a
-   * serialization failure); a failed COMMIT fails every member of it.
+   * each in a savepoint (one round trip between members: RELEASE and the next SAVEPOINT together);
+   * once the queue is empty (or GROUP_MAX have run) one COMMIT, then each member is answered. A
+   * member that fails is rolled back to its savepoint and rejected alone (run again first after a
+   * deadlock or a serialization failure); if the transaction itself is lost (its COMMIT failed, the
+   * connection broke) its members are run again in the same cases, else they fail with it.
    */
   private inGroup<T>(name: string, fn: (q: Sql) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
