@@ -350,15 +350,19 @@ describe(`inbound de-duplication (${ENGINE})`, () => {
   });
 });
 
+/** Two instances (processes) on one database: a SQLite file, or one PostgreSQL database. */
+async function twoInstances(): Promise<[Storage, Storage]> {
+  const where = ENGINE === 'sqlite' ? { dbPath: tmpFile() } : { dbPath: ':memory:', databaseUrl: (await createPgDatabase()).url };
+  const both: [Storage, Storage] = [openStorage(where), openStorage(where)];
+  await Promise.all(both.map((st) => st.ready()));
+  return both;
+}
+
 describe(`conversation references (${ENGINE})`, () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('stores a changed reference; an unchanged one costs no statement while recent, and is checked again after a minute', async () => {
-    // Two instances on one database: a SQLite file, or one PostgreSQL database.
-    const where = ENGINE === 'sqlite' ? { dbPath: tmpFile() } : { dbPath: ':memory:', databaseUrl: (await createPgDatabase()).url };
-    const a = openStorage(where);
-    const b = openStorage(where);
-    await Promise.all([a.ready(), b.ready()]);
+    const [a, b] = await twoInstances();
     const ref = { channelId: 'msteams', serviceUrl: 'https://smba.trafficmanager.net/amer/', conversation: { id: 'a:1' }, locale: 'es-CO' };
     const english = { ...ref, locale: 'en-US' };
     await a.refs.save('user:1', ref, new Date());
@@ -385,10 +389,7 @@ describe(`directory profiles (${ENGINE})`, () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('reads a profile once a minute at most, gives what was saved, frozen, and sees another instance\'s refetch after the minute', async () => {
-    const where = ENGINE === 'sqlite' ? { dbPath: tmpFile() } : { dbPath: ':memory:', databaseUrl: (await createPgDatabase()).url };
-    const a = openStorage(where);
-    const b = openStorage(where);
-    await Promise.all([a.ready(), b.ready()]);
+    const [a, b] = await twoInstances();
     const ana = { oid: 'oid-ana', tenantId: 'tenant-1', name: 'Ana Empleada', email: 'ana@entidad.gov.co', roles: ['employee' as const] };
     const at = new Date('2026-03-02T15:00:00.123Z');
     expect(await a.profiles.get(ana.oid)).toBeNull();
