@@ -2,7 +2,7 @@
  * The domain's ports: storage, delivery and time. Adapters (SQLite today, PostgreSQL later)
  * implement them; the domain never imports an adapter.
  */
-import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketStatus } from './tickets/model';
+import type { NewEvent, NewTicket, Ticket, TicketEvent, TicketStatus, TicketSummary } from './tickets/model';
 import type { QueueScope } from './queue/position';
 import type { Priority, Role } from './types';
 
@@ -89,7 +89,7 @@ export interface TicketRepository {
    * OPEN_COUNT_CAP of them (`totalCapped` then says there are more): counting every open ticket of a
    * large backlog on each view costs more than the page itself.
    */
-  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null; filter?: OpenFilter }): Promise<{ items: Ticket[]; total: number; totalCapped: boolean }>;
+  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null; filter?: OpenFilter }): Promise<{ items: TicketSummary[]; total: number; totalCapped: boolean }>;
   /**
    * 1-based position among unassigned waiting tickets (new, not imported) of the same queue scope
    * (all waiting tickets without a scope), or null when not waiting.

@@ -8,7 +8,7 @@ import type { Ticket, TicketEvent } from '../domain/tickets/model';
 import type { QueueScope } from '../domain/queue/position';
 import type { HistoryRow } from './history-hash';
 import { placeholders, type Sql } from './sql';
-import { ACTIVE_SQL, OPEN_SQL, scopeSql, toTicket, WAITING, type Row } from './ticket-rows';
+import { ACTIVE_SQL, OPEN_SQL, scopeSql, summaryColumns, toSummary, toTicket, WAITING, type Row, type SummaryRow } from './ticket-rows';
 
 /** The columns of a stored event the domain sees. */
 type EventRow = Pick<HistoryRow, 'id' | 'ticket_id' | 'at' | 'actor_oid' | 'actor_name' | 'kind' | 'data'>;
@@ -35,6 +35,8 @@ function waitingIndex(scope?: QueueScope): string {
   if (!scope) return ' INDEXED BY tickets_waiting_order';
   return 'include' in scope ? '' : ' INDEXED BY tickets_waiting_route_order';
 }
+
+const SUMMARY_SQL = summaryColumns('t');
 
 export class TicketQueries {
   constructor(protected readonly q: Sql) {}
@@ -97,11 +99,14 @@ export class TicketQueries {
     const args = [opts.tenantId, ...(cats ?? []), ...narrow.args];
     // The page is chosen along the index (ids and queue order only), then its rows are read: sorting
     // whole rows to pick a page was 5.6 ms for page 100 of 100,000 open tickets (1.1 ms this way).
-    const items = await this.tickets(
-      `SELECT t.* FROM (SELECT id, queue_order FROM tickets WHERE ${where} ORDER BY queue_order, id LIMIT ? OFFSET ?) page
+    // A list shows a summary of each: its columns only (a page of 15 whole rows was ~130 µs of the
+    // queue view at 100,000 open tickets on SQLite, ~70 µs this way).
+    const rows = await this.q.all<SummaryRow>(
+      `SELECT ${SUMMARY_SQL} FROM (SELECT id, queue_order FROM tickets WHERE ${where} ORDER BY queue_order, id LIMIT ? OFFSET ?) page
        JOIN tickets t ON t.id = page.id ORDER BY page.queue_order, page.id`,
       [...args, opts.limit, opts.offset ?? 0],
     );
+    const items = rows.map(toSummary);
     // Counted up to one past the cap: enough to say "more than", without reading the whole backlog.
     const n = await this.count(`SELECT count(*) AS n FROM (SELECT 1 FROM tickets WHERE ${where} LIMIT ?) c`, [...args, OPEN_COUNT_CAP + 1]);
     return { items, total: Math.min(n, OPEN_COUNT_CAP), totalCapped: n > OPEN_COUNT_CAP };

@@ -1,5 +1,5 @@
 /** A tickets row and its mapping to the domain's Ticket; the SQL fragments of the queue (both engines). */
-import type { Ticket, TicketSla } from '../domain/tickets/model';
+import type { Ticket, TicketSla, TicketSummary } from '../domain/tickets/model';
 import { ACTIVE_STATUSES, OPEN_STATUSES } from '../domain/tickets/model';
 import type { QueueScope } from '../domain/queue/position';
 import { placeholders } from './sql';
@@ -54,7 +54,7 @@ export interface Row {
   resolution_breached_at?: string | Date | null;
 }
 
-function toSla(r: Row): TicketSla | undefined {
+function toSla(r: SlaRow): TicketSla | undefined {
   if (r.sla_resolution_minutes == null || r.sla_first_response_minutes == null || !r.resolution_due_at || !r.first_response_due_at) return undefined;
   return {
     firstResponseMinutes: r.sla_first_response_minutes,
@@ -113,6 +113,71 @@ export function toTicket(r: Row): Ticket {
     mailError: u(r.mail_error),
     imported: r.imported === 1,
     anonymisedAt: d(r.anonymised_at ?? null),
+    majorIncidentId: u(r.major_incident_id ?? null),
+    sla: toSla(r),
+  };
+}
+
+/** The SLA columns of a row. */
+const SLA_COLUMNS = [
+  'sla_first_response_minutes',
+  'sla_resolution_minutes',
+  'first_response_due_at',
+  'first_response_warn_at',
+  'resolution_due_at',
+  'resolution_warn_at',
+  'sla_paused_at',
+  'sla_paused_minutes',
+  'first_response_warned_at',
+  'first_response_breached_at',
+  'resolution_warned_at',
+  'resolution_breached_at',
+] as const;
+type SlaRow = Pick<Row, (typeof SLA_COLUMNS)[number]>;
+
+/** The columns a TicketSummary is read from: a list reads these, not the whole row. */
+const SUMMARY_COLUMNS = [
+  'id',
+  'radicado',
+  'tenant_id',
+  'requester_oid',
+  'requester_name',
+  'category_id',
+  'route_category_id',
+  'service_id',
+  'template_id',
+  'priority',
+  'status',
+  'assignee_oid',
+  'assignee_name',
+  'imported',
+  'created_at',
+  'first_response_at',
+  'major_incident_id',
+  ...SLA_COLUMNS,
+] as const;
+export type SummaryRow = Pick<Row, (typeof SUMMARY_COLUMNS)[number]>;
+/** `t.id, t.radicado, …`: the summary's columns of the table named `alias`. */
+export const summaryColumns = (alias: string) => SUMMARY_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+
+/** A list's summary of a ticket, from its summary columns (the same values toTicket gives them). */
+export function toSummary(r: SummaryRow): TicketSummary {
+  return {
+    id: r.id,
+    radicado: r.radicado,
+    tenantId: r.tenant_id,
+    requester: { oid: r.requester_oid, name: r.requester_name },
+    categoryId: r.category_id,
+    queueCategoryId: r.route_category_id || r.category_id,
+    serviceId: r.service_id,
+    templateId: r.template_id,
+    priority: r.priority as Ticket['priority'],
+    status: r.status as Ticket['status'],
+    assignee: r.assignee_oid ? { oid: r.assignee_oid, name: r.assignee_name ?? '' } : undefined,
+    legacyAssignee: !r.assignee_oid && r.imported === 1 && r.assignee_name ? r.assignee_name : undefined,
+    createdAt: new Date(r.created_at),
+    firstResponseAt: d(r.first_response_at),
+    imported: r.imported === 1,
     majorIncidentId: u(r.major_incident_id ?? null),
     sla: toSla(r),
   };

@@ -19,7 +19,7 @@ import { slaState, type SlaState } from '../domain/sla/ticket-sla';
 import type { CalendarConfig } from '../domain/sla/working-calendar';
 import type { Actor } from '../domain/tickets/state-machine';
 import type { ActionOutcome, TicketService } from '../domain/tickets/service';
-import { OPEN_STATUSES, type Ticket, type TicketEvent, type TicketStatus } from '../domain/tickets/model';
+import { OPEN_STATUSES, type Ticket, type TicketEvent, type TicketStatus, type TicketSummary } from '../domain/tickets/model';
 import { PRIORITIES, pick, type Locale, type Priority } from '../domain/types';
 import type { MajorIncident } from '../domain/incidents/model';
 import type { IncidentService } from '../domain/incidents/service';
@@ -254,14 +254,14 @@ export class TabApi {
   }
 
   /** A ticket's part in a major incident: its master, or linked to one; null when neither. */
-  private incidentMark(tk: Ticket, l: Locale, incident: MajorIncident | null | undefined) {
+  private incidentMark(tk: Pick<Ticket, 'id' | 'majorIncidentId'>, l: Locale, incident: MajorIncident | null | undefined) {
     if (!incident) return null;
     if (incident.masterId === tk.id) return { role: 'master', masterId: incident.masterId, radicado: incident.radicado, text: t(l, incident.linked === 1 ? 'tabIncidentMasterOne' : 'tabIncidentMaster', { count: incident.linked }) };
     return { role: 'linked', masterId: incident.masterId, radicado: incident.radicado, text: t(l, 'incidentLinkedTo', { radicado: incident.radicado, title: incident.title }) };
   }
 
   /** A ticket as a row of the lists (docs/tab.md, TicketItem). */
-  private item(tk: Ticket, who: Who, now: Date, incidents: MajorIncident[] = []) {
+  private item(tk: TicketSummary, who: Who, now: Date, incidents: MajorIncident[] = []) {
     const l = who.locale;
     const m = messages(l);
     const names = this.d.views.names(tk, l);

@@ -7,7 +7,7 @@ import type { CatalogService } from '../domain/catalog';
 import { ESTIMATE_SAMPLE, estimateWait, queueScope } from '../domain/queue/position';
 import type { ApprovalRepository } from '../domain/approvals/model';
 import type { IncidentRepository, MajorIncident } from '../domain/incidents/model';
-import type { Ticket } from '../domain/tickets/model';
+import type { Ticket, TicketSummary } from '../domain/tickets/model';
 import { OPEN_STATUSES } from '../domain/tickets/model';
 import { pick, type Locale } from '../domain/types';
 import { formatDate, formatDateTime, messages, t } from '../i18n';
@@ -20,7 +20,7 @@ import { age, duration, fileSize, slaView, STATUS_COLOR, statusText, warningText
 const attended = (ticket: Ticket) => !!ticket.assignee || !!ticket.legacyAssignee;
 
 /** Who attends the case as the cards show it (markdown-escaped): the engineer, the previous system's technician, or "Sin asignar". */
-function assigneeText(ticket: Ticket, locale: Locale): string {
+function assigneeText(ticket: Pick<Ticket, 'assignee' | 'legacyAssignee'>, locale: Locale): string {
   if (ticket.assignee) return escapeMarkdown(ticket.assignee.name);
   if (ticket.legacyAssignee) return t(locale, 'legacyAssignee', { name: escapeMarkdown(ticket.legacyAssignee) });
   return escapeMarkdown(messages(locale).unassigned);
@@ -64,7 +64,7 @@ export class TicketViews {
     }));
   }
 
-  names(ticket: Ticket, locale: Locale) {
+  names(ticket: Pick<Ticket, 'serviceId' | 'templateId' | 'imported'>, locale: Locale) {
     const service = this.catalog.findService(ticket.serviceId);
     const template = this.catalog.findTemplate(ticket.templateId);
     return {
@@ -245,7 +245,7 @@ export class TicketViews {
    * One line of the queue list ("cola"): position, service, status, age, the resolution due time and
    * the SLA state; an imported case of the previous service desk is marked as such.
    */
-  listItem(ticket: Ticket, position: number, locale: Locale, now: Date) {
+  listItem(ticket: TicketSummary, position: number, locale: Locale, now: Date) {
     const m = messages(locale);
     const sla = slaView(ticket, locale, now);
     return {

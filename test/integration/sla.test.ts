@@ -5,7 +5,7 @@
  */
 import { formatDateTime } from '../../src/i18n';
 import { LoopbackConnector } from '../helpers/connector';
-import { cardOf, cardOrText, drained, fileTicket, lastCardUpdate, messagesWith, personalId, queueCard, registerQueue, threadId, waitForMessage } from '../helpers/desk';
+import { cardOf, cardOrText, channelAnswer, drained, fileTicket, lastCardUpdate, messagesWith, personalId, queueCard, registerQueue, threadId, waitForMessage } from '../helpers/desk';
 import { cardAction, cardText, channelConversation, installPersonal, invokeCard, press, startHarness, TestClock, USERS, type Harness } from '../helpers/harness';
 
 const bog = (local: string) => new Date(`${local.replace(' ', 'T')}:00-05:00`);
@@ -68,6 +68,11 @@ describe('SLAs on the working calendar', () => {
     await waitForMessage(h, personalId(USERS.supervisor), 'ANS vencido', ticket.radicado);
     // The queue card is flagged.
     await h.connector.waitFor(() => cardText(lastCardUpdate(h, root) ?? {}).includes('⛔ ANS vencido: primera respuesta'));
+    // And so is its line in "cola" (read as a list's summary of each ticket), with the resolution due.
+    const list = await channelAnswer(h, USERS.supervisor, 'cola');
+    const line = list.slice(list.indexOf(ticket.radicado));
+    expect(line).toContain('⛔ ANS vencido: primera respuesta');
+    expect(line).toContain(`Solución antes de ${formatDateTime(bog('2026-11-24 16:00'), 'es')}`);
 
     expect(await h.app.sla.runOnce()).toEqual({ warnings: 0, breaches: 0 });
     clock.set(bog('2026-11-24 12:00'));

@@ -95,12 +95,15 @@ export function dueAlerts(ticket: Ticket, now: Date): SlaAlertKind[] {
   return out;
 }
 
+/** What a ticket's SLA standing is read from (a whole ticket, or a list's summary of it). */
+export type SlaFacts = Pick<Ticket, 'sla' | 'status' | 'firstResponseAt'>;
+
 /**
  * Where an open ticket stands against its targets at `now`, as the cards show it: `late`, the targets
  * missed (an alert recorded, a first response given after its due time, or a running clock past a due
  * time); `warned`, those past their warning point and not missed. Null without an SLA or once closed.
  */
-export function slaStanding(ticket: Ticket, now: Date): { paused: boolean; late: SlaTarget[]; warned: SlaTarget[] } | null {
+export function slaStanding(ticket: SlaFacts, now: Date): { paused: boolean; late: SlaTarget[]; warned: SlaTarget[] } | null {
   const sla = ticket.sla;
   if (!sla || !OPEN_STATUSES.includes(ticket.status)) return null;
   const paused = !!sla.pausedAt;
@@ -120,7 +123,7 @@ export type SlaState = 'ok' | 'warning' | 'breached' | 'paused' | 'none';
  * missed, else `paused` while waiting for the user, else `warning` past a warning point, else `ok`;
  * `none` without an SLA or once closed. storage/ticket-queries.ts `slaStateSql` says the same in SQL.
  */
-export function slaState(ticket: Ticket, now: Date): SlaState {
+export function slaState(ticket: SlaFacts, now: Date): SlaState {
   const s = slaStanding(ticket, now);
   if (!s) return 'none';
   if (s.late.length) return 'breached';

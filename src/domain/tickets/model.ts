@@ -24,6 +24,15 @@ export interface Requester {
   department?: string;
 }
 
+/**
+ * What a list of tickets shows of each one (the queue view "cola", the tab's lists), read without
+ * the rest of the row: no description, form fields, contact or delivery columns.
+ */
+export interface TicketSummary
+  extends Pick<Ticket, 'id' | 'radicado' | 'tenantId' | 'categoryId' | 'queueCategoryId' | 'serviceId' | 'templateId' | 'priority' | 'status' | 'assignee' | 'legacyAssignee' | 'createdAt' | 'firstResponseAt' | 'imported' | 'majorIncidentId' | 'sla'> {
+  requester: Pick<Requester, 'oid' | 'name'>;
+}
+
 export interface Ticket {
   id: number;
   radicado: string;

@@ -6,7 +6,7 @@
 import type { Clock, ListOptions, OpenFilter, OutboxItem, QueueRepository, TicketRepository } from '../ports';
 import type { Actor, TicketAction } from './state-machine';
 import { decide } from './state-machine';
-import type { NewEvent, NewTicket, Ticket, TicketStatus } from './model';
+import type { NewEvent, NewTicket, Ticket, TicketStatus, TicketSummary } from './model';
 import { OPEN_STATUSES } from './model';
 import { bogotaYear } from './radicado';
 import type { SlaClock } from '../sla/ticket-sla';
@@ -180,7 +180,7 @@ export class TicketService {
   }
 
   /** Open tickets of one tenant in arrival order (FIFO), optionally of some categories. */
-  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null; filter?: OpenFilter }): Promise<{ items: Ticket[]; total: number; totalCapped: boolean }> {
+  listOpen(opts: ListOptions & { tenantId: string; categoryIds?: string[] | null; filter?: OpenFilter }): Promise<{ items: TicketSummary[]; total: number; totalCapped: boolean }> {
     return this.tickets.listOpen(opts);
   }
 

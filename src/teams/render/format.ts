@@ -3,7 +3,7 @@
  * warning, in the reader's language. Pure; the rules themselves live in the domain.
  */
 import { decodeWarning } from '../../domain/delivery-warning';
-import { slaStanding, type SlaTarget } from '../../domain/sla/ticket-sla';
+import { slaStanding, type SlaFacts, type SlaTarget } from '../../domain/sla/ticket-sla';
 import type { Ticket, TicketStatus } from '../../domain/tickets/model';
 import type { Locale } from '../../domain/types';
 import { formatDateTime, messages, t } from '../../i18n';
@@ -15,7 +15,7 @@ import { numberFormat } from '../../domain/intl-cache';
  * names the targets missed ("⛔ ANS vencido: …"), `slaWarning` those past the warning point and not
  * missed yet ("⚠️ ANS por vencer: …").
  */
-export function slaView(ticket: Ticket, locale: Locale, now: Date) {
+export function slaView(ticket: SlaFacts, locale: Locale, now: Date) {
   const standing = slaStanding(ticket, now);
   if (!standing || !ticket.sla) return { firstResponseDue: '', resolutionDue: '', slaPaused: false, slaFlag: '', slaWarning: '' };
   const { paused, late, warned } = standing;
