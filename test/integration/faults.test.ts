@@ -162,9 +162,11 @@ describe('faults', () => {
   });
 
   // The PostgreSQL counterpart of the two above: the database stops accepting connections (and drops
-  // the open ones) while the person presses "Guardar". Unlike a SQLite lock, nothing can be read either
-  // (the turn fails before filing): the person is told the desk cannot save right now, /healthz says
-  // 503, the process stays up, and the same form files exactly one ticket once the database is back.
+  // the open ones) while the person presses "Guardar". Nothing can be read either, but who the person
+  // is was read a moment ago (the form's turns): the filing itself fails, and the person gets the form
+  // back with what they typed and the request to press "Guardar" again, as with a SQLite lock;
+  // /healthz says 503, the process stays up, and the same form files exactly one ticket once the
+  // database is back.
   itPg('tells the person to try again while PostgreSQL is unreachable, 503 on /healthz, then the same form files once it is back', async () => {
     const { log, lines } = capture();
     h = await startHarness({}, { log });
@@ -179,8 +181,10 @@ describe('faults', () => {
 
       const res = await save(h, USERS.employee, form, typed('La VPN no conecta desde la casa.'));
       expect(res.status).toBe(200);
-      expect(JSON.stringify(res.body)).toContain('En este momento no puedo guardar información');
-      expect(lines.some((l) => /storage unavailable/.test(l.msg) && l.level === 50)).toBe(true);
+      const again = invokeCard(res);
+      expect(cardText(again)).toContain('No pudimos registrar su solicitud en este momento');
+      expect(inputValue(again, 'description')).toBe('La VPN no conecta desde la casa.');
+      expect(lines.some((l) => l.msg === 'could not file the ticket: storage unavailable' && l.level === 50)).toBe(true);
       expect(JSON.stringify(lines)).not.toContain('La VPN no conecta desde la casa.');
       const down = await health(h);
       expect(down.status).toBe(503);
