@@ -4,11 +4,13 @@
  * an UNLOGGED table in schema "aux", shared by every instance (a retry that reached another instance
  * is still a duplicate). A crash may forget the window, never a ticket.
  *
- * The ids this process has seen are also kept in memory, and written to the table together a moment
- * later (one statement for all that arrived meanwhile), not one write per activity: the write was the
- * dearest part of an ordinary message (~60 µs of ~1 ms on SQLite, a round trip on PostgreSQL). A retry
- * comes after Teams gave up waiting for the first answer (seconds), long after the ids are written; a
- * retry that reaches this process again is caught in memory at once.
+ * The ids this process has seen are also kept in memory: a retry that reaches this process again is
+ * caught there at once. On PostgreSQL one INSERT … ON CONFLICT DO NOTHING checks and records an id in
+ * one round trip (as a check alone would), so a retry that reaches another instance is caught however
+ * soon it comes. On SQLite the ids are written together a moment later (one statement for all that
+ * arrived meanwhile), not one write per activity: the write was the dearest part of an ordinary
+ * message (~60 µs of ~1 ms); a retry comes after Teams gave up waiting for the first answer
+ * (seconds), long after the ids are written.
  */
 import type { InboundDedup } from '../domain/ports';
 import type { Sql } from './sql';
@@ -39,13 +41,31 @@ export class SqlInboundDedup implements InboundDedup {
   async firstSeen(conversationId: string, activityId: string, at: Date) {
     const key = `${conversationId}\u0000${activityId}`;
     if (this.recent.has(key)) return false;
-    // Handled by another instance (or before a restart)?
-    const stored = await this.q.one<{ hit: number }>('SELECT 1 AS hit FROM aux.inbound_activities WHERE conversation_id = ? AND activity_id = ?', [conversationId, activityId]);
-    if (stored || this.recent.has(key)) return false;
-    this.remember(key, at.getTime());
-    this.unwritten.push({ conversationId, activityId, at });
-    if (this.unwritten.length >= WRITE_BATCH) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), WRITE_AFTER_MS).unref();
+    if (this.q.engine === 'postgres') {
+      // One statement checks and records it (an UNLOGGED table: no wait for the disk), so a retry
+      // that reaches another instance at once is caught as well; the same round trip as a check alone.
+      this.remember(key, at.getTime());
+      let inserted: { hit: number } | undefined;
+      try {
+        inserted = await this.q.one<{ hit: number }>(
+          'INSERT INTO aux.inbound_activities (conversation_id, activity_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1 AS hit',
+          [conversationId, activityId, at],
+        );
+      } catch (err) {
+        // Not recorded: Teams' retry of it must not be taken for a duplicate.
+        this.recent.delete(key);
+        throw err;
+      }
+      if (!inserted) return false;
+    } else {
+      // Handled by another instance (or before a restart)?
+      const stored = await this.q.one<{ hit: number }>('SELECT 1 AS hit FROM aux.inbound_activities WHERE conversation_id = ? AND activity_id = ?', [conversationId, activityId]);
+      if (stored || this.recent.has(key)) return false;
+      this.remember(key, at.getTime());
+      this.unwritten.push({ conversationId, activityId, at });
+      if (this.unwritten.length >= WRITE_BATCH) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), WRITE_AFTER_MS).unref();
+    }
     if (++this.count % PRUNE_EVERY === 0) {
       await this.q.run('DELETE FROM aux.inbound_activities WHERE received_at < ?', [new Date(at.getTime() - this.keepMs)]);
     }

@@ -333,6 +333,13 @@ describe(`inbound de-duplication (${ENGINE})`, () => {
     const at = new Date('2026-03-02T15:00:00Z');
     const both = await Promise.all([a.dedup.firstSeen('conv-1', 'act-1', at), a.dedup.firstSeen('conv-1', 'act-1', at)]);
     expect(both.sort()).toEqual([false, true]);
+    if (ENGINE === 'postgres') {
+      // Recorded by the same statement that checks it: a retry that reaches the other instance at once is caught too.
+      expect(await a.dedup.firstSeen('conv-0', 'act-0', at)).toBe(true);
+      expect(await b.dedup.firstSeen('conv-0', 'act-0', at)).toBe(false);
+      const racing = await Promise.all([a.dedup.firstSeen('conv-0', 'act-00', at), b.dedup.firstSeen('conv-0', 'act-00', at)]);
+      expect(racing.sort()).toEqual([false, true]);
+    }
     for (let i = 2; i <= 5; i++) expect(await a.dedup.firstSeen('conv-1', `act-${i}`, at)).toBe(true);
     // Teams retries after it gave up waiting for the first answer (seconds); the ids are written well before.
     await new Promise((r) => setTimeout(r, 300));
