@@ -175,9 +175,14 @@ export class PgSql implements Sql {
         c.release();
       } catch (err) {
         // The transaction is gone (its commit failed, or the connection): its members are run again
-        // after a deadlock or a serialization failure, else they fail with it.
+        // after a deadlock or a serialization failure, else they fail with it. Its connection is not
+        // given back to the pool; if it could not even begin, every member waiting fails with it.
         await c.query('ROLLBACK').catch(() => undefined);
-        c.release();
+        c.release(err instanceof Error ? err : new Error(String(err)));
+        if (!running && !done.length) {
+          for (const m of [...aside.splice(0), ...queue.splice(0)]) m.reject(asStorageError(err));
+          break;
+        }
         const lost = [...done.map((d) => d.m), ...(running ? [running] : [])];
         done.length = 0;
         const again = lost.filter((m) => retryable(err) && m.attempts < ATTEMPTS);
