@@ -76,10 +76,9 @@ const d = (s: string | Date | null) => (s ? new Date(s) : undefined);
 const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 export function toTicket(r: Row): Ticket {
+  // What a list shows of it (toSummary), and the rest of the row.
   return {
-    id: r.id,
-    radicado: r.radicado,
-    tenantId: r.tenant_id,
+    ...toSummary(r),
     requester: {
       oid: r.requester_oid,
       tenantId: r.tenant_id,
@@ -91,30 +90,17 @@ export function toTicket(r: Row): Ticket {
     locale: r.locale === 'en' ? 'en' : 'es',
     phone: u(r.phone),
     contactChannel: r.contact_channel === 'phone' ? 'phone' : 'teams',
-    categoryId: r.category_id,
-    queueCategoryId: r.route_category_id || r.category_id,
-    serviceId: r.service_id,
-    templateId: r.template_id,
     fieldValues: JSON.parse(r.field_values),
     description: r.description,
-    priority: r.priority as Ticket['priority'],
-    status: r.status as Ticket['status'],
-    assignee: r.assignee_oid ? { oid: r.assignee_oid, name: r.assignee_name ?? '' } : undefined,
-    legacyAssignee: !r.assignee_oid && r.imported === 1 && r.assignee_name ? r.assignee_name : undefined,
     resolutionNote: u(r.resolution_note),
     version: r.version,
-    createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
-    firstResponseAt: d(r.first_response_at),
     resolvedAt: d(r.resolved_at),
     closedAt: d(r.closed_at),
     queueConversationId: u(r.queue_conversation_id),
     queueActivityId: u(r.queue_activity_id),
     mailError: u(r.mail_error),
-    imported: r.imported === 1,
     anonymisedAt: d(r.anonymised_at ?? null),
-    majorIncidentId: u(r.major_incident_id ?? null),
-    sla: toSla(r),
   };
 }
 
