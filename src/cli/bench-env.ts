@@ -1,4 +1,5 @@
 /** The benchmark's settings and shared pieces: flags, phase sizes, the PostgreSQL stand-in, the load child, the bots under test. */
+import type { ConversationAccount } from 'botbuilder';
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import { rawEnvironment, readEnv, type Config } from '../config';
 import { startLocalPg, type LocalPg } from './pg-local';
 import pg from 'pg';
 import { conversationKey, userKey } from '../outbox/keys';
+import { conversationReference } from '../teams/handlers/welcome';
 import { createLogger } from '../logger';
 import { BOT, filer, SEED_USERS, seedUser, TENANT, TICKET_USERS, type RunResult, type RunSpec } from './bench-load';
 
@@ -168,14 +170,9 @@ export async function knownFilers(app: App) {
 export async function knownRequesters(app: App, serviceUrl: string) {
   for (let n = 0; n < SEED_USERS; n++) {
     const u = seedUser(n);
-    const ref = {
-      channelId: 'msteams',
-      serviceUrl,
-      conversation: { id: `a:personal-${u.oid}`, conversationType: 'personal', tenantId: TENANT },
-      bot: BOT,
-      user: { id: u.id, name: u.name, aadObjectId: u.oid },
-      locale: 'es-CO',
-    };
+    const from = { id: u.id, name: u.name, aadObjectId: u.oid };
+    const conversation = { id: `a:personal-${u.oid}`, conversationType: 'personal', tenantId: TENANT } as ConversationAccount;
+    const ref = conversationReference({ channelId: 'msteams', serviceUrl, conversation, recipient: BOT, from }, TENANT, true, 'es-CO');
     await app.services.refs.save(userKey(u.oid), ref, new Date());
   }
 }

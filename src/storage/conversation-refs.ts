@@ -1,20 +1,16 @@
 /** Where to reach a conversation proactively (botbuilder conversation references), on either engine. */
+import { RecentMemory } from '../domain/bounded-memo';
 import type { ConversationRefRepository } from '../domain/ports';
 import type { Sql } from './sql';
 
-/**
- * How long this process takes its own last read or write of a reference as what is stored: within it
- * an unchanged reference costs no statement at all. Another instance may store a different one
- * meanwhile (the same person writing through both with another language); that is corrected by the
- * first message after this time.
- */
-const TRUSTED_MS = 60_000;
-/** References remembered; beyond this the memory starts over. */
-const REMEMBERED = 10_000;
-
 export class SqlConversationRefs implements ConversationRefRepository {
-  /** key → the reference JSON this process last read or wrote for it, and until when it trusts it. */
-  private readonly known = new Map<string, { json: string; until: number }>();
+  /**
+   * The reference JSON this process last read or wrote per key, trusted for a minute: within it an
+   * unchanged reference costs no statement at all. Another instance may store a different one
+   * meanwhile (the same person writing through both with another language); that is corrected by the
+   * first message after the minute.
+   */
+  private readonly known = new RecentMemory<string>();
 
   constructor(private readonly q: Sql) {}
 
@@ -24,9 +20,7 @@ export class SqlConversationRefs implements ConversationRefRepository {
     // not even read while this process's last look is recent; a changed one is what the next message
     // says again, so it does not wait for the disk either.
     const json = JSON.stringify(reference);
-    const now = Date.now();
-    const known = this.known.get(key);
-    if (known && known.json === json && now < known.until) return;
+    if (this.known.recall(key)?.value === json) return;
     const stored = await this.q.one<{ reference: string }>('SELECT reference FROM conversation_refs WHERE key = ?', [key]);
     if (stored?.reference !== json) {
       await this.q.runRelaxed(
@@ -36,8 +30,7 @@ export class SqlConversationRefs implements ConversationRefRepository {
         [key, json, at],
       );
     }
-    if (this.known.size >= REMEMBERED) this.known.clear();
-    this.known.set(key, { json, until: now + TRUSTED_MS });
+    this.known.remember(key, json);
   }
 
   async get(key: string) {

@@ -1,38 +1,35 @@
 /** Cached directory profiles, on either engine. */
+import { RecentMemory } from '../domain/bounded-memo';
 import type { ProfileRepository, UserProfile } from '../domain/ports';
 import type { Sql } from './sql';
 
-/**
- * How long this process takes its own last read or write of a profile as what is stored: a person's
- * turns within it cost no statement for it (it was one read per turn; a round trip on PostgreSQL).
- * Another instance's refetch reaches this one within this time; the profile's own time-to-live
- * (PROFILE_TTL_MINUTES) still decides when the directory is asked again.
- */
-const TRUSTED_MS = 60_000;
-/** Profiles remembered; beyond this the memory starts over. */
-const REMEMBERED = 10_000;
-
 type Cached = { profile: UserProfile; fetchedAt: Date };
 
-/** Shared by every turn that reads it: frozen, so no caller can change what the next one gets. */
-function frozen(c: Cached): Cached {
+/** A stored profile as every turn that reads it shares it: frozen, so no caller can change what the next one gets. */
+function cachedOf(data: string, fetchedAt: string): Cached {
+  const c: Cached = { profile: JSON.parse(data) as UserProfile, fetchedAt: new Date(fetchedAt) };
   for (const v of Object.values(c.profile)) if (Array.isArray(v)) Object.freeze(v);
   Object.freeze(c.profile);
   return Object.freeze(c);
 }
 
 export class SqlProfiles implements ProfileRepository {
-  private readonly known = new Map<string, { cached: Cached | null; until: number }>();
+  /**
+   * The profile this process last read or wrote per person (or that there is none), trusted for a
+   * minute: a person's turns within it cost no statement for it (it was one read per turn; a round trip
+   * on PostgreSQL). Another instance's refetch is seen after the minute; the profile's own
+   * time-to-live (PROFILE_TTL_MINUTES) still decides when the directory is asked again.
+   */
+  private readonly known = new RecentMemory<Cached | null>();
 
   constructor(private readonly q: Sql) {}
 
   async get(oid: string) {
-    const now = Date.now();
-    const known = this.known.get(oid);
-    if (known && now < known.until) return known.cached;
+    const known = this.known.recall(oid);
+    if (known) return known.value;
     const r = await this.q.one<{ data: string; fetched_at: string }>('SELECT data, fetched_at FROM profiles WHERE oid = ?', [oid]);
-    const cached = r ? frozen({ profile: JSON.parse(r.data) as UserProfile, fetchedAt: new Date(r.fetched_at) }) : null;
-    this.remember(oid, cached, now);
+    const cached = r ? cachedOf(r.data, r.fetched_at) : null;
+    this.known.remember(oid, cached);
     return cached;
   }
 
@@ -45,11 +42,6 @@ export class SqlProfiles implements ProfileRepository {
       [profile.oid, profile.tenantId, data, at],
     );
     // What a read gives back: the stored JSON, and the time as the engine returns it (to the millisecond).
-    this.remember(profile.oid, frozen({ profile: JSON.parse(data) as UserProfile, fetchedAt: new Date(at.toISOString()) }), Date.now());
-  }
-
-  private remember(oid: string, cached: Cached | null, now: number) {
-    if (this.known.size >= REMEMBERED) this.known.clear();
-    this.known.set(oid, { cached, until: now + TRUSTED_MS });
+    this.known.remember(profile.oid, cachedOf(data, at.toISOString()));
   }
 }

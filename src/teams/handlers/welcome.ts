@@ -1,3 +1,4 @@
+import type { Activity } from 'botbuilder';
 import type { Turn } from '../turn';
 import { mainActions } from '../turn';
 
@@ -40,18 +41,23 @@ export async function onInstalled(turn: Turn): Promise<void> {
   else await sendHelp(turn);
 }
 
+/** The reference stored for a conversation (for proactive messages): where the activity came from. */
+export function conversationReference(a: Pick<Activity, 'channelId' | 'serviceUrl' | 'conversation' | 'recipient' | 'from'>, tenantId: string, personal: boolean, locale: string | undefined) {
+  return {
+    channelId: a.channelId,
+    serviceUrl: a.serviceUrl,
+    conversation: { id: a.conversation.id.split(';')[0], conversationType: a.conversation.conversationType, tenantId, isGroup: a.conversation.isGroup },
+    bot: a.recipient,
+    user: personal ? a.from : undefined,
+    locale,
+  };
+}
+
 /** Stores the conversation reference the first time a user or channel is seen (for proactive messages). */
 export async function rememberConversation(turn: Turn): Promise<void> {
   const a = turn.activity;
   if (!a.serviceUrl) return;
-  const ref = {
-    channelId: a.channelId,
-    serviceUrl: a.serviceUrl,
-    conversation: { id: a.conversation.id.split(';')[0], conversationType: a.conversation.conversationType, tenantId: turn.tenantId, isGroup: a.conversation.isGroup },
-    bot: a.recipient,
-    user: turn.isPersonal ? a.from : undefined,
-    // An activity that names no language keeps the one remembered (never forgets it).
-    locale: turn.rememberedLocale,
-  };
+  // An activity that names no language keeps the one remembered (never forgets it).
+  const ref = conversationReference(a, turn.tenantId, turn.isPersonal, turn.rememberedLocale);
   await turn.services.refs.save(turn.refKey, ref, turn.services.clock.now());
 }
